@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+// Reverie — reinforcement learning with memory, in Swift.
+// Layering (arrows point down only): see docs/DESIGN.md.
+import PackageDescription
+
+let package = Package(
+    name: "Reverie",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "reverie", targets: ["reverie"]),
+        .library(name: "ReverieCore", targets: ["ReverieCore"]),
+        .library(name: "ReverieNN", targets: ["ReverieNN"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - System libraries (module maps only)
+        .systemLibrary(
+            name: "CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        .systemLibrary(
+            name: "CZeroMQ", pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"]), .brew(["zeromq"])]),
+        .systemLibrary(
+            name: "CGLFW", pkgConfig: "glfw3",
+            providers: [.apt(["libglfw3-dev", "libgl-dev"]), .brew(["glfw"])]),
+
+        // MARK: - Reverie modules
+        .target(name: "ReverieCore", dependencies: ["CBLAS"]),
+        .target(name: "ReverieNN", dependencies: ["ReverieCore"]),
+        .executableTarget(
+            name: "reverie",
+            dependencies: [
+                "ReverieCore", "ReverieNN", "CBLAS", "CZeroMQ", "CGLFW",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // MARK: - Tests
+        .testTarget(name: "ReverieCoreTests", dependencies: ["ReverieCore"]),
+        .testTarget(name: "ReverieNNTests", dependencies: ["ReverieCore", "ReverieNN"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

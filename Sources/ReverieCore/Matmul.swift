@@ -1,0 +1,83 @@
+import CBLAS
+
+// MARK: - Matrix products through cblas_sgemm
+//
+// Transposes are BLAS flags, never copies. The backward rules are themselves
+// GEMMs with flags: for C = op(A)·op(B),
+//   ∂A = ∂C·op(B)ᵀ (or op(B)·∂Cᵀ when A is transposed), and likewise for B.
+
+/// C (m×n) = α·op(A)·op(B) + β·C over raw row-major buffers.
+@inline(__always)
+func sgemm(
+    _ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
+    _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0
+) {
+    cblas_sgemm(
+        CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+        blasint(m), blasint(n), blasint(k), alpha,
+        a, blasint(transposeA ? m : k), b, blasint(transposeB ? k : n), beta, c, blasint(n))
+}
+
+extension Tensor {
+    /// Matrix product of the last two axes: (…, M, K) · (…, K, N) → (…, M, N).
+    ///
+    /// `self` is (M, K) or (B, M, K); `other` is (K, N) or (B, K, N). A 2-D
+    /// `other` is shared by every batch entry (a linear layer); a 3-D `self`
+    /// with a 2-D `other` is one GEMM over all B·M rows. The transpose flags
+    /// read an operand's last two axes swapped, without copying.
+    public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false) -> Tensor {
+        precondition(rank == 2 || rank == 3, "matmul needs a 2-D or 3-D left operand, got \(shape)")
+        precondition(other.rank == 2 || other.rank == 3, "matmul needs a 2-D or 3-D right operand, got \(other.shape)")
+        let batch = rank == 3 ? shape[0] : 1
+        if other.rank == 3 {
+            precondition(rank == 3 && other.shape[0] == batch, "batched matmul needs equal batches: \(shape) · \(other.shape)")
+        }
+        precondition(
+            !(transposeSelf && rank == 3 && other.rank == 2),
+            "a transposed 3-D left operand needs a 3-D right operand")
+        let (r0, r1) = (shape[rank - 2], shape[rank - 1])
+        let (s0, s1) = (other.shape[other.rank - 2], other.shape[other.rank - 1])
+        let (m, k) = transposeSelf ? (r1, r0) : (r0, r1)
+        let (k2, n) = transposeOther ? (s1, s0) : (s0, s1)
+        precondition(k == k2, "matmul inner extents differ: \(shape)\(transposeSelf ? "ᵀ" : "") · \(other.shape)\(transposeOther ? "ᵀ" : "")")
+
+        let pa = storage.pointer, pb = other.storage.pointer
+        let outShape = rank == 3 ? [batch, m, n] : [m, n]
+        let out: Tensor
+        if other.rank == 2 && !transposeSelf {
+            // One GEMM over all batch·M rows.
+            out = Tensor(shape: outShape) { c in
+                sgemm(pa, transposeA: false, pb, transposeB: transposeOther, c.baseAddress!, m: batch * m, n: n, k: k)
+            }
+        } else {
+            let strideB = other.rank == 3 ? k * n : 0
+            out = Tensor(shape: outShape) { c in
+                for i in 0..<batch {
+                    sgemm(pa + i * m * k, transposeA: transposeSelf, pb + i * strideB, transposeB: transposeOther,
+                          c.baseAddress! + i * m * n, m: m, n: n, k: k)
+                }
+            }
+        }
+        return recorded(rank == 3 ? .batchedMatmul : .matmul, out, self, other, backward: { [self, other] g in
+            // C = A·B:    ∂A = G·Bᵀ,     ∂B = Aᵀ·G
+            // C = Aᵀ·B:   ∂A = B·Gᵀ,     ∂B = A·G
+            // C = A·Bᵀ:   ∂A = G·B,      ∂B = Gᵀ·A
+            // C = Aᵀ·Bᵀ:  ∂A = Bᵀ·Gᵀ,    ∂B = Gᵀ·Aᵀ
+            let a = self.detached, b = other.detached
+            let ga = transposeSelf
+                ? b.matmul(g, transposeSelf: transposeOther, transposeOther: true)
+                : g.matmul(b, transposeSelf: false, transposeOther: !transposeOther)
+            let gb: Tensor
+            if other.rank == 2 && a.rank == 3 {
+                // A weight shared by the batch: one GEMM over all batch·M rows.
+                let a2 = a.reshaped([batch * m, k]), g2 = g.reshaped([batch * m, n])
+                gb = transposeOther ? g2.matmul(a2, transposeSelf: true) : a2.matmul(g2, transposeSelf: true)
+            } else {
+                gb = transposeOther
+                    ? g.matmul(a, transposeSelf: true, transposeOther: transposeSelf)
+                    : a.matmul(g, transposeSelf: !transposeSelf, transposeOther: false)
+            }
+            return [ga, gb]
+        })
+    }
+}

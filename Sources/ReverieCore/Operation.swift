@@ -1,0 +1,24 @@
+/// Every differentiable operation the tape can record, in one place.
+///
+/// Recording requires naming the operation, and the gradient-check suite
+/// switches over this enum exhaustively, so an operation without a
+/// finite-difference test does not compile.
+public enum Operation: String, CaseIterable, Sendable {
+    // Element-wise binary (broadcasting)
+    case add, subtract, multiply, divide
+    // Element-wise unary
+    case affine, exp, log, sqrt, square, abs, pow, clamp
+    case tanh, sigmoid, relu, silu, elu, gelu, softplus, symlog, symexp
+    // Matrix products
+    case matmul, batchedMatmul
+    // Reductions
+    case sum, sumAlongAxis, maxAlongAxis, logsumexp, softmax, logSoftmax
+    // Layout
+    case reshape, transpose, slice, concatenate, broadcast
+    // Indexing
+    case gather, `where`
+    // Convolution
+    case conv2d, convTranspose2d
+    // Fused layers
+    case layerNorm, rmsNorm
+}
