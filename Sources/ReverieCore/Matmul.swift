@@ -81,3 +81,50 @@ extension Tensor {
         })
     }
 }
+
+extension Tensor {
+    /// x·Wᵀ + b in one GEMM (PyTorch's `F.linear`): the bias is written into
+    /// the output first and the product added onto it (β = 1).
+    /// - Parameters:
+    ///   - self: (…, in) with any number of leading axes.
+    ///   - weight: (out, in).
+    ///   - bias: (out), or nil.
+    /// - Returns: (…, out).
+    public func linear(_ weight: Tensor, bias: Tensor? = nil) -> Tensor {
+        precondition(weight.rank == 2 && shape.last == weight.shape[1],
+                     "linear: input \(shape) does not match weight (out, in) = \(weight.shape)")
+        let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
+        if let bias { precondition(bias.shape == [outFeatures], "linear: bias \(bias.shape) for \(outFeatures) outputs") }
+        let rows = count / Swift.max(inFeatures, 1)
+        let px = storage.pointer, pw = weight.storage.pointer
+        let out = Tensor(shape: Array(shape.dropLast()) + [outFeatures]) { y in
+            let py = y.baseAddress!
+            if let bias {
+                let pb = bias.storage.pointer
+                for r in 0..<rows { (py + r * outFeatures).update(from: pb, count: outFeatures) }
+            }
+            sgemm(px, transposeA: false, pw, transposeB: true, py, m: rows, n: outFeatures, k: inFeatures,
+                  beta: bias == nil ? 0 : 1)
+        }
+        let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
+        return recorded(.linear, out, inputs: inputs, backward: { [shape] g in
+            let pg = g.storage.pointer
+            // ∂x = G·W (rows, in);  ∂W = Gᵀ·x (out, in);  ∂b = Σ_rows G
+            let dx = Tensor(shape: shape) { d in
+                sgemm(pg, transposeA: false, pw, transposeB: false, d.baseAddress!, m: rows, n: inFeatures, k: outFeatures)
+            }
+            let dw = Tensor(shape: [outFeatures, inFeatures]) { d in
+                sgemm(pg, transposeA: true, px, transposeB: false, d.baseAddress!, m: outFeatures, n: inFeatures, k: rows)
+            }
+            guard bias != nil else { return [dx, dw] }
+            let db = Tensor(shape: [outFeatures]) { d in
+                d.initialize(repeating: 0)
+                for r in 0..<rows {
+                    let row = pg + r * outFeatures
+                    for j in 0..<outFeatures { d[j] += row[j] }
+                }
+            }
+            return [dx, dw, db]
+        })
+    }
+}

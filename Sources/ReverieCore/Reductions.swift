@@ -118,7 +118,7 @@ extension Tensor {
         let out = Tensor(shape: shape) { dst in
             for r in 0..<rows {
                 let lse = rowLogSumExp(p + r * n, n)
-                for j in 0..<n { dst[r * n + j] = expf(p[r * n + j] - lse) }
+                for j in 0..<n { dst[r * n + j] = fastExp(p[r * n + j] - lse) }
             }
         }
         return recorded(.softmax, out, self, backward: { g in
@@ -151,7 +151,7 @@ extension Tensor {
                 for r in 0..<rows {
                     var total: Float = 0
                     for j in 0..<n { total += pg[r * n + j] }
-                    for j in 0..<n { dx[r * n + j] = pg[r * n + j] - expf(py[r * n + j]) * total }
+                    for j in 0..<n { dx[r * n + j] = pg[r * n + j] - fastExp(py[r * n + j]) * total }
                 }
             }]
         })
@@ -165,6 +165,6 @@ func rowLogSumExp(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
     for j in 0..<n { m = Swift.max(m, p[j]) }
     if m == -.infinity { return m }
     var s: Float = 0
-    for j in 0..<n { s += expf(p[j] - m) }
+    for j in 0..<n { s += fastExp(p[j] - m) }
     return m + logf(s)
 }

@@ -35,7 +35,7 @@ struct Affine: UnaryKernel {
 }
 struct Exp: UnaryKernel {
     var operation: Operation { .exp }
-    @inline(__always) func value(_ x: Float) -> Float { expf(x) }
+    @inline(__always) func value(_ x: Float) -> Float { fastExp(x) }
     @inline(__always) func derivative(x: Float, y: Float) -> Float { y }
 }
 struct Log: UnaryKernel {
@@ -72,12 +72,12 @@ struct Clamp: UnaryKernel {
 }
 struct Tanh: UnaryKernel {
     var operation: Operation { .tanh }
-    @inline(__always) func value(_ x: Float) -> Float { tanhf(x) }
+    @inline(__always) func value(_ x: Float) -> Float { fastTanh(x) }
     @inline(__always) func derivative(x: Float, y: Float) -> Float { 1 - y * y }
 }
 struct Sigmoid: UnaryKernel {
     var operation: Operation { .sigmoid }
-    @inline(__always) func value(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
+    @inline(__always) func value(_ x: Float) -> Float { fastSigmoid(x) }
     @inline(__always) func derivative(x: Float, y: Float) -> Float { y * (1 - y) }
 }
 struct ReLU: UnaryKernel {
@@ -88,9 +88,9 @@ struct ReLU: UnaryKernel {
 /// silu(x) = x·σ(x) (Elfwing et al. 2018; "swish").
 struct SiLU: UnaryKernel {
     var operation: Operation { .silu }
-    @inline(__always) func value(_ x: Float) -> Float { x / (1 + expf(-x)) }
+    @inline(__always) func value(_ x: Float) -> Float { x * fastSigmoid(x) }
     @inline(__always) func derivative(x: Float, y: Float) -> Float {
-        let s = 1 / (1 + expf(-x))
+        let s = fastSigmoid(x)
         return s * (1 + x * (1 - s))
     }
 }
@@ -113,7 +113,7 @@ struct GELU: UnaryKernel {
 struct Softplus: UnaryKernel {
     var operation: Operation { .softplus }
     @inline(__always) func value(_ x: Float) -> Float { Swift.max(x, 0) + log1pf(expf(-Swift.abs(x))) }
-    @inline(__always) func derivative(x: Float, y: Float) -> Float { 1 / (1 + expf(-x)) }
+    @inline(__always) func derivative(x: Float, y: Float) -> Float { fastSigmoid(x) }
 }
 /// symlog(x) = sign(x)·log(1 + |x|) (DreamerV3, Hafner et al. 2023, eq. 9).
 struct Symlog: UnaryKernel {

@@ -3,6 +3,8 @@ import ArgumentParser
 @main
 struct Reverie: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Reinforcement learning with memory.",
-        version: "0.1.0")
+        commandName: "reverie",
+        abstract: "Reinforcement learning with memory: recurrent agents, world models, remote environments.",
+        version: ReverieVersion.description,
+        subcommands: [Bench.self])
 }

@@ -62,6 +62,10 @@ struct GradientCheckTests {
                     + x[0].matmul(x[5], transposeOther: true) + x[4].matmul(x[1], transposeSelf: true)
                     + x[1].matmul(x[0], transposeSelf: true, transposeOther: true).transposed()
             }
+        case .linear:
+            return Case(inputs: [random([2, 3, 5], 38), random([4, 5], 39), random([4], 40), random([3, 5], 41)]) { x in
+                x[0].linear(x[1], bias: x[2]).sum(axis: 0) + x[3].linear(x[1])
+            }
         case .sum: return Case(inputs: [a]) { $0[0].sum() }
         case .sumAlongAxis:
             return Case(inputs: [random([2, 3, 4], 24)]) { x in

@@ -17,14 +17,10 @@ public final class Linear: Module {
     public var inFeatures: Int { weight.shape[1] }
     public var outFeatures: Int { weight.shape[0] }
 
-    /// - Parameter x: (…, inFeatures) with one or two leading axes.
+    /// - Parameter x: (…, inFeatures).
     /// - Returns: (…, outFeatures).
     public func callAsFunction(_ x: Tensor) -> Tensor {
         precondition(x.shape.last == inFeatures, "Linear(\(inFeatures)→\(outFeatures)) got input of shape \(x.shape)")
-        let y = x.rank == 1
-            ? x.reshaped([1, inFeatures]).matmul(weight.value, transposeOther: true).reshaped([outFeatures])
-            : x.matmul(weight.value, transposeOther: true)
-        guard let bias else { return y }
-        return y + bias.value
+        return x.linear(weight.value, bias: bias?.value)
     }
 }

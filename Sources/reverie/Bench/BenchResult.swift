@@ -1,0 +1,41 @@
+import Foundation
+
+/// One benchmark outcome: our figure beside the peer's, measured in one run.
+struct BenchResult {
+    var workload: String
+    var ours: Double
+    var peer: Double
+    var unit: String
+    /// Extra fields for the JSON object (per-size figures, shapes, …).
+    var details: [String: Any]
+    /// Human-readable lines.
+    var table: String
+
+    /// ours relative to peer; above 1 is better for Reverie.
+    var ratio: Double { ours / peer }
+
+    var json: String {
+        var object = details
+        object["workload"] = workload
+        object["ours"] = rounded(ours)
+        object["peer"] = rounded(peer)
+        object["unit"] = unit
+        object["ratio"] = rounded(ratio)
+        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+func rounded(_ x: Double, digits: Double = 1000) -> Double { (x * digits).rounded() / digits }
+
+/// Median wall time in seconds of `body` over `repeats` runs, after one warm-up.
+func medianSeconds(repeats: Int, _ body: () -> Void) -> Double {
+    body()
+    var times: [Double] = []
+    for _ in 0..<repeats {
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+    }
+    return times.sorted()[times.count / 2]
+}

@@ -1,0 +1,52 @@
+import CBLAS
+import ReverieCore
+
+/// `Tensor.matmul` against `cblas_sgemm` called directly on preallocated
+/// buffers, n×n×n for n = 64…1024. Ours includes allocating the result, as
+/// every real use does. Headline figures are geometric means over n ≥ 256.
+struct GemmBench {
+    var repeats: Int
+    var sizes = [64, 128, 256, 512, 1024]
+
+    func run() -> BenchResult {
+        var rng = RandomGenerator(seed: 0)
+        var rows: [[String: Any]] = []
+        var lines = ["n       ours GFLOP/s   cblas_sgemm GFLOP/s   ratio"]
+        var logOurs = 0.0, logPeer = 0.0, counted = 0.0
+        for n in sizes {
+            let a = Tensor.uniform([n, n], low: -1, high: 1, using: &rng)
+            let b = Tensor.uniform([n, n], low: -1, high: 1, using: &rng)
+            var c = [Float](repeating: 0, count: n * n)
+            // Enough calls per timing that small sizes are not timer noise.
+            let calls = max(1, (1 << 27) / (n * n * n))
+            let flops = 2 * Double(n * n * n) * Double(calls)
+            var ours = 0.0, peer = 0.0
+            // Interleaved so both see the same machine state.
+            for _ in 0..<2 {
+                peer = max(peer, flops / medianSeconds(repeats: repeats) {
+                    a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+                        for _ in 0..<calls {
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(n), blasint(n), blasint(n),
+                                        1, pa.baseAddress, blasint(n), pb.baseAddress, blasint(n), 0, pc.baseAddress, blasint(n))
+                        }
+                    } } }
+                } / 1e9)
+                ours = max(ours, flops / medianSeconds(repeats: repeats) {
+                    for _ in 0..<calls { _ = a.matmul(b) }
+                } / 1e9)
+            }
+            rows.append(["n": n, "ours": rounded(ours), "peer": rounded(peer), "ratio": rounded(ours / peer)])
+            lines.append("\(n)".padding(8) + "\(rounded(ours, digits: 10))".padding(15)
+                         + "\(rounded(peer, digits: 10))".padding(22) + "\(rounded(ours / peer))")
+            if n >= 256 { logOurs += log(ours); logPeer += log(peer); counted += 1 }
+        }
+        return BenchResult(
+            workload: "gemm", ours: exp(logOurs / counted), peer: exp(logPeer / counted), unit: "GFLOP/s",
+            details: ["sizes": rows, "peer_name": "cblas_sgemm (OpenBLAS, direct)", "headline": "geometric mean over n >= 256"],
+            table: lines.joined(separator: "\n"))
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String { count >= width ? self + " " : self + String(repeating: " ", count: width - count) }
+}

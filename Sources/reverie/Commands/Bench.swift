@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+
+/// `reverie bench WORKLOAD`: one workload measured side by side with its peer
+/// in one process, printed as one JSON object (see bench/README.md).
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure a workload against its peer, side by side, in one run.",
+        discussion: """
+            Every result has `workload`, `ours`, `peer`, `unit` and `ratio` (ours relative \
+            to peer; above 1 is better for Reverie), plus workload details.
+            """)
+
+    enum Workload: String, ExpressibleByArgument, CaseIterable {
+        case gemm, mlp
+    }
+
+    @Argument(help: "What to measure: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var workload: Workload
+
+    @Flag(help: "Print only the JSON object (otherwise also a readable table on stderr).")
+    var json = false
+
+    @Option(help: "Timed repetitions per measurement; the median is reported.")
+    var repeats = 7
+
+    func validate() throws {
+        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1.") }
+    }
+
+    func run() throws {
+        let result: BenchResult
+        switch workload {
+        case .gemm: result = GemmBench(repeats: repeats).run()
+        case .mlp: result = MLPBench(repeats: repeats).run()
+        }
+        if !json { FileHandle.standardError.write(Data((result.table + "\n").utf8)) }
+        print(result.json)
+    }
+}
