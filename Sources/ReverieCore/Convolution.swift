@@ -94,8 +94,9 @@ extension Tensor {
                       m: o, n: g.outputSize, k: g.patchSize)
             }
         }
-        return recorded(.conv2d, out, self, weight, backward: { [shape] gy in
-            let pg = gy.storage.pointer
+        return recorded(.conv2d, out, self, weight, backward: { [self, weight] gy in
+            // Pointers are taken from the captured tensors, which keep the storage alive.
+            let px = self.storage.pointer, pw = weight.storage.pointer, pg = gy.storage.pointer
             var dw = Tensor.zeros(weight.shape)
             let dx = Tensor(shape: shape) { dx in
                 dx.initialize(repeating: 0)
@@ -150,8 +151,8 @@ extension Tensor {
                 g.col2im(cols, y.baseAddress! + i * g.imageSize)
             }
         }
-        return recorded(.convTranspose2d, out, self, weight, backward: { [shape] gy in
-            let pg = gy.storage.pointer
+        return recorded(.convTranspose2d, out, self, weight, backward: { [self, weight] gy in
+            let px = self.storage.pointer, pw = weight.storage.pointer, pg = gy.storage.pointer
             var dw = Tensor.zeros(weight.shape)
             let dx = Tensor(shape: shape) { dx in
                 let cols = UnsafeMutablePointer<Float>.allocate(capacity: g.patchSize * inSize)

@@ -43,8 +43,9 @@ extension Tensor {
         let out = Tensor(shape: a.shape) { dst in
             for i in 0..<dst.count { dst[i] = pm[i] != 0 ? pa[i] : pb[i] }
         }
-        return recorded(.where, out, a, b, backward: { g in
-            let pg = g.storage.pointer
+        return recorded(.where, out, a, b, backward: { [mask] g in
+            // The rule owns the mask: a caller's temporary mask is freed before backward runs.
+            let pm = mask.storage.pointer, pg = g.storage.pointer
             return [Tensor(shape: g.shape) { d in for i in 0..<d.count { d[i] = pm[i] != 0 ? pg[i] : 0 } },
                     Tensor(shape: g.shape) { d in for i in 0..<d.count { d[i] = pm[i] != 0 ? 0 : pg[i] } }]
         })

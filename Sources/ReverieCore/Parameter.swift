@@ -7,16 +7,22 @@
 public final class Parameter: @unchecked Sendable {
     /// The stored value, never recorded.
     public var storedValue: Tensor {
-        didSet {
+        get { stored }
+        set {
             precondition(
-                storedValue.shape == oldValue.shape,
-                "a parameter of shape \(oldValue.shape) cannot take a value of shape \(storedValue.shape)")
-            storedValue.tracking = nil
+                newValue.shape == stored.shape,
+                "a parameter of shape \(stored.shape) cannot take a value of shape \(newValue.shape)")
+            stored = newValue.detached
         }
     }
 
+    /// Backing storage for `storedValue`. `update` writes it in place: a
+    /// `didSet` that reads `oldValue` would hold a second reference during the
+    /// write and force a copy of the whole tensor on every optimizer step.
+    private var stored: Tensor
+
     public init(_ value: Tensor) {
-        storedValue = value.detached
+        stored = value.detached
     }
 
     /// The value to compute with: the tape leaf while recording, else the stored tensor.
@@ -30,6 +36,6 @@ public final class Parameter: @unchecked Sendable {
 
     /// In-place write access to the stored elements (optimizers use this).
     public func update<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
-        try storedValue.withUnsafeMutableBufferPointer(body)
+        try stored.withUnsafeMutableBufferPointer(body)
     }
 }

@@ -12,6 +12,10 @@ extension Tensor {
     }
 
     func reducedShape(_ axis: Int, keepingDimension: Bool) -> [Int] {
+        Self.reducedShape(shape, axis, keepingDimension: keepingDimension)
+    }
+
+    static func reducedShape(_ shape: [Int], _ axis: Int, keepingDimension: Bool) -> [Int] {
         var s = shape
         if keepingDimension { s[axis] = 1 } else { s.remove(at: axis) }
         return s
@@ -20,9 +24,11 @@ extension Tensor {
     /// Sum of all elements, as a scalar.
     public func sum() -> Tensor {
         let p = storage.pointer
-        var s: Float = 0
-        for i in 0..<count { s += p[i] }
-        return recorded(.sum, Tensor(scalar: s), self, backward: { [shape] g in [Tensor(repeating: g.item, shape: shape)] })
+        // A Float running sum drifts once it dwarfs the addends (2²² values
+        // of 0.1 sum 4% short); a Double one keeps a mean loss right.
+        var s: Double = 0
+        for i in 0..<count { s += Double(p[i]) }
+        return recorded(.sum, Tensor(scalar: Float(s)), self, backward: { [shape] g in [Tensor(repeating: g.item, shape: shape)] })
     }
 
     /// Mean of all elements, as a scalar.
@@ -33,17 +39,29 @@ extension Tensor {
         let (axis, outer, n, inner) = split(around: axis)
         let p = storage.pointer
         let out = Tensor(shape: reducedShape(axis, keepingDimension: keepingDimension)) { dst in
-            dst.initialize(repeating: 0)
-            let d = dst.baseAddress!
-            for o in 0..<outer {
-                for j in 0..<n {
-                    let row = p + (o * n + j) * inner, acc = d + o * inner
-                    for i in 0..<inner { acc[i] += row[i] }
+            // Accumulated in Double, as `sum()`: the reduced extent may be a whole batch.
+            if inner == 1 {
+                for o in 0..<outer {
+                    let row = p + o * n
+                    var s: Double = 0
+                    for j in 0..<n { s += Double(row[j]) }
+                    dst[o] = Float(s)
                 }
+                return
+            }
+            let acc = UnsafeMutablePointer<Double>.allocate(capacity: inner)
+            defer { acc.deallocate() }
+            for o in 0..<outer {
+                acc.initialize(repeating: 0, count: inner)
+                for j in 0..<n {
+                    let row = p + (o * n + j) * inner
+                    for i in 0..<inner { acc[i] += Double(row[i]) }
+                }
+                for i in 0..<inner { dst[o * inner + i] = Float(acc[i]) }
             }
         }
         return recorded(.sumAlongAxis, out, self, backward: { [shape] g in
-            [g.reshaped(Tensor(repeating: 0, shape: shape).reducedShape(axis, keepingDimension: true)).broadcast(to: shape)]
+            [g.reshaped(Tensor.reducedShape(shape, axis, keepingDimension: true)).broadcast(to: shape)]
         })
     }
 
@@ -100,7 +118,10 @@ extension Tensor {
         let n = shape.last ?? 1, rows = count / Swift.max(n, 1)
         let p = storage.pointer
         let out = Tensor(shape: Array(shape.dropLast())) { dst in
-            for r in 0..<rows { dst[r] = rowLogSumExp(p + r * n, n) }
+            for r in 0..<rows {
+                let (m, logSum) = rowShiftedLogSumExp(p + r * n, n)
+                dst[r] = m + logSum
+            }
         }
         return recorded(.logsumexp, out, self, backward: { [self] g in
             let y = self.detached.softmax(), pg = g.storage.pointer
@@ -117,8 +138,15 @@ extension Tensor {
         let p = storage.pointer
         let out = Tensor(shape: shape) { dst in
             for r in 0..<rows {
-                let lse = rowLogSumExp(p + r * n, n)
-                for j in 0..<n { dst[r * n + j] = fastExp(p[r * n + j] - lse) }
+                let x = p + r * n, y = dst.baseAddress! + r * n
+                // exp(x − max) / Σ exp(x − max): one exp per element, and no
+                // rounding of logsumexp at the magnitude of x.
+                var m = -Float.infinity
+                for j in 0..<n { m = Swift.max(m, x[j]) }
+                var s: Float = 0
+                for j in 0..<n { y[j] = fastExp(x[j] - m); s += y[j] }
+                let inverse = 1 / s
+                for j in 0..<n { y[j] *= inverse }
             }
         }
         return recorded(.softmax, out, self, backward: { g in
@@ -140,8 +168,8 @@ extension Tensor {
         let p = storage.pointer
         let out = Tensor(shape: shape) { dst in
             for r in 0..<rows {
-                let lse = rowLogSumExp(p + r * n, n)
-                for j in 0..<n { dst[r * n + j] = p[r * n + j] - lse }
+                let (m, logSum) = rowShiftedLogSumExp(p + r * n, n)
+                for j in 0..<n { dst[r * n + j] = (p[r * n + j] - m) - logSum }
             }
         }
         return recorded(.logSoftmax, out, self, backward: { g in
@@ -158,13 +186,15 @@ extension Tensor {
     }
 }
 
-/// log Σ exp over `n` contiguous values, shifted by their maximum.
+/// The maximum m of `n` contiguous values and log Σ exp(x − m); logsumexp is
+/// m + log Σ exp(x − m). Callers subtract the two parts separately: x − m is
+/// exact, while m + log Σ … rounds at the magnitude of m (±5·10⁻⁴ at 10⁴).
 @inline(__always)
-func rowLogSumExp(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+func rowShiftedLogSumExp(_ p: UnsafePointer<Float>, _ n: Int) -> (max: Float, logSum: Float) {
     var m = -Float.infinity
     for j in 0..<n { m = Swift.max(m, p[j]) }
-    if m == -.infinity { return m }
+    if m == -.infinity { return (m, 0) }
     var s: Float = 0
     for j in 0..<n { s += fastExp(p[j] - m) }
-    return m + logf(s)
+    return (m, logf(s))
 }

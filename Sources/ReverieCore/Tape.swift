@@ -87,6 +87,9 @@ public final class Tape: @unchecked Sendable {
         let seed = seed ?? Tensor(repeating: 1, shape: output.shape)
         precondition(seed.shape == output.shape, "seed shape \(seed.shape) differs from output shape \(output.shape)")
         var grads = [Tensor?](repeating: nil, count: records.count)
+        // Adjoints are freed once propagated, except those asked for: an input
+        // may be an intermediate value, not only a leaf.
+        let requested = Set(inputs.compactMap { $0.tracking.flatMap { $0.tape === self ? $0.index : nil } })
         isRunningBackward = true
         defer { isRunningBackward = false }
         if let t = output.tracking, t.tape === self {
@@ -99,7 +102,7 @@ public final class Tape: @unchecked Sendable {
                     guard let ig else { continue }
                     if let existing = grads[input] { grads[input] = existing.adding(ig) } else { grads[input] = ig }
                 }
-                if index != t.index { grads[index] = nil }
+                if index != t.index && !requested.contains(index) { grads[index] = nil }
             }
         }
         return inputs.map { input in
