@@ -87,6 +87,14 @@ extension Tensor {
         })
     }
 
+    /// self += other in place (same shape), not recorded: the tape's gradient
+    /// accumulation. Copies first only if the storage is shared.
+    mutating func accumulate(_ other: Tensor) {
+        precondition(shape == other.shape, "cannot accumulate \(other.shape) into \(shape)")
+        let src = other.storage.pointer
+        withUnsafeMutableBufferPointer { dst in for i in 0..<dst.count { dst[i] += src[i] } }
+    }
+
     /// −x, not recorded (for backward rules).
     func negatedValue() -> Tensor {
         let p = storage.pointer

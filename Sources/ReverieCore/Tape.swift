@@ -100,7 +100,7 @@ public final class Tape: @unchecked Sendable {
                 let inputGrads = backward(g)
                 for (input, ig) in zip(record.inputs, inputGrads) where input >= 0 {
                     guard let ig else { continue }
-                    if let existing = grads[input] { grads[input] = existing.adding(ig) } else { grads[input] = ig }
+                    if grads[input] == nil { grads[input] = ig } else { grads[input]!.accumulate(ig) }
                 }
                 if index != t.index && !requested.contains(index) { grads[index] = nil }
             }
