@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "reverie", targets: ["reverie"]),
         .library(name: "ReverieCore", targets: ["ReverieCore"]),
         .library(name: "ReverieNN", targets: ["ReverieNN"]),
+        .library(name: "ReverieEnvs", targets: ["ReverieEnvs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,16 +30,18 @@ let package = Package(
         // MARK: - Reverie modules
         .target(name: "ReverieCore", dependencies: ["CBLAS"]),
         .target(name: "ReverieNN", dependencies: ["ReverieCore"]),
+        .target(name: "ReverieEnvs", dependencies: ["ReverieCore"]),
         .executableTarget(
             name: "reverie",
             dependencies: [
-                "ReverieCore", "ReverieNN", "CBLAS", "CZeroMQ", "CGLFW",
+                "ReverieCore", "ReverieNN", "ReverieEnvs", "CBLAS", "CZeroMQ", "CGLFW",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // MARK: - Tests
         .testTarget(name: "ReverieCoreTests", dependencies: ["ReverieCore"]),
         .testTarget(name: "ReverieNNTests", dependencies: ["ReverieCore", "ReverieNN"]),
+        .testTarget(name: "ReverieEnvsTests", dependencies: ["ReverieEnvs"]),
     ],
     swiftLanguageModes: [.v6]
 )

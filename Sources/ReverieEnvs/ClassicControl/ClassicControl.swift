@@ -1,0 +1,4 @@
+/// The classic control (Gymnasium's dynamics), as registry entries.
+public enum ClassicControl {
+    public static let registrations: [Registration] = []
+}

@@ -1,0 +1,104 @@
+/// One environment with Gymnasium's semantics.
+///
+/// `terminated` (the MDP reached a terminal state: do not bootstrap) and
+/// `truncated` (a time limit or other outside cut: bootstrap from the final
+/// observation) are never merged. Time limits are wrappers (`TimeLimit`), as
+/// in Gymnasium's registry, so `make("CartPole-v1")` truncates at 500 steps
+/// while `CartPole()` alone never does.
+public protocol Environment: AnyObject {
+    /// The registry name with its options, e.g. `"CartPole-v1"`, `"TMaze?length=40"`.
+    var name: String { get }
+    var observationSpace: Space { get }
+    var actionSpace: Space { get }
+
+    /// Starts an episode and returns its first observation. A seed re-seeds
+    /// the environment's generator (Gymnasium's `reset(seed=…)`); `nil`
+    /// continues from the current generator state.
+    func reset(seed: UInt64?) -> [Float]
+
+    /// Advances one step. Throws `EnvironmentError.invalidAction` for an
+    /// action outside `actionSpace`, and `.stepAfterEnd` when called on an
+    /// ended episode without `reset`.
+    func step(_ action: [Float]) throws -> Step
+
+    /// The current state drawn as RGB pixels, or nil if this environment
+    /// cannot draw itself.
+    func render() -> Frame?
+}
+
+extension Environment {
+    /// Starts an episode, continuing the generator's state.
+    public func reset() -> [Float] { reset(seed: nil) }
+
+    /// Throws `invalidAction` unless `action` lies in `actionSpace`; every
+    /// environment calls this first thing in `step`.
+    public func validate(_ action: [Float]) throws {
+        guard actionSpace.contains(action) else {
+            throw EnvironmentError.invalidAction(environment: name, space: actionSpace, action: action)
+        }
+    }
+}
+
+/// What one step returns (Gymnasium's `(obs, reward, terminated, truncated, info)`).
+public struct Step: Sendable, Equatable {
+    /// The observation after the step, flat, laid out as `observationSpace`.
+    public var observation: [Float]
+    public var reward: Float
+    /// The MDP ended in a terminal state: its value is 0, do not bootstrap.
+    public var terminated: Bool
+    /// The episode was cut short (time limit): bootstrap from `observation`.
+    public var truncated: Bool
+    /// Extra numbers, as Gymnasium's `info` (e.g. `"episode_return"`,
+    /// `"episode_length"` from `EpisodeStatistics` when an episode ends).
+    public var info: [String: Float]
+
+    public init(observation: [Float], reward: Float, terminated: Bool, truncated: Bool = false, info: [String: Float] = [:]) {
+        self.observation = observation
+        self.reward = reward
+        self.terminated = terminated
+        self.truncated = truncated
+        self.info = info
+    }
+
+    /// The episode is over, for either reason.
+    public var isDone: Bool { terminated || truncated }
+}
+
+/// An RGB8 image, row-major, 3 bytes per pixel, top row first.
+public struct Frame: Sendable, Equatable {
+    public let width: Int, height: Int
+    public var pixels: [UInt8]
+
+    public init(width: Int, height: Int, pixels: [UInt8]) {
+        precondition(pixels.count == width * height * 3, "a \(width)×\(height) RGB frame needs \(width * height * 3) bytes")
+        (self.width, self.height, self.pixels) = (width, height, pixels)
+    }
+
+    /// A frame filled with one colour.
+    public init(width: Int, height: Int, fill: (UInt8, UInt8, UInt8) = (255, 255, 255)) {
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        for i in 0..<(width * height) { pixels[3 * i] = fill.0; pixels[3 * i + 1] = fill.1; pixels[3 * i + 2] = fill.2 }
+        self.init(width: width, height: height, pixels: pixels)
+    }
+}
+
+/// Errors an environment reports; each names the environment.
+public enum EnvironmentError: Error, Equatable, CustomStringConvertible {
+    case invalidAction(environment: String, space: Space, action: [Float])
+    case stepAfterEnd(environment: String)
+    case unknownEnvironment(name: String, known: [String])
+    case invalidOption(environment: String, option: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .invalidAction(let env, let space, let action):
+            "\(env): action \(action) is not in the action space \(space)"
+        case .stepAfterEnd(let env):
+            "\(env): step called after the episode ended; call reset first"
+        case .unknownEnvironment(let name, let known):
+            "unknown environment '\(name)'; known: \(known.joined(separator: ", "))"
+        case .invalidOption(let env, let option, let reason):
+            "\(env): option '\(option)' \(reason)"
+        }
+    }
+}

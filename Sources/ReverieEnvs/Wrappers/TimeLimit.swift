@@ -1,0 +1,25 @@
+/// Truncates episodes after `maxEpisodeSteps` steps (Gymnasium's `TimeLimit`).
+/// An episode that terminates on its last allowed step is terminated, and
+/// also truncated, exactly as Gymnasium reports it.
+public final class TimeLimit: EnvironmentWrapper {
+    public let maxEpisodeSteps: Int
+    public private(set) var elapsedSteps = 0
+
+    public init(_ inner: any Environment, maxEpisodeSteps: Int) {
+        precondition(maxEpisodeSteps > 0, "maxEpisodeSteps must be positive")
+        self.maxEpisodeSteps = maxEpisodeSteps
+        super.init(inner)
+    }
+
+    public override func reset(seed: UInt64?) -> [Float] {
+        elapsedSteps = 0
+        return inner.reset(seed: seed)
+    }
+
+    public override func step(_ action: [Float]) throws -> Step {
+        var step = try inner.step(action)
+        elapsedSteps += 1
+        if elapsedSteps >= maxEpisodeSteps { step.truncated = true }
+        return step
+    }
+}
