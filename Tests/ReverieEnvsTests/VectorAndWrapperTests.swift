@@ -1,0 +1,143 @@
+import Testing
+import ReverieEnvs
+
+/// A deterministic test double: the observation is [seed-derived start + t],
+/// reward is the action, and the episode terminates after `length` steps.
+final class CountingEnvironment: Environment {
+    let name = "Counting"
+    let observationSpace = Space.box(low: -.infinity, high: .infinity, shape: [1])
+    let actionSpace = Space.discrete(3)
+    let length: Int
+    private var start: Float = 0, t = 0, ended = false
+    private var rng = RandomGenerator(seed: 0)
+
+    init(length: Int) { self.length = length }
+
+    func reset(seed: UInt64?) -> [Float] {
+        if let seed { rng = RandomGenerator(seed: seed); start = Float(seed) * 100 } else { start += 1000 }
+        t = 0
+        ended = false
+        return [start]
+    }
+
+    func step(_ action: [Float]) throws -> Step {
+        try validate(action)
+        if ended { throw EnvironmentError.stepAfterEnd(environment: name) }
+        t += 1
+        ended = t >= length
+        return Step(observation: [start + Float(t)], reward: action[0], terminated: ended)
+    }
+
+    func render() -> Frame? { nil }
+}
+
+struct VectorEnvironmentTests {
+    @Test func seedsEnvIWithSeedPlusI() throws {
+        let vector = try SyncVectorEnvironment(count: 3) { _ in CountingEnvironment(length: 5) }
+        let first = try vector.reset(seed: 7)
+        #expect(first.shape == [3, 1])
+        #expect(first.scalars == [700, 800, 900])
+    }
+
+    @Test func sameStepAutoresetKeepsFinalObservation() throws {
+        let vector = try SyncVectorEnvironment([CountingEnvironment(length: 2), CountingEnvironment(length: 3)])
+        _ = try vector.reset(seed: 0)
+        let s1 = try vector.step([[1], [2]])
+        #expect(s1.observations.scalars == [1, 101])
+        #expect(s1.episodeStarts == [false, false])
+        let s2 = try vector.step([[1], [1]])
+        // Env 0 ended: its final observation is kept, and it already shows the next episode's start.
+        #expect(s2.terminated == [true, false] && s2.truncated == [false, false])
+        #expect(s2.finalObservations[0] == [2] && s2.finalObservations[1] == nil)
+        #expect(s2.observations.scalars == [1000, 102])
+        #expect(s2.episodeStarts == [true, false])
+        #expect(s2.rewards == [1, 1])
+        let s3 = try vector.step([[0], [0]])
+        #expect(s3.observations.scalars == [1001, 1100] && s3.episodeStarts == [false, true])
+    }
+
+    @Test func truncationIsReportedApartFromTermination() throws {
+        let vector = try SyncVectorEnvironment(count: 1) { _ in
+            EpisodeStatistics(TimeLimit(CountingEnvironment(length: 10), maxEpisodeSteps: 3))
+        }
+        _ = try vector.reset(seed: 1)
+        _ = try vector.step([[2]])
+        _ = try vector.step([[2]])
+        let last = try vector.step([[1]])
+        #expect(last.truncated == [true] && last.terminated == [false])
+        #expect(last.finalObservations[0] == [103])
+        #expect(last.infos[0]["episode_return"] == 5 && last.infos[0]["episode_length"] == 3)
+    }
+
+    @Test func invalidActionNamesEnvironmentSpaceAndValue() throws {
+        let vector = try SyncVectorEnvironment(count: 1) { _ in CountingEnvironment(length: 2) }
+        _ = try vector.reset(seed: 0)
+        #expect {
+            try vector.step([[5]])
+        } throws: { error in
+            "\(error)" == "Counting: action [5.0] is not in the action space Discrete(3)"
+        }
+    }
+}
+
+struct WrapperTests {
+    @Test func normalizeObservationTracksRunningStatistics() throws {
+        let env = NormalizeObservation(CountingEnvironment(length: 100), clip: nil)
+        _ = env.reset(seed: 0)
+        var normalized: [Float] = []
+        for _ in 0..<50 { normalized.append(try env.step([0]).observation[0]) }
+        // The raw observations were 0, 1, …, 50: compare with their exact mean and variance.
+        let seen = (0...50).map(Float.init)
+        let mean = seen.reduce(0, +) / Float(seen.count)
+        let variance = seen.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(seen.count)
+        #expect(abs(Float(env.statistics.mean[0]) - mean) < 1e-3)
+        #expect(abs(Float(env.statistics.variance[0]) - variance) / variance < 1e-3)
+        #expect(abs(normalized.last! - (50 - mean) / variance.squareRoot()) < 1e-3)
+        // Statistics survive a save/load round trip.
+        let copy = RunningMeanStd(size: 1)
+        try copy.load(env.statistics.state)
+        #expect(copy.mean == env.statistics.mean.map { Double(Float($0)) })
+    }
+
+    @Test func frameStackShiftsAndPadsWithTheFirstObservation() throws {
+        let env = FrameStack(CountingEnvironment(length: 10), frames: 3)
+        #expect(env.observationSpace.shape == [3, 1])
+        #expect(env.reset(seed: 0) == [0, 0, 0])
+        #expect(try env.step([0]).observation == [0, 0, 1])
+        #expect(try env.step([0]).observation == [0, 1, 2])
+        #expect(try env.step([0]).observation == [1, 2, 3])
+    }
+
+    @Test func actionRepeatSumsRewardsAndStopsAtTheEnd() throws {
+        let env = ActionRepeat(CountingEnvironment(length: 5), repeats: 2)
+        _ = env.reset(seed: 0)
+        let a = try env.step([2])
+        #expect(a.reward == 4 && a.observation == [2] && !a.terminated)
+        _ = try env.step([1])
+        let c = try env.step([1])
+        #expect(c.terminated && c.reward == 1 && c.observation == [5])
+    }
+
+    @Test func oneHotFlattensMultiDiscrete() throws {
+        final class Pair: Environment {
+            let name = "Pair"
+            let observationSpace = Space.multiDiscrete([2, 3])
+            let actionSpace = Space.discrete(1)
+            func reset(seed: UInt64?) -> [Float] { [1, 2] }
+            func step(_ action: [Float]) throws -> Step { Step(observation: [0, 1], reward: 0, terminated: false) }
+            func render() -> Frame? { nil }
+        }
+        let env = OneHotObservation(Pair())
+        #expect(env.observationSpace.shape == [5])
+        #expect(env.reset(seed: nil) == [0, 1, 0, 0, 1])
+        #expect(try env.step([0]).observation == [1, 0, 0, 1, 0])
+    }
+
+    @Test func registryReportsUnknownNamesAndBadOptions() {
+        #expect(throws: EnvironmentError.self) { try Registry.make("NoSuchEnv-v0") }
+        var options = EnvironmentOptions(environment: "X?length=abc", values: ["length": "abc"])
+        #expect(throws: EnvironmentError.self) { try options.int("length", default: 3, in: 1...10) }
+        let extra = EnvironmentOptions(environment: "X?colour=red", values: ["colour": "red"])
+        #expect(throws: EnvironmentError.self) { try extra.finish() }
+    }
+}
