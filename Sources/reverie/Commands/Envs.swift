@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import ReverieEnvs
+
+/// `reverie envs`: the built-in environments, and a quick random-policy check of one.
+struct Envs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the built-in environments, or check one with a random policy.",
+        subcommands: [List.self, Check.self],
+        defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List environments with their spaces and time limits.")
+
+        func run() throws {
+            for registration in Registry.registrations {
+                let env = try registration.make(EnvironmentOptions(environment: registration.name))
+                let limit = registration.maxEpisodeSteps.map { "\($0) steps" } ?? "no limit"
+                print(registration.name)
+                print("    \(registration.summary)")
+                print("    observations \(env.observationSpace), actions \(env.actionSpace), time limit \(limit)")
+            }
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a uniformly random policy; print episodes, mean return and steps per second.",
+            discussion: "NAME may carry options: reverie envs check 'TMaze?length=40'.")
+
+        @Argument(help: "Environment name, with optional ?key=value&… options.")
+        var name: String
+
+        @Option(help: "Episodes to run.")
+        var episodes = 10
+
+        @Option(help: "Seed of the environment and of the random policy.")
+        var seed: UInt64 = 0
+
+        func validate() throws {
+            guard episodes >= 1 else { throw ValidationError("--episodes must be at least 1.") }
+        }
+
+        func run() throws {
+            let env = try Registry.make(name)
+            var rng = RandomGenerator(seed: seed &+ 1)
+            var returns: [Double] = [], lengths: [Int] = []
+            var steps = 0
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = env.reset(seed: seed)
+            var episodeReturn = 0.0, length = 0
+            while returns.count < episodes {
+                let step = try env.step(env.actionSpace.sample(using: &rng))
+                episodeReturn += Double(step.reward)
+                length += 1
+                steps += 1
+                if step.isDone {
+                    returns.append(episodeReturn)
+                    lengths.append(length)
+                    print("episode \(returns.count): return \(format(episodeReturn)), length \(length)"
+                          + (step.truncated && !step.terminated ? " (truncated)" : ""))
+                    episodeReturn = 0
+                    length = 0
+                    _ = env.reset()
+                }
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+            let mean = returns.reduce(0, +) / Double(returns.count)
+            let std = (returns.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(returns.count)).squareRoot()
+            print("\(env.name): \(episodes) episodes, mean return \(format(mean)) ± \(format(std)), "
+                  + "mean length \(format(Double(lengths.reduce(0, +)) / Double(episodes))), "
+                  + "\(Int(Double(steps) / seconds)) steps/s (random policy)")
+        }
+
+        private func format(_ x: Double) -> String { String(format: "%.3f", x) }
+    }
+}
