@@ -39,6 +39,7 @@ func forEachRow(
 ) {
     let total = shape.reduce(1, *)
     guard total > 0 else { return }
+    let (shape, stridesA, stridesB) = coalesced(shape, stridesA, stridesB)
     guard let n = shape.last else { row(0, 0, 0, 1, 0, 0); return }
     let rank = shape.count
     var counter = [Int](repeating: 0, count: rank)
@@ -59,6 +60,23 @@ func forEachRow(
             axis -= 1
         }
     }
+}
+
+/// The same iteration with fewer, longer rows: axes of extent 1 are dropped
+/// and neighbouring axes that both operands traverse contiguously are merged,
+/// so (B, T, 1) rows are T long, not 1.
+func coalesced(_ shape: [Int], _ stridesA: [Int], _ stridesB: [Int]) -> ([Int], [Int], [Int]) {
+    var s: [Int] = [], a: [Int] = [], b: [Int] = []
+    for i in shape.indices where shape[i] != 1 {
+        if let last = s.indices.last, a[last] == stridesA[i] * shape[i], b[last] == stridesB[i] * shape[i] {
+            s[last] *= shape[i]
+            a[last] = stridesA[i]
+            b[last] = stridesB[i]
+        } else {
+            s.append(shape[i]); a.append(stridesA[i]); b.append(stridesB[i])
+        }
+    }
+    return (s, a, b)
 }
 
 extension Tensor {
