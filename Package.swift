@@ -41,7 +41,7 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "ReverieCoreTests", dependencies: ["ReverieCore"]),
         .testTarget(name: "ReverieNNTests", dependencies: ["ReverieCore", "ReverieNN"]),
-        .testTarget(name: "ReverieEnvsTests", dependencies: ["ReverieEnvs"]),
+        .testTarget(name: "ReverieEnvsTests", dependencies: ["ReverieEnvs"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

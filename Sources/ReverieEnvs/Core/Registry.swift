@@ -37,8 +37,18 @@ public struct EnvironmentOptions: Sendable {
 
     /// A real option in `range`, or `default` when absent.
     public mutating func float(_ key: String, default value: Float, in range: ClosedRange<Float> = -.infinity...(.infinity)) throws -> Float {
+        try real(key, default: value, in: range)
+    }
+
+    /// A real option in `range` kept in double precision (physical constants
+    /// such as Pendulum's `g`), or `default` when absent.
+    public mutating func double(_ key: String, default value: Double, in range: ClosedRange<Double> = -.infinity...(.infinity)) throws -> Double {
+        try real(key, default: value, in: range)
+    }
+
+    private mutating func real<T: BinaryFloatingPoint & LosslessStringConvertible>(_ key: String, default value: T, in range: ClosedRange<T>) throws -> T {
         guard let text = values.removeValue(forKey: key) else { return value }
-        guard let parsed = Float(text), range.contains(parsed) else {
+        guard let parsed = T(text), range.contains(parsed) else {
             throw EnvironmentError.invalidOption(environment: environment, option: key,
                                                  reason: "must be a number in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
         }
