@@ -86,6 +86,7 @@ public struct Frame: Sendable, Equatable {
 public enum EnvironmentError: Error, Equatable, CustomStringConvertible {
     case invalidAction(environment: String, space: Space, action: [Float])
     case stepAfterEnd(environment: String)
+    case invalidObservation(environment: String, expected: Space, count: Int)
     case unknownEnvironment(name: String, known: [String])
     case invalidOption(environment: String, option: String, reason: String)
 
@@ -93,6 +94,8 @@ public enum EnvironmentError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .invalidAction(let env, let space, let action):
             "\(env): action \(action) is not in the action space \(space)"
+        case .invalidObservation(let env, let space, let count):
+            "\(env): returned an observation of \(count) values; its observation space \(space) holds \(space.flatCount)"
         case .stepAfterEnd(let env):
             "\(env): step called after the episode ended; call reset first"
         case .unknownEnvironment(let name, let known):

@@ -31,42 +31,70 @@ public final class SyncVectorEnvironment: VectorEnvironment {
         let observations = environments.enumerated().map { i, env in
             env.reset(seed: seed.map { $0 &+ UInt64(i) })
         }
-        return batch(observations)
+        return try batch(observations)
     }
 
-    public func step(_ actions: [[Float]]) throws -> VectorStep {
-        precondition(actions.count == count, "\(count) environments need \(count) actions, got \(actions.count)")
-        var observations: [[Float]] = [], rewards: [Float] = [], terminated: [Bool] = [], truncated: [Bool] = []
-        var finals: [[Float]?] = [], infos: [[String: Float]] = []
-        observations.reserveCapacity(count)
-        for (env, action) in zip(environments, actions) {
-            let step = try env.step(action)
-            rewards.append(step.reward)
-            terminated.append(step.terminated)
-            truncated.append(step.truncated)
-            infos.append(step.info)
-            if step.isDone {
-                finals.append(step.observation)
-                observations.append(env.reset(seed: nil))
-            } else {
-                finals.append(nil)
-                observations.append(step.observation)
+    public func step(_ actions: Tensor) throws -> VectorStep {
+        let actionSize = singleActionSpace.flatCount, observationSize = singleObservationSpace.flatCount
+        precondition(actions.count == count * actionSize,
+                     "\(count) environments need actions of shape \([count] + singleActionSpace.shape), got \(actions.shape)")
+        var rewards = [Float](repeating: 0, count: count)
+        var terminated = [Bool](repeating: false, count: count), truncated = terminated
+        var finals = [[Float]?](repeating: nil, count: count)
+        var infos = [[String: Float]](repeating: [:], count: count)
+        var failure: Error?
+        let observations = Tensor(shape: [count] + singleObservationSpace.shape) { out in
+            actions.withUnsafeBufferPointer { a in
+                for (i, env) in environments.enumerated() {
+                    do {
+                        let action = [Float](unsafeUninitializedCapacity: actionSize) { buffer, initialized in
+                            buffer.baseAddress!.initialize(from: a.baseAddress! + i * actionSize, count: actionSize)
+                            initialized = actionSize
+                        }
+                        let step = try env.step(action)
+                        rewards[i] = step.reward
+                        terminated[i] = step.terminated
+                        truncated[i] = step.truncated
+                        if !step.info.isEmpty { infos[i] = step.info }
+                        var observation = step.observation
+                        if step.isDone {
+                            finals[i] = observation
+                            observation = env.reset(seed: nil)
+                        }
+                        try copy(observation, of: env, to: out.baseAddress! + i * observationSize)
+                    } catch {
+                        failure = error
+                        return
+                    }
+                }
             }
         }
-        return VectorStep(observations: batch(observations), rewards: rewards, terminated: terminated,
+        if let failure { throw failure }
+        return VectorStep(observations: observations, rewards: rewards, terminated: terminated,
                           truncated: truncated, finalObservations: finals, infos: infos)
     }
 
     public func render(index: Int) throws -> Frame? { environments[index].render() }
 
     /// (N, shape…) from N flat observations.
-    private func batch(_ observations: [[Float]]) -> Tensor {
+    private func batch(_ observations: [[Float]]) throws -> Tensor {
         let n = singleObservationSpace.flatCount
-        return Tensor(shape: [count] + singleObservationSpace.shape) { out in
+        var failure: Error?
+        let out = Tensor(shape: [count] + singleObservationSpace.shape) { out in
             for (i, o) in observations.enumerated() {
-                precondition(o.count == n, "\(environments[i].name) returned \(o.count) values for observation space \(singleObservationSpace)")
-                for j in 0..<n { out[i * n + j] = o[j] }
+                do { try copy(o, of: environments[i], to: out.baseAddress! + i * n) } catch { failure = error; return }
             }
         }
+        if let failure { throw failure }
+        return out
+    }
+
+    /// Writes one observation into the batch, refusing one of the wrong size.
+    private func copy(_ observation: [Float], of env: any Environment, to destination: UnsafeMutablePointer<Float>) throws {
+        let n = singleObservationSpace.flatCount
+        guard observation.count == n else {
+            throw EnvironmentError.invalidObservation(environment: env.name, expected: singleObservationSpace, count: observation.count)
+        }
+        observation.withUnsafeBufferPointer { destination.update(from: $0.baseAddress!, count: n) }
     }
 }

@@ -20,8 +20,9 @@ public protocol VectorEnvironment: AnyObject {
     func reset(seed: UInt64?) throws -> Tensor
 
     /// Steps every environment with its action.
-    /// - Parameter actions: N flat actions, each laid out as `singleActionSpace`.
-    func step(_ actions: [[Float]]) throws -> VectorStep
+    /// - Parameter actions: (N, action shape…), row i laid out as
+    ///   `singleActionSpace` (a discrete action is one element holding the index).
+    func step(_ actions: Tensor) throws -> VectorStep
 
     /// Frame of env `index`, if it can draw itself.
     func render(index: Int) throws -> Frame?
@@ -32,6 +33,14 @@ public protocol VectorEnvironment: AnyObject {
 
 extension VectorEnvironment {
     public func close() {}
+
+    /// Steps with N flat actions given as arrays.
+    public func step(_ actions: [[Float]]) throws -> VectorStep {
+        let n = singleActionSpace.flatCount
+        precondition(actions.count == count && actions.allSatisfy { $0.count == n },
+                     "\(count) environments need \(count) actions of \(n) values each")
+        return try step(Tensor(Array(actions.joined()), shape: [count] + singleActionSpace.shape))
+    }
 }
 
 /// The outcome of one batched step (same-step autoreset, see `VectorEnvironment`).

@@ -12,7 +12,7 @@ struct Bench: ParsableCommand {
             """)
 
     enum Workload: String, ExpressibleByArgument, CaseIterable {
-        case gemm, mlp
+        case gemm, mlp, env
     }
 
     @Argument(help: "What to measure: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -33,6 +33,7 @@ struct Bench: ParsableCommand {
         switch workload {
         case .gemm: result = GemmBench(repeats: repeats).run()
         case .mlp: result = MLPBench(repeats: repeats).run()
+        case .env: result = try EnvBench(repeats: repeats).run()
         }
         if !json { FileHandle.standardError.write(Data((result.table + "\n").utf8)) }
         print(result.json)
