@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "ReverieCore", targets: ["ReverieCore"]),
         .library(name: "ReverieNN", targets: ["ReverieNN"]),
         .library(name: "ReverieEnvs", targets: ["ReverieEnvs"]),
+        .library(name: "ReverieRemote", targets: ["ReverieRemote"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -31,10 +32,11 @@ let package = Package(
         .target(name: "ReverieCore", dependencies: ["CBLAS"]),
         .target(name: "ReverieNN", dependencies: ["ReverieCore"]),
         .target(name: "ReverieEnvs", dependencies: ["ReverieCore"]),
+        .target(name: "ReverieRemote", dependencies: ["ReverieEnvs", "CZeroMQ"]),
         .executableTarget(
             name: "reverie",
             dependencies: [
-                "ReverieCore", "ReverieNN", "ReverieEnvs", "CBLAS", "CZeroMQ", "CGLFW",
+                "ReverieCore", "ReverieNN", "ReverieEnvs", "ReverieRemote", "CBLAS", "CZeroMQ", "CGLFW",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -1,0 +1,101 @@
+import CZeroMQ
+
+/// One server endpoint, reached through a REQ socket with the ZeroMQ guide's
+/// Lazy Pirate pattern: wait for a reply at most `timeout`, then close the
+/// socket, reconnect and resend the same request (same `seq`, so the server
+/// does not step twice), at most `retries` times, then fail naming the endpoint.
+final class RemoteConnection {
+    let endpoint: String
+    let timeoutMilliseconds: Int
+    let retries: Int
+    let curveServerKey: String?
+    private var socket: Socket
+    /// Kept across reconnects so the server recognises a resent `step`.
+    private let identity: [UInt8]
+    private var sequence = 0
+    private var pending: [[UInt8]]?
+
+    init(endpoint: String, timeoutMilliseconds: Int, retries: Int, curveServerKey: String? = nil) throws {
+        (self.endpoint, self.timeoutMilliseconds, self.retries, self.curveServerKey) =
+            (endpoint, timeoutMilliseconds, retries, curveServerKey)
+        var generator = SystemRandomNumberGenerator()
+        // A routing id must not start with a zero byte (libzmq reserves those).
+        identity = [UInt8(1 + generator.next() % 255)] + (0..<15).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        socket = try Self.connect(endpoint, identity: identity, curveServerKey: curveServerKey)
+    }
+
+    private static func connect(_ endpoint: String, identity: [UInt8], curveServerKey: String?) throws -> Socket {
+        let socket = try Socket(.request)
+        try socket.setOption(ZMQ_ROUTING_ID, bytes: identity)
+        if let serverKey = curveServerKey {
+            // A client with a fresh ephemeral key pair; the server authenticates by its own policy.
+            var publicKey = [CChar](repeating: 0, count: 41), secretKey = [CChar](repeating: 0, count: 41)
+            guard zmq_curve_keypair(&publicKey, &secretKey) == 0 else { throw ZeroMQError("curve_keypair") }
+            try socket.setOption(ZMQ_CURVE_SERVERKEY, bytes: Array(serverKey.utf8))
+            try socket.setOption(ZMQ_CURVE_PUBLICKEY, bytes: publicKey.prefix(40).map { UInt8(bitPattern: $0) })
+            try socket.setOption(ZMQ_CURVE_SECRETKEY, bytes: secretKey.prefix(40).map { UInt8(bitPattern: $0) })
+        }
+        try socket.connect(endpoint)
+        return socket
+    }
+
+    /// Sends a request (assigning the next `seq`); pair with `receive`.
+    func send(_ command: String, fields: [String: Any] = [:], arrays: [WireArray] = []) throws {
+        precondition(pending == nil, "one request at a time per connection")
+        sequence += 1
+        var header = fields
+        header["v"] = WireMessage.version
+        header["cmd"] = command
+        header["seq"] = sequence
+        let frames = try WireMessage(header: header, arrays: arrays).frames()
+        try socket.send(frames)
+        pending = frames
+    }
+
+    /// Waits for the reply to the pending request, retrying as Lazy Pirate.
+    func receive() throws -> WireMessage {
+        guard let request = pending else { preconditionFailure("receive without a pending request") }
+        defer { pending = nil }
+        for attempt in 0...retries {
+            if attempt > 0 {
+                socket.close()
+                socket = try Self.connect(endpoint, identity: identity, curveServerKey: curveServerKey)
+                try socket.send(request)
+            }
+            guard let frames = try socket.receive(timeout: timeoutMilliseconds) else { continue }
+            let reply = try WireMessage(frames: frames)
+            if let error = reply.header["error"] as? String { throw RemoteEnvironmentError.server(endpoint: endpoint, message: error) }
+            guard reply.sequence == sequence else {
+                throw RemoteEnvironmentError.server(endpoint: endpoint, message: "reply for seq \(reply.sequence.map(String.init) ?? "nil"), expected \(sequence)")
+            }
+            return reply
+        }
+        // Leave a fresh socket behind, so a restarted server is picked up by the next request.
+        socket.close()
+        socket = try Self.connect(endpoint, identity: identity, curveServerKey: curveServerKey)
+        throw RemoteEnvironmentError.unreachable(endpoint: endpoint, attempts: retries + 1, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    func request(_ command: String, fields: [String: Any] = [:], arrays: [WireArray] = []) throws -> WireMessage {
+        try send(command, fields: fields, arrays: arrays)
+        return try receive()
+    }
+}
+
+/// Why a remote environment failed.
+public enum RemoteEnvironmentError: Error, CustomStringConvertible {
+    case unreachable(endpoint: String, attempts: Int, timeoutMilliseconds: Int)
+    case server(endpoint: String, message: String)
+    case mismatchedSpaces(String)
+
+    public var description: String {
+        switch self {
+        case .unreachable(let endpoint, let attempts, let timeout):
+            "no reply from \(endpoint) after \(attempts) attempts of \(timeout) ms; is the server running?"
+        case .server(let endpoint, let message):
+            "\(endpoint): \(message)"
+        case .mismatchedSpaces(let message):
+            message
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+
+/// Environments served over ZeroMQ, seen as one `VectorEnvironment`: agents
+/// cannot tell it from an in-process one. With several endpoints
+/// (`zmq://hostA:5555,zmq://hostB:5555`) the servers' envs are concatenated
+/// in endpoint order and stepped concurrently: send to every server, then
+/// gather every reply.
+public final class RemoteVectorEnvironment: VectorEnvironment {
+    public let endpoints: [String]
+    public let singleObservationSpace: Space
+    public let singleActionSpace: Space
+    /// The served environment's name, from the first server's `spec`.
+    public let name: String
+    private let connections: [RemoteConnection]
+    /// Number of envs on each server.
+    private let counts: [Int]
+
+    /// Connects and reads each server's `spec`.
+    /// - Parameters:
+    ///   - endpoints: ZeroMQ endpoints (`tcp://host:port`); a `zmq://` prefix means `tcp://`.
+    ///   - timeoutMilliseconds: how long to wait for one reply before resending.
+    ///   - retries: resends before giving up with `RemoteEnvironmentError.unreachable`.
+    ///   - curveServerKey: the servers' Z85 public key, to talk CURVE-encrypted.
+    public init(endpoints: [String], timeoutMilliseconds: Int = 5000, retries: Int = 2, curveServerKey: String? = nil) throws {
+        precondition(!endpoints.isEmpty, "RemoteVectorEnvironment needs at least one endpoint")
+        self.endpoints = endpoints.map { $0.hasPrefix("zmq://") ? "tcp://" + $0.dropFirst(6) : $0 }
+        connections = try self.endpoints.map {
+            try RemoteConnection(endpoint: $0, timeoutMilliseconds: timeoutMilliseconds, retries: retries, curveServerKey: curveServerKey)
+        }
+        for c in connections { try c.send("spec") }
+        let specs = try connections.map { try $0.receive() }
+        var counts: [Int] = [], observation: Space?, action: Space?
+        for (spec, endpoint) in zip(specs, self.endpoints) {
+            guard let n = spec.header["num_envs"] as? Int, n > 0 else {
+                throw RemoteEnvironmentError.server(endpoint: endpoint, message: "spec has no positive 'num_envs'")
+            }
+            let o = try Space(wireObject: spec.header["observation_space"] as Any)
+            let a = try Space(wireObject: spec.header["action_space"] as Any)
+            if let observation, let action, observation != o || action != a {
+                throw RemoteEnvironmentError.mismatchedSpaces(
+                    "\(endpoint) serves \(o)/\(a) but \(self.endpoints[0]) serves \(observation)/\(action)")
+            }
+            (observation, action) = (o, a)
+            counts.append(n)
+        }
+        self.counts = counts
+        singleObservationSpace = observation!
+        singleActionSpace = action!
+        name = specs[0].header["env_id"] as? String ?? "remote"
+    }
+
+    /// `"zmq://a:5555,zmq://b:5555"` → endpoints.
+    public convenience init(_ spec: String, timeoutMilliseconds: Int = 5000, retries: Int = 2) throws {
+        try self.init(endpoints: spec.split(separator: ",").map(String.init), timeoutMilliseconds: timeoutMilliseconds, retries: retries)
+    }
+
+    public var count: Int { counts.reduce(0, +) }
+
+    /// Index of the first env of each server.
+    private var offsets: [Int] { counts.indices.map { counts[..<$0].reduce(0, +) } }
+
+    public func reset(seed: UInt64?) throws -> Tensor {
+        for (c, offset) in zip(connections, offsets) {
+            try c.send("reset", fields: seed.map { ["seed": Int($0) + offset] } ?? [:])
+        }
+        let replies = try connections.map { try $0.receive() }
+        return try gather(replies.map { try $0.array("observations") })
+    }
+
+    public func step(_ actions: Tensor) throws -> VectorStep {
+        let n = singleActionSpace.flatCount
+        precondition(actions.count == count * n, "\(count) environments need actions of shape \([count] + singleActionSpace.shape), got \(actions.shape)")
+        let flat = actions.scalars
+        for (k, c) in connections.enumerated() {
+            let rows = Array(flat[(offsets[k] * n)..<((offsets[k] + counts[k]) * n)])
+            try c.send("step", arrays: [WireArray(name: "actions", dtype: singleActionSpace.wireDType,
+                                                  shape: [counts[k]] + singleActionSpace.shape, values: rows)])
+        }
+        let replies = try connections.map { try $0.receive() }
+        var rewards: [Float] = [], terminated: [Bool] = [], truncated: [Bool] = [], finals: [[Float]?] = []
+        let size = singleObservationSpace.flatCount
+        for (k, reply) in replies.enumerated() {
+            rewards += try reply.array("rewards").floats
+            terminated += try reply.array("terminated").bools
+            truncated += try reply.array("truncated").bools
+            var serverFinals = [[Float]?](repeating: nil, count: counts[k])
+            let indices = reply.header["final_indices"] as? [Int] ?? []
+            let values = try reply.array("final_observations").floats
+            guard values.count == indices.count * size, indices.allSatisfy({ $0 >= 0 && $0 < counts[k] }) else {
+                throw RemoteEnvironmentError.server(endpoint: endpoints[k], message: "final_observations do not match final_indices")
+            }
+            for (j, i) in indices.enumerated() { serverFinals[i] = Array(values[(j * size)..<((j + 1) * size)]) }
+            finals += serverFinals
+        }
+        guard rewards.count == count, terminated.count == count, truncated.count == count else {
+            throw RemoteEnvironmentError.server(endpoint: endpoints.joined(separator: ","), message: "step reply has the wrong number of envs")
+        }
+        return VectorStep(observations: try gather(replies.map { try $0.array("observations") }), rewards: rewards,
+                          terminated: terminated, truncated: truncated, finalObservations: finals,
+                          infos: Array(repeating: [:], count: count))
+    }
+
+    public func render(index: Int) throws -> Frame? {
+        precondition(index >= 0 && index < count, "render index \(index) out of 0..<\(count)")
+        let k = offsets.lastIndex { $0 <= index }!
+        let frame = try connections[k].request("render", fields: ["index": index - offsets[k]]).array("frame")
+        guard frame.shape.count == 3, frame.shape[2] == 3, frame.dtype == .uint8 else {
+            throw RemoteEnvironmentError.server(endpoint: endpoints[k], message: "frame must be uint8 (H, W, 3), got \(frame.dtype.rawValue) \(frame.shape)")
+        }
+        return Frame(width: frame.shape[1], height: frame.shape[0], pixels: frame.bytes)
+    }
+
+    /// Asks every server to close (each then exits). Errors are ignored: closing is best effort.
+    public func close() {
+        for c in connections { _ = try? c.request("close") }
+    }
+
+    /// (N, obs…) from each server's observations, checking shapes.
+    private func gather(_ arrays: [WireArray]) throws -> Tensor {
+        for (k, a) in arrays.enumerated() where a.shape != [counts[k]] + singleObservationSpace.shape {
+            throw RemoteEnvironmentError.server(endpoint: endpoints[k], message: "observations of shape \(a.shape), expected \([counts[k]] + singleObservationSpace.shape)")
+        }
+        return Tensor(shape: [count] + singleObservationSpace.shape) { out in
+            var offset = 0
+            for a in arrays {
+                a.decode(into: out.baseAddress! + offset)
+                offset += a.count
+            }
+        }
+    }
+}

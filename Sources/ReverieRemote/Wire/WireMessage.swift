@@ -1,0 +1,76 @@
+@_exported import ReverieEnvs
+import Foundation
+
+/// A request or reply: a JSON header and array frames (envs/PROTOCOL.md).
+public struct WireMessage {
+    public static let version = 1
+    public static let maxHeaderBytes = 65_536
+
+    public var header: [String: Any]
+    public var arrays: [WireArray]
+
+    public init(header: [String: Any], arrays: [WireArray] = []) {
+        self.header = header
+        self.arrays = arrays
+    }
+
+    /// The array called `name`, or a protocol error naming it.
+    public func array(_ name: String) throws -> WireArray {
+        guard let a = arrays.first(where: { $0.name == name }) else { throw ProtocolError("missing array '\(name)'") }
+        return a
+    }
+
+    /// Header then array frames, with the `arrays` descriptors filled in.
+    public func frames() throws -> [[UInt8]] {
+        var header = self.header
+        if !arrays.isEmpty {
+            header["arrays"] = arrays.map { ["name": $0.name, "dtype": $0.dtype.rawValue, "shape": $0.shape] as [String: Any] }
+        }
+        let json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        return [Array(json)] + arrays.map(\.bytes)
+    }
+
+    /// Parses frames, checking every rule of the header and its descriptors.
+    public init(frames: [[UInt8]]) throws {
+        guard let first = frames.first else { throw ProtocolError("empty message") }
+        guard first.count <= Self.maxHeaderBytes else {
+            throw ProtocolError("header of \(first.count) bytes exceeds \(Self.maxHeaderBytes)")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(first)), let header = object as? [String: Any] else {
+            throw ProtocolError("header is not a JSON object")
+        }
+        let descriptors = header["arrays"] as? [Any] ?? []
+        guard header["arrays"] == nil || header["arrays"] is [Any] else { throw ProtocolError("'arrays' must be a list") }
+        guard descriptors.count == frames.count - 1 else {
+            throw ProtocolError("header describes \(descriptors.count) arrays but \(frames.count - 1) array frames follow")
+        }
+        var arrays: [WireArray] = []
+        for (descriptor, bytes) in zip(descriptors, frames.dropFirst()) {
+            guard let d = descriptor as? [String: Any], let name = d["name"] as? String,
+                  let dtypeName = d["dtype"] as? String, let shape = d["shape"] as? [Int]
+            else { throw ProtocolError("array descriptor must be {\"name\", \"dtype\", \"shape\"}, got \(descriptor)") }
+            guard let dtype = WireArray.DType(rawValue: dtypeName) else {
+                throw ProtocolError("array '\(name)': unknown dtype '\(dtypeName)'")
+            }
+            guard shape.allSatisfy({ $0 >= 0 }), shape.count <= 8 else { throw ProtocolError("array '\(name)': bad shape \(shape)") }
+            let (elements, overflow) = shape.reduce((1, false)) { acc, n in
+                let (p, o) = acc.0.multipliedReportingOverflow(by: n)
+                return (p, acc.1 || o)
+            }
+            guard !overflow, elements * dtype.size == bytes.count else {
+                throw ProtocolError("array '\(name)': shape \(shape) of \(dtype.rawValue) needs \(overflow ? "too many" : "\(elements * dtype.size)") bytes, frame has \(bytes.count)")
+            }
+            arrays.append(WireArray(name: name, dtype: dtype, shape: shape, bytes: bytes))
+        }
+        self.init(header: header, arrays: arrays)
+    }
+
+    public var sequence: Int? { header["seq"] as? Int }
+}
+
+/// A message that breaks envs/PROTOCOL.md, or an error reply from the peer.
+public struct ProtocolError: Error, CustomStringConvertible, Equatable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

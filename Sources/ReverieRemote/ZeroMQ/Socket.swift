@@ -1,0 +1,98 @@
+import CZeroMQ
+
+/// A failed ZeroMQ call, with libzmq's own message.
+public struct ZeroMQError: Error, CustomStringConvertible {
+    public let operation: String
+    public let message: String
+
+    init(_ operation: String) {
+        self.operation = operation
+        message = String(cString: zmq_strerror(zmq_errno()))
+    }
+
+    public var description: String { "ZeroMQ \(operation): \(message)" }
+}
+
+/// One libzmq context per process, as the ZeroMQ guide recommends.
+final class ZeroMQContext: @unchecked Sendable {
+    static let shared = ZeroMQContext()
+    let handle: UnsafeMutableRawPointer
+    private init() { handle = zmq_ctx_new() }
+}
+
+/// A ZeroMQ socket sending and receiving multipart messages of byte frames.
+/// Not thread-safe (neither are libzmq sockets): one owner at a time.
+final class Socket {
+    enum Kind { case request, router }
+
+    private var handle: UnsafeMutableRawPointer?
+
+    init(_ kind: Kind) throws {
+        guard let handle = zmq_socket(ZeroMQContext.shared.handle, kind == .request ? ZMQ_REQ : ZMQ_ROUTER) else {
+            throw ZeroMQError("socket")
+        }
+        self.handle = handle
+        // Pending messages are dropped at close: a dead peer must not block shutdown.
+        try setOption(ZMQ_LINGER, Int32(0))
+    }
+
+    deinit { close() }
+
+    func close() {
+        if let handle { zmq_close(handle) }
+        handle = nil
+    }
+
+    func setOption(_ option: Int32, _ value: Int32) throws {
+        var v = value
+        guard zmq_setsockopt(handle, option, &v, MemoryLayout<Int32>.size) == 0 else { throw ZeroMQError("setsockopt \(option)") }
+    }
+
+    func setOption(_ option: Int32, _ value: Int64) throws {
+        var v = value
+        guard zmq_setsockopt(handle, option, &v, MemoryLayout<Int64>.size) == 0 else { throw ZeroMQError("setsockopt \(option)") }
+    }
+
+    func setOption(_ option: Int32, bytes: [UInt8]) throws {
+        guard bytes.withUnsafeBytes({ zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }) == 0 else {
+            throw ZeroMQError("setsockopt \(option)")
+        }
+    }
+
+    func bind(_ endpoint: String) throws {
+        guard zmq_bind(handle, endpoint) == 0 else { throw ZeroMQError("bind \(endpoint)") }
+    }
+
+    func connect(_ endpoint: String) throws {
+        guard zmq_connect(handle, endpoint) == 0 else { throw ZeroMQError("connect \(endpoint)") }
+    }
+
+    /// Sends `frames` as one multipart message.
+    func send(_ frames: [[UInt8]]) throws {
+        for (i, frame) in frames.enumerated() {
+            let flags = i < frames.count - 1 ? ZMQ_SNDMORE : 0
+            let sent = frame.withUnsafeBytes { zmq_send(handle, $0.baseAddress, $0.count, flags) }
+            guard sent >= 0 else { throw ZeroMQError("send") }
+        }
+    }
+
+    /// Waits up to `timeout` milliseconds (nil: forever) for a message.
+    /// - Returns: its frames, or nil if none arrived in time.
+    func receive(timeout milliseconds: Int?) throws -> [[UInt8]]? {
+        var item = zmq_pollitem_t(socket: handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)
+        let ready = zmq_poll(&item, 1, milliseconds ?? -1)
+        guard ready >= 0 else { throw ZeroMQError("poll") }
+        guard ready > 0 else { return nil }
+        var frames: [[UInt8]] = []
+        var message = zmq_msg_t()
+        zmq_msg_init(&message)
+        defer { zmq_msg_close(&message) }
+        repeat {
+            guard zmq_msg_recv(&message, handle, 0) >= 0 else { throw ZeroMQError("receive") }
+            let size = zmq_msg_size(&message)
+            let data = zmq_msg_data(&message)!.assumingMemoryBound(to: UInt8.self)
+            frames.append(Array(UnsafeBufferPointer(start: data, count: size)))
+        } while zmq_msg_more(&message) != 0
+        return frames
+    }
+}
