@@ -43,6 +43,7 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "ReverieCoreTests", dependencies: ["ReverieCore"]),
         .testTarget(name: "ReverieNNTests", dependencies: ["ReverieCore", "ReverieNN"]),
+        .testTarget(name: "ReverieRemoteTests", dependencies: ["ReverieRemote"]),
         .testTarget(name: "ReverieEnvsTests", dependencies: ["ReverieEnvs"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

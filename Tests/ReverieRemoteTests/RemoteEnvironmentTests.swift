@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+@testable import ReverieRemote
+
+/// Real `reverie serve` processes and real sockets (envs/PROTOCOL.md).
+@Suite(.serialized)
+struct RemoteEnvironmentTests {
+    /// Random CartPole actions from a fixed seed, (T, N).
+    static func actions(steps: Int, envs: Int) -> [Tensor] {
+        var rng = RandomGenerator(seed: 99)
+        return (0..<steps).map { _ in Tensor((0..<envs).map { _ in Float(rng.int(below: 2)) }) }
+    }
+
+    /// Everything a trajectory shows, for comparing two vector envs.
+    static func trajectory(_ env: any VectorEnvironment, steps: Int) throws -> [[Float]] {
+        var rows = [try env.reset(seed: 3).scalars]
+        for a in actions(steps: steps, envs: env.count) {
+            let s = try env.step(a)
+            rows.append(s.observations.scalars + s.rewards + s.terminated.map { $0 ? 1 : 0 } + s.truncated.map { $0 ? 1 : 0 }
+                        + s.finalObservations.flatMap { $0 ?? [] })
+        }
+        return rows
+    }
+
+    @Test func remoteTrajectoryEqualsInProcess() throws {
+        let server = try ServerProcess(numEnvs: 4)
+        let remote = try RemoteVectorEnvironment(endpoints: [server.endpoint], timeoutMilliseconds: 3000)
+        let local = try SyncVectorEnvironment(count: 4) { _ in try Registry.make("CartPole-v1") }
+        #expect(remote.count == 4 && remote.singleObservationSpace == local.singleObservationSpace)
+        #expect(remote.singleActionSpace == .discrete(2))
+        // 300 random steps end many episodes, so final observations are compared too.
+        #expect(try Self.trajectory(remote, steps: 300) == Self.trajectory(local, steps: 300))
+        remote.close()
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 0)
+    }
+
+    @Test func severalServersAreOneVectorEnvironment() throws {
+        let a = try ServerProcess(numEnvs: 2), b = try ServerProcess(numEnvs: 3)
+        let remote = try RemoteVectorEnvironment("zmq://127.0.0.1:\(a.port),zmq://127.0.0.1:\(b.port)")
+        let local = try SyncVectorEnvironment(count: 5) { _ in try Registry.make("CartPole-v1") }
+        #expect(remote.count == 5)
+        #expect(try Self.trajectory(remote, steps: 100) == Self.trajectory(local, steps: 100))
+        let frame = try remote.render(index: 3)
+        #expect(frame?.width == 600 && frame?.height == 400)
+    }
+
+    @Test func deadServerIsAClearErrorAndARestartedOneIsPickedUp() throws {
+        let server = try ServerProcess()
+        let remote = try RemoteVectorEnvironment(endpoints: [server.endpoint], timeoutMilliseconds: 300, retries: 2)
+        _ = try remote.reset(seed: 0)
+        server.kill()
+        let start = Date()
+        #expect {
+            _ = try remote.step(Tensor([1]))
+        } throws: { error in
+            "\(error)".contains(server.endpoint) && "\(error)".contains("no reply")
+        }
+        // Three attempts of 300 ms, plus reconnects.
+        #expect(Date().timeIntervalSince(start) < 2.5)
+        let restarted = try ServerProcess(port: server.port)
+        Thread.sleep(forTimeInterval: 0.3)
+        _ = try remote.reset(seed: 0)
+        #expect(try remote.step(Tensor([0])).observations.shape == [1, 4])
+        restarted.kill()
+    }
+
+    @Test func invalidActionsAreErrorRepliesAndChangeNothing() throws {
+        let server = try ServerProcess(numEnvs: 2)
+        let remote = try RemoteVectorEnvironment(endpoints: [server.endpoint])
+        _ = try remote.reset(seed: 1)
+        #expect {
+            _ = try remote.step(Tensor([0, 7]))
+        } throws: { error in
+            "\(error)".contains("not in Discrete(2)")
+        }
+        let local = try SyncVectorEnvironment(count: 2) { _ in try Registry.make("CartPole-v1") }
+        _ = try local.reset(seed: 1)
+        #expect(try remote.step(Tensor([1, 1])).observations.scalars == local.step(Tensor([1, 1])).observations.scalars)
+    }
+
+    @Test func retriedStepWithTheSameSequenceDoesNotStepTwice() throws {
+        let server = try ServerProcess()
+        let socket = try Socket(.request)
+        try socket.connect(server.endpoint)
+        func request(_ header: [String: Any], _ arrays: [WireArray] = []) throws -> WireMessage {
+            try socket.send(WireMessage(header: header, arrays: arrays).frames())
+            return try WireMessage(frames: #require(try socket.receive(timeout: 3000)))
+        }
+        _ = try request(["v": 1, "cmd": "reset", "seq": 1, "seed": 0])
+        let action = WireArray(name: "actions", dtype: .int64, shape: [1], values: [1])
+        let first = try request(["v": 1, "cmd": "step", "seq": 2], [action])
+        let again = try request(["v": 1, "cmd": "step", "seq": 2], [action])
+        let next = try request(["v": 1, "cmd": "step", "seq": 3], [action])
+        #expect(try first.array("observations") == again.array("observations"))
+        #expect(try next.array("observations") != first.array("observations"))
+    }
+
+    @Test func thousandsOfMalformedMessagesEachGetAnErrorAndServingGoesOn() throws {
+        let server = try ServerProcess(numEnvs: 2)
+        let socket = try Socket(.request)
+        try socket.connect(server.endpoint)
+        var rng = RandomGenerator(seed: 5)
+        func json(_ object: Any) -> [UInt8] { Array(try! JSONSerialization.data(withJSONObject: object)) }
+        let goodAction = WireArray(name: "actions", dtype: .int64, shape: [2], values: [0, 1])
+        let malformed: [() -> [[UInt8]]] = [
+            { [(0..<rng.int(below: 200)).map { _ in UInt8(rng.int(below: 256)) }] },
+            { [json(["v": 1, "cmd": "step", "seq": 1])] },
+            { [json(["v": 1, "cmd": "step", "seq": 1, "arrays": [["name": "actions", "dtype": "int64", "shape": [2]]]])] },
+            { [json(["v": 1, "cmd": "step", "seq": 1, "arrays": [["name": "actions", "dtype": "int64", "shape": [3]]]]), goodAction.bytes] },
+            { [json(["v": 1, "cmd": "step", "seq": 1, "arrays": [["name": "actions", "dtype": "int64", "shape": [2]]]]), [1, 2, 3]] },
+            { [json(["v": 1, "cmd": "step", "seq": 1, "arrays": [["name": "actions", "dtype": "complex128", "shape": [2]]]]), goodAction.bytes] },
+            { [json(["v": 1, "cmd": "step", "seq": 1, "arrays": [["name": "actions", "dtype": "float32", "shape": [2]]]]), [UInt8](repeating: 0, count: 8)] },
+            { [json(["v": 1, "cmd": "step", "seq": 1, "arrays": [["name": "actions", "dtype": "int64", "shape": [2]]]]), WireArray(name: "a", dtype: .int64, shape: [2], values: [5, -1]).bytes] },
+            { [json(["v": 1, "cmd": "fly", "seq": 1])] },
+            { [json(["v": 9, "cmd": "spec", "seq": 1])] },
+            { [json(["v": 1, "cmd": "spec", "seq": -4])] },
+            { [json(["v": 1, "cmd": "render", "seq": 1, "index": 10])] },
+            { [json([1, 2, 3])] },
+            { [Array(("{\"pad\": \"" + String(repeating: "x", count: 70_000) + "\"}").utf8)] },
+            { [json(["v": 1, "cmd": "spec", "seq": 1]), [1, 2]] },
+        ]
+        for i in 0..<2000 {
+            try socket.send(malformed[i % malformed.count]())
+            let reply = try WireMessage(frames: #require(try socket.receive(timeout: 3000), "no reply to malformed message \(i)"))
+            #expect(reply.header["error"] is String, "malformed message \(i % malformed.count) got no error")
+        }
+        let remote = try RemoteVectorEnvironment(endpoints: [server.endpoint])
+        _ = try remote.reset(seed: 0)
+        #expect(try remote.step(Tensor([0, 1])).rewards == [1, 1])
+    }
+}
