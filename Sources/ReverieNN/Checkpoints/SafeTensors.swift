@@ -1,0 +1,145 @@
+import Foundation
+
+/// The safetensors file format (huggingface/safetensors), read and written
+/// without dependencies:
+///
+///     u64 little-endian N | N bytes of JSON header | raw little-endian data
+///
+/// The header maps each tensor name to `{"dtype", "shape", "data_offsets":
+/// [begin, end]}` (offsets into the data section) and may hold
+/// `"__metadata__": {string: string}`. Reverie writes F32, tensors in sorted
+/// name order, the header padded with spaces to a multiple of 8 bytes as the
+/// reference writer does. Writes go to a temporary file that is synced and
+/// renamed over the target, so a crash never leaves a half-written file.
+public enum SafeTensors {
+    /// Serialises `tensors` and `metadata` to bytes.
+    public static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:]) throws -> [UInt8] {
+        var header: [String: Any] = [:]
+        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var offset = 0
+        let names = tensors.keys.sorted()
+        for name in names {
+            let t = tensors[name]!
+            header[name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + 4 * t.count]] as [String: Any]
+            offset += 4 * t.count
+        }
+        var json = Array(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
+        while json.count % 8 != 0 { json.append(0x20) }
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(8 + json.count + offset)
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: json)
+        for name in names {
+            tensors[name]!.withUnsafeBufferPointer { p in
+                for x in p { withUnsafeBytes(of: x.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+            }
+        }
+        return bytes
+    }
+
+    /// Parses a safetensors file's bytes. F32 is read as is; F64, F16, BF16,
+    /// I64, I32, I8, U8 and BOOL are converted to Float32.
+    public static func decode(_ bytes: [UInt8]) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+        guard bytes.count >= 8 else { throw CheckpointError.corrupt("file of \(bytes.count) bytes is shorter than its 8-byte header length") }
+        let headerLength = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard headerLength <= UInt64(bytes.count - 8), headerLength <= 100_000_000 else {
+            throw CheckpointError.corrupt("header length \(headerLength) exceeds the file (\(bytes.count) bytes): truncated?")
+        }
+        let dataStart = 8 + Int(headerLength)
+        guard let header = try? JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart])) as? [String: Any] else {
+            throw CheckpointError.corrupt("header is not a JSON object")
+        }
+        var metadata: [String: String] = [:]
+        var tensors: [String: Tensor] = [:]
+        for (name, value) in header {
+            if name == "__metadata__" {
+                guard let m = value as? [String: String] else { throw CheckpointError.corrupt("__metadata__ must map strings to strings") }
+                metadata = m
+                continue
+            }
+            guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
+                  let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2
+            else { throw CheckpointError.corrupt("entry '\(name)' lacks dtype, shape or data_offsets") }
+            guard let size = elementSize[dtype] else { throw CheckpointError.unsupportedDType(name: name, dtype: dtype) }
+            let count = shape.reduce(1, *)
+            let (begin, end) = (offsets[0], offsets[1])
+            guard shape.allSatisfy({ $0 >= 0 }), begin >= 0, end - begin == count * size, dataStart + end <= bytes.count else {
+                throw CheckpointError.corrupt("tensor '\(name)' (\(dtype) \(shape)) has data offsets \(offsets) outside the file or of the wrong size")
+            }
+            tensors[name] = bytes.withUnsafeBytes { raw in
+                Tensor(shape: shape) { out in convert(raw, from: dataStart + begin, dtype: dtype, into: out) }
+            }
+        }
+        return (tensors, metadata)
+    }
+
+    /// Writes atomically: temporary file in the same folder, fsync, rename.
+    public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to url: URL) throws {
+        let bytes = try encode(tensors, metadata: metadata)
+        let directory = url.deletingLastPathComponent()
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw CheckpointError.io("cannot create \(temporary.path): \(String(cString: strerror(errno)))") }
+        var ok = bytes.withUnsafeBytes { raw -> Bool in
+            var written = 0
+            while written < raw.count {
+                let n = Foundation.write(fd, raw.baseAddress! + written, raw.count - written)
+                if n <= 0 { return false }
+                written += n
+            }
+            return true
+        }
+        let writeError = String(cString: strerror(errno))
+        ok = ok && fsync(fd) == 0
+        close(fd)
+        guard ok, rename(temporary.path, url.path) == 0 else {
+            let reason = ok ? String(cString: strerror(errno)) : writeError
+            unlink(temporary.path)
+            throw CheckpointError.io("cannot write \(url.path): \(reason); any previous file there is unchanged")
+        }
+    }
+
+    /// Reads and parses a file.
+    public static func read(from url: URL) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw CheckpointError.io("cannot read \(url.path)")
+        }
+        return try decode(Array(data))
+    }
+
+    private static let elementSize = ["F32": 4, "F64": 8, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I8": 1, "U8": 1, "BOOL": 1]
+
+    private static func convert(_ raw: UnsafeRawBufferPointer, from start: Int, dtype: String, into out: UnsafeMutableBufferPointer<Float>) {
+        for i in out.indices {
+            switch dtype {
+            case "F32": out[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * i, as: UInt32.self)))
+            case "F64": out[i] = Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: start + 8 * i, as: UInt64.self))))
+            case "F16": out[i] = Float(Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: start + 2 * i, as: UInt16.self))))
+            case "BF16": out[i] = Float(bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: start + 2 * i, as: UInt16.self))) << 16)
+            case "I64": out[i] = Float(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: start + 8 * i, as: Int64.self)))
+            case "I32": out[i] = Float(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * i, as: Int32.self)))
+            case "I8": out[i] = Float(Int8(bitPattern: raw[start + i]))
+            default: out[i] = Float(raw[start + i])  // U8, BOOL
+            }
+        }
+    }
+}
+
+/// Why a checkpoint could not be written or loaded; each case names the file or tensor.
+public enum CheckpointError: Error, Equatable, CustomStringConvertible {
+    case io(String)
+    case corrupt(String)
+    case unsupportedDType(name: String, dtype: String)
+    case missingTensor(String)
+    case shapeMismatch(name: String, expected: [Int], found: [Int])
+
+    public var description: String {
+        switch self {
+        case .io(let message): message
+        case .corrupt(let message): "not a valid safetensors file: \(message)"
+        case .unsupportedDType(let name, let dtype): "tensor '\(name)' has dtype \(dtype), which Reverie cannot read"
+        case .missingTensor(let name): "checkpoint has no tensor '\(name)'"
+        case .shapeMismatch(let name, let expected, let found): "tensor '\(name)' has shape \(found) in the checkpoint, the model expects \(expected)"
+        }
+    }
+}
