@@ -1,0 +1,59 @@
+/// A passive T-Maze for long memory (Bakker 2001; the passive variant of Ni
+/// et al. 2023, "When Do Transformers Shine in RL?"): the agent starts at the
+/// foot of a corridor of `length` cells and sees a cue, up or down, on the
+/// first step only. At the junction at the far end it must turn the way the
+/// cue said.
+///
+/// - Observation: `Box(0, 1, (3,))`, [cue up, cue down, at junction]: the cue
+///   one-hot at the start only, zeros in the corridor, the junction flag at
+///   the end.
+/// - Action: `Discrete(3)`: 0 forward, 1 turn up, 2 turn down. Turning in the
+///   corridor bumps a wall (nothing happens); forward at the junction likewise.
+/// - Reward: +1 for turning the cued way at the junction, −1 for the other
+///   way (then `terminated`); 0 otherwise. Returns lie in [−1, 1]: an oracle
+///   earns 1 in `length + 1` steps, a uniformly random policy 0 in
+///   expectation (either turn is equally likely to come first).
+/// - Length: its registration adds a `TimeLimit` of 2·length + 10 steps, so a
+///   policy that never turns is truncated.
+public final class TMaze: Environment {
+    public let name: String
+    public let observationSpace = Space.box(low: 0, high: 1, shape: [3])
+    public let actionSpace = Space.discrete(3)
+    /// Corridor cells between the start and the junction.
+    public let length: Int
+    /// Where the agent stands: 0 at the start, `length` at the junction.
+    public private(set) var position = 0
+    /// True if the cue says up.
+    public private(set) var cueUp = true
+    private var rng = ClassicControl.unseededGenerator()
+    private var needsReset = true
+
+    public init(length: Int = 10) {
+        precondition(length >= 1, "a T-Maze corridor needs at least one cell")
+        self.length = length
+        name = "TMaze?length=\(length)"
+    }
+
+    public func reset(seed: UInt64?) -> [Float] {
+        if let seed { rng = RandomGenerator(seed: seed) }
+        cueUp = rng.int(below: 2) == 0
+        position = 0
+        needsReset = false
+        return [cueUp ? 1 : 0, cueUp ? 0 : 1, 0]
+    }
+
+    public func step(_ action: [Float]) throws -> Step {
+        try validate(action)
+        guard !needsReset else { throw EnvironmentError.stepAfterEnd(environment: name) }
+        let turn = Int(action[0])
+        if position == length && turn != 0 {
+            needsReset = true
+            let correct = (turn == 1) == cueUp
+            return Step(observation: [0, 0, 1], reward: correct ? 1 : -1, terminated: true)
+        }
+        if turn == 0 && position < length { position += 1 }
+        return Step(observation: [0, 0, position == length ? 1 : 0], reward: 0, terminated: false)
+    }
+
+    public func render() -> Frame? { nil }
+}
