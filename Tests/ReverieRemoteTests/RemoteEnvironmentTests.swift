@@ -2,7 +2,8 @@ import Foundation
 import Testing
 @testable import ReverieRemote
 
-/// Real `reverie serve` processes and real sockets (envs/PROTOCOL.md).
+/// Real server processes — `reverie serve` and the Python Gymnasium bridge —
+/// and real sockets (envs/PROTOCOL.md).
 @Suite(.serialized)
 struct RemoteEnvironmentTests {
     /// Random CartPole actions from a fixed seed, (T, N).
@@ -45,8 +46,42 @@ struct RemoteEnvironmentTests {
         #expect(frame?.width == 600 && frame?.height == 400)
     }
 
-    @Test func deadServerIsAClearErrorAndARestartedOneIsPickedUp() throws {
-        let server = try ServerProcess()
+    @Test func trajectoryThroughThePythonBridgeEqualsGymnasiumInProcess() throws {
+        let server = try ServerProcess(.python, numEnvs: 4)
+        let remote = try RemoteVectorEnvironment(endpoints: [server.endpoint], timeoutMilliseconds: 5000)
+        #expect(remote.count == 4 && remote.name == "CartPole-v1")
+        #expect(remote.singleObservationSpace == (try Registry.make("CartPole-v1")).observationSpace)
+        let steps = 300
+        let actions = Self.actions(steps: steps, envs: 4).map { $0.scalars.map(Int.init) }
+        let reference = try Self.gymnasiumTrajectory(["env_id": "CartPole-v1", "num_envs": 4, "seed": 3, "actions": actions])
+        let viaBridge = try Self.trajectory(remote, steps: steps)
+        #expect(viaBridge.count == reference.count)
+        for (t, (a, b)) in zip(viaBridge, reference).enumerated() where a != b {
+            Issue.record("step \(t): bridge \(a) vs Gymnasium \(b)")
+            break
+        }
+    }
+
+    /// Gymnasium itself, stepped in-process by envs/tests/gymnasium_rollout.py, as trajectory rows.
+    static func gymnasiumTrajectory(_ request: [String: Any]) throws -> [[Float]] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ServerProcess.python)
+        process.arguments = [ServerProcess.repository.appendingPathComponent("envs/tests/gymnasium_rollout.py").path]
+        let input = Pipe(), output = Pipe()
+        (process.standardInput, process.standardOutput) = (input, output)
+        try process.run()
+        input.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: request))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "gymnasium_rollout.py failed (needs envs/requirements.txt)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: data) as? [[Double]])
+        return rows.map { $0.map(Float.init) }
+    }
+
+    @Test(arguments: ServerProcess.Kind.allCases)
+    func deadServerIsAClearErrorAndARestartedOneIsPickedUp(kind: ServerProcess.Kind) throws {
+        let server = try ServerProcess(kind)
         let remote = try RemoteVectorEnvironment(endpoints: [server.endpoint], timeoutMilliseconds: 300, retries: 2)
         _ = try remote.reset(seed: 0)
         server.kill()
@@ -58,8 +93,7 @@ struct RemoteEnvironmentTests {
         }
         // Three attempts of 300 ms, plus reconnects.
         #expect(Date().timeIntervalSince(start) < 2.5)
-        let restarted = try ServerProcess(port: server.port)
-        Thread.sleep(forTimeInterval: 0.3)
+        let restarted = try ServerProcess(kind, port: server.port)
         _ = try remote.reset(seed: 0)
         #expect(try remote.step(Tensor([0])).observations.shape == [1, 4])
         restarted.kill()
@@ -79,8 +113,9 @@ struct RemoteEnvironmentTests {
         #expect(try remote.step(Tensor([1, 1])).observations.scalars == local.step(Tensor([1, 1])).observations.scalars)
     }
 
-    @Test func retriedStepWithTheSameSequenceDoesNotStepTwice() throws {
-        let server = try ServerProcess()
+    @Test(arguments: ServerProcess.Kind.allCases)
+    func retriedStepWithTheSameSequenceDoesNotStepTwice(kind: ServerProcess.Kind) throws {
+        let server = try ServerProcess(kind)
         let socket = try Socket(.request)
         try socket.connect(server.endpoint)
         func request(_ header: [String: Any], _ arrays: [WireArray] = []) throws -> WireMessage {
@@ -96,8 +131,9 @@ struct RemoteEnvironmentTests {
         #expect(try next.array("observations") != first.array("observations"))
     }
 
-    @Test func thousandsOfMalformedMessagesEachGetAnErrorAndServingGoesOn() throws {
-        let server = try ServerProcess(numEnvs: 2)
+    @Test(arguments: ServerProcess.Kind.allCases)
+    func thousandsOfMalformedMessagesEachGetAnErrorAndServingGoesOn(kind: ServerProcess.Kind) throws {
+        let server = try ServerProcess(kind, numEnvs: 2)
         let socket = try Socket(.request)
         try socket.connect(server.endpoint)
         var rng = RandomGenerator(seed: 5)

@@ -1,10 +1,19 @@
 import Foundation
 
-/// A `reverie serve` process on a free loopback port, killed when released.
+/// A server process on a free loopback port, killed when released: either
+/// `reverie serve` or the Python Gymnasium bridge (envs/gymnasium_server.py).
 final class ServerProcess {
+    enum Kind: String, CustomStringConvertible, CaseIterable {
+        case swift, python
+        var description: String { self == .swift ? "reverie serve" : "gymnasium_server.py" }
+    }
+
     let process = Process()
     let endpoint: String
     let port: Int
+
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../..").standardized
 
     /// The `reverie` executable built next to this test bundle.
     static var executable: URL {
@@ -13,6 +22,13 @@ final class ServerProcess {
             dir.deleteLastPathComponent()
         }
         return dir.appendingPathComponent("reverie")
+    }
+
+    /// $REVERIE_PYTHON, else the repository's .venv (scripts/setup --python makes it), else python3.
+    static var python: String {
+        if let python = ProcessInfo.processInfo.environment["REVERIE_PYTHON"] { return python }
+        let venv = repository.appendingPathComponent(".venv/bin/python").path
+        return FileManager.default.isExecutableFile(atPath: venv) ? venv : "/usr/bin/python3"
     }
 
     /// A port nothing listens on yet (bind port 0, read it back, release it).
@@ -28,13 +44,33 @@ final class ServerProcess {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    init(env: String = "CartPole-v1", numEnvs: Int = 1, port: Int? = nil, extra: [String] = []) throws {
+    /// Starts the server and returns once it is bound (it prints "serving …").
+    init(_ kind: Kind = .swift, env: String = "CartPole-v1", numEnvs: Int = 1, port: Int? = nil, extra: [String] = []) throws {
         self.port = port ?? Self.freePort()
         endpoint = "tcp://127.0.0.1:\(self.port)"
-        process.executableURL = Self.executable
-        process.arguments = ["serve", env, "--num-envs", String(numEnvs), "--bind", endpoint] + extra
-        process.standardError = FileHandle.nullDevice
+        let arguments = [env, "--num-envs", String(numEnvs), "--bind", endpoint] + extra
+        switch kind {
+        case .swift:
+            process.executableURL = Self.executable
+            process.arguments = ["serve"] + arguments
+        case .python:
+            process.executableURL = URL(fileURLWithPath: Self.python)
+            process.arguments = [Self.repository.appendingPathComponent("envs/gymnasium_server.py").path] + arguments
+        }
+        let stderr = Pipe()
+        process.standardError = stderr
         try process.run()
+        let line = Self.readLine(stderr.fileHandleForReading)
+        guard line.hasPrefix("serving") else {
+            kill()
+            throw ServerStartError(message: "\(kind) did not start: \(line)\(String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
+        }
+    }
+
+    private static func readLine(_ handle: FileHandle) -> String {
+        var bytes: [UInt8] = []
+        while let byte = try? handle.read(upToCount: 1), let b = byte.first, b != 10 { bytes.append(b) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// SIGKILL: the server dies as a crashed one would, with no goodbye.
@@ -46,4 +82,9 @@ final class ServerProcess {
     }
 
     deinit { kill() }
+}
+
+struct ServerStartError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
 }

@@ -1,0 +1,89 @@
+"""Fixtures for the bridge tests: real server processes on free loopback ports."""
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ENVS = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ENVS))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A server process (the Gymnasium bridge, or `reverie serve`), killed at teardown."""
+
+    def __init__(self, command, port):
+        self.port, self.endpoint = port, f"tcp://127.0.0.1:{port}"
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ENVS), str(ENVS / "tests")]))
+        self.process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+        # Wait for the "serving … on …" line, so tests start against a bound socket.
+        line = self.process.stderr.readline()
+        if not line.startswith("serving"):
+            raise RuntimeError(f"server did not start: {line}{self.process.stderr.read()}")
+
+    def kill(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def bridge():
+    """``bridge(env_id, num_envs=1, *extra)`` starts envs/gymnasium_server.py."""
+    servers = []
+
+    def start(env_id, num_envs=1, *extra, port=None):
+        port = port or free_port()
+        command = [sys.executable, str(ENVS / "gymnasium_server.py"), env_id, "--num-envs", str(num_envs),
+                   "--bind", f"tcp://127.0.0.1:{port}", *extra]
+        servers.append(Server(command, port))
+        return servers[-1]
+
+    yield start
+    for s in servers:
+        s.kill()
+
+
+def reverie_executable():
+    """The `reverie` binary scripts/test built (release), or $REVERIE_BIN."""
+    root = ENVS.parent
+    for candidate in (os.environ.get("REVERIE_BIN"), root / ".build/release/reverie", root / ".build/debug/reverie"):
+        if candidate and Path(candidate).exists():
+            return str(candidate)
+    return None
+
+
+@pytest.fixture
+def reverie_server():
+    servers = []
+
+    def start(env_id, num_envs=1):
+        executable = reverie_executable()
+        if executable is None:
+            pytest.fail("no reverie binary: run `swift build -c release` first (scripts/test does)")
+        port = free_port()
+        servers.append(Server([executable, "serve", env_id, "--num-envs", str(num_envs),
+                               "--bind", f"tcp://127.0.0.1:{port}"], port))
+        return servers[-1]
+
+    yield start
+    for s in servers:
+        s.kill()
+
+
+def wait_until(predicate, seconds=5.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False

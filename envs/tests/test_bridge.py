@@ -1,0 +1,192 @@
+"""The Gymnasium bridge (envs/gymnasium_server.py) with real processes and
+real sockets, stepped by the Python client (envs/reverie_client.py)."""
+import json
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import zmq
+
+import wire
+from conftest import ENVS
+from gymnasium_rollout import direct_trajectory
+from reverie_client import RemoteVectorEnv, ServerUnreachable, ServerError
+
+
+def random_actions(steps, n, seed=99):
+    return np.random.default_rng(seed).integers(0, 2, size=(steps, n))
+
+
+def test_trajectory_through_the_bridge_equals_gymnasium_in_process(bridge):
+    server = bridge("CartPole-v1", 4)
+    remote = RemoteVectorEnv(server.endpoint, timeout_ms=3000)
+    assert remote.num_envs == 4 and remote.action_space == {"type": "discrete", "n": 2, "start": 0}
+    actions = random_actions(300, 4)
+    expected = direct_trajectory("CartPole-v1", 4, seed=3, actions=actions)
+    first = remote.reset(seed=3)
+    assert first.dtype == np.float32 and np.array_equal(first, expected[0])
+    ended = 0
+    for a, (observations, rewards, terminated, truncated, finals) in zip(actions, expected[1:]):
+        step = remote.step(a)
+        assert np.array_equal(step.observations, observations) and np.array_equal(step.rewards, rewards)
+        assert np.array_equal(step.terminated, terminated) and np.array_equal(step.truncated, truncated)
+        assert sorted(step.final_observations) == sorted(finals)
+        for i, o in finals.items():
+            assert np.array_equal(step.final_observations[i], o)
+        ended += len(finals)
+    assert ended > 10  # 300 random steps end many episodes: autoreset is exercised
+    assert remote.render(2).shape == (400, 600, 3)
+    remote.close()
+    assert server.process.wait(timeout=5) == 0
+
+
+def test_third_party_env_keeps_uint8_pixels_and_float64_box_actions(bridge):
+    server = bridge("toy_envs:PixelDrift-v0", 2)
+    remote = RemoteVectorEnv(server.endpoint, timeout_ms=3000)
+    assert remote.spec["env_id"] == "PixelDrift-v0"
+    assert remote.observation_space == {"type": "box", "dtype": "uint8", "shape": [8, 8, 3], "low": 0.0, "high": 255.0}
+    assert remote.action_space["dtype"] == "float64" and remote.spec["metadata"] == {"render_fps": 10}
+    observations = remote.reset(seed=0)
+    assert observations.dtype == np.uint8 and observations.shape == (2, 8, 8, 3)
+    for t in range(5):
+        step = remote.step(np.full((2, 2), 0.25, np.float32))
+        assert step.observations.dtype == np.uint8 and step.rewards.tolist() == [0.25, 0.25]
+    assert step.truncated.all() and not step.terminated.any()
+    assert step.final_observations[1].dtype == np.uint8
+    frame = remote.render(0)
+    assert frame.dtype == np.uint8 and frame.shape == (32, 32, 3)
+    with pytest.raises(ServerError, match=r"not in Box"):
+        remote.step(np.full((2, 2), 3.0, np.float32))
+
+
+def test_dict_spaces_are_refused_at_start_with_a_clear_error():
+    result = subprocess.run([sys.executable, str(ENVS / "gymnasium_server.py"), "toy_envs:DictObservation-v0"],
+                            env={"PYTHONPATH": f"{ENVS}:{ENVS / 'tests'}", "PATH": "/usr/bin:/bin"},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "observation space Dict(" in result.stderr and "FlattenObservation" in result.stderr
+
+
+def test_unknown_env_id_is_a_clear_error():
+    result = subprocess.run([sys.executable, str(ENVS / "gymnasium_server.py"), "NoSuchEnv-v7"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "NoSuchEnv" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_invalid_actions_are_error_replies_and_change_nothing(bridge):
+    server = bridge("CartPole-v1", 2)
+    remote = RemoteVectorEnv(server.endpoint, timeout_ms=3000)
+    remote.reset(seed=1)
+    with pytest.raises(ServerError, match=r"action 7 of env 1 is not in Discrete\(2\)"):
+        remote.step(np.array([0, 7]))
+    expected = direct_trajectory("CartPole-v1", 2, seed=1, actions=[[1, 1]])
+    assert np.array_equal(remote.step(np.array([1, 1])).observations, expected[1][0])
+
+
+def request(socket, header, arrays=()):
+    socket.send_multipart(wire.encode(header, arrays))
+    assert socket.poll(3000), f"no reply to {header}"
+    return wire.decode(socket.recv_multipart())
+
+
+def test_retried_step_with_the_same_seq_does_not_step_twice(bridge):
+    server = bridge("CartPole-v1")
+    socket = zmq.Context.instance().socket(zmq.REQ)
+    socket.connect(server.endpoint)
+    request(socket, {"v": 1, "cmd": "reset", "seq": 1, "seed": 0})
+    action = [("actions", np.array([1], np.int64))]
+    first = request(socket, {"v": 1, "cmd": "step", "seq": 2}, action)[1]["observations"]
+    again = request(socket, {"v": 1, "cmd": "step", "seq": 2}, action)[1]["observations"]
+    after = request(socket, {"v": 1, "cmd": "step", "seq": 3}, action)[1]["observations"]
+    assert np.array_equal(first, again) and not np.array_equal(first, after)
+
+
+def malformed_messages(rng):
+    """One generator per class of malformed request (envs/PROTOCOL.md, "Errors")."""
+    good = np.array([0, 1], np.int64).tobytes()
+
+    def j(o):
+        return json.dumps(o).encode()
+
+    def step(dtype="int64", shape=(2,)):
+        return {"v": 1, "cmd": "step", "seq": 1, "arrays": [{"name": "actions", "dtype": dtype, "shape": list(shape)}]}
+
+    return [
+        lambda: [rng.bytes(int(rng.integers(0, 200)))],
+        lambda: [j({"v": 1, "cmd": "step", "seq": 1})],
+        lambda: [j(step())],
+        lambda: [j(step(shape=(3,))), good],
+        lambda: [j(step()), b"\x01\x02\x03"],
+        lambda: [j(step("complex128")), good],
+        lambda: [j(step("float32")), bytes(8)],
+        lambda: [j(step()), np.array([5, -1], np.int64).tobytes()],
+        lambda: [j({"v": 1, "cmd": "fly", "seq": 1})],
+        lambda: [j({"v": 9, "cmd": "spec", "seq": 1})],
+        lambda: [j({"v": 1, "cmd": "spec", "seq": -4})],
+        lambda: [j({"v": 1, "cmd": "spec", "seq": True})],
+        lambda: [j({"v": 1, "cmd": "render", "seq": 1, "index": 10})],
+        lambda: [j({"v": 1, "cmd": "reset", "seq": 1, "seed": "zero"})],
+        lambda: [j([1, 2, 3])],
+        lambda: [j({"pad": "x" * 70_000})],
+        lambda: [j({"v": 1, "cmd": "spec", "seq": 1}), b"\x01\x02"],
+        lambda: [j({"v": 1, "cmd": "step", "seq": 1, "arrays": [{"name": "actions", "dtype": "int64", "shape": [-2]}]}), b""],
+        lambda: [j({"v": 1, "cmd": "step", "seq": 1, "arrays": "actions"}), good],
+    ]
+
+
+def test_thousands_of_malformed_messages_each_get_an_error_and_serving_goes_on(bridge):
+    server = bridge("CartPole-v1", 2)
+    socket = zmq.Context.instance().socket(zmq.REQ)
+    socket.connect(server.endpoint)
+    rng = np.random.default_rng(5)
+    kinds = malformed_messages(rng)
+    for i in range(2000):
+        socket.send_multipart(kinds[i % len(kinds)]())
+        assert socket.poll(3000), f"no reply to malformed message {i} (kind {i % len(kinds)})"
+        header, arrays = wire.decode(socket.recv_multipart())
+        assert isinstance(header.get("error"), str) and not arrays, f"kind {i % len(kinds)} got {header}"
+    remote = RemoteVectorEnv(server.endpoint, timeout_ms=3000)
+    remote.reset(seed=0)
+    assert remote.step(np.array([0, 1])).rewards.tolist() == [1.0, 1.0]
+    assert server.process.poll() is None
+
+
+def test_killed_server_is_a_clear_error_within_the_timeout_and_a_restarted_one_is_picked_up(bridge):
+    server = bridge("CartPole-v1")
+    remote = RemoteVectorEnv(server.endpoint, timeout_ms=300, retries=2)
+    remote.reset(seed=0)
+    server.kill()
+    start = time.monotonic()
+    with pytest.raises(ServerUnreachable, match=server.endpoint):
+        remote.step(np.array([1]))
+    assert time.monotonic() - start < 2.0  # three attempts of 300 ms
+    bridge("CartPole-v1", port=server.port)
+    remote.reset(seed=0)
+    assert remote.step(np.array([0])).observations.shape == (1, 4)
+
+
+def test_curve_encryption_serves_a_client_with_the_server_key_only(bridge, tmp_path):
+    public, secret = zmq.curve_keypair()
+    (tmp_path / "server.key").write_bytes(secret)
+    server = bridge("CartPole-v1", 1, "--curve-secret-key", str(tmp_path / "server.key"))
+    remote = RemoteVectorEnv(server.endpoint, timeout_ms=3000, curve_server_key=public.decode())
+    assert remote.reset(seed=0).shape == (1, 4)
+    with pytest.raises(ServerUnreachable):
+        RemoteVectorEnv(server.endpoint, timeout_ms=300, retries=0)  # plaintext client: no handshake, no reply
+
+
+def test_swift_server_and_python_bridge_publish_the_same_cartpole_spec(bridge, reverie_server):
+    swift = RemoteVectorEnv(reverie_server("CartPole-v1", 3).endpoint, timeout_ms=3000)
+    python = RemoteVectorEnv(bridge("CartPole-v1", 3).endpoint, timeout_ms=3000)
+    for key in ("num_envs", "env_id", "action_space", "autoreset", "render"):
+        assert swift.spec[key] == python.spec[key], key
+    so, po = swift.observation_space, python.observation_space
+    assert (so["type"], so["dtype"], so["shape"]) == (po["type"], po["dtype"], po["shape"])
+    for bound in ("low", "high"):
+        assert [str(x) if isinstance(x, str) else pytest.approx(x) for x in so[bound]] == po[bound]
+    # Same dynamics from the same state is the golden-trajectory test; here the step shapes agree.
+    swift.reset(seed=0), python.reset(seed=0)
+    a, b = swift.step(np.array([0, 1, 0])), python.step(np.array([0, 1, 0]))
+    assert a.observations.shape == b.observations.shape and a.rewards.dtype == b.rewards.dtype

@@ -1,0 +1,47 @@
+"""Third-party-style envs for the bridge tests, served as ``toy_envs:Name-v0``
+(importing this module registers them, as a user's package would)."""
+import gymnasium as gym
+import numpy as np
+
+
+class PixelDrift(gym.Env):
+    """8×8 RGB uint8 observations and a float64 Box action: a bright pixel
+    drifts by the (clipped) action. Checks dtypes survive the wire."""
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 10}
+
+    def __init__(self, render_mode=None):
+        self.render_mode = render_mode
+        self.observation_space = gym.spaces.Box(0, 255, (8, 8, 3), np.uint8)
+        self.action_space = gym.spaces.Box(-1.0, 1.0, (2,), np.float64)
+        self.position = np.zeros(2)
+        self.t = 0
+
+    def _observation(self):
+        image = np.zeros((8, 8, 3), np.uint8)
+        row, col = np.clip(np.round(self.position), 0, 7).astype(int)
+        image[row, col] = (255, 128, 7)
+        return image
+
+    def reset(self, seed=None, options=None):
+        super().reset(seed=seed)
+        self.position = self.np_random.uniform(0, 7, size=2)
+        self.t = 0
+        return self._observation(), {}
+
+    def step(self, action):
+        self.position = np.clip(self.position + 2 * np.asarray(action), 0, 7)
+        self.t += 1
+        return self._observation(), float(action[0]), False, self.t >= 5, {}
+
+    def render(self):
+        return np.kron(self._observation(), np.ones((4, 4, 1), np.uint8))
+
+
+class DictObservation(gym.Env):
+    observation_space = gym.spaces.Dict({"position": gym.spaces.Box(-1, 1, (2,)), "goal": gym.spaces.Discrete(4)})
+    action_space = gym.spaces.Discrete(2)
+
+
+gym.register("PixelDrift-v0", entry_point=PixelDrift)
+gym.register("DictObservation-v0", entry_point=DictObservation)
