@@ -80,6 +80,30 @@ struct RemoteEnvironmentTests {
     }
 
     @Test(arguments: ServerProcess.Kind.allCases)
+    func curveEncryptedServerServesClientsWithItsPublicKeyOnly(kind: ServerProcess.Kind) throws {
+        let keys = try CurveKeyPair.generate()
+        let keyFile = FileManager.default.temporaryDirectory.appendingPathComponent("reverie-curve-\(UUID()).key")
+        try keys.secretKey.write(to: keyFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: keyFile) }
+        let server = try ServerProcess(kind, extra: ["--curve-secret-key", keyFile.path])
+        let remote = try RemoteVectorEnvironment(server.endpoint, timeoutMilliseconds: 3000, curveServerKey: keys.publicKey)
+        _ = try remote.reset(seed: 0)
+        #expect(try remote.step(Tensor([1])).rewards == [1])
+        // A plain-text client gets no answer: the handshake never completes.
+        #expect {
+            _ = try RemoteVectorEnvironment(endpoints: [server.endpoint], timeoutMilliseconds: 300, retries: 0)
+        } throws: { error in
+            "\(error)".contains("no reply")
+        }
+        // So does one expecting another server's key.
+        let other = try CurveKeyPair.generate()
+        #expect(throws: RemoteEnvironmentError.self) {
+            _ = try RemoteVectorEnvironment(endpoints: [server.endpoint], timeoutMilliseconds: 300, retries: 0, curveServerKey: other.publicKey)
+        }
+        server.kill()
+    }
+
+    @Test(arguments: ServerProcess.Kind.allCases)
     func deadServerIsAClearErrorAndARestartedOneIsPickedUp(kind: ServerProcess.Kind) throws {
         let server = try ServerProcess(kind)
         let remote = try RemoteVectorEnvironment(endpoints: [server.endpoint], timeoutMilliseconds: 300, retries: 2)
@@ -118,7 +142,7 @@ struct RemoteEnvironmentTests {
         let server = try ServerProcess(kind)
         let socket = try Socket(.request)
         try socket.connect(server.endpoint)
-        func request(_ header: [String: Any], _ arrays: [WireArray] = []) throws -> WireMessage {
+        func request(_ header: [String: JSON], _ arrays: [WireArray] = []) throws -> WireMessage {
             try socket.send(WireMessage(header: header, arrays: arrays).frames())
             return try WireMessage(frames: #require(try socket.receive(timeout: 3000)))
         }
@@ -159,7 +183,7 @@ struct RemoteEnvironmentTests {
         for i in 0..<2000 {
             try socket.send(malformed[i % malformed.count]())
             let reply = try WireMessage(frames: #require(try socket.receive(timeout: 3000), "no reply to malformed message \(i)"))
-            #expect(reply.header["error"] is String, "malformed message \(i % malformed.count) got no error")
+            #expect(reply.header["error"]?.string != nil, "malformed message \(i % malformed.count) got no error")
         }
         let remote = try RemoteVectorEnvironment(endpoints: [server.endpoint])
         _ = try remote.reset(seed: 0)

@@ -29,25 +29,24 @@ final class RemoteConnection {
         try socket.setOption(ZMQ_ROUTING_ID, bytes: identity)
         if let serverKey = curveServerKey {
             // A client with a fresh ephemeral key pair; the server authenticates by its own policy.
-            var publicKey = [CChar](repeating: 0, count: 41), secretKey = [CChar](repeating: 0, count: 41)
-            guard zmq_curve_keypair(&publicKey, &secretKey) == 0 else { throw ZeroMQError("curve_keypair") }
+            let client = try CurveKeyPair.generate()
             try socket.setOption(ZMQ_CURVE_SERVERKEY, bytes: Array(serverKey.utf8))
-            try socket.setOption(ZMQ_CURVE_PUBLICKEY, bytes: publicKey.prefix(40).map { UInt8(bitPattern: $0) })
-            try socket.setOption(ZMQ_CURVE_SECRETKEY, bytes: secretKey.prefix(40).map { UInt8(bitPattern: $0) })
+            try socket.setOption(ZMQ_CURVE_PUBLICKEY, bytes: Array(client.publicKey.utf8))
+            try socket.setOption(ZMQ_CURVE_SECRETKEY, bytes: Array(client.secretKey.utf8))
         }
         try socket.connect(endpoint)
         return socket
     }
 
     /// Sends a request (assigning the next `seq`); pair with `receive`.
-    func send(_ command: String, fields: [String: Any] = [:], arrays: [WireArray] = []) throws {
+    func send(_ command: String, fields: [String: JSON] = [:], arrays: [WireArray] = []) throws {
         precondition(pending == nil, "one request at a time per connection")
         sequence += 1
         var header = fields
-        header["v"] = WireMessage.version
-        header["cmd"] = command
-        header["seq"] = sequence
-        let frames = try WireMessage(header: header, arrays: arrays).frames()
+        header["v"] = .int(WireMessage.version)
+        header["cmd"] = .string(command)
+        header["seq"] = .int(sequence)
+        let frames = WireMessage(header: header, arrays: arrays).frames()
         try socket.send(frames)
         pending = frames
     }
@@ -64,7 +63,7 @@ final class RemoteConnection {
             }
             guard let frames = try socket.receive(timeout: timeoutMilliseconds) else { continue }
             let reply = try WireMessage(frames: frames)
-            if let error = reply.header["error"] as? String { throw RemoteEnvironmentError.server(endpoint: endpoint, message: error) }
+            if let error = reply.header["error"]?.string { throw RemoteEnvironmentError.server(endpoint: endpoint, message: error) }
             guard reply.sequence == sequence else {
                 throw RemoteEnvironmentError.server(endpoint: endpoint, message: "reply for seq \(reply.sequence.map(String.init) ?? "nil"), expected \(sequence)")
             }
@@ -76,7 +75,7 @@ final class RemoteConnection {
         throw RemoteEnvironmentError.unreachable(endpoint: endpoint, attempts: retries + 1, timeoutMilliseconds: timeoutMilliseconds)
     }
 
-    func request(_ command: String, fields: [String: Any] = [:], arrays: [WireArray] = []) throws -> WireMessage {
+    func request(_ command: String, fields: [String: JSON] = [:], arrays: [WireArray] = []) throws -> WireMessage {
         try send(command, fields: fields, arrays: arrays)
         return try receive()
     }

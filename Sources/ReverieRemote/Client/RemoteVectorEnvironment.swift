@@ -31,11 +31,11 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
         let specs = try connections.map { try $0.receive() }
         var counts: [Int] = [], observation: Space?, action: Space?
         for (spec, endpoint) in zip(specs, self.endpoints) {
-            guard let n = spec.header["num_envs"] as? Int, n > 0 else {
+            guard let n = spec.header["num_envs"]?.int, n > 0 else {
                 throw RemoteEnvironmentError.server(endpoint: endpoint, message: "spec has no positive 'num_envs'")
             }
-            let o = try Space(wireObject: spec.header["observation_space"] as Any)
-            let a = try Space(wireObject: spec.header["action_space"] as Any)
+            let o = try Space(wireObject: spec.header["observation_space"] ?? .null)
+            let a = try Space(wireObject: spec.header["action_space"] ?? .null)
             if let observation, let action, observation != o || action != a {
                 throw RemoteEnvironmentError.mismatchedSpaces(
                     "\(endpoint) serves \(o)/\(a) but \(self.endpoints[0]) serves \(observation)/\(action)")
@@ -46,12 +46,13 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
         self.counts = counts
         singleObservationSpace = observation!
         singleActionSpace = action!
-        name = specs[0].header["env_id"] as? String ?? "remote"
+        name = specs[0].header["env_id"]?.string ?? "remote"
     }
 
     /// `"zmq://a:5555,zmq://b:5555"` → endpoints.
-    public convenience init(_ spec: String, timeoutMilliseconds: Int = 5000, retries: Int = 2) throws {
-        try self.init(endpoints: spec.split(separator: ",").map(String.init), timeoutMilliseconds: timeoutMilliseconds, retries: retries)
+    public convenience init(_ spec: String, timeoutMilliseconds: Int = 5000, retries: Int = 2, curveServerKey: String? = nil) throws {
+        try self.init(endpoints: spec.split(separator: ",").map(String.init), timeoutMilliseconds: timeoutMilliseconds,
+                      retries: retries, curveServerKey: curveServerKey)
     }
 
     public var count: Int { counts.reduce(0, +) }
@@ -61,7 +62,7 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
 
     public func reset(seed: UInt64?) throws -> Tensor {
         for (c, offset) in zip(connections, offsets) {
-            try c.send("reset", fields: seed.map { ["seed": Int($0) + offset] } ?? [:])
+            try c.send("reset", fields: seed.map { ["seed": .int(Int($0) + offset)] } ?? [:])
         }
         let replies = try connections.map { try $0.receive() }
         return try gather(replies.map { try $0.array("observations") })
@@ -84,7 +85,7 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
             terminated += try reply.array("terminated").bools
             truncated += try reply.array("truncated").bools
             var serverFinals = [[Float]?](repeating: nil, count: counts[k])
-            let indices = reply.header["final_indices"] as? [Int] ?? []
+            let indices = reply.header["final_indices"]?.ints ?? []
             let values = try reply.array("final_observations").floats
             guard values.count == indices.count * size, indices.allSatisfy({ $0 >= 0 && $0 < counts[k] }) else {
                 throw RemoteEnvironmentError.server(endpoint: endpoints[k], message: "final_observations do not match final_indices")
@@ -103,7 +104,7 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
     public func render(index: Int) throws -> Frame? {
         precondition(index >= 0 && index < count, "render index \(index) out of 0..<\(count)")
         let k = offsets.lastIndex { $0 <= index }!
-        let frame = try connections[k].request("render", fields: ["index": index - offsets[k]]).array("frame")
+        let frame = try connections[k].request("render", fields: ["index": .int(index - offsets[k])]).array("frame")
         guard frame.shape.count == 3, frame.shape[2] == 3, frame.dtype == .uint8 else {
             throw RemoteEnvironmentError.server(endpoint: endpoints[k], message: "frame must be uint8 (H, W, 3), got \(frame.dtype.rawValue) \(frame.shape)")
         }

@@ -1,5 +1,4 @@
 import CZeroMQ
-import Foundation
 
 /// Serves a vector of environments over ZeroMQ (envs/PROTOCOL.md): a ROUTER
 /// socket, one request at a time, every malformed request answered with an
@@ -57,22 +56,22 @@ public final class EnvironmentServer {
             let total = frames.reduce(0) { $0 + $1.count }
             guard total <= maxMessageBytes else { throw ProtocolError("message of \(total) bytes exceeds \(maxMessageBytes)") }
             let request = try WireMessage(frames: frames)
-            guard let seq = request.header["seq"] as? Int, seq >= 0 else { throw ProtocolError("'seq' must be an integer ≥ 0") }
+            guard let seq = request.header["seq"]?.int, seq >= 0 else { throw ProtocolError("'seq' must be an integer ≥ 0") }
             sequence = seq
-            guard let version = request.header["v"] as? Int, version == WireMessage.version else {
-                throw ProtocolError("unsupported protocol version \(request.header["v"] ?? "nil"); this server speaks \(WireMessage.version)")
+            guard let version = request.header["v"]?.int, version == WireMessage.version else {
+                throw ProtocolError("unsupported protocol version \(request.header["v"] ?? "missing"); this server speaks \(WireMessage.version)")
             }
-            guard let command = request.header["cmd"] as? String else { throw ProtocolError("'cmd' must be a string") }
+            guard let command = request.header["cmd"]?.string else { throw ProtocolError("'cmd' must be a string") }
             if command == "step", let cached = lastStep[identity], cached.sequence == seq { return cached.reply }
             var reply = try handle(command, request)
-            reply.header["v"] = WireMessage.version
-            reply.header["seq"] = seq
-            let replyFrames = try reply.frames()
+            reply.header["v"] = .int(WireMessage.version)
+            reply.header["seq"] = .int(seq)
+            let replyFrames = reply.frames()
             if command == "step" { lastStep[identity] = (seq, replyFrames) }
             return replyFrames
         } catch {
-            let header: [String: Any] = ["v": WireMessage.version, "seq": sequence.map { $0 as Any } ?? NSNull(), "error": "\(error)"]
-            return (try? WireMessage(header: header).frames()) ?? [Array(#"{"v":1,"seq":null,"error":"internal"}"#.utf8)]
+            return WireMessage(header: ["v": .int(WireMessage.version), "seq": sequence.map(JSON.int) ?? .null,
+                                        "error": .string("\(error)")]).frames()
         }
     }
 
@@ -81,14 +80,14 @@ public final class EnvironmentServer {
         switch command {
         case "spec":
             return WireMessage(header: [
-                "num_envs": environment.count, "env_id": name,
+                "num_envs": .int(environment.count), "env_id": .string(name),
                 "observation_space": observationSpace.wireObject, "action_space": actionSpace.wireObject,
-                "render": (try? environment.render(index: 0)) != nil, "autoreset": "same-step", "metadata": [:] as [String: Any],
+                "render": .bool((try? environment.render(index: 0)) != nil), "autoreset": "same-step", "metadata": [:],
             ])
         case "reset":
             var seed: UInt64?
-            if let value = request.header["seed"], !(value is NSNull) {
-                guard let s = value as? Int, s >= 0 else { throw ProtocolError("'seed' must be an integer ≥ 0 or null") }
+            if let value = request.header["seed"], value != .null {
+                guard let s = value.int, s >= 0 else { throw ProtocolError("'seed' must be an integer ≥ 0 or null") }
                 seed = UInt64(s)
             }
             let observations = try environment.reset(seed: seed)
@@ -111,7 +110,7 @@ public final class EnvironmentServer {
             let step = try environment.step(values)
             let indices = step.finalObservations.indices.filter { step.finalObservations[$0] != nil }
             let finals = indices.flatMap { step.finalObservations[$0]! }
-            return WireMessage(header: ["final_indices": indices], arrays: [
+            return WireMessage(header: ["final_indices": JSON(indices)], arrays: [
                 wire("observations", step.observations, observationSpace),
                 WireArray(name: "rewards", dtype: .float32, shape: [environment.count], values: step.rewards),
                 WireArray(name: "terminated", bools: step.terminated),
@@ -120,7 +119,7 @@ public final class EnvironmentServer {
                           shape: [indices.count] + observationSpace.shape, values: finals),
             ])
         case "render":
-            guard let index = request.header["index"] as? Int, index >= 0, index < environment.count else {
+            guard let index = request.header["index"]?.int, index >= 0, index < environment.count else {
                 throw ProtocolError("render: 'index' must be an integer in 0..<\(environment.count)")
             }
             guard let frame = try environment.render(index: index) else { throw ProtocolError("render: \(name) cannot render") }

@@ -1,15 +1,14 @@
 @_exported import ReverieEnvs
-import Foundation
 
 /// A request or reply: a JSON header and array frames (envs/PROTOCOL.md).
 public struct WireMessage {
     public static let version = 1
     public static let maxHeaderBytes = 65_536
 
-    public var header: [String: Any]
+    public var header: [String: JSON]
     public var arrays: [WireArray]
 
-    public init(header: [String: Any], arrays: [WireArray] = []) {
+    public init(header: [String: JSON], arrays: [WireArray] = []) {
         self.header = header
         self.arrays = arrays
     }
@@ -21,13 +20,12 @@ public struct WireMessage {
     }
 
     /// Header then array frames, with the `arrays` descriptors filled in.
-    public func frames() throws -> [[UInt8]] {
+    public func frames() -> [[UInt8]] {
         var header = self.header
         if !arrays.isEmpty {
-            header["arrays"] = arrays.map { ["name": $0.name, "dtype": $0.dtype.rawValue, "shape": $0.shape] as [String: Any] }
+            header["arrays"] = .array(arrays.map { ["name": .string($0.name), "dtype": .string($0.dtype.rawValue), "shape": JSON($0.shape)] })
         }
-        let json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
-        return [Array(json)] + arrays.map(\.bytes)
+        return [JSON.object(header).bytes] + arrays.map(\.bytes)
     }
 
     /// Parses frames, checking every rule of the header and its descriptors.
@@ -36,18 +34,21 @@ public struct WireMessage {
         guard first.count <= Self.maxHeaderBytes else {
             throw ProtocolError("header of \(first.count) bytes exceeds \(Self.maxHeaderBytes)")
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(first)), let header = object as? [String: Any] else {
-            throw ProtocolError("header is not a JSON object")
+        guard case .object(let header) = try JSON(parsing: first) else { throw ProtocolError("header is not a JSON object") }
+        let descriptors: [JSON]
+        switch header["arrays"] {
+        case nil: descriptors = []
+        case .array(let list)?: descriptors = list
+        default: throw ProtocolError("'arrays' must be a list")
         }
-        let descriptors = header["arrays"] as? [Any] ?? []
-        guard header["arrays"] == nil || header["arrays"] is [Any] else { throw ProtocolError("'arrays' must be a list") }
         guard descriptors.count == frames.count - 1 else {
             throw ProtocolError("header describes \(descriptors.count) arrays but \(frames.count - 1) array frames follow")
         }
         var arrays: [WireArray] = []
+        arrays.reserveCapacity(descriptors.count)
         for (descriptor, bytes) in zip(descriptors, frames.dropFirst()) {
-            guard let d = descriptor as? [String: Any], let name = d["name"] as? String,
-                  let dtypeName = d["dtype"] as? String, let shape = d["shape"] as? [Int]
+            guard let name = descriptor["name"]?.string, let dtypeName = descriptor["dtype"]?.string,
+                  let shape = descriptor["shape"]?.ints
             else { throw ProtocolError("array descriptor must be {\"name\", \"dtype\", \"shape\"}, got \(descriptor)") }
             guard let dtype = WireArray.DType(rawValue: dtypeName) else {
                 throw ProtocolError("array '\(name)': unknown dtype '\(dtypeName)'")
@@ -65,7 +66,7 @@ public struct WireMessage {
         self.init(header: header, arrays: arrays)
     }
 
-    public var sequence: Int? { header["seq"] as? Int }
+    public var sequence: Int? { header["seq"]?.int }
 }
 
 /// A message that breaks envs/PROTOCOL.md, or an error reply from the peer.

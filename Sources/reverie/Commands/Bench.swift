@@ -12,7 +12,7 @@ struct Bench: ParsableCommand {
             """)
 
     enum Workload: String, ExpressibleByArgument, CaseIterable {
-        case gemm, mlp, env
+        case gemm, mlp, env, zmq
     }
 
     @Argument(help: "What to measure: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -34,6 +34,7 @@ struct Bench: ParsableCommand {
         case .gemm: result = GemmBench(repeats: repeats).run()
         case .mlp: result = MLPBench(repeats: repeats).run()
         case .env: result = try EnvBench(repeats: repeats).run()
+        case .zmq: result = try ZmqBench(repeats: repeats).run()
         }
         if !json { FileHandle.standardError.write(Data((result.table + "\n").utf8)) }
         print(result.json)

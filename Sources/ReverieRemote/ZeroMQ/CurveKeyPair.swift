@@ -1,0 +1,16 @@
+import CZeroMQ
+
+/// A CURVE key pair in Z85 text (40 characters each), as libzmq makes them.
+/// The server keeps `secretKey` (`reverie serve --curve-secret-key FILE`);
+/// clients are given `publicKey` (`RemoteVectorEnvironment(…, curveServerKey:)`).
+public struct CurveKeyPair: Sendable {
+    public let publicKey: String
+    public let secretKey: String
+
+    /// A fresh key pair from libzmq's `zmq_curve_keypair`.
+    public static func generate() throws -> CurveKeyPair {
+        var publicKey = [CChar](repeating: 0, count: 41), secretKey = [CChar](repeating: 0, count: 41)
+        guard zmq_curve_keypair(&publicKey, &secretKey) == 0 else { throw ZeroMQError("curve_keypair (is libzmq built with CURVE?)") }
+        return CurveKeyPair(publicKey: String(cString: publicKey), secretKey: String(cString: secretKey))
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import ReverieRemote
+
+/// Remote CartPole-v1 stepped with random actions by `RemoteVectorEnvironment`
+/// over TCP loopback: against `reverie serve` with 1 env and with 8 envs per
+/// message, and against the Python Gymnasium bridge (envs/gymnasium_server.py),
+/// next to the pyzmq REQ/REP round-trip rate (bench/peers/zmq_roundtrip.py),
+/// all in the same run. Headline: 1-env Swift↔Swift steps/s over pyzmq round trips/s.
+struct ZmqBench {
+    var repeats: Int
+    var messages = 20_000
+    var bridgeMessages = 4_000
+
+    func run() throws -> BenchResult {
+        let peerRunner = try PythonPeer()
+        let peer = try peerRunner.run("zmq_roundtrip.py", [String(messages), String(max(3, repeats / 2)),
+                                                          "tcp://127.0.0.1:\(BenchServer.freePort())"])
+        let peerRate = (peer["roundtrips_per_s"] as? Double) ?? .nan
+        let python = peerRunner.root.appendingPathComponent("bench/.venv/bin/python").path
+        let bridgeScript = peerRunner.root.appendingPathComponent("envs/gymnasium_server.py").path
+
+        let swift1 = try stepsPerSecond(BenchServer(swiftEnvs: 1), messages: messages)
+        let swift8 = try stepsPerSecond(BenchServer(swiftEnvs: 8), messages: messages)
+        let bridge1 = try stepsPerSecond(BenchServer(python: python, script: bridgeScript, envs: 1), messages: bridgeMessages)
+        let bridge8 = try stepsPerSecond(BenchServer(python: python, script: bridgeScript, envs: 8), messages: bridgeMessages)
+        let table = """
+            CartPole-v1 over ZeroMQ (tcp loopback)     env steps/s   messages/s
+            Swift client ↔ reverie serve, 1 env        \(Int(swift1))        \(Int(swift1))
+            Swift client ↔ reverie serve, 8 envs       \(Int(swift8))        \(Int(swift8 / 8))   (target ≥ 150000 env steps/s)
+            Swift client ↔ Python bridge, 1 env        \(Int(bridge1))        \(Int(bridge1))
+            Swift client ↔ Python bridge, 8 envs       \(Int(bridge8))        \(Int(bridge8 / 8))
+            pyzmq REQ/REP round trips (peer)           —             \(Int(peerRate))
+            ratio 1-env Swift↔Swift / pyzmq: \(rounded(swift1 / peerRate, digits: 100))   (target ≥ 1.5)
+            """
+        return BenchResult(
+            workload: "zmq", ours: swift1, peer: peerRate, unit: "steps/s vs round trips/s",
+            details: ["env": "CartPole-v1", "transport": "tcp://127.0.0.1",
+                      "headline": "1 env per message, Swift client and server, vs pyzmq REQ/REP round trips",
+                      "swift_8envs_env_steps_per_s": rounded(swift8),
+                      "bridge_1env_steps_per_s": rounded(bridge1),
+                      "bridge_8envs_env_steps_per_s": rounded(bridge8),
+                      "peer_name": (peer["peer_name"] as? String) ?? "pyzmq"],
+            table: table)
+    }
+
+    /// Env steps per second (messages × envs per message), median of `repeats`.
+    private func stepsPerSecond(_ server: BenchServer, messages: Int) throws -> Double {
+        defer { server.stop() }
+        let env = try RemoteVectorEnvironment(endpoints: [server.endpoint], timeoutMilliseconds: 10_000)
+        _ = try env.reset(seed: 0)
+        var rng = RandomGenerator(seed: 1)
+        let n = env.count
+        let seconds = try medianSeconds(repeats: repeats) {
+            for _ in 0..<messages {
+                let actions = Tensor(shape: [n]) { a in for i in 0..<n { a[i] = Float(rng.int(below: 2)) } }
+                _ = try env.step(actions)
+            }
+        }
+        env.close()
+        return Double(messages * n) / seconds
+    }
+}
+
+/// A server process for a benchmark, on a free loopback port, ready once it
+/// has printed its "serving" line.
+final class BenchServer {
+    let process = Process()
+    let endpoint: String
+
+    convenience init(swiftEnvs: Int) throws {
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        try self.init(executable, ["serve", "CartPole-v1", "--num-envs", String(swiftEnvs)])
+    }
+
+    convenience init(python: String, script: String, envs: Int) throws {
+        try self.init(python, [script, "CartPole-v1", "--num-envs", String(envs)])
+    }
+
+    private init(_ executable: String, _ arguments: [String]) throws {
+        endpoint = "tcp://127.0.0.1:\(Self.freePort())"
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments + ["--bind", endpoint]
+        let stderr = Pipe()
+        process.standardError = stderr
+        try process.run()
+        var line: [UInt8] = []
+        while let data = try stderr.fileHandleForReading.read(upToCount: 1), let byte = data.first, byte != 10 { line.append(byte) }
+        guard String(decoding: line, as: UTF8.self).hasPrefix("serving") else {
+            stop()
+            throw PythonPeer.Failure.failed("\(executable) \(arguments.joined(separator: " "))", status: -1,
+                                            stderr: String(decoding: line, as: UTF8.self))
+        }
+    }
+
+    func stop() {
+        if process.isRunning { process.terminate(); process.waitUntilExit() }
+    }
+
+    /// A loopback port nothing listens on yet.
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
