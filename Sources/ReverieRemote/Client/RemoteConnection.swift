@@ -7,6 +7,7 @@ import CZeroMQ
 final class RemoteConnection {
     let endpoint: String
     let timeoutMilliseconds: Int
+    let spinMicroseconds: Int
     let retries: Int
     let curveServerKey: String?
     private var socket: Socket
@@ -15,9 +16,9 @@ final class RemoteConnection {
     private var sequence = 0
     private var pending: [[UInt8]]?
 
-    init(endpoint: String, timeoutMilliseconds: Int, retries: Int, curveServerKey: String? = nil) throws {
-        (self.endpoint, self.timeoutMilliseconds, self.retries, self.curveServerKey) =
-            (endpoint, timeoutMilliseconds, retries, curveServerKey)
+    init(endpoint: String, timeoutMilliseconds: Int, retries: Int, spinMicroseconds: Int = 0, curveServerKey: String? = nil) throws {
+        (self.endpoint, self.timeoutMilliseconds, self.retries, self.spinMicroseconds, self.curveServerKey) =
+            (endpoint, timeoutMilliseconds, retries, spinMicroseconds, curveServerKey)
         var generator = SystemRandomNumberGenerator()
         // A routing id must not start with a zero byte (libzmq reserves those).
         identity = [UInt8(1 + generator.next() % 255)] + (0..<15).map { _ in UInt8.random(in: 0...255, using: &generator) }
@@ -61,7 +62,7 @@ final class RemoteConnection {
                 socket = try Self.connect(endpoint, identity: identity, curveServerKey: curveServerKey)
                 try socket.send(request)
             }
-            guard let frames = try socket.receive(timeout: timeoutMilliseconds) else { continue }
+            guard let frames = try socket.receive(timeout: timeoutMilliseconds, spinMicroseconds: spinMicroseconds) else { continue }
             let reply = try WireMessage(frames: frames)
             if let error = reply.header["error"]?.string { throw RemoteEnvironmentError.server(endpoint: endpoint, message: error) }
             guard reply.sequence == sequence else {

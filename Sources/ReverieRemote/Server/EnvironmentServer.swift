@@ -8,6 +8,8 @@ public final class EnvironmentServer {
     public let name: String
     public let endpoint: String
     public let maxMessageBytes: Int
+    /// How long to poll for the next request before sleeping (see `Socket.receive`).
+    public let spinMicroseconds: Int
     private let socket: Socket
     /// The last `step` reply per client identity, resent for a retried `seq`.
     private var lastStep: [[UInt8]: (sequence: Int, reply: [[UInt8]])] = [:]
@@ -18,10 +20,14 @@ public final class EnvironmentServer {
     ///   - maxMessageBytes: the largest request accepted. A single frame above it makes
     ///     libzmq drop the connection (`ZMQ_MAXMSGSIZE`); a message whose frames together
     ///     exceed it gets an error reply.
+    ///   - spinMicroseconds: after each reply, poll this long for the next request
+    ///     before sleeping; a client stepping in a tight loop is then answered
+    ///     without a thread wake-up. 0 sleeps at once.
     ///   - curveSecretKey: a Z85 secret key to enable CURVE encryption (clients need the public key).
     public init(environment: any VectorEnvironment, name: String, endpoint: String,
-                maxMessageBytes: Int = 64 << 20, curveSecretKey: String? = nil) throws {
-        (self.environment, self.name, self.endpoint, self.maxMessageBytes) = (environment, name, endpoint, maxMessageBytes)
+                maxMessageBytes: Int = 64 << 20, spinMicroseconds: Int = 100, curveSecretKey: String? = nil) throws {
+        (self.environment, self.name, self.endpoint, self.maxMessageBytes, self.spinMicroseconds) =
+            (environment, name, endpoint, maxMessageBytes, spinMicroseconds)
         socket = try Socket(.router)
         try socket.setOption(ZMQ_MAXMSGSIZE, Int64(maxMessageBytes))
         // A client that reconnects keeps its routing id; the new connection takes it over.
@@ -37,7 +43,7 @@ public final class EnvironmentServer {
     /// (checked every `pollMilliseconds`).
     public func serve(pollMilliseconds: Int = 100, shouldStop: () -> Bool = { false }) throws {
         while !closed && !shouldStop() {
-            guard let frames = try socket.receive(timeout: pollMilliseconds) else { continue }
+            guard let frames = try socket.receive(timeout: pollMilliseconds, spinMicroseconds: spinMicroseconds) else { continue }
             // ROUTER prefixes the sender's identity; a REQ peer adds an empty delimiter.
             guard frames.count >= 2 else { continue }
             let delimited = frames[1].isEmpty

@@ -26,12 +26,16 @@ struct Serve: ParsableCommand {
     @Option(help: "Largest request accepted, in bytes.")
     var maxMessageBytes = 64 << 20
 
+    @Option(help: "Microseconds to poll for the next request before sleeping (0: sleep at once).")
+    var spinMicroseconds = 100
+
     @Option(help: "File holding the server's Z85 CURVE secret key (40 characters); enables encryption.")
     var curveSecretKey: String?
 
     func validate() throws {
         guard numEnvs >= 1 else { throw ValidationError("--num-envs must be at least 1.") }
         guard maxMessageBytes >= 1024 else { throw ValidationError("--max-message-bytes must be at least 1024.") }
+        guard (0...1_000_000).contains(spinMicroseconds) else { throw ValidationError("--spin-microseconds must be in 0...1000000.") }
     }
 
     func run() throws {
@@ -42,7 +46,7 @@ struct Serve: ParsableCommand {
             guard secret?.count == 40 else { throw ValidationError("\(path) must hold a 40-character Z85 secret key.") }
         }
         let server = try EnvironmentServer(environment: vector, name: env, endpoint: bind,
-                                           maxMessageBytes: maxMessageBytes, curveSecretKey: secret)
+                                           maxMessageBytes: maxMessageBytes, spinMicroseconds: spinMicroseconds, curveSecretKey: secret)
         FileHandle.standardError.write(Data("serving \(env) ×\(numEnvs) on \(bind)\n".utf8))
         StopSignal.install()
         try server.serve(shouldStop: { StopSignal.received })
