@@ -222,6 +222,8 @@ def main(argv=None):
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
+    # A parent may have started us with these blocked (the mask is inherited): stop must still work.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     print(f"serving {server.env_id} ×{args.num_envs} on {args.bind}", file=sys.stderr, flush=True)
     server.serve(should_stop=lambda: bool(stop))
     if stop:

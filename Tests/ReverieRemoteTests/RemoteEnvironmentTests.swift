@@ -104,6 +104,18 @@ struct RemoteEnvironmentTests {
     }
 
     @Test(arguments: ServerProcess.Kind.allCases)
+    func serverStopsCleanlyOnSIGINTAndSIGTERM(kind: ServerProcess.Kind) throws {
+        for signal in [SIGINT, SIGTERM] {
+            let server = try ServerProcess(kind)
+            let remote = try RemoteVectorEnvironment(endpoints: [server.endpoint], timeoutMilliseconds: 2000, retries: 0)
+            _ = try remote.reset(seed: 0)
+            let (status, stderr) = server.stop(signal)
+            #expect(status == 0, "\(kind) exited with \(status) on signal \(signal): \(stderr)")
+            #expect(!stderr.contains("Error") && !stderr.contains("Traceback"), "\(stderr)")
+        }
+    }
+
+    @Test(arguments: ServerProcess.Kind.allCases)
     func deadServerIsAClearErrorAndARestartedOneIsPickedUp(kind: ServerProcess.Kind) throws {
         let server = try ServerProcess(kind)
         let remote = try RemoteVectorEnvironment(endpoints: [server.endpoint], timeoutMilliseconds: 300, retries: 2)

@@ -9,6 +9,7 @@ final class ServerProcess {
     }
 
     let process = Process()
+    private let stderr = Pipe()
     let endpoint: String
     let port: Int
 
@@ -57,7 +58,6 @@ final class ServerProcess {
             process.executableURL = URL(fileURLWithPath: Self.python)
             process.arguments = [Self.repository.appendingPathComponent("envs/gymnasium_server.py").path] + arguments
         }
-        let stderr = Pipe()
         process.standardError = stderr
         try process.run()
         let line = Self.readLine(stderr.fileHandleForReading)
@@ -71,6 +71,15 @@ final class ServerProcess {
         var bytes: [UInt8] = []
         while let byte = try? handle.read(upToCount: 1), let b = byte.first, b != 10 { bytes.append(b) }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Sends `signal` (SIGINT, SIGTERM) and waits for the process to end.
+    /// - Returns: its exit status and what it wrote to stderr after starting.
+    func stop(_ signal: Int32) -> (status: Int32, stderr: String) {
+        Glibc.kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        let rest = stderr.fileHandleForReading.readDataToEndOfFile()
+        return (process.terminationStatus, String(decoding: rest, as: UTF8.self))
     }
 
     /// SIGKILL: the server dies as a crashed one would, with no goodbye.

@@ -4,6 +4,9 @@ public final class SyncVectorEnvironment: VectorEnvironment {
     public let environments: [any Environment]
     public let singleObservationSpace: Space
     public let singleActionSpace: Space
+    /// One action array per env, overwritten in place each step (no allocation
+    /// per env step; an env that keeps its action array forces a copy instead).
+    private var actionBuffers: [[Float]]
 
     /// - Parameter environments: N ≥ 1 environments with identical spaces.
     public init(_ environments: [any Environment]) throws {
@@ -18,6 +21,7 @@ public final class SyncVectorEnvironment: VectorEnvironment {
         self.environments = environments
         singleObservationSpace = first.observationSpace
         singleActionSpace = first.actionSpace
+        actionBuffers = Array(repeating: [Float](repeating: 0, count: first.actionSpace.flatCount), count: environments.count)
     }
 
     /// N copies made by `make(i)`.
@@ -43,15 +47,17 @@ public final class SyncVectorEnvironment: VectorEnvironment {
         var finals = [[Float]?](repeating: nil, count: count)
         var infos = [[String: Float]](repeating: [:], count: count)
         var failure: Error?
+        var buffers = actionBuffers
+        actionBuffers = []  // keeps `buffers` uniquely referenced, so writes go in place
+        defer { actionBuffers = buffers }
         let observations = Tensor(shape: [count] + singleObservationSpace.shape) { out in
             actions.withUnsafeBufferPointer { a in
                 for (i, env) in environments.enumerated() {
                     do {
-                        let action = [Float](unsafeUninitializedCapacity: actionSize) { buffer, initialized in
-                            buffer.baseAddress!.initialize(from: a.baseAddress! + i * actionSize, count: actionSize)
-                            initialized = actionSize
+                        buffers[i].withUnsafeMutableBufferPointer {
+                            $0.baseAddress!.update(from: a.baseAddress! + i * actionSize, count: actionSize)
                         }
-                        let step = try env.step(action)
+                        let step = try env.step(buffers[i])
                         rewards[i] = step.reward
                         terminated[i] = step.terminated
                         truncated[i] = step.truncated

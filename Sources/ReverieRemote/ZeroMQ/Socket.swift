@@ -94,6 +94,8 @@ final class Socket {
         }
         var item = zmq_pollitem_t(socket: handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)
         let ready = zmq_poll(&item, 1, milliseconds ?? -1)
+        // A signal (SIGINT, SIGTERM) interrupts the wait: report "nothing yet" so the caller can check whether to stop.
+        if ready < 0 && zmq_errno() == EINTR { return nil }
         guard ready >= 0 else { throw ZeroMQError("poll") }
         guard ready > 0 else { return nil }
         return try receiveNow()
