@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "ReverieNN", targets: ["ReverieNN"]),
         .library(name: "ReverieEnvs", targets: ["ReverieEnvs"]),
         .library(name: "ReverieRemote", targets: ["ReverieRemote"]),
+        .library(name: "ReverieAgents", targets: ["ReverieAgents"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -33,16 +34,18 @@ let package = Package(
         .target(name: "ReverieNN", dependencies: ["ReverieCore"]),
         .target(name: "ReverieEnvs", dependencies: ["ReverieCore"]),
         .target(name: "ReverieRemote", dependencies: ["ReverieEnvs", "CZeroMQ"]),
+        .target(name: "ReverieAgents", dependencies: ["ReverieNN", "ReverieEnvs"]),
         .executableTarget(
             name: "reverie",
             dependencies: [
-                "ReverieCore", "ReverieNN", "ReverieEnvs", "ReverieRemote", "CBLAS", "CZeroMQ", "CGLFW",
+                "ReverieCore", "ReverieNN", "ReverieEnvs", "ReverieRemote", "ReverieAgents", "CBLAS", "CZeroMQ", "CGLFW",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // MARK: - Tests
         .testTarget(name: "ReverieCoreTests", dependencies: ["ReverieCore"]),
         .testTarget(name: "ReverieNNTests", dependencies: ["ReverieCore", "ReverieNN"]),
+        .testTarget(name: "ReverieAgentsTests", dependencies: ["ReverieAgents"]),
         .testTarget(name: "ReverieRemoteTests", dependencies: ["ReverieRemote"]),
         .testTarget(name: "ReverieEnvsTests", dependencies: ["ReverieEnvs"], resources: [.copy("Fixtures")]),
     ],

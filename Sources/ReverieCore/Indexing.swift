@@ -51,3 +51,22 @@ extension Tensor {
         })
     }
 }
+
+extension Tensor {
+    /// Element-wise min(a, b) of equal shapes, built on `where`: the gradient
+    /// goes to the smaller side (to `b` on ties), as PPO's clipped surrogate needs.
+    public static func minimum(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.shape == b.shape, "minimum needs equal shapes, got \(a.shape) and \(b.shape)")
+        let pa = a.storage.pointer, pb = b.storage.pointer
+        let aIsSmaller = Tensor(shape: a.shape) { m in for i in 0..<m.count { m[i] = pa[i] < pb[i] ? 1 : 0 } }
+        return .where(aIsSmaller, a, b)
+    }
+
+    /// Element-wise max(a, b) of equal shapes; the gradient goes to the larger side (to `b` on ties).
+    public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.shape == b.shape, "maximum needs equal shapes, got \(a.shape) and \(b.shape)")
+        let pa = a.storage.pointer, pb = b.storage.pointer
+        let aIsLarger = Tensor(shape: a.shape) { m in for i in 0..<m.count { m[i] = pa[i] > pb[i] ? 1 : 0 } }
+        return .where(aIsLarger, a, b)
+    }
+}

@@ -1,0 +1,227 @@
+import ReverieEnvs
+import ReverieNN
+
+/// Proximal Policy Optimization (Schulman et al. 2017) with a feedforward
+/// actor-critic, read top to bottom as one iteration runs:
+///
+/// 1. `collect`: step N environments T times with actions drawn from π_old,
+///    recording log π_old(a|s) and V_old(s); a truncated episode's last
+///    reward gets γ·V(final observation) (the time limit is not a terminal state).
+/// 2. `generalizedAdvantages`: Â and the value targets R = Â + V_old.
+/// 3. `update`: K epochs over shuffled minibatches of M samples, minimising
+///
+///        L = −E[min(ρ·Â, clip(ρ, 1−ε, 1+ε)·Â)] + c₁·E[(V(s) − R)²] − c₂·E[H(π(·|s))]
+///
+///    with ρ = π(a|s)/π_old(a|s) (the paper's eq. 7 and 9; value loss as
+///    Stable-Baselines3 writes it), one Adam step per minibatch after
+///    global-norm gradient clipping.
+///
+///     let ppo = try PPO(config, environment: envs, hidden: [64, 64], totalSteps: 50_000, seed: 1)
+///     while ppo.environmentSteps < 50_000 { let report = try ppo.iterate() }
+public final class PPO {
+    public let config: PPOConfig
+    public let policy: ActorCritic
+    public let optimizer: Adam
+    public let environment: any VectorEnvironment
+    /// The budget the learning rate and clip range anneal over.
+    public let totalSteps: Int
+
+    /// Sampling, shuffling: one generator, so a seed fixes the run.
+    public var rng: RandomGenerator
+    /// (N, observation shape…) where each env stands now.
+    public private(set) var observations: Tensor
+    /// (N) the current observation is the first of its episode.
+    public private(set) var episodeStarts: [Bool]
+    public private(set) var environmentSteps = 0
+    public private(set) var updates = 0
+
+    /// - Parameters:
+    ///   - environment: N envs; it is reset with `seed` (env i gets seed + i).
+    ///   - totalSteps: environment steps the schedules anneal over.
+    public init(_ config: PPOConfig, environment: any VectorEnvironment, hidden: [Int] = [64, 64],
+                activation: Activation = .tanh, squashActions: Bool = false, totalSteps: Int, seed: UInt64) throws {
+        self.config = config
+        self.environment = environment
+        self.totalSteps = totalSteps
+        rng = RandomGenerator(seed: seed)
+        let head = try ActionHead(for: environment.singleActionSpace, squash: squashActions)
+        policy = ActorCritic(observationSize: environment.singleObservationSpace.flatCount, head: head,
+                             hidden: hidden, activation: activation, rng: &rng)
+        optimizer = Adam(policy, learningRate: config.learningRate, epsilon: config.adamEpsilon)
+        observations = try environment.reset(seed: seed)
+        episodeStarts = Array(repeating: true, count: environment.count)
+    }
+
+    /// Environment steps per iteration, T·N.
+    public var stepsPerIteration: Int { config.rolloutSteps * environment.count }
+
+    /// Fraction of the budget still ahead, 1 at the start (the annealing factor).
+    public var remainingFraction: Float {
+        let iterations = Swift.max(1, totalSteps / stepsPerIteration)
+        return Swift.max(0, 1 - Float(updates) / Float(iterations))
+    }
+
+    /// One collection and one update.
+    public func iterate() throws -> IterationReport {
+        let (rollout, episodes) = try collect()
+        let metrics = try update(rollout)
+        return IterationReport(environmentSteps: environmentSteps, episodes: episodes, metrics: metrics)
+    }
+
+    // MARK: - 1. Collect
+
+    /// Steps the environments `config.rolloutSteps` times with π_old.
+    /// - Returns: the rollout and the episodes that ended during it.
+    public func collect() throws -> (Rollout, [EpisodeRecord]) {
+        let n = environment.count, head = policy.head
+        var rollout = Rollout(steps: config.rolloutSteps, envs: n,
+                              observationSize: policy.observationSize, actionWidth: head.actionWidth)
+        var episodes: [EpisodeRecord] = []
+        let actionShape = [n] + environment.singleActionSpace.shape
+        for _ in 0..<config.rolloutSteps {
+            let flat = observations.reshaped([n, policy.observationSize])
+            let (pi, values) = policy(flat)
+            let actions = pi.sample(using: &rng)
+            rollout.observations += flat.scalars
+            rollout.actions += actions
+            rollout.logProbs += pi.logProb(actions).scalars
+            rollout.values += values.scalars
+            rollout.episodeStarts += episodeStarts
+
+            let step = try environment.step(Tensor(head.envActions(actions), shape: actionShape))
+            var rewards = step.rewards
+            // A time limit is not a terminal state: bootstrap from the final observation.
+            let truncated = (0..<n).filter { step.truncated[$0] && !step.terminated[$0] }
+            if !truncated.isEmpty {
+                let finals = Tensor(truncated.flatMap { step.finalObservations[$0]! }, shape: [truncated.count, policy.observationSize])
+                for (k, v) in zip(truncated, policy.value(finals).scalars) { rewards[k] += config.gamma * v }
+            }
+            rollout.rewards += rewards
+            episodeStarts = (0..<n).map { step.terminated[$0] || step.truncated[$0] }
+            rollout.dones += episodeStarts
+            for (i, info) in step.infos.enumerated() {
+                if let r = info["episode_return"], let l = info["episode_length"] {
+                    episodes.append(EpisodeRecord(environment: i, return: r, length: Int(l)))
+                }
+            }
+            observations = step.observations
+            environmentSteps += n
+        }
+        rollout.lastValues = policy.value(observations.reshaped([n, policy.observationSize])).scalars
+        return (rollout, episodes)
+    }
+
+    // MARK: - 2–3. Advantages and update
+
+    /// K epochs of minibatch updates on `rollout`.
+    /// - Throws: `AgentError.nonFinite` naming the loss or parameter that stopped being finite.
+    public func update(_ rollout: Rollout) throws -> UpdateMetrics {
+        let (advantages, returns) = generalizedAdvantages(
+            rewards: rollout.rewards, values: rollout.values, dones: rollout.dones, lastValues: rollout.lastValues,
+            envs: rollout.envs, gamma: config.gamma, lambda: config.gaeLambda)
+        let anneal = remainingFraction
+        optimizer.learningRate = config.learningRate * (config.annealLearningRate ? anneal : 1)
+        let epsilon = config.clipRange * (config.annealClipRange ? anneal : 1)
+
+        var totals = UpdateMetrics.Accumulator()
+        let m = Swift.min(config.minibatchSize, rollout.count)
+        epochs: for _ in 0..<config.epochs {
+            let order = rng.permutation(rollout.count)
+            for start in stride(from: 0, to: rollout.count - m + 1, by: m) {
+                let rows = Array(order[start..<(start + m)])
+                let batch = Minibatch(rollout, rows: rows, advantages: advantages, returns: returns,
+                                      normalize: config.normalizeAdvantages)
+                let step = try gradientStep(batch, epsilon: epsilon)
+                totals.add(step)
+                if let target = config.targetKL, step.approxKL > target { break epochs }
+            }
+        }
+        updates += 1
+        return totals.metrics(learningRate: optimizer.learningRate, clipRange: epsilon,
+                              explainedVariance: explainedVariance(predictions: rollout.values, targets: returns))
+    }
+
+    /// One Adam step on one minibatch.
+    private func gradientStep(_ batch: Minibatch, epsilon: Float) throws -> UpdateMetrics.Step {
+        var policyLoss: Float = 0, valueLoss: Float = 0, entropy: Float = 0
+        var approxKL: Float = 0, clipFraction: Float = 0
+        var (loss, gradients) = valueWithGradients(wrt: optimizer.parameters) {
+            let (pi, values) = policy(batch.observations)
+            let logRatio = pi.logProb(batch.actions) - batch.oldLogProbs
+            let ratio = logRatio.exp()
+            let surrogate = Tensor.minimum(ratio * batch.advantages, ratio.clamped(1 - epsilon, 1 + epsilon) * batch.advantages)
+            let lPolicy = -surrogate.mean()
+            let lValue: Tensor
+            if let c = config.valueClipRange {
+                let clipped = batch.oldValues + (values - batch.oldValues).clamped(-c, c)
+                lValue = Tensor.maximum((values - batch.returns).squared(), (clipped - batch.returns).squared()).mean()
+            } else {
+                lValue = (values - batch.returns).squared().mean()
+            }
+            let h = pi.entropy(estimatingWith: batch.actions).mean()
+            (policyLoss, valueLoss, entropy) = (lPolicy.item, lValue.item, h.item)
+            // Schulman's k3 estimator of KL(π_old ‖ π): E[(ρ − 1) − log ρ].
+            let r = ratio.scalars, lr = logRatio.scalars
+            approxKL = zip(r, lr).reduce(0) { $0 + ($1.0 - 1) - $1.1 } / Float(r.count)
+            clipFraction = Float(r.filter { Swift.abs($0 - 1) > epsilon }.count) / Float(r.count)
+            return lPolicy + config.valueCoefficient * lValue - config.entropyCoefficient * h
+        }
+        guard loss.isFinite else {
+            throw AgentError.nonFinite(what: "the loss (policy \(policyLoss), value \(valueLoss), entropy \(entropy))", update: updates)
+        }
+        let gradientNorm = clipGlobalNorm(&gradients, maxNorm: config.maxGradientNorm)
+        guard gradientNorm.isFinite else { throw AgentError.nonFinite(what: "the gradient norm", update: updates) }
+        optimizer.update(gradients)
+        for (name, parameter) in policy.namedParameters {
+            let finite = parameter.storedValue.withUnsafeBufferPointer { $0.allSatisfy(\.isFinite) }
+            guard finite else { throw AgentError.nonFinite(what: "parameter \(name)", update: updates) }
+        }
+        return .init(policyLoss: policyLoss, valueLoss: valueLoss, entropy: entropy, approxKL: approxKL,
+                     clipFraction: clipFraction, gradientNorm: gradientNorm)
+    }
+}
+
+/// The rows of a rollout one gradient step sees, as tensors.
+private struct Minibatch {
+    let observations: Tensor  // (M, observationSize)
+    let actions: [Float]      // (M·actionWidth)
+    let oldLogProbs: Tensor   // (M)
+    let oldValues: Tensor     // (M)
+    let advantages: Tensor    // (M), normalised if asked
+    let returns: Tensor       // (M)
+
+    init(_ rollout: Rollout, rows: [Int], advantages: [Float], returns: [Float], normalize: Bool) {
+        let d = rollout.observationSize, w = rollout.actionWidth, m = rows.count
+        observations = Tensor(shape: [m, d]) { out in
+            rollout.observations.withUnsafeBufferPointer { o in
+                for (k, row) in rows.enumerated() {
+                    (out.baseAddress! + k * d).update(from: o.baseAddress! + row * d, count: d)
+                }
+            }
+        }
+        actions = rows.flatMap { rollout.actions[($0 * w)..<(($0 + 1) * w)] }
+        oldLogProbs = Tensor(rows.map { rollout.logProbs[$0] })
+        oldValues = Tensor(rows.map { rollout.values[$0] })
+        var a = rows.map { advantages[$0] }
+        if normalize && m > 1 {
+            let mean = a.reduce(0, +) / Float(m)
+            // Unbiased std, as torch's `.std()` in SB3 and CleanRL.
+            let std = (a.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(m - 1)).squareRoot()
+            a = a.map { ($0 - mean) / (std + 1e-8) }
+        }
+        self.advantages = Tensor(a)
+        self.returns = Tensor(rows.map { returns[$0] })
+    }
+}
+
+/// 1 − Var(R − V)/Var(R): how much of the returns' variance the value
+/// function explains (1 perfect, 0 no better than a constant, < 0 worse).
+public func explainedVariance(predictions: [Float], targets: [Float]) -> Float {
+    func variance(_ x: [Float]) -> Float {
+        let mean = x.reduce(0, +) / Float(x.count)
+        return x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(x.count)
+    }
+    let total = variance(targets)
+    guard total > 0 else { return .nan }
+    return 1 - variance(zip(targets, predictions).map { $0 - $1 }) / total
+}

@@ -1,0 +1,52 @@
+import ReverieNN
+
+/// Separate actor and critic MLPs over the observation (PPO's default in
+/// CleanRL and Stable-Baselines3), initialised orthogonally: gain √2 for
+/// hidden layers, 0.01 for the actor's output (a near-uniform first policy),
+/// 1 for the critic's (Andrychowicz et al. 2021, "What Matters in On-Policy RL").
+///
+///     let policy = ActorCritic(observationSize: 4, head: .categorical(2), hidden: [64, 64], rng: &rng)
+///     let (pi, value) = policy(observations)          // (B, 4) → distribution over B, (B)
+public final class ActorCritic: Module {
+    public let actor: MLP
+    public let critic: MLP
+    /// (D) state-independent log σ of a continuous head; nil for a categorical one.
+    public let logStd: Parameter?
+    public let head: ActionHead
+
+    /// - Parameters:
+    ///   - observationSize: length of a flat observation.
+    ///   - hidden: widths of both MLPs' hidden layers.
+    ///   - initialLogStd: log σ at the start, for continuous heads.
+    public init(observationSize: Int, head: ActionHead, hidden: [Int] = [64, 64],
+                activation: Activation = .tanh, initialLogStd: Float = 0, rng: inout RandomGenerator) {
+        self.head = head
+        actor = MLP(observationSize, hidden: hidden, head.outputCount, activation: activation,
+                    weightInit: .orthogonal(gain: Float(2).squareRoot()), outputWeightInit: .orthogonal(gain: 0.01), rng: &rng)
+        critic = MLP(observationSize, hidden: hidden, 1, activation: activation,
+                     weightInit: .orthogonal(gain: Float(2).squareRoot()), outputWeightInit: .orthogonal(gain: 1), rng: &rng)
+        if case .categorical = head {
+            logStd = nil
+        } else {
+            logStd = Parameter(Tensor(repeating: initialLogStd, shape: [head.outputCount]))
+        }
+    }
+
+    public var observationSize: Int { actor.layers[0].inFeatures }
+
+    /// - Parameter observations: (B, observationSize).
+    /// - Returns: the action distribution over the B states and their values V(s), (B).
+    public func callAsFunction(_ observations: Tensor) -> (PolicyDistribution, Tensor) {
+        (distribution(observations), value(observations))
+    }
+
+    /// π(·|s) for (B, observationSize) observations.
+    public func distribution(_ observations: Tensor) -> PolicyDistribution {
+        PolicyDistribution(head, outputs: actor(observations), logStd: logStd?.value)
+    }
+
+    /// V(s), (B), for (B, observationSize) observations.
+    public func value(_ observations: Tensor) -> Tensor {
+        critic(observations).reshaped([observations.shape[0]])
+    }
+}
