@@ -13,9 +13,11 @@ let package = Package(
         .library(name: "ReverieEnvs", targets: ["ReverieEnvs"]),
         .library(name: "ReverieRemote", targets: ["ReverieRemote"]),
         .library(name: "ReverieAgents", targets: ["ReverieAgents"]),
+        .library(name: "ReverieTraining", targets: ["ReverieTraining"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // MARK: - System libraries (module maps only)
@@ -35,10 +37,13 @@ let package = Package(
         .target(name: "ReverieEnvs", dependencies: ["ReverieCore"]),
         .target(name: "ReverieRemote", dependencies: ["ReverieEnvs", "CZeroMQ"]),
         .target(name: "ReverieAgents", dependencies: ["ReverieNN", "ReverieEnvs"]),
+        .target(name: "ReverieTraining", dependencies: [
+            "ReverieAgents", "ReverieRemote", .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
         .executableTarget(
             name: "reverie",
             dependencies: [
-                "ReverieCore", "ReverieNN", "ReverieEnvs", "ReverieRemote", "ReverieAgents", "CBLAS", "CZeroMQ", "CGLFW",
+                "ReverieCore", "ReverieNN", "ReverieEnvs", "ReverieRemote", "ReverieAgents", "ReverieTraining", "CBLAS", "CZeroMQ", "CGLFW",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -46,6 +51,7 @@ let package = Package(
         .testTarget(name: "ReverieCoreTests", dependencies: ["ReverieCore"]),
         .testTarget(name: "ReverieNNTests", dependencies: ["ReverieCore", "ReverieNN"]),
         .testTarget(name: "ReverieAgentsTests", dependencies: ["ReverieAgents"]),
+        .testTarget(name: "ReverieTrainingTests", dependencies: ["ReverieTraining"]),
         .testTarget(name: "ReverieRemoteTests", dependencies: ["ReverieRemote"]),
         .testTarget(name: "ReverieEnvsTests", dependencies: ["ReverieEnvs"], resources: [.copy("Fixtures")]),
     ],

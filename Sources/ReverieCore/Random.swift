@@ -24,6 +24,20 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
         s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
     }
 
+    /// The generator's whole state as five words (xoshiro's four, then the
+    /// spare normal's bits with a presence flag), so a checkpoint can resume
+    /// the exact sequence.
+    public var state: [UInt64] {
+        [s0, s1, s2, s3, spareNormal.map { 1 << 32 | UInt64($0.bitPattern) } ?? 0]
+    }
+
+    /// A generator continuing from `state` (see `state`).
+    public init(state: [UInt64]) {
+        precondition(state.count == 5, "a RandomGenerator state has 5 words, got \(state.count)")
+        (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3])
+        spareNormal = state[4] >> 32 != 0 ? Float(bitPattern: UInt32(truncatingIfNeeded: state[4])) : nil
+    }
+
     public mutating func next() -> UInt64 {
         let result = rotl(s1 &* 5, 7) &* 9
         let t = s1 << 17

@@ -52,6 +52,13 @@ public final class PPO {
         episodeStarts = Array(repeating: true, count: environment.count)
     }
 
+    /// Continues a run saved at an iteration boundary: counters and the
+    /// sampling generator (parameters and optimizer state load separately).
+    /// The environments keep their current episodes.
+    public func resume(environmentSteps: Int, updates: Int, rng: RandomGenerator) {
+        (self.environmentSteps, self.updates, self.rng) = (environmentSteps, updates, rng)
+    }
+
     /// Environment steps per iteration, T·N.
     public var stepsPerIteration: Int { config.rolloutSteps * environment.count }
 

@@ -53,20 +53,3 @@ struct Serve: ParsableCommand {
         if StopSignal.received { FileHandle.standardError.write(Data("stopped by signal\n".utf8)) }
     }
 }
-
-/// SIGINT/SIGTERM end `serve` cleanly at the next poll. The signals are
-/// unblocked first: a parent may have spawned us with them blocked.
-enum StopSignal {
-    nonisolated(unsafe) static var flag: sig_atomic_t = 0
-    static var received: Bool { flag != 0 }
-
-    static func install() {
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
-        pthread_sigmask(SIG_UNBLOCK, &set, nil)
-        signal(SIGINT) { _ in StopSignal.flag = 1 }
-        signal(SIGTERM) { _ in StopSignal.flag = 1 }
-    }
-}

@@ -1,0 +1,80 @@
+import Foundation
+import ReverieAgents
+import ReverieNN
+
+/// Everything `reverie train` needs: a preset (`agents/*.toml`) decoded,
+/// then `--set` overrides applied. Every key is documented in `schema`.
+public struct TrainConfig: Sendable, Equatable {
+    /// The learning algorithm.
+    public var algorithm = "ppo"
+    /// A built-in env (`CartPole-v1`, `TMaze?length=40`) or servers (`zmq://host:5555,zmq://other:5555`).
+    public var env = "CartPole-v1"
+    /// N, environments stepped together (for `zmq://` envs, the servers decide).
+    public var numEnvs = 8
+    /// Environment steps to train for.
+    public var totalSteps = 100_000
+    /// Seed of the networks, the sampling and the envs (env i gets seed + i).
+    public var seed = 1
+
+    /// Widths of the hidden layers of the actor and of the critic.
+    public var hidden = [64, 64]
+    /// Nonlinearity between hidden layers.
+    public var activation = "tanh"
+    /// For Box actions: squash a Gaussian by tanh into the bounds instead of clipping.
+    public var squashActions = false
+
+    public var ppo = PPOConfig()
+
+    /// Save a checkpoint every this many env steps (0: only at the end).
+    public var checkpointEvery = 25_000
+    /// Episodes of deterministic evaluation at the end.
+    public var evalEpisodes = 10
+
+    public init() {}
+
+    /// The documented keys, in `config.toml` order.
+    public static let schema = ConfigSchema<TrainConfig>([
+        .string("algorithm", "the learning algorithm", \.algorithm, oneOf: ["ppo"]),
+        .string("env", "a built-in env with ?options, or zmq://host:port[,zmq://…] servers", \.env),
+        .int("num_envs", "N, environments stepped together (zmq:// servers decide their own)", \.numEnvs, in: 1...4096),
+        .int("total_steps", "environment steps to train for", \.totalSteps, in: 1...Int(Int32.max)),
+        .int("seed", "seed of networks, sampling and envs (env i gets seed + i)", \.seed, in: 0...Int(Int32.max)),
+        .ints("policy.hidden", "widths of the actor's and the critic's hidden layers", \.hidden, in: 1...65_536),
+        .string("policy.activation", "nonlinearity between hidden layers", \.activation, oneOf: Activation.allCases.map(\.rawValue)),
+        .bool("policy.squash_actions", "Box actions: tanh-squash into the bounds instead of clipping", \.squashActions),
+        .int("ppo.rollout_steps", "T, steps per env per rollout (SB3's n_steps)", \.ppo.rolloutSteps, in: 1...1_000_000),
+        .int("ppo.epochs", "K, passes over each rollout", \.ppo.epochs, in: 1...1000),
+        .int("ppo.minibatch_size", "M, samples per gradient step (SB3's batch_size)", \.ppo.minibatchSize, in: 1...10_000_000),
+        .float("ppo.gamma", "discount factor γ", \.ppo.gamma, in: 0...1),
+        .float("ppo.gae_lambda", "GAE parameter λ", \.ppo.gaeLambda, in: 0...1),
+        .float("ppo.clip_range", "clip range ε of the surrogate objective", \.ppo.clipRange, in: 0...10),
+        .bool("ppo.anneal_clip_range", "anneal ε linearly to 0", \.ppo.annealClipRange),
+        .optionalFloat("ppo.value_clip_range", "clip V to within this of V_old", \.ppo.valueClipRange, in: 0...1e9),
+        .float("ppo.value_coef", "value-loss coefficient c₁", \.ppo.valueCoefficient, in: 0...1e6),
+        .float("ppo.entropy_coef", "entropy-bonus coefficient c₂", \.ppo.entropyCoefficient, in: 0...1e6),
+        .float("ppo.learning_rate", "Adam step size α", \.ppo.learningRate, in: 0...1),
+        .bool("ppo.anneal_learning_rate", "anneal α linearly to 0", \.ppo.annealLearningRate),
+        .float("ppo.adam_epsilon", "Adam's ε", \.ppo.adamEpsilon, in: 0...1),
+        .float("ppo.max_grad_norm", "clip the gradients' global norm to this", \.ppo.maxGradientNorm, in: 1e-9...1e9),
+        .bool("ppo.normalize_advantages", "normalise Â per minibatch", \.ppo.normalizeAdvantages),
+        .optionalFloat("ppo.target_kl", "stop an update early past this approximate KL", \.ppo.targetKL, in: 0...1e9),
+        .int("run.checkpoint_every", "save a checkpoint every this many env steps (0: at the end only)", \.checkpointEvery, in: 0...Int(Int32.max)),
+        .int("run.eval_episodes", "deterministic evaluation episodes at the end", \.evalEpisodes, in: 0...100_000),
+    ])
+
+    /// A preset file with overrides applied.
+    /// - Throws: `ConfigError` naming the file, the key and what is allowed.
+    public static func load(preset url: URL, overrides: [String] = []) throws -> TrainConfig {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw ConfigError("cannot read preset \(url.path): \(error.localizedDescription)")
+        }
+        var config = TrainConfig()
+        try schema.apply(try parseTOML(text, source: url.path), to: &config, source: url.path)
+        try schema.apply(try overrides.map(parseOverride), to: &config, source: "--set")
+        return config
+    }
+
+    /// The resolved config as TOML (the run folder's `config.toml`).
+    public var toml: String { Self.schema.render(self, header: "Resolved by reverie train; `reverie train --resume` reads it back.") }
+}

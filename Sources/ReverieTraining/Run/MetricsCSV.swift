@@ -1,0 +1,33 @@
+import Foundation
+
+/// `metrics.csv`: one row per iteration, CleanRL's metric names as columns,
+/// appended and flushed as training goes (an interrupted run keeps its rows;
+/// a resumed one appends to them).
+public final class MetricsCSV {
+    public static let columns = [
+        "global_step", "wall_seconds", "charts/episodic_return", "charts/episodic_length", "charts/SPS",
+        "charts/learning_rate", "losses/value_loss", "losses/policy_loss", "losses/entropy",
+        "losses/approx_kl", "losses/clipfrac", "losses/explained_variance",
+    ]
+    private let handle: FileHandle
+
+    /// Opens `url` for appending, writing the header if the file is new.
+    public init(url: URL) throws {
+        if !FileManager.default.fileExists(atPath: url.path) {
+            try Data((Self.columns.joined(separator: ",") + "\n").utf8).write(to: url)
+        }
+        handle = try FileHandle(forWritingTo: url)
+        try handle.seekToEnd()
+    }
+
+    /// One row; a nil value (no episode ended this iteration) is left empty.
+    public func append(_ values: [String: Double?]) throws {
+        let row = Self.columns.map { column -> String in
+            guard let value = values[column] ?? nil else { return "" }
+            return column == "global_step" ? String(Int(value)) : String(format: "%.6g", value)
+        }
+        try handle.write(contentsOf: Data((row.joined(separator: ",") + "\n").utf8))
+    }
+
+    public func close() throws { try handle.close() }
+}

@@ -1,0 +1,213 @@
+import Foundation
+import ReverieAgents
+import ReverieEnvs
+import ReverieNN
+import ReverieRemote
+
+/// Runs a `TrainConfig` to completion in a run folder:
+///
+///     runs/CartPole-v1__ppo-cartpole__1__1763856000/
+///       config.toml                  the resolved config (resume reads it)
+///       metrics.csv                  one row per iteration, CleanRL's names
+///       events.out.tfevents.*        the same for TensorBoard
+///       checkpoints/step-<n>.safetensors
+///       summary.json                 at the end: steps, time, SPS, eval return
+///
+/// Checkpoints hold parameters, optimizer state, the sampling generator and
+/// the counters; they are written every `run.checkpoint_every` steps, at the
+/// end and when stopped (Ctrl-C), each atomically. A non-finite loss or
+/// parameter stops the run with an error and writes nothing over the last
+/// good checkpoint.
+public final class Trainer {
+    public let config: TrainConfig
+    public let runDirectory: URL
+    public let ppo: PPO
+    private let log: (String) -> Void
+    private var wallSecondsBefore = 0.0
+
+    /// Starts a new run in `runDirectory` (created; it must not hold a run already).
+    public init(config: TrainConfig, runDirectory: URL, log: @escaping (String) -> Void = { _ in }) throws {
+        self.config = config
+        self.runDirectory = runDirectory
+        self.log = log
+        let fm = FileManager.default
+        if fm.fileExists(atPath: runDirectory.appendingPathComponent("config.toml").path) {
+            throw ConfigError("\(runDirectory.path) already holds a run; resume it with --resume or choose another --run-dir")
+        }
+        try fm.createDirectory(at: runDirectory.appendingPathComponent("checkpoints"), withIntermediateDirectories: true)
+        try Data(config.toml.utf8).write(to: runDirectory.appendingPathComponent("config.toml"), options: .atomic)
+        ppo = try Self.makeAgent(config)
+    }
+
+    /// Continues the run in `runDirectory` from its newest checkpoint, with the config it was started with.
+    public init(resuming runDirectory: URL, log: @escaping (String) -> Void = { _ in }) throws {
+        self.runDirectory = runDirectory
+        self.log = log
+        let configURL = runDirectory.appendingPathComponent("config.toml")
+        guard FileManager.default.fileExists(atPath: configURL.path) else {
+            throw ConfigError("\(runDirectory.path) is not a run folder (no config.toml)")
+        }
+        config = try TrainConfig.load(preset: configURL)
+        ppo = try Self.makeAgent(config)
+        guard let latest = try Self.checkpoints(in: runDirectory).last else {
+            throw ConfigError("\(runDirectory.path) has no checkpoint to resume from")
+        }
+        let checkpoint = try Checkpoint(contentsOf: latest.url)
+        try checkpoint.load(into: ppo.policy, from: "model")
+        try ppo.optimizer.load(state: checkpoint.state("optimizer"))
+        let meta = checkpoint.metadata
+        guard let steps = meta["env_steps"].flatMap(Int.init), let updates = meta["updates"].flatMap(Int.init),
+              let words = meta["rng"]?.split(separator: ",").compactMap({ UInt64($0) }), words.count == 5 else {
+            throw ConfigError("\(latest.url.path) lacks the counters a resume needs (env_steps, updates, rng)")
+        }
+        ppo.resume(environmentSteps: steps, updates: updates, rng: RandomGenerator(state: words))
+        wallSecondsBefore = meta["wall_seconds"].flatMap(Double.init) ?? 0
+        log("resuming \(runDirectory.lastPathComponent) from \(latest.url.lastPathComponent) (\(grouped(steps)) steps)")
+    }
+
+    /// The environments and the agent a config describes.
+    static func makeAgent(_ config: TrainConfig) throws -> PPO {
+        let environment: any VectorEnvironment
+        if config.env.hasPrefix("zmq://") || config.env.hasPrefix("tcp://") {
+            environment = try RemoteVectorEnvironment(config.env)
+        } else {
+            environment = try SyncVectorEnvironment(count: config.numEnvs) { _ in try Registry.make(config.env) }
+        }
+        return try PPO(config.ppo, environment: environment, hidden: config.hidden,
+                       activation: Activation(rawValue: config.activation)!, squashActions: config.squashActions,
+                       totalSteps: config.totalSteps, seed: UInt64(config.seed))
+    }
+
+    /// Checkpoint files of a run, oldest first.
+    public static func checkpoints(in runDirectory: URL) throws -> [(step: Int, url: URL)] {
+        let dir = runDirectory.appendingPathComponent("checkpoints")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return names.compactMap { name -> (Int, URL)? in
+            guard name.hasPrefix("step-"), name.hasSuffix(".safetensors"),
+                  let step = Int(name.dropFirst(5).dropLast(12)) else { return nil }
+            return (step, dir.appendingPathComponent(name))
+        }.sorted { $0.0 < $1.0 }
+    }
+
+    // MARK: - The loop
+
+    /// How a run ended.
+    public enum Outcome: String, Sendable { case completed, stopped }
+
+    /// Trains until `total_steps` or until `shouldStop` (checked between iterations).
+    /// - Returns: the summary also written to `summary.json`.
+    @discardableResult
+    public func run(progress: Progress? = nil, shouldStop: () -> Bool = { false }) throws -> Summary {
+        let csv = try MetricsCSV(url: runDirectory.appendingPathComponent("metrics.csv"))
+        defer { try? csv.close() }
+        let events = try TensorBoardWriter(directory: runDirectory)
+        defer { try? events.close() }
+        let start = Date()
+        let startSteps = ppo.environmentSteps
+        var recent: [Float] = []
+        var nextCheckpoint = config.checkpointEvery > 0
+            ? (ppo.environmentSteps / config.checkpointEvery + 1) * config.checkpointEvery : Int.max
+        var outcome = Outcome.completed
+
+        while ppo.environmentSteps < config.totalSteps {
+            if shouldStop() { outcome = .stopped; break }
+            let report = try ppo.iterate()
+            let seconds = Date().timeIntervalSince(start)
+            let sps = Double(ppo.environmentSteps - startSteps) / max(seconds, 1e-9)
+            for episode in report.episodes { recent.append(episode.return) }
+            recent = Array(recent.suffix(20))
+            try record(report, sps: sps, wallSeconds: wallSecondsBefore + seconds, csv: csv, events: events)
+            progress?.update(steps: ppo.environmentSteps, total: config.totalSteps, sps: sps,
+                             recentReturn: recent.isEmpty ? nil : Double(recent.reduce(0, +)) / Double(recent.count))
+            if ppo.environmentSteps >= nextCheckpoint && ppo.environmentSteps < config.totalSteps {
+                try saveCheckpoint(wallSeconds: wallSecondsBefore + Date().timeIntervalSince(start))
+                nextCheckpoint += config.checkpointEvery
+            }
+        }
+        progress?.finish()
+        let wallSeconds = wallSecondsBefore + Date().timeIntervalSince(start)
+        try saveCheckpoint(wallSeconds: wallSeconds)
+        try events.flush()
+
+        var summary = Summary(outcome: outcome, envSteps: ppo.environmentSteps, wallSeconds: wallSeconds,
+                              sps: Double(ppo.environmentSteps - startSteps) / max(Date().timeIntervalSince(start), 1e-9))
+        if outcome == .completed && config.evalEpisodes > 0 && !config.env.contains("://") {
+            let returns = try evaluate(ppo.policy, in: try Registry.make(config.env), episodes: config.evalEpisodes,
+                                       seed: UInt64(config.seed) &+ 1_000_000)
+            summary.setEvaluation(returns)
+        }
+        try summary.write(to: runDirectory.appendingPathComponent("summary.json"))
+        return summary
+    }
+
+    /// One iteration's row in metrics.csv and its events (episodes at the step they ended, as CleanRL logs them).
+    private func record(_ report: IterationReport, sps: Double, wallSeconds: Double, csv: MetricsCSV, events: TensorBoardWriter) throws {
+        let m = report.metrics, step = report.environmentSteps
+        let meanReturn = report.episodes.isEmpty ? nil : Double(report.episodes.map(\.return).reduce(0, +)) / Double(report.episodes.count)
+        let meanLength = report.episodes.isEmpty ? nil : Double(report.episodes.map(\.length).reduce(0, +)) / Double(report.episodes.count)
+        let scalars: [(String, Double?)] = [
+            ("charts/episodic_return", meanReturn), ("charts/episodic_length", meanLength), ("charts/SPS", sps),
+            ("charts/learning_rate", Double(m.learningRate)), ("losses/value_loss", Double(m.valueLoss)),
+            ("losses/policy_loss", Double(m.policyLoss)), ("losses/entropy", Double(m.entropy)),
+            ("losses/approx_kl", Double(m.approxKL)), ("losses/clipfrac", Double(m.clipFraction)),
+            ("losses/explained_variance", Double(m.explainedVariance)),
+        ]
+        var row = Dictionary(uniqueKeysWithValues: scalars)
+        row["global_step"] = Double(step)
+        row["wall_seconds"] = wallSeconds
+        try csv.append(row)
+        for episode in report.episodes {
+            try events.add([("charts/episodic_return", episode.return), ("charts/episodic_length", Float(episode.length))], step: step)
+        }
+        try events.add(scalars.dropFirst(2).compactMap { tag, value in value.map { (tag, Float($0)) } }, step: step)
+    }
+
+    /// Writes `checkpoints/step-<n>.safetensors` atomically.
+    private func saveCheckpoint(wallSeconds: Double) throws {
+        var checkpoint = Checkpoint()
+        checkpoint.store(ppo.policy, as: "model")
+        checkpoint.store(ppo.optimizer.state, as: "optimizer")
+        checkpoint.metadata = [
+            "format": "reverie-ppo-1", "env_steps": String(ppo.environmentSteps), "updates": String(ppo.updates),
+            "rng": ppo.rng.state.map(String.init).joined(separator: ","), "wall_seconds": String(wallSeconds),
+            "config": config.toml,
+        ]
+        let url = runDirectory.appendingPathComponent("checkpoints/step-\(String(format: "%09d", ppo.environmentSteps)).safetensors")
+        try checkpoint.write(to: url)
+        log("checkpoint \(url.lastPathComponent)")
+    }
+}
+
+/// What `summary.json` holds.
+public struct Summary: Sendable, Equatable {
+    public var outcome: Trainer.Outcome
+    public var envSteps: Int
+    public var wallSeconds: Double
+    /// Steps per second of this process's part of the run.
+    public var sps: Double
+    public var evalReturns: [Float] = []
+
+    public var evalReturnMean: Double? {
+        evalReturns.isEmpty ? nil : Double(evalReturns.reduce(0, +)) / Double(evalReturns.count)
+    }
+
+    public var evalReturnStd: Double? {
+        guard let mean = evalReturnMean else { return nil }
+        return (evalReturns.reduce(0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(evalReturns.count)).squareRoot()
+    }
+
+    mutating func setEvaluation(_ returns: [Float]) { evalReturns = returns }
+
+    public var json: [String: Any] {
+        var object: [String: Any] = ["outcome": outcome.rawValue, "env_steps": envSteps, "wall_seconds": wallSeconds,
+                                     "sps": sps, "eval_episodes": evalReturns.count]
+        object["eval_return_mean"] = evalReturnMean ?? NSNull()
+        object["eval_return_std"] = evalReturnStd ?? NSNull()
+        return object
+    }
+
+    func write(to url: URL) throws {
+        let data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
+        try data.write(to: url, options: .atomic)
+    }
+}

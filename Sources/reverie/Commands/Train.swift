@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import ReverieTraining
+
+/// `reverie train PRESET`: train an agent from a preset in `agents/`, writing
+/// a run folder (see `Trainer`).
+struct Train: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            abstract: "Train an agent from a preset (agents/*.toml).",
+            discussion: """
+                Presets: \(Presets.names.isEmpty ? "(none found)" : Presets.names.joined(separator: ", ")).
+
+                Any key can be overridden: --set ppo.gamma=0.98 --set env=Acrobot-v1. \
+                Keys (run `reverie train --keys` for their docs): \
+                \(TrainConfig.schema.fields.map(\.key).joined(separator: ", ")).
+
+                Ctrl-C saves a checkpoint and stops; --resume RUN_DIR continues.
+                """)
+    }
+
+    @Argument(help: "A preset name from agents/ (ppo-cartpole) or a path to a .toml file.")
+    var preset: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a preset key (repeatable).", valueName: "key=value"))
+    var overrides: [String] = []
+
+    @Option(help: "Run folder (default: runs/<env>__<preset>__<seed>__<unix time>).")
+    var runDir: String?
+
+    @Option(help: "Seed (shorthand for --set seed=N).")
+    var seed: Int?
+
+    @Option(help: "Continue the run in this folder from its newest checkpoint.")
+    var resume: String?
+
+    @Flag(help: "List every preset key with its documentation and allowed values, then exit.")
+    var keys = false
+
+    @Flag(help: "No progress line.")
+    var quiet = false
+
+    func validate() throws {
+        if keys { return }
+        if resume != nil && (preset != nil || !overrides.isEmpty || seed != nil || runDir != nil) {
+            throw ValidationError("--resume continues a run with its own config: give no preset, --set, --seed or --run-dir.")
+        }
+        if resume == nil && preset == nil { throw ValidationError("Give a preset (\(Presets.names.joined(separator: ", "))) or --resume RUN_DIR.") }
+    }
+
+    func run() throws {
+        if keys { print(TrainConfig.schema.documentation); return }
+        let log: (String) -> Void = { message in if !quiet { FileHandle.standardError.write(Data((message + "\n").utf8)) } }
+        let trainer: Trainer
+        do {
+            if let resume {
+                trainer = try Trainer(resuming: URL(fileURLWithPath: resume), log: log)
+            } else {
+                let url = try Presets.url(for: preset!)
+                let config = try TrainConfig.load(preset: url, overrides: overrides + (seed.map { ["seed=\($0)"] } ?? []))
+                let name = url.deletingPathExtension().lastPathComponent
+                let dir = runDir.map { URL(fileURLWithPath: $0) } ?? URL(fileURLWithPath: "runs").appendingPathComponent(
+                    "\(config.env.map { "/?:&=,".contains($0) ? "_" : $0 }.reduce("") { $0 + String($1) })__\(name)__\(config.seed)__\(Int(Date().timeIntervalSince1970))")
+                trainer = try Trainer(config: config, runDirectory: dir, log: log)
+                log("run folder \(dir.path)")
+            }
+        } catch let error as ConfigError {
+            throw ValidationError(error.message)
+        }
+        StopSignal.install()
+        let progress = Progress()
+        progress.enabled = !quiet
+        let summary = try trainer.run(progress: progress, shouldStop: { StopSignal.received })
+        let data = try JSONSerialization.data(withJSONObject: summary.json, options: [.prettyPrinted, .sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+        if summary.outcome == .stopped {
+            log("stopped at \(summary.envSteps) steps; continue with: reverie train --resume \(trainer.runDirectory.path)")
+        }
+    }
+}
+
+/// Preset files: `agents/*.toml` next to the working directory, $REVERIE_ROOT
+/// or the repository this binary was built in.
+enum Presets {
+    static var directories: [URL] {
+        var dirs = [URL(fileURLWithPath: "agents")]
+        if let root = ProcessInfo.processInfo.environment["REVERIE_ROOT"] { dirs.append(URL(fileURLWithPath: root).appendingPathComponent("agents")) }
+        // .build/<config>/reverie → repository root
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        dirs.append(binary.deletingLastPathComponent().appendingPathComponent("../../../agents").standardized)
+        return dirs
+    }
+
+    static var names: [String] {
+        for dir in directories {
+            if let files = try? FileManager.default.contentsOfDirectory(atPath: dir.path) {
+                let names = files.filter { $0.hasSuffix(".toml") }.map { String($0.dropLast(5)) }.sorted()
+                if !names.isEmpty { return names }
+            }
+        }
+        return []
+    }
+
+    static func url(for preset: String) throws -> URL {
+        if preset.hasSuffix(".toml") || preset.contains("/") {
+            guard FileManager.default.fileExists(atPath: preset) else { throw ConfigError("no preset file at \(preset)") }
+            return URL(fileURLWithPath: preset)
+        }
+        for dir in directories {
+            let url = dir.appendingPathComponent(preset + ".toml")
+            if FileManager.default.fileExists(atPath: url.path) { return url }
+        }
+        throw ConfigError("no preset named \(preset); presets: \(names.joined(separator: ", "))")
+    }
+}
