@@ -4,14 +4,14 @@ import ReverieEnvs
 public enum AgentError: Error, CustomStringConvertible, Equatable {
     case unsupportedSpace(Space, reason: String)
     /// A loss or parameter stopped being finite.
-    case nonFinite(what: String, update: Int)
+    case nonFinite(what: String, update: Int, environmentSteps: Int)
 
     public var description: String {
         switch self {
         case .unsupportedSpace(let space, let reason):
             "cannot act in \(space): \(reason)"
-        case .nonFinite(let what, let update):
-            "\(what) is not finite at update \(update); training stopped (the last checkpoint is intact)"
+        case .nonFinite(let what, let update, let steps):
+            "\(what) is not finite at update \(update) (env step \(steps)); training stopped, the last checkpoint is intact"
         }
     }
 }

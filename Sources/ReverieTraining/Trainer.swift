@@ -60,7 +60,16 @@ public final class Trainer {
               let words = meta["rng"]?.split(separator: ",").compactMap({ UInt64($0) }), words.count == 5 else {
             throw ConfigError("\(latest.url.path) lacks the counters a resume needs (env_steps, updates, rng)")
         }
-        ppo.resume(environmentSteps: steps, updates: updates, rng: RandomGenerator(state: words))
+        // Where the environments stood, if they could save it; otherwise they start new episodes.
+        if let vector = ppo.environment as? SyncVectorEnvironment, let saved = meta["environment"],
+           let observations = checkpoint.tensors["agent.observations"], let starts = checkpoint.tensors["agent.episode_starts"] {
+            try vector.restore(saved.split(separator: ",").map { UInt64($0)! })
+            ppo.resume(environmentSteps: steps, updates: updates, rng: RandomGenerator(state: words),
+                       observations: observations, episodeStarts: starts.scalars.map { $0 != 0 })
+        } else {
+            ppo.resume(environmentSteps: steps, updates: updates, rng: RandomGenerator(state: words))
+            log("the environments could not save their state: they start new episodes")
+        }
         wallSecondsBefore = meta["wall_seconds"].flatMap(Double.init) ?? 0
         log("resuming \(runDirectory.lastPathComponent) from \(latest.url.lastPathComponent) (\(grouped(steps)) steps)")
     }
@@ -172,6 +181,11 @@ public final class Trainer {
             "rng": ppo.rng.state.map(String.init).joined(separator: ","), "wall_seconds": String(wallSeconds),
             "config": config.toml,
         ]
+        if let vector = ppo.environment as? SyncVectorEnvironment, let snapshot = vector.snapshot {
+            checkpoint.metadata["environment"] = snapshot.map(String.init).joined(separator: ",")
+            checkpoint.tensors["agent.observations"] = ppo.observations
+            checkpoint.tensors["agent.episode_starts"] = Tensor(ppo.episodeStarts.map { $0 ? 1 : 0 })
+        }
         let url = runDirectory.appendingPathComponent("checkpoints/step-\(String(format: "%09d", ppo.environmentSteps)).safetensors")
         try checkpoint.write(to: url)
         log("checkpoint \(url.lastPathComponent)")

@@ -52,11 +52,17 @@ public final class PPO {
         episodeStarts = Array(repeating: true, count: environment.count)
     }
 
-    /// Continues a run saved at an iteration boundary: counters and the
-    /// sampling generator (parameters and optimizer state load separately).
-    /// The environments keep their current episodes.
-    public func resume(environmentSteps: Int, updates: Int, rng: RandomGenerator) {
+    /// Continues a run saved at an iteration boundary: counters, the sampling
+    /// generator and, when the environments' state was restored too, where
+    /// each env stands (parameters and optimizer state load separately).
+    public func resume(environmentSteps: Int, updates: Int, rng: RandomGenerator,
+                       observations: Tensor? = nil, episodeStarts: [Bool]? = nil) {
         (self.environmentSteps, self.updates, self.rng) = (environmentSteps, updates, rng)
+        if let observations, let episodeStarts {
+            precondition(observations.shape == self.observations.shape && episodeStarts.count == environment.count,
+                         "resumed observations \(observations.shape) do not fit \(self.observations.shape)")
+            (self.observations, self.episodeStarts) = (observations, episodeStarts)
+        }
     }
 
     /// Environment steps per iteration, T·N.
@@ -174,18 +180,35 @@ public final class PPO {
             return lPolicy + config.valueCoefficient * lValue - config.entropyCoefficient * h
         }
         guard loss.isFinite else {
-            throw AgentError.nonFinite(what: "the loss (policy \(policyLoss), value \(valueLoss), entropy \(entropy))", update: updates)
+            // Name the first culprit: a parameter, the observations, or else the loss itself.
+            let what = nonFiniteParameter().map { "parameter \($0)" }
+                ?? (batch.observations.isFinite ? "the loss (policy \(policyLoss), value \(valueLoss), entropy \(entropy))"
+                                                : "an observation")
+            throw AgentError.nonFinite(what: what, update: updates, environmentSteps: environmentSteps)
         }
         let gradientNorm = clipGlobalNorm(&gradients, maxNorm: config.maxGradientNorm)
-        guard gradientNorm.isFinite else { throw AgentError.nonFinite(what: "the gradient norm", update: updates) }
+        guard gradientNorm.isFinite else {
+            throw AgentError.nonFinite(what: "the gradient norm", update: updates, environmentSteps: environmentSteps)
+        }
         optimizer.update(gradients)
-        for (name, parameter) in policy.namedParameters {
-            let finite = parameter.storedValue.withUnsafeBufferPointer { $0.allSatisfy(\.isFinite) }
-            guard finite else { throw AgentError.nonFinite(what: "parameter \(name)", update: updates) }
+        if let name = nonFiniteParameter() {
+            throw AgentError.nonFinite(what: "parameter \(name)", update: updates, environmentSteps: environmentSteps)
         }
         return .init(policyLoss: policyLoss, valueLoss: valueLoss, entropy: entropy, approxKL: approxKL,
                      clipFraction: clipFraction, gradientNorm: gradientNorm)
     }
+}
+
+extension PPO {
+    /// The name of the first parameter holding a NaN or an infinity.
+    func nonFiniteParameter() -> String? {
+        policy.namedParameters.first { !$0.parameter.storedValue.isFinite }?.name
+    }
+}
+
+extension Tensor {
+    /// No NaN or infinity anywhere.
+    var isFinite: Bool { withUnsafeBufferPointer { $0.allSatisfy(\.isFinite) } }
 }
 
 /// The rows of a rollout one gradient step sees, as tensors.

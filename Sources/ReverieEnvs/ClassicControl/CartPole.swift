@@ -17,7 +17,7 @@
 /// rounded to Float. Stricter than Gymnasium, which warns and returns reward 0:
 /// `step` after a terminal step (or before the first reset) throws
 /// `EnvironmentError.stepAfterEnd`.
-public final class CartPole: Environment {
+public final class CartPole: Environment, Snapshotting {
     // MARK: Constants (cartpole.py, `CartPoleEnv.__init__`)
 
     static let gravity = 9.8
@@ -61,6 +61,19 @@ public final class CartPole: Environment {
             (x, xDot, theta, thetaDot) = (newValue[0], newValue[1], newValue[2], newValue[3])
             needsReset = false
         }
+    }
+
+    // MARK: - Snapshots
+
+    public var snapshot: [UInt64]? {
+        [x, xDot, theta, thetaDot].map(\.bitPattern) + [needsReset ? 1 : 0] + rng.state
+    }
+
+    public func restore(_ words: inout ArraySlice<UInt64>) throws {
+        let w = try words.take(10, for: name)
+        (x, xDot, theta, thetaDot) = (Double(bitPattern: w[0]), Double(bitPattern: w[1]), Double(bitPattern: w[2]), Double(bitPattern: w[3]))
+        needsReset = w[4] != 0
+        rng = RandomGenerator(state: Array(w[5...]))
     }
 
     public func reset(seed: UInt64?) -> [Float] {

@@ -82,6 +82,27 @@ public final class SyncVectorEnvironment: VectorEnvironment {
 
     public func render(index: Int) throws -> Frame? { environments[index].render() }
 
+    /// Every env's state (each prefixed by its length), or nil if one cannot be saved.
+    public var snapshot: [UInt64]? {
+        var words: [UInt64] = []
+        for env in environments {
+            guard let s = (env as? any Snapshotting)?.snapshot else { return nil }
+            words += [UInt64(s.count)] + s
+        }
+        return words
+    }
+
+    /// Puts back a `snapshot` of a vector built the same way.
+    public func restore(_ snapshot: [UInt64]) throws {
+        var words = snapshot[...]
+        for env in environments {
+            guard let env = env as? any Snapshotting else { throw SnapshotError.unsupported(String(describing: type(of: env))) }
+            let n = Int(try words.take(1, for: "SyncVectorEnvironment")[0])
+            try env.restore(try words.take(n, for: "SyncVectorEnvironment"))
+        }
+        guard words.isEmpty else { throw SnapshotError.mismatch("SyncVectorEnvironment", "\(words.count) words left over") }
+    }
+
     /// (N, shape…) from N flat observations.
     private func batch(_ observations: [[Float]]) throws -> Tensor {
         let n = singleObservationSpace.flatCount

@@ -11,4 +11,28 @@ open class EnvironmentWrapper: Environment {
     open func reset(seed: UInt64?) -> [Float] { inner.reset(seed: seed) }
     open func step(_ action: [Float]) throws -> Step { try inner.step(action) }
     open func render() -> Frame? { inner.render() }
+
+    // MARK: - Snapshots
+
+    /// This wrapper's own state as words, or nil if it cannot be saved. A
+    /// wrapper with state must override this and `restoreOwnState`; the
+    /// default (nil) keeps a stateful wrapper that does not from being
+    /// snapshotted wrongly.
+    open var ownState: [UInt64]? { nil }
+    open func restoreOwnState(_ words: inout ArraySlice<UInt64>) throws {
+        throw SnapshotError.unsupported(String(describing: type(of: self)))
+    }
+}
+
+extension EnvironmentWrapper: Snapshotting {
+    public var snapshot: [UInt64]? {
+        guard let own = ownState, let inner = (inner as? any Snapshotting)?.snapshot else { return nil }
+        return own + inner
+    }
+
+    public func restore(_ words: inout ArraySlice<UInt64>) throws {
+        try restoreOwnState(&words)
+        guard let inner = inner as? any Snapshotting else { throw SnapshotError.unsupported(inner.name) }
+        try inner.restore(&words)
+    }
 }

@@ -22,4 +22,10 @@ public final class EpisodeStatistics: EnvironmentWrapper {
         }
         return step
     }
+
+    public override var ownState: [UInt64]? { [episodeReturn.bitPattern, UInt64(episodeLength)] }
+    public override func restoreOwnState(_ words: inout ArraySlice<UInt64>) throws {
+        let w = try words.take(2, for: "EpisodeStatistics")
+        (episodeReturn, episodeLength) = (Double(bitPattern: w[0]), Int(w[1]))
+    }
 }

@@ -22,4 +22,9 @@ public final class TimeLimit: EnvironmentWrapper {
         if elapsedSteps >= maxEpisodeSteps { step.truncated = true }
         return step
     }
+
+    public override var ownState: [UInt64]? { [UInt64(elapsedSteps)] }
+    public override func restoreOwnState(_ words: inout ArraySlice<UInt64>) throws {
+        elapsedSteps = Int(try words.take(1, for: "TimeLimit")[0])
+    }
 }

@@ -86,10 +86,15 @@ struct Protobuf {
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), masked as TFRecord
 /// does so a CRC of data containing CRCs stays well distributed.
 func maskedCRC32C(_ data: [UInt8]) -> UInt32 {
+    let crc = crc32c(data)
+    return ((crc >> 15) | (crc << 17)) &+ 0xa282_ead8
+}
+
+/// CRC-32C of `data` (RFC 3720 appendix B.4).
+func crc32c(_ data: [UInt8]) -> UInt32 {
     var crc: UInt32 = 0xffff_ffff
     for byte in data { crc = crc32cTable[Int((crc ^ UInt32(byte)) & 0xff)] ^ (crc >> 8) }
-    crc = ~crc
-    return ((crc >> 15) | (crc << 17)) &+ 0xa282_ead8
+    return ~crc
 }
 
 private let crc32cTable: [UInt32] = (0..<256).map { i in

@@ -1,0 +1,27 @@
+"""Prints every scalar of a TensorBoard event file as JSON lines, read with
+TensorBoard's own loader (used by Tests/ReverieTrainingTests to check the
+files Reverie writes): {"step": 256, "tag": "losses/value_loss", "value": 12.9}.
+
+    python Tests/Python/read_tensorboard.py runs/…/events.out.tfevents.…
+"""
+import json
+import sys
+
+from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+
+
+def main(path):
+    versions = 0
+    for event in EventFileLoader(path).Load():
+        if event.file_version:
+            versions += 1
+            assert event.file_version == "brain.Event:2", event.file_version
+        for value in event.summary.value:
+            # The loader migrates simple_value into a scalar tensor.
+            number = value.simple_value if value.HasField("simple_value") else float(value.tensor.float_val[0])
+            print(json.dumps({"step": event.step, "tag": value.tag, "value": number}))
+    assert versions == 1, f"expected one file_version event, got {versions}"
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

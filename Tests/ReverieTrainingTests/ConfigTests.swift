@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+@testable import ReverieTraining
+
+@Suite struct ConfigTests {
+    static func load(_ text: String, overrides: [String] = []) throws -> TrainConfig {
+        let dir = try PythonTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("preset.toml")
+        try Data(text.utf8).write(to: url)
+        return try TrainConfig.load(preset: url, overrides: overrides)
+    }
+
+    static func message(_ body: () throws -> Void) -> String {
+        do { try body() } catch { return "\(error)" }
+        return "no error"
+    }
+
+    @Test func everyShippedPresetLoads() throws {
+        let agents = PythonTool.repository.appendingPathComponent("agents")
+        let presets = try FileManager.default.contentsOfDirectory(atPath: agents.path).filter { $0.hasSuffix(".toml") }
+        #expect(!presets.isEmpty)
+        for preset in presets { _ = try TrainConfig.load(preset: agents.appendingPathComponent(preset)) }
+    }
+
+    @Test func presetValuesAndOverridesLand() throws {
+        let config = try Self.load("""
+            env = "Acrobot-v1"
+            [ppo]
+            gamma = 0.9
+            target_kl = 0.02
+            [policy]
+            hidden = [32]
+            """, overrides: ["ppo.gamma=0.98", "env=TMaze?length=40", "ppo.target_kl=none", "policy.hidden=[8, 8]"])
+        #expect(config.env == "TMaze?length=40")
+        #expect(config.ppo.gamma == 0.98)
+        #expect(config.ppo.targetKL == nil)
+        #expect(config.hidden == [8, 8])
+    }
+
+    @Test func unknownKeysAreNamedWithTheNearestKnownOne() {
+        let error = Self.message { _ = try Self.load("[ppo]\ngama = 0.9\n") }
+        #expect(error.contains("unknown key ppo.gama") && error.contains("Did you mean ppo.gamma?"), "\(error)")
+        let override = Self.message { _ = try Self.load("", overrides: ["ppo.epoch=3"]) }
+        #expect(override.contains("--set") && override.contains("ppo.epochs"), "\(override)")
+    }
+
+    @Test func badValuesSayWhatIsAllowed() {
+        let cases: [(String, String)] = [
+            ("[ppo]\ngamma = 1.5\n", "a number in [0.0, 1.0]"),
+            ("num_envs = 0\n", "an integer in [1, 4096]"),
+            ("[policy]\nactivation = \"swish\"\n", "one of \"identity\""),
+            ("[ppo]\nanneal_learning_rate = \"yes\"\n", "true or false"),
+            ("[policy]\nhidden = [64, -1]\n", "an array of integers"),
+            ("total_steps = 1.5\n", "an integer in"),
+        ]
+        for (text, allowed) in cases {
+            let error = Self.message { _ = try Self.load(text) }
+            #expect(error.contains(allowed), "\(text) → \(error)")
+        }
+    }
+
+    @Test func malformedTOMLNamesFileLineAndColumn() {
+        let error = Self.message { _ = try Self.load("env = \"CartPole-v1\"\n[ppo\n") }
+        #expect(error.contains("preset.toml:2:"), "\(error)")
+    }
+
+    @Test func resolvedConfigReadsBackEqual() throws {
+        var config = TrainConfig()
+        config.ppo.gamma = 0.98
+        config.ppo.targetKL = 0.015
+        config.env = "TMaze?length=40"
+        config.hidden = [16, 8]
+        let again = try Self.load(config.toml)
+        #expect(again == config)
+    }
+}

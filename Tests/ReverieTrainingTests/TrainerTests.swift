@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+import ReverieAgents
+import ReverieNN
+@testable import ReverieTraining
+
+@Suite struct TrainerTests {
+    /// A short CartPole run: 8 envs × 32 steps per iteration.
+    static func config(totalSteps: Int = 2048, checkpointEvery: Int = 1024) -> TrainConfig {
+        var c = TrainConfig()
+        c.totalSteps = totalSteps
+        c.ppo.rolloutSteps = 32
+        c.ppo.epochs = 2
+        c.ppo.minibatchSize = 128
+        c.checkpointEvery = checkpointEvery
+        c.evalEpisodes = 2
+        return c
+    }
+
+    @Test func aRunFolderHoldsConfigMetricsEventsCheckpointsAndSummary() throws {
+        let dir = try PythonTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let summary = try Trainer(config: Self.config(), runDirectory: dir).run()
+        #expect(summary.outcome == .completed && summary.envSteps == 2048)
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        for name in ["config.toml", "metrics.csv", "summary.json", "checkpoints"] { #expect(files.contains(name), "\(files)") }
+        #expect(files.contains { $0.hasPrefix("events.out.tfevents.") })
+        #expect(try Trainer.checkpoints(in: dir).map(\.step) == [1024, 2048])
+
+        let csv = try String(contentsOf: dir.appendingPathComponent("metrics.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(csv.first.map(String.init) == MetricsCSV.columns.joined(separator: ","))
+        #expect(csv.count == 1 + 2048 / 256)
+
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("summary.json"))) as! [String: Any]
+        for key in ["env_steps", "wall_seconds", "sps", "eval_return_mean", "eval_return_std", "eval_episodes"] {
+            #expect(json[key] != nil, "summary.json lacks \(key)")
+        }
+        #expect(json["eval_episodes"] as? Int == 2)
+    }
+
+    /// Stopped after 3 iterations (as Ctrl-C does) and resumed: the final
+    /// parameters equal those of a run that was never interrupted.
+    @Test func aStoppedAndResumedRunEndsWithTheSameParameters() throws {
+        let straight = try PythonTool.temporaryDirectory(), interrupted = try PythonTool.temporaryDirectory()
+        defer {
+            try? FileManager.default.removeItem(at: straight)
+            try? FileManager.default.removeItem(at: interrupted)
+        }
+        let config = Self.config(totalSteps: 8 * 256, checkpointEvery: 0)
+        try Trainer(config: config, runDirectory: straight).run()
+
+        var iterations = 0
+        let first = try Trainer(config: config, runDirectory: interrupted).run(shouldStop: {
+            iterations += 1
+            return iterations > 3
+        })
+        #expect(first.outcome == .stopped && first.envSteps == 3 * 256)
+        let resumed = try Trainer(resuming: interrupted).run()
+        #expect(resumed.outcome == .completed && resumed.envSteps == 8 * 256)
+
+        let a = try Checkpoint(contentsOf: Trainer.checkpoints(in: straight).last!.url)
+        let b = try Checkpoint(contentsOf: Trainer.checkpoints(in: interrupted).last!.url)
+        let names = a.tensors.keys.filter { $0.hasPrefix("model.") }.sorted()
+        #expect(names.count == 12)
+        for name in names {
+            let same = a.tensors[name]!.scalars == b.tensors[name]?.scalars
+            #expect(same, "\(name) differs")
+        }
+    }
+
+    /// The same seed and config give the same run.
+    @Test func theSameSeedGivesTheSameRun() throws {
+        let dirs = try (0..<2).map { _ in try PythonTool.temporaryDirectory() }
+        defer { for d in dirs { try? FileManager.default.removeItem(at: d) } }
+        for d in dirs { try Trainer(config: Self.config(totalSteps: 1024, checkpointEvery: 0), runDirectory: d).run() }
+        let checkpoints = try dirs.map { try Checkpoint(contentsOf: Trainer.checkpoints(in: $0).last!.url) }
+        #expect(checkpoints[0].tensors.keys.sorted() == checkpoints[1].tensors.keys.sorted())
+        for (name, t) in checkpoints[0].tensors {
+            let same = t.scalars == checkpoints[1].tensors[name]?.scalars
+            #expect(same, "\(name) differs")
+        }
+        // Losses logged per iteration match too (wall time and SPS aside).
+        let rows = try dirs.map { try String(contentsOf: $0.appendingPathComponent("metrics.csv"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).enumerated()
+                .filter { ![1, 4].contains($0.offset) }.map(\.element) } }
+        #expect(rows[0] == rows[1])
+    }
+
+    /// A NaN stops the run with an error naming the parameter, and the last
+    /// good checkpoint stays as it was.
+    @Test func aNaNStopsTheRunNamingTheTensorAndKeepsTheLastCheckpoint() throws {
+        let dir = try PythonTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var iterations = 0
+        try Trainer(config: Self.config(), runDirectory: dir).run(shouldStop: { iterations += 1; return iterations > 2 })
+        let saved = try Trainer.checkpoints(in: dir)
+        let bytes = try Data(contentsOf: saved.last!.url)
+
+        let trainer = try Trainer(resuming: dir)
+        let weight = trainer.ppo.policy.critic.layers[1].weight
+        weight.update { $0[3] = .nan }
+        #expect {
+            try trainer.run()
+        } throws: { error in
+            "\(error)".contains("parameter critic.layers.1.weight") && "\(error)".contains("update 2")
+        }
+        #expect(try Trainer.checkpoints(in: dir).map(\.url) == saved.map(\.url))
+        #expect(try Data(contentsOf: saved.last!.url) == bytes)
+    }
+
+    @Test func aFolderThatHoldsARunIsNotOverwritten() throws {
+        let dir = try PythonTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Trainer(config: Self.config(totalSteps: 256, checkpointEvery: 0), runDirectory: dir).run()
+        #expect(throws: ConfigError.self) { _ = try Trainer(config: Self.config(), runDirectory: dir) }
+    }
+}
