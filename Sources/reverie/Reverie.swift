@@ -6,5 +6,5 @@ struct Reverie: ParsableCommand {
         commandName: "reverie",
         abstract: "Reinforcement learning with memory: recurrent agents, world models, remote environments.",
         version: ReverieVersion.description,
-        subcommands: [Train.self, Demo.self, Envs.self, Serve.self, Bench.self])
+        subcommands: [Train.self, Eval.self, Demo.self, Envs.self, Serve.self, Bench.self])
 }

@@ -1,0 +1,55 @@
+import Foundation
+import ReverieAgents
+import ReverieEnvs
+import ReverieNN
+
+/// A trained policy read back from a run folder (its newest checkpoint) or
+/// from one checkpoint file, with the config it was trained under.
+public struct SavedPolicy {
+    public let config: TrainConfig
+    public let policy: ActorCritic
+    public let checkpoint: URL
+    public let environmentSteps: Int
+
+    /// - Parameter url: a run folder or a `.safetensors` checkpoint.
+    public init(contentsOf url: URL) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw ConfigError("\(url.path) does not exist")
+        }
+        if isDirectory.boolValue {
+            guard let latest = try Trainer.checkpoints(in: url).last else {
+                throw ConfigError("\(url.path) holds no checkpoint (checkpoints/step-*.safetensors)")
+            }
+            checkpoint = latest.url
+        } else {
+            checkpoint = url
+        }
+        let saved = try Checkpoint(contentsOf: checkpoint)
+        guard let toml = saved.metadata["config"] else {
+            throw ConfigError("\(checkpoint.path) was not written by reverie train (no config in its metadata)")
+        }
+        var config = TrainConfig()
+        try TrainConfig.schema.apply(try parseTOML(toml, source: checkpoint.lastPathComponent), to: &config,
+                                     source: checkpoint.lastPathComponent)
+        self.config = config
+        guard !config.env.contains("://") else {
+            throw ConfigError("this policy was trained on remote envs (\(config.env)); evaluate it on a built-in env")
+        }
+        let env = try Registry.make(config.env)
+        let head = try ActionHead(for: env.actionSpace, squash: config.squashActions)
+        var rng = RandomGenerator(seed: 0)
+        policy = ActorCritic(observationSize: env.observationSpace.flatCount, head: head, hidden: config.hidden,
+                             activation: Activation(rawValue: config.activation)!, rng: &rng)
+        try saved.load(into: policy, from: "model")
+        environmentSteps = saved.metadata["env_steps"].flatMap(Int.init) ?? 0
+    }
+
+    /// Returns of `episodes` episodes on a fresh env of the training config.
+    /// - Parameter record: frames of the first episode go here (for a GIF).
+    public func evaluate(episodes: Int, seed: UInt64, deterministic: Bool = true,
+                         record: ((Frame) -> Void)? = nil) throws -> [Float] {
+        try ReverieAgents.evaluate(policy, in: try Registry.make(config.env), episodes: episodes, seed: seed,
+                                   deterministic: deterministic, onFrame: record)
+    }
+}

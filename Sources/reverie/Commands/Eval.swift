@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import ReverieEnvs
+import ReverieTraining
+
+/// `reverie eval RUN`: play a trained policy and report its return.
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a trained policy: mean ± std return over episodes.",
+        discussion: "RUN is a run folder (its newest checkpoint is used) or a checkpoint file.")
+
+    @Argument(help: ArgumentHelp("A run folder or a checkpoint (.safetensors).", valueName: "run"))
+    var path: String
+
+    @Option(help: "Episodes to play.")
+    var episodes = 10
+
+    @Option(help: "Seed of the first episode (episode k uses seed + k).")
+    var seed: UInt64 = 1_000_000
+
+    @Flag(help: "Sample actions instead of taking the most likely one.")
+    var stochastic = false
+
+    @Flag(help: "Print one JSON object instead of a sentence.")
+    var json = false
+
+    @Option(help: "Write the first episode as an animated GIF to this file.")
+    var record: String?
+
+    func validate() throws {
+        guard episodes >= 1 else { throw ValidationError("--episodes must be at least 1.") }
+        if let record, !record.lowercased().hasSuffix(".gif") { throw ValidationError("--record writes a GIF: give a .gif path.") }
+    }
+
+    func run() throws {
+        let saved: SavedPolicy
+        do { saved = try SavedPolicy(contentsOf: URL(fileURLWithPath: path)) } catch let error as ConfigError {
+            throw ValidationError(error.message)
+        }
+        var gif: GIFWriter?
+        let returns = try saved.evaluate(episodes: episodes, seed: seed, deterministic: !stochastic, record: record == nil ? nil : { frame in
+            if gif == nil { gif = GIFWriter(width: frame.width, height: frame.height) }
+            gif!.add(frame)
+        })
+        if let record {
+            guard let gif else { throw ValidationError("\(saved.config.env) does not render frames; nothing to record.") }
+            try gif.write(to: URL(fileURLWithPath: record))
+            FileHandle.standardError.write(Data("wrote \(record) (\(gif.frameCount) frames)\n".utf8))
+        }
+        let mean = Double(returns.reduce(0, +)) / Double(returns.count)
+        let std = (returns.reduce(0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(returns.count)).squareRoot()
+        if json {
+            let object: [String: Any] = ["checkpoint": saved.checkpoint.path, "env": saved.config.env, "episodes": episodes,
+                                         "env_steps": saved.environmentSteps, "return_mean": mean, "return_std": std,
+                                         "returns": returns.map(Double.init), "deterministic": !stochastic]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(String(format: "%@: return %.1f ± %.1f over %d episodes (%@, trained %@ steps)", saved.config.env, mean, std,
+                         episodes, stochastic ? "sampled actions" : "deterministic", String(saved.environmentSteps)))
+        }
+    }
+}
