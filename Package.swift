@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "ReverieNN", targets: ["ReverieNN"]),
         .library(name: "ReverieEnvs", targets: ["ReverieEnvs"]),
         .library(name: "ReverieRemote", targets: ["ReverieRemote"]),
+        .library(name: "ReverieRecurrent", targets: ["ReverieRecurrent"]),
         .library(name: "ReverieAgents", targets: ["ReverieAgents"]),
         .library(name: "ReverieTraining", targets: ["ReverieTraining"]),
     ],
@@ -36,7 +37,8 @@ let package = Package(
         .target(name: "ReverieNN", dependencies: ["ReverieCore"]),
         .target(name: "ReverieEnvs", dependencies: ["ReverieCore"]),
         .target(name: "ReverieRemote", dependencies: ["ReverieEnvs", "CZeroMQ"]),
-        .target(name: "ReverieAgents", dependencies: ["ReverieNN", "ReverieEnvs"]),
+        .target(name: "ReverieRecurrent", dependencies: ["ReverieNN"]),
+        .target(name: "ReverieAgents", dependencies: ["ReverieNN", "ReverieRecurrent", "ReverieEnvs"]),
         .target(name: "ReverieTraining", dependencies: [
             "ReverieAgents", "ReverieRemote", .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
@@ -50,6 +52,7 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "ReverieCoreTests", dependencies: ["ReverieCore"]),
         .testTarget(name: "ReverieNNTests", dependencies: ["ReverieCore", "ReverieNN"]),
+        .testTarget(name: "ReverieRecurrentTests", dependencies: ["ReverieRecurrent"]),
         .testTarget(name: "ReverieAgentsTests", dependencies: ["ReverieAgents"]),
         .testTarget(name: "ReverieTrainingTests", dependencies: ["ReverieTraining"]),
         .testTarget(name: "ReverieRemoteTests", dependencies: ["ReverieRemote"]),

@@ -42,22 +42,45 @@ extension Tensor {
         return recorded(.transpose, out, self, backward: { g in [g.transposed()] })
     }
 
-    /// Rows `range` of the first axis.
-    public func slice(_ range: Range<Int>) -> Tensor {
-        precondition(rank >= 1 && range.lowerBound >= 0 && range.upperBound <= shape[0],
-                     "slice \(range) out of bounds for shape \(shape)")
-        let row = count / Swift.max(shape[0], 1)
+    /// Entries `range` of `axis` (the first by default; negative counts from
+    /// the end): `x.slice(0..<h, axis: -1)` is the first h columns.
+    public func slice(_ range: Range<Int>, axis: Int = 0) -> Tensor {
+        let axis = axis < 0 ? axis + rank : axis
+        precondition(axis >= 0 && axis < rank && range.lowerBound >= 0 && range.upperBound <= shape[axis],
+                     "slice \(range) along axis \(axis) out of bounds for shape \(shape)")
+        // The tensor as (outer, extent, inner): a slice copies `outer` runs of range.count·inner.
+        let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
+        let extent = shape[axis], run = range.count * inner, skip = range.lowerBound * inner
         var outShape = shape
-        outShape[0] = range.count
-        let src = storage.pointer + range.lowerBound * row
-        let out = Tensor(shape: outShape) { dst in dst.baseAddress!.update(from: src, count: dst.count) }
+        outShape[axis] = range.count
+        let src = storage.pointer
+        let out = Tensor(shape: outShape) { dst in
+            for o in 0..<outer {
+                (dst.baseAddress! + o * run).update(from: src + o * extent * inner + skip, count: run)
+            }
+        }
         return recorded(.slice, out, self, backward: { [shape] g in
             var full = Tensor.zeros(shape)
             full.withUnsafeMutableBufferPointer { d in
-                (d.baseAddress! + range.lowerBound * row).update(from: g.storage.pointer, count: g.count)
+                let pg = g.storage.pointer
+                for o in 0..<outer {
+                    (d.baseAddress! + o * extent * inner + skip).update(from: pg + o * run, count: run)
+                }
             }
             return [full]
         })
+    }
+
+    /// Consecutive pieces of `axis` with the given extents, which must add up
+    /// to the axis (a fused gate pre-activation split into its gates).
+    public func split(_ extents: [Int], axis: Int = -1) -> [Tensor] {
+        let a = axis < 0 ? axis + rank : axis
+        precondition(extents.reduce(0, +) == shape[a], "split \(extents) does not add up to axis \(a) of \(shape)")
+        var start = 0
+        return extents.map { e in
+            defer { start += e }
+            return slice(start..<(start + e), axis: a)
+        }
     }
 
     /// Entry `index` of the first axis, with that axis removed.

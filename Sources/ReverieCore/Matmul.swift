@@ -12,10 +12,38 @@ func sgemm(
     _ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
     _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0
 ) {
+    BLASThreads.use(forProductOf: m, n, k)
     cblas_sgemm(
         CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
         blasint(m), blasint(n), blasint(k), alpha,
         a, blasint(transposeA ? m : k), b, blasint(transposeB ? k : n), beta, c, blasint(n))
+}
+
+/// How many threads OpenBLAS may use, chosen per product.
+///
+/// OpenBLAS splits any GEMM above m·n·k ≈ 2¹⁸ over all its threads, and its
+/// workers spin between calls. An RL update is thousands of products of a few
+/// million multiply-adds each, where the hand-off costs more than the second
+/// core gives back (PPO on CartPole trains ~25% faster on one thread), so
+/// products below `threshold` run on the calling thread and larger ones on
+/// every thread OpenBLAS started with (OPENBLAS_NUM_THREADS).
+///
+/// Tensor code runs on one thread at a time, like the tape it records to; the
+/// count is switched only when it changes.
+public enum BLASThreads {
+    /// m·n·k from which a product runs on all threads: 2²⁴ (256³).
+    nonisolated(unsafe) public static var threshold = 1 << 24
+    nonisolated(unsafe) private static var available = Int(openblas_get_num_threads())
+    nonisolated(unsafe) private static var current = available
+
+    @inline(__always)
+    static func use(forProductOf m: Int, _ n: Int, _ k: Int) {
+        let wanted = m &* n &* k >= threshold ? available : 1
+        if wanted != current {
+            openblas_set_num_threads(Int32(wanted))
+            current = wanted
+        }
+    }
 }
 
 extension Tensor {
@@ -107,8 +135,10 @@ extension Tensor {
                   beta: bias == nil ? 0 : 1)
         }
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
-        return recorded(.linear, out, inputs: inputs, backward: { [shape] g in
-            let pg = g.storage.pointer
+        // The closure holds x and W themselves: their storage must outlive the
+        // forward pass (x may be a temporary, such as a recurrent cell's first state).
+        return recorded(.linear, out, inputs: inputs, backward: { [shape, self, weight] g in
+            let pg = g.storage.pointer, px = self.storage.pointer, pw = weight.storage.pointer
             // ∂x = G·W (rows, in);  ∂W = Gᵀ·x (out, in);  ∂b = Σ_rows G
             let dx = Tensor(shape: shape) { d in
                 sgemm(pg, transposeA: false, pw, transposeB: false, d.baseAddress!, m: rows, n: inFeatures, k: outFeatures)

@@ -75,7 +75,7 @@ public final class Trainer {
     }
 
     /// The environments and the agent a config describes.
-    static func makeAgent(_ config: TrainConfig) throws -> PPO {
+    public static func makeAgent(_ config: TrainConfig) throws -> PPO {
         let environment: any VectorEnvironment
         if config.env.hasPrefix("zmq://") || config.env.hasPrefix("tcp://") {
             environment = try RemoteVectorEnvironment(config.env)

@@ -81,7 +81,12 @@ struct GradientCheckTests {
         case .logSoftmax: return Case(inputs: [a * 2]) { $0[0].logSoftmax() }
         case .reshape: return Case(inputs: [a]) { $0[0].reshaped([2, 6]).squared() }
         case .transpose: return Case(inputs: [random([2, 3, 4], 25)]) { $0[0].transposed() * random([2, 4, 3], 26) }
-        case .slice: return Case(inputs: [random([4, 3], 27)]) { $0[0].slice(1..<3) + $0[0].select(0) }
+        case .slice:
+            return Case(inputs: [random([4, 3], 27), random([2, 3, 5], 42)]) { x in
+                let pieces = x[1].split([1, 3, 1])
+                return x[0].slice(1..<3) + x[0].select(0) + x[1].slice(1..<4, axis: 2).sum(axis: -1)
+                    + (pieces[1] * pieces[1]).sum(axis: 0).slice(0..<2) + (pieces[0] * pieces[2]).sum(axis: 0).slice(0..<2)
+            }
         case .concatenate: return Case(inputs: [a, random([3, 2], 28)]) { Tensor.concatenate([$0[0], $0[1]], axis: 1) }
         case .broadcast: return Case(inputs: [random([3, 1], 29)]) { $0[0].broadcast(to: [2, 3, 4]) }
         case .gather: return Case(inputs: [a]) { $0[0].gather([3, 0, 2]) }

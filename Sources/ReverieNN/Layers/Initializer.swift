@@ -15,6 +15,8 @@ public enum Initializer: Sendable, Equatable {
     case heNormal(gain: Float = 1.4142135)
     /// U(−1/√fanIn, 1/√fanIn), PyTorch's default for Linear and Conv layers.
     case lecunUniform
+    /// U(low, high) whatever the shape (PyTorch's recurrent cells: ±1/√hidden).
+    case uniform(Float, Float)
     /// All zeros.
     case zeros
     /// Every element equal to the value.
@@ -42,6 +44,8 @@ public enum Initializer: Sendable, Equatable {
         case .lecunUniform:
             let a = 1 / Float(fanIn).squareRoot()
             return .uniform(shape, low: -a, high: a, using: &rng)
+        case .uniform(let low, let high):
+            return .uniform(shape, low: low, high: high, using: &rng)
         case .zeros:
             return .zeros(shape)
         case .constant(let value):

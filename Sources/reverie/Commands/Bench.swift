@@ -12,7 +12,7 @@ struct Bench: ParsableCommand {
             """)
 
     enum Workload: String, ExpressibleByArgument, CaseIterable {
-        case gemm, mlp, env, zmq
+        case gemm, mlp, env, zmq, ppo
     }
 
     @Argument(help: "What to measure: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -35,6 +35,7 @@ struct Bench: ParsableCommand {
         case .mlp: result = MLPBench(repeats: repeats).run()
         case .env: result = try EnvBench(repeats: repeats).run()
         case .zmq: result = try ZmqBench(repeats: repeats).run()
+        case .ppo: result = try PPOBench().run()
         }
         if !json { FileHandle.standardError.write(Data((result.table + "\n").utf8)) }
         print(result.json)

@@ -1,0 +1,56 @@
+/// Long short-term memory (Hochreiter & Schmidhuber 1997, with the forget
+/// gate of Gers et al. 2000), with PyTorch's `nn.LSTMCell` equations and
+/// weight layout (gates stacked i, f, g, o):
+///
+///     i, f, g, o = σ(·), σ(·), tanh(·), σ(·) of W_i·x + b_i + W_h·h + b_h
+///     c' = f ⊙ c + i ⊙ g
+///     h' = o ⊙ tanh(c')
+///
+/// Output is h; the state is (h, c), each (B, H).
+public final class LSTMCell: RecurrentCell {
+    /// (4H, D) input weights.
+    public let inputWeight: Parameter
+    /// (4H, H) recurrent weights.
+    public let hiddenWeight: Parameter
+    /// (4H) each.
+    public let inputBias: Parameter
+    public let hiddenBias: Parameter
+
+    /// PyTorch's initialisation by default: every weight and bias U(−1/√H, 1/√H).
+    /// - Parameter weightInit: overrides it for the weights, with zero biases.
+    public init(inputSize: Int, hiddenSize: Int, weightInit: Initializer? = nil, rng: inout RandomGenerator) {
+        let bound = 1 / Float(hiddenSize).squareRoot()
+        let uniform = Initializer.uniform(-bound, bound)
+        inputWeight = Parameter((weightInit ?? uniform).make([4 * hiddenSize, inputSize], using: &rng))
+        hiddenWeight = Parameter((weightInit ?? uniform).make([4 * hiddenSize, hiddenSize], using: &rng))
+        let biasInit = weightInit == nil ? uniform : .zeros
+        inputBias = Parameter(biasInit.make([4 * hiddenSize], using: &rng))
+        hiddenBias = Parameter(biasInit.make([4 * hiddenSize], using: &rng))
+    }
+
+    public var inputSize: Int { inputWeight.shape[1] }
+    public var hiddenSize: Int { hiddenWeight.shape[1] }
+    public var stateParts: Int { 2 }
+
+    public func step(_ x: Tensor, _ state: RecurrentState) -> (output: Tensor, state: RecurrentState) {
+        recur(x.linear(inputWeight.value, bias: inputBias.value), state)
+    }
+
+    /// All T input projections in one GEMM, then the recurrence.
+    public func scan(_ inputs: Tensor, from state: RecurrentState, resets: [Bool]?) -> (outputs: Tensor, state: RecurrentState) {
+        let projected = inputs.linear(inputWeight.value, bias: inputBias.value)  // (T, B, 4H)
+        return unroll(projected, from: state, resets: resets) { gx, _, s in recur(gx, s) }
+    }
+
+    /// The recurrence given gx = W_i·x + b_i, (B, 4H).
+    private func recur(_ gx: Tensor, _ state: RecurrentState) -> (output: Tensor, state: RecurrentState) {
+        let (h, c) = (state.parts[0], state.parts[1]), size = hiddenSize
+        let gates = (gx + h.linear(hiddenWeight.value, bias: hiddenBias.value)).split([2 * size, size, size])
+        let ifGates = gates[0].sigmoid().split([size, size])
+        let (i, f) = (ifGates[0], ifGates[1])
+        let g = gates[1].tanh(), o = gates[2].sigmoid()
+        let cNext = f * c + i * g
+        let hNext = o * cNext.tanh()
+        return (hNext, RecurrentState([hNext, cNext]))
+    }
+}
