@@ -7,9 +7,11 @@ import ReverieNN
 /// from one checkpoint file, with the config it was trained under.
 public struct SavedPolicy {
     public let config: TrainConfig
-    public let policy: ActorCritic
+    public let policy: any ActorCriticNetwork
     public let checkpoint: URL
     public let environmentSteps: Int
+    /// The frozen observation statistics the policy was trained with, if any.
+    public let normalization: EnvironmentNormalization
 
     /// - Parameter url: a run folder or a `.safetensors` checkpoint.
     public init(contentsOf url: URL) throws {
@@ -37,11 +39,12 @@ public struct SavedPolicy {
             throw ConfigError("this policy was trained on remote envs (\(config.env)); evaluate it on a built-in env")
         }
         let env = try Registry.make(config.env)
-        let head = try ActionHead(for: env.actionSpace, squash: config.squashActions)
         var rng = RandomGenerator(seed: 0)
-        policy = ActorCritic(observationSize: env.observationSpace.flatCount, head: head, hidden: config.hidden,
-                             activation: Activation(rawValue: config.activation)!, rng: &rng)
+        policy = try config.policySpec.make(observationSpace: env.observationSpace, actionSpace: env.actionSpace, rng: &rng)
         try saved.load(into: policy, from: "model")
+        normalization = EnvironmentNormalization(observations: config.normalizeObservations, rewards: false,
+                                                 observationSize: env.observationSpace.flatCount, gamma: 1)
+        try normalization.restore(from: saved.metadata, source: checkpoint.path)
         environmentSteps = saved.metadata["env_steps"].flatMap(Int.init) ?? 0
     }
 
@@ -49,7 +52,7 @@ public struct SavedPolicy {
     /// - Parameter record: frames of the first episode go here (for a GIF).
     public func evaluate(episodes: Int, seed: UInt64, deterministic: Bool = true,
                          record: ((Frame) -> Void)? = nil) throws -> [Float] {
-        try ReverieAgents.evaluate(policy, in: try Registry.make(config.env), episodes: episodes, seed: seed,
+        try ReverieAgents.evaluate(policy, in: normalization.evaluation(try Registry.make(config.env)), episodes: episodes, seed: seed,
                                    deterministic: deterministic, onFrame: record)
     }
 }

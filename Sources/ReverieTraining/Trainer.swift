@@ -22,6 +22,8 @@ public final class Trainer {
     public let config: TrainConfig
     public let runDirectory: URL
     public let ppo: PPO
+    /// Observation and reward statistics shared by the envs, if the config normalises.
+    public let normalization: EnvironmentNormalization
     private let log: (String) -> Void
     private var wallSecondsBefore = 0.0
 
@@ -36,7 +38,7 @@ public final class Trainer {
         }
         try fm.createDirectory(at: runDirectory.appendingPathComponent("checkpoints"), withIntermediateDirectories: true)
         try Data(config.toml.utf8).write(to: runDirectory.appendingPathComponent("config.toml"), options: .atomic)
-        ppo = try Self.makeAgent(config)
+        (ppo, normalization) = try Self.makeAgent(config)
     }
 
     /// Continues the run in `runDirectory` from its newest checkpoint, with the config it was started with.
@@ -48,7 +50,7 @@ public final class Trainer {
             throw ConfigError("\(runDirectory.path) is not a run folder (no config.toml)")
         }
         config = try TrainConfig.load(preset: configURL)
-        ppo = try Self.makeAgent(config)
+        (ppo, normalization) = try Self.makeAgent(config)
         guard let latest = try Self.checkpoints(in: runDirectory).last else {
             throw ConfigError("\(runDirectory.path) has no checkpoint to resume from")
         }
@@ -56,6 +58,7 @@ public final class Trainer {
         try checkpoint.load(into: ppo.policy, from: "model")
         try ppo.optimizer.load(state: checkpoint.state("optimizer"))
         let meta = checkpoint.metadata
+        try normalization.restore(from: meta, source: latest.url.path)
         guard let steps = meta["env_steps"].flatMap(Int.init), let updates = meta["updates"].flatMap(Int.init),
               let words = meta["rng"]?.split(separator: ",").compactMap({ UInt64($0) }), words.count == 5 else {
             throw ConfigError("\(latest.url.path) lacks the counters a resume needs (env_steps, updates, rng)")
@@ -64,8 +67,10 @@ public final class Trainer {
         if let vector = ppo.environment as? SyncVectorEnvironment, let saved = meta["environment"],
            let observations = checkpoint.tensors["agent.observations"], let starts = checkpoint.tensors["agent.episode_starts"] {
             try vector.restore(saved.split(separator: ",").map { UInt64($0)! })
+            let parts = ppo.memory.parts.indices.compactMap { checkpoint.tensors["agent.memory.\($0)"] }
             ppo.resume(environmentSteps: steps, updates: updates, rng: RandomGenerator(state: words),
-                       observations: observations, episodeStarts: starts.scalars.map { $0 != 0 })
+                       observations: observations, episodeStarts: starts.scalars.map { $0 != 0 },
+                       memory: parts.count == ppo.memory.parts.count ? RecurrentState(parts) : nil)
         } else {
             ppo.resume(environmentSteps: steps, updates: updates, rng: RandomGenerator(state: words))
             log("the environments could not save their state: they start new episodes")
@@ -74,17 +79,29 @@ public final class Trainer {
         log("resuming \(runDirectory.lastPathComponent) from \(latest.url.lastPathComponent) (\(grouped(steps)) steps)")
     }
 
-    /// The environments and the agent a config describes.
-    public static func makeAgent(_ config: TrainConfig) throws -> PPO {
+    /// The environments and the agent a config describes, with the statistics
+    /// the envs normalise with (shared by all N).
+    public static func makeAgent(_ config: TrainConfig) throws -> (ppo: PPO, normalization: EnvironmentNormalization) {
         let environment: any VectorEnvironment
+        let normalization: EnvironmentNormalization
         if config.env.hasPrefix("zmq://") || config.env.hasPrefix("tcp://") {
+            guard !config.normalizeObservations && !config.normalizeRewards else {
+                throw ConfigError("normalize.observations and normalize.rewards apply to built-in envs; "
+                                  + "normalise on the server's side for \(config.env)")
+            }
             environment = try RemoteVectorEnvironment(config.env)
+            normalization = EnvironmentNormalization(observations: false, rewards: false, observationSize: 0, gamma: 1)
         } else {
-            environment = try SyncVectorEnvironment(count: config.numEnvs) { _ in try Registry.make(config.env) }
+            normalization = EnvironmentNormalization(
+                observations: config.normalizeObservations, rewards: config.normalizeRewards,
+                observationSize: try Registry.make(config.env).observationSpace.flatCount, gamma: Double(config.ppo.gamma))
+            environment = try SyncVectorEnvironment(count: config.numEnvs) { _ in
+                normalization.training(try Registry.make(config.env))
+            }
         }
-        return try PPO(config.ppo, environment: environment, hidden: config.hidden,
-                       activation: Activation(rawValue: config.activation)!, squashActions: config.squashActions,
-                       totalSteps: config.totalSteps, seed: UInt64(config.seed))
+        let ppo = try PPO(config.ppo, policy: config.policySpec, environment: environment,
+                          totalSteps: config.totalSteps, seed: UInt64(config.seed))
+        return (ppo, normalization)
     }
 
     /// Checkpoint files of a run, oldest first.
@@ -141,7 +158,7 @@ public final class Trainer {
         var summary = Summary(outcome: outcome, envSteps: ppo.environmentSteps, wallSeconds: wallSeconds,
                               sps: Double(ppo.environmentSteps - startSteps) / max(Date().timeIntervalSince(start), 1e-9))
         if outcome == .completed && config.evalEpisodes > 0 && !config.env.contains("://") {
-            let returns = try evaluate(ppo.policy, in: try Registry.make(config.env), episodes: config.evalEpisodes,
+            let returns = try evaluate(ppo.policy, in: normalization.evaluation(try Registry.make(config.env)), episodes: config.evalEpisodes,
                                        seed: UInt64(config.seed) &+ 1_000_000)
             summary.setEvaluation(returns)
         }
@@ -181,10 +198,12 @@ public final class Trainer {
             "rng": ppo.rng.state.map(String.init).joined(separator: ","), "wall_seconds": String(wallSeconds),
             "config": config.toml,
         ]
+        checkpoint.metadata.merge(normalization.metadata) { $1 }
         if let vector = ppo.environment as? SyncVectorEnvironment, let snapshot = vector.snapshot {
             checkpoint.metadata["environment"] = snapshot.map(String.init).joined(separator: ",")
             checkpoint.tensors["agent.observations"] = ppo.observations
             checkpoint.tensors["agent.episode_starts"] = Tensor(ppo.episodeStarts.map { $0 ? 1 : 0 })
+            for (k, part) in ppo.memory.parts.enumerated() { checkpoint.tensors["agent.memory.\(k)"] = part }
         }
         let url = runDirectory.appendingPathComponent("checkpoints/step-\(String(format: "%09d", ppo.environmentSteps)).safetensors")
         try checkpoint.write(to: url)

@@ -39,14 +39,22 @@ import ReverieNN
     }
 
     /// Stopped after 3 iterations (as Ctrl-C does) and resumed: the final
-    /// parameters equal those of a run that was never interrupted.
-    @Test func aStoppedAndResumedRunEndsWithTheSameParameters() throws {
+    /// parameters equal those of a run that was never interrupted — for a
+    /// feedforward policy, and for a GRU policy whose memory and shared
+    /// normalisation statistics must come back from the checkpoint too.
+    @Test(arguments: ["feedforward", "gru"])
+    func aStoppedAndResumedRunEndsWithTheSameParameters(_ policy: String) throws {
         let straight = try PythonTool.temporaryDirectory(), interrupted = try PythonTool.temporaryDirectory()
         defer {
             try? FileManager.default.removeItem(at: straight)
             try? FileManager.default.removeItem(at: interrupted)
         }
-        let config = Self.config(totalSteps: 8 * 256, checkpointEvery: 0)
+        var config = Self.config(totalSteps: 8 * 256, checkpointEvery: 0)
+        if policy == "gru" {
+            config.env = "CartPoleNoVel-v1"
+            (config.memory, config.memorySize, config.hidden) = ("gru", 16, [16])
+            (config.normalizeObservations, config.normalizeRewards) = (true, true)
+        }
         try Trainer(config: config, runDirectory: straight).run()
 
         var iterations = 0
@@ -62,6 +70,11 @@ import ReverieNN
         let b = try Checkpoint(contentsOf: Trainer.checkpoints(in: interrupted).last!.url)
         let names = a.tensors.keys.filter { $0.hasPrefix("model.") }.sorted()
         #expect(names.count == 12)
+        if policy == "gru" {
+            #expect(names.contains("model.cell.hiddenWeight") && a.tensors["agent.memory.0"]?.shape == [8, 16])
+            #expect(a.metadata["normalizer.observations"] != nil && a.metadata["normalizer.rewards"] != nil)
+            #expect(a.metadata["normalizer.rewards"] == b.metadata["normalizer.rewards"])
+        }
         for name in names {
             let same = a.tensors[name]!.scalars == b.tensors[name]?.scalars
             #expect(same, "\(name) differs")
@@ -97,7 +110,7 @@ import ReverieNN
         let bytes = try Data(contentsOf: saved.last!.url)
 
         let trainer = try Trainer(resuming: dir)
-        let weight = trainer.ppo.policy.critic.layers[1].weight
+        let weight = (trainer.ppo.policy as! ActorCritic).critic.layers[1].weight
         weight.update { $0[3] = .nan }
         #expect {
             try trainer.run()

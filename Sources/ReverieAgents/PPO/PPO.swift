@@ -1,14 +1,21 @@
 import ReverieEnvs
 import ReverieNN
+import ReverieRecurrent
 
-/// Proximal Policy Optimization (Schulman et al. 2017) with a feedforward
-/// actor-critic, read top to bottom as one iteration runs:
+/// Proximal Policy Optimization (Schulman et al. 2017) with a feedforward or
+/// recurrent actor-critic, read top to bottom as one iteration runs:
 ///
 /// 1. `collect`: step N environments T times with actions drawn from π_old,
 ///    recording log π_old(a|s) and V_old(s); a truncated episode's last
 ///    reward gets γ·V(final observation) (the time limit is not a terminal state).
+///    A recurrent policy carries its memory from step to step, zeroed where an
+///    episode starts, and the rollout keeps the memory it started from.
 /// 2. `generalizedAdvantages`: Â and the value targets R = Â + V_old.
-/// 3. `update`: K epochs over shuffled minibatches of M samples, minimising
+/// 3. `update`: K epochs over shuffled minibatches of M samples — random
+///    rows for a feedforward policy; for a recurrent one, whole env sequences
+///    of T steps (M/T envs) unrolled from the rollout's initial memory with
+///    the same resets, so gradients flow back through time within the
+///    rollout (truncated BPTT, as CleanRL's LSTM PPO) — minimising
 ///
 ///        L = −E[min(ρ·Â, clip(ρ, 1−ε, 1+ε)·Â)] + c₁·E[(V(s) − R)²] − c₂·E[H(π(·|s))]
 ///
@@ -16,11 +23,11 @@ import ReverieNN
 ///    Stable-Baselines3 writes it), one Adam step per minibatch after
 ///    global-norm gradient clipping.
 ///
-///     let ppo = try PPO(config, environment: envs, hidden: [64, 64], totalSteps: 50_000, seed: 1)
+///     let ppo = try PPO(config, policy: PolicySpec(hidden: [64, 64]), environment: envs, totalSteps: 50_000, seed: 1)
 ///     while ppo.environmentSteps < 50_000 { let report = try ppo.iterate() }
 public final class PPO {
     public let config: PPOConfig
-    public let policy: ActorCritic
+    public let policy: any ActorCriticNetwork
     public let optimizer: Adam
     public let environment: any VectorEnvironment
     /// The budget the learning rate and clip range anneal over.
@@ -32,36 +39,44 @@ public final class PPO {
     public private(set) var observations: Tensor
     /// (N) the current observation is the first of its episode.
     public private(set) var episodeStarts: [Bool]
+    /// The policy's memory after the last step (N rows; `.none` without memory).
+    public private(set) var memory: RecurrentState
     public private(set) var environmentSteps = 0
     public private(set) var updates = 0
 
     /// - Parameters:
     ///   - environment: N envs; it is reset with `seed` (env i gets seed + i).
     ///   - totalSteps: environment steps the schedules anneal over.
-    public init(_ config: PPOConfig, environment: any VectorEnvironment, hidden: [Int] = [64, 64],
-                activation: Activation = .tanh, squashActions: Bool = false, totalSteps: Int, seed: UInt64) throws {
+    ///   - policy: the network to build for the environment's spaces.
+    public init(_ config: PPOConfig, policy spec: PolicySpec = PolicySpec(), environment: any VectorEnvironment,
+                totalSteps: Int, seed: UInt64) throws {
         self.config = config
         self.environment = environment
         self.totalSteps = totalSteps
         rng = RandomGenerator(seed: seed)
-        let head = try ActionHead(for: environment.singleActionSpace, squash: squashActions)
-        policy = ActorCritic(observationSize: environment.singleObservationSpace.flatCount, head: head,
-                             hidden: hidden, activation: activation, rng: &rng)
+        policy = try spec.make(observationSpace: environment.singleObservationSpace,
+                               actionSpace: environment.singleActionSpace, rng: &rng)
         optimizer = Adam(policy, learningRate: config.learningRate, epsilon: config.adamEpsilon)
         observations = try environment.reset(seed: seed)
         episodeStarts = Array(repeating: true, count: environment.count)
+        memory = policy.initialMemory(batch: environment.count)
     }
 
     /// Continues a run saved at an iteration boundary: counters, the sampling
     /// generator and, when the environments' state was restored too, where
     /// each env stands (parameters and optimizer state load separately).
     public func resume(environmentSteps: Int, updates: Int, rng: RandomGenerator,
-                       observations: Tensor? = nil, episodeStarts: [Bool]? = nil) {
+                       observations: Tensor? = nil, episodeStarts: [Bool]? = nil, memory: RecurrentState? = nil) {
         (self.environmentSteps, self.updates, self.rng) = (environmentSteps, updates, rng)
         if let observations, let episodeStarts {
             precondition(observations.shape == self.observations.shape && episodeStarts.count == environment.count,
                          "resumed observations \(observations.shape) do not fit \(self.observations.shape)")
             (self.observations, self.episodeStarts) = (observations, episodeStarts)
+        }
+        if let memory {
+            precondition(memory.parts.map(\.shape) == self.memory.parts.map(\.shape),
+                         "resumed memory \(memory.parts.map(\.shape)) does not fit \(self.memory.parts.map(\.shape))")
+            self.memory = memory
         }
     }
 
@@ -86,14 +101,14 @@ public final class PPO {
     /// Steps the environments `config.rolloutSteps` times with π_old.
     /// - Returns: the rollout and the episodes that ended during it.
     public func collect() throws -> (Rollout, [EpisodeRecord]) {
-        let n = environment.count, head = policy.head
-        var rollout = Rollout(steps: config.rolloutSteps, envs: n,
-                              observationSize: policy.observationSize, actionWidth: head.actionWidth)
+        let n = environment.count, d = policy.observationSize, head = policy.head
+        var rollout = Rollout(steps: config.rolloutSteps, envs: n, observationSize: d, actionWidth: head.actionWidth,
+                              initialMemory: memory)
         var episodes: [EpisodeRecord] = []
         let actionShape = [n] + environment.singleActionSpace.shape
         for _ in 0..<config.rolloutSteps {
-            let flat = observations.reshaped([n, policy.observationSize])
-            let (pi, values) = policy(flat)
+            let flat = observations.reshaped([n, d])
+            let (pi, values, next) = policy.step(flat, memory: memory.reset(where: episodeStarts))
             let actions = pi.sample(using: &rng)
             rollout.observations += flat.scalars
             rollout.actions += actions
@@ -103,11 +118,13 @@ public final class PPO {
 
             let step = try environment.step(Tensor(head.envActions(actions), shape: actionShape))
             var rewards = step.rewards
-            // A time limit is not a terminal state: bootstrap from the final observation.
+            // A time limit is not a terminal state: bootstrap from the final
+            // observation, seen with the memory the episode built up.
             let truncated = (0..<n).filter { step.truncated[$0] && !step.terminated[$0] }
             if !truncated.isEmpty {
-                let finals = Tensor(truncated.flatMap { step.finalObservations[$0]! }, shape: [truncated.count, policy.observationSize])
-                for (k, v) in zip(truncated, policy.value(finals).scalars) { rewards[k] += config.gamma * v }
+                let finals = Tensor(truncated.flatMap { step.finalObservations[$0]! }, shape: [truncated.count, d])
+                let (_, finalValues, _) = policy.step(finals, memory: next.rows(truncated))
+                for (k, v) in zip(truncated, finalValues.scalars) { rewards[k] += config.gamma * v }
             }
             rollout.rewards += rewards
             episodeStarts = (0..<n).map { step.terminated[$0] || step.truncated[$0] }
@@ -118,9 +135,10 @@ public final class PPO {
                 }
             }
             observations = step.observations
+            memory = next
             environmentSteps += n
         }
-        rollout.lastValues = policy.value(observations.reshaped([n, policy.observationSize])).scalars
+        rollout.lastValues = policy.step(observations.reshaped([n, d]), memory: memory.reset(where: episodeStarts)).1.scalars
         return (rollout, episodes)
     }
 
@@ -137,13 +155,18 @@ public final class PPO {
         let epsilon = config.clipRange * (config.annealClipRange ? anneal : 1)
 
         var totals = UpdateMetrics.Accumulator()
-        let m = Swift.min(config.minibatchSize, rollout.count)
+        // Random rows, or for a recurrent policy whole env sequences of T steps.
+        let (units, length) = policy.isRecurrent ? (rollout.envs, rollout.steps) : (rollout.count, 1)
+        let m = Swift.max(1, Swift.min(config.minibatchSize / length, units))
         epochs: for _ in 0..<config.epochs {
-            let order = rng.permutation(rollout.count)
-            for start in stride(from: 0, to: rollout.count - m + 1, by: m) {
-                let rows = Array(order[start..<(start + m)])
-                let batch = Minibatch(rollout, rows: rows, advantages: advantages, returns: returns,
-                                      normalize: config.normalizeAdvantages)
+            let order = rng.permutation(units)
+            for start in stride(from: 0, to: units - m + 1, by: m) {
+                let picked = Array(order[start..<(start + m)])
+                let batch = policy.isRecurrent
+                    ? Minibatch(rollout, sequences: picked, advantages: advantages, returns: returns,
+                                normalize: config.normalizeAdvantages)
+                    : Minibatch(rollout, rows: picked, advantages: advantages, returns: returns,
+                                normalize: config.normalizeAdvantages)
                 let step = try gradientStep(batch, epsilon: epsilon)
                 totals.add(step)
                 if let target = config.targetKL, step.approxKL > target { break epochs }
@@ -159,7 +182,7 @@ public final class PPO {
         var policyLoss: Float = 0, valueLoss: Float = 0, entropy: Float = 0
         var approxKL: Float = 0, clipFraction: Float = 0
         var (loss, gradients) = valueWithGradients(wrt: optimizer.parameters) {
-            let (pi, values) = policy(batch.observations)
+            let (pi, values) = policy.unroll(batch.observations, from: batch.memory, starts: batch.starts)
             let logRatio = pi.logProb(batch.actions) - batch.oldLogProbs
             let ratio = logRatio.exp()
             let surrogate = Tensor.minimum(ratio * batch.advantages, ratio.clamped(1 - epsilon, 1 + epsilon) * batch.advantages)
@@ -211,24 +234,42 @@ extension Tensor {
     var isFinite: Bool { withUnsafeBufferPointer { $0.allSatisfy(\.isFinite) } }
 }
 
-/// The rows of a rollout one gradient step sees, as tensors.
+/// The rows of a rollout one gradient step sees, as tensors, time-major:
+/// L steps of B sequences (L = 1 for random rows of a feedforward policy).
 private struct Minibatch {
-    let observations: Tensor  // (M, observationSize)
-    let actions: [Float]      // (M·actionWidth)
-    let oldLogProbs: Tensor   // (M)
-    let oldValues: Tensor     // (M)
-    let advantages: Tensor    // (M), normalised if asked
-    let returns: Tensor       // (M)
+    let observations: Tensor  // (L, B, observationSize)
+    let memory: RecurrentState // the B sequences' memory before their first step
+    let starts: [Bool]        // (L·B) episode starts, where memory resets
+    let actions: [Float]      // (L·B·actionWidth)
+    let oldLogProbs: Tensor   // (L·B)
+    let oldValues: Tensor     // (L·B)
+    let advantages: Tensor    // (L·B), normalised if asked
+    let returns: Tensor       // (L·B)
 
+    /// Random rows, each its own sequence of one step (no memory).
     init(_ rollout: Rollout, rows: [Int], advantages: [Float], returns: [Float], normalize: Bool) {
+        self.init(rollout, rows: rows, steps: 1, memory: .none, advantages: advantages, returns: returns, normalize: normalize)
+    }
+
+    /// Whole sequences of envs `envs`: rows t·N + i for t < T, i in `envs`.
+    init(_ rollout: Rollout, sequences envs: [Int], advantages: [Float], returns: [Float], normalize: Bool) {
+        let rows = (0..<rollout.steps).flatMap { t in envs.map { t * rollout.envs + $0 } }
+        self.init(rollout, rows: rows, steps: rollout.steps, memory: rollout.initialMemory.rows(envs),
+                  advantages: advantages, returns: returns, normalize: normalize)
+    }
+
+    private init(_ rollout: Rollout, rows: [Int], steps: Int, memory: RecurrentState,
+                 advantages: [Float], returns: [Float], normalize: Bool) {
         let d = rollout.observationSize, w = rollout.actionWidth, m = rows.count
-        observations = Tensor(shape: [m, d]) { out in
+        observations = Tensor(shape: [steps, m / steps, d]) { out in
             rollout.observations.withUnsafeBufferPointer { o in
                 for (k, row) in rows.enumerated() {
                     (out.baseAddress! + k * d).update(from: o.baseAddress! + row * d, count: d)
                 }
             }
         }
+        self.memory = memory
+        starts = rows.map { rollout.episodeStarts[$0] }
         actions = rows.flatMap { rollout.actions[($0 * w)..<(($0 + 1) * w)] }
         oldLogProbs = Tensor(rows.map { rollout.logProbs[$0] })
         oldValues = Tensor(rows.map { rollout.values[$0] })

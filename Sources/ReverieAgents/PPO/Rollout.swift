@@ -1,3 +1,5 @@
+import ReverieRecurrent
+
 /// T steps of N environments as on-policy algorithms collect them, flat and
 /// time-major: row t·N + i is env i at step t.
 ///
@@ -6,7 +8,7 @@
 /// `dones` marks row t·N + i, and `episodeStarts` marks row (t+1)·N + i.
 /// A truncated episode's bootstrap γ·V(final observation) is already added
 /// to its last reward, so `dones` can cut every episode the same way.
-public struct Rollout: Sendable {
+public struct Rollout {
     /// T, steps per env.
     public let steps: Int
     /// N, environments.
@@ -31,9 +33,13 @@ public struct Rollout: Sendable {
     public var episodeStarts: [Bool]
     /// (N) V of the observation after the last step.
     public var lastValues: [Float]
+    /// A recurrent policy's memory (N rows) before the first step, not yet
+    /// reset for the first step's episode starts; `.none` without memory.
+    public let initialMemory: RecurrentState
 
-    public init(steps: Int, envs: Int, observationSize: Int, actionWidth: Int) {
+    public init(steps: Int, envs: Int, observationSize: Int, actionWidth: Int, initialMemory: RecurrentState = .none) {
         (self.steps, self.envs, self.observationSize, self.actionWidth) = (steps, envs, observationSize, actionWidth)
+        self.initialMemory = initialMemory.detached
         let rows = steps * envs
         observations = []
         observations.reserveCapacity(rows * observationSize)

@@ -1,4 +1,5 @@
 import ReverieNN
+import ReverieRecurrent
 
 /// Separate actor and critic MLPs over the observation (PPO's default in
 /// CleanRL and Stable-Baselines3), initialised orthogonally: gain √2 for
@@ -7,7 +8,7 @@ import ReverieNN
 ///
 ///     let policy = ActorCritic(observationSize: 4, head: .categorical(2), hidden: [64, 64], rng: &rng)
 ///     let (pi, value) = policy(observations)          // (B, 4) → distribution over B, (B)
-public final class ActorCritic: Module {
+public final class ActorCritic: ActorCriticNetwork {
     public let actor: MLP
     public let critic: MLP
     /// (D) state-independent log σ of a continuous head; nil for a categorical one.
@@ -21,15 +22,8 @@ public final class ActorCritic: Module {
     public init(observationSize: Int, head: ActionHead, hidden: [Int] = [64, 64],
                 activation: Activation = .tanh, initialLogStd: Float = 0, rng: inout RandomGenerator) {
         self.head = head
-        actor = MLP(observationSize, hidden: hidden, head.outputCount, activation: activation,
-                    weightInit: .orthogonal(gain: Float(2).squareRoot()), outputWeightInit: .orthogonal(gain: 0.01), rng: &rng)
-        critic = MLP(observationSize, hidden: hidden, 1, activation: activation,
-                     weightInit: .orthogonal(gain: Float(2).squareRoot()), outputWeightInit: .orthogonal(gain: 1), rng: &rng)
-        if case .categorical = head {
-            logStd = nil
-        } else {
-            logStd = Parameter(Tensor(repeating: initialLogStd, shape: [head.outputCount]))
-        }
+        (actor, critic, logStd) = makeActorAndCritic(inputSize: observationSize, head: head, hidden: hidden,
+                                                     activation: activation, initialLogStd: initialLogStd, rng: &rng)
     }
 
     public var observationSize: Int { actor.layers[0].inFeatures }
@@ -49,4 +43,31 @@ public final class ActorCritic: Module {
     public func value(_ observations: Tensor) -> Tensor {
         critic(observations).reshaped([observations.shape[0]])
     }
+
+    // MARK: ActorCriticNetwork (no memory)
+
+    public func initialMemory(batch: Int) -> RecurrentState { .none }
+
+    public func step(_ observations: Tensor, memory: RecurrentState) -> (PolicyDistribution, Tensor, RecurrentState) {
+        let (pi, values) = self(observations)
+        return (pi, values, .none)
+    }
+
+    /// The T·B observations as one batch: without memory, order does not matter.
+    public func unroll(_ observations: Tensor, from memory: RecurrentState, starts: [Bool]) -> (PolicyDistribution, Tensor) {
+        self(observations.reshaped([-1, observationSize]))
+    }
+}
+
+/// PPO's actor and critic MLPs on an input of `inputSize`, initialised
+/// orthogonally (gain √2 hidden, 0.01 for the actor's output, 1 for the
+/// critic's), and the log σ parameter a continuous head needs.
+func makeActorAndCritic(inputSize: Int, head: ActionHead, hidden: [Int], activation: Activation,
+                        initialLogStd: Float, rng: inout RandomGenerator) -> (actor: MLP, critic: MLP, logStd: Parameter?) {
+    let actor = MLP(inputSize, hidden: hidden, head.outputCount, activation: activation,
+                    weightInit: .orthogonal(gain: Float(2).squareRoot()), outputWeightInit: .orthogonal(gain: 0.01), rng: &rng)
+    let critic = MLP(inputSize, hidden: hidden, 1, activation: activation,
+                     weightInit: .orthogonal(gain: Float(2).squareRoot()), outputWeightInit: .orthogonal(gain: 1), rng: &rng)
+    if case .categorical = head { return (actor, critic, nil) }
+    return (actor, critic, Parameter(Tensor(repeating: initialLogStd, shape: [head.outputCount])))
 }

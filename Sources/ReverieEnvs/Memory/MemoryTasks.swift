@@ -33,6 +33,12 @@ public enum MemoryTasks {
             let env = PositionOnlyCartPole(difficulty: difficulty)
             return TimeLimit(env, maxEpisodeSteps: env.maxEpisodeSteps)
         },
+        Registration("CartPoleNoVel-v1", summary: "CartPole-v1 seeing positions only (rl-zoo), returns up to 500",
+                     maxEpisodeSteps: 500) { o in
+            var o = o
+            try o.finish()
+            return PositionOnlyCartPole(unscaledNamed: "CartPoleNoVel-v1")
+        },
         Registration("TMaze", summary: "remember a cue along a corridor, turn at its end", maxEpisodeSteps: nil) { o in
             var o = o
             let length = try o.int("length", default: 10, in: 1...100_000)

@@ -2,15 +2,27 @@
 /// (Gymnasium's `NormalizeReward`, Engstrom et al. 2020's "reward scaling"):
 /// R ← γ·R·(1 − done) + r, reward / √(Var[R] + ε). The mean is not removed.
 public final class NormalizeReward: EnvironmentWrapper {
-    public let statistics = RunningMeanStd(size: 1)
+    public let statistics: RunningMeanStd
     /// γ of the discounted return whose scale is tracked.
     public let gamma: Double
     public var isUpdating = true
     private var discountedReturn = 0.0
+    /// As `NormalizeObservation`'s: own statistics go into the snapshot.
+    private let ownsStatistics: Bool
 
-    public init(_ inner: any Environment, gamma: Double = 0.99) {
+    /// - Parameter statistics: statistics of size 1 shared by every env of a
+    ///   vector (SB3's `VecNormalize`), or nil for this env's own (Gymnasium's).
+    public init(_ inner: any Environment, gamma: Double = 0.99, statistics: RunningMeanStd? = nil) {
         self.gamma = gamma
+        self.statistics = statistics ?? RunningMeanStd(size: 1)
+        ownsStatistics = statistics == nil
         super.init(inner)
+    }
+
+    public override var ownState: [UInt64]? { [discountedReturn.bitPattern] + (ownsStatistics ? statistics.words : []) }
+    public override func restoreOwnState(_ words: inout ArraySlice<UInt64>) throws {
+        discountedReturn = Double(bitPattern: try words.take(1, for: name)[0])
+        if ownsStatistics { try statistics.restore(words: try words.take(3, for: name)[...]) }
     }
 
     public override func reset(seed: UInt64?) -> [Float] {

@@ -59,4 +59,19 @@ public final class RunningMeanStd: @unchecked Sendable {
         variance = state["variance"]!.scalars.map(Double.init)
         count = Double(state["count"]!.item)
     }
+
+    /// The exact state as words (Double bit patterns: mean, variance, count),
+    /// for snapshots that must resume bit for bit.
+    public var words: [UInt64] { (mean + variance + [count]).map(\.bitPattern) }
+
+    /// Restores `words`. Throws unless there are 2·size + 1 of them.
+    public func restore(words: ArraySlice<UInt64>) throws {
+        guard words.count == 2 * size + 1 else {
+            throw SnapshotError.mismatch("RunningMeanStd(size: \(size))", "needs \(2 * size + 1) words, got \(words.count)")
+        }
+        let values = words.map(Double.init(bitPattern:))
+        mean = Array(values[0..<size])
+        variance = Array(values[size..<(2 * size)])
+        count = values[2 * size]
+    }
 }

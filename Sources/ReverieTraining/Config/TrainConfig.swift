@@ -22,8 +22,17 @@ public struct TrainConfig: Sendable, Equatable {
     public var activation = "tanh"
     /// For Box actions: squash a Gaussian by tanh into the bounds instead of clipping.
     public var squashActions = false
+    /// The recurrent cell before the actor and critic ("none", "gru", "lstm"), trained by truncated BPTT.
+    public var memory = "none"
+    /// H, the recurrent cell's width.
+    public var memorySize = 64
 
     public var ppo = PPOConfig()
+
+    /// Normalise observations with running statistics shared by the N envs (SB3's `VecNormalize`).
+    public var normalizeObservations = false
+    /// Divide rewards by the running std of the discounted return (shared by the N envs).
+    public var normalizeRewards = false
 
     /// Save a checkpoint every this many env steps (0: only at the end).
     public var checkpointEvery = 25_000
@@ -42,6 +51,9 @@ public struct TrainConfig: Sendable, Equatable {
         .ints("policy.hidden", "widths of the actor's and the critic's hidden layers", \.hidden, in: 1...65_536),
         .string("policy.activation", "nonlinearity between hidden layers", \.activation, oneOf: Activation.allCases.map(\.rawValue)),
         .bool("policy.squash_actions", "Box actions: tanh-squash into the bounds instead of clipping", \.squashActions),
+        .string("policy.memory", "recurrent cell before actor and critic, trained by truncated BPTT over whole rollouts",
+                \.memory, oneOf: ["none"] + RecurrentActorCritic.CellKind.allCases.map(\.rawValue)),
+        .int("policy.memory_size", "H, the recurrent cell's width", \.memorySize, in: 1...65_536),
         .int("ppo.rollout_steps", "T, steps per env per rollout (SB3's n_steps)", \.ppo.rolloutSteps, in: 1...1_000_000),
         .int("ppo.epochs", "K, passes over each rollout", \.ppo.epochs, in: 1...1000),
         .int("ppo.minibatch_size", "M, samples per gradient step (SB3's batch_size)", \.ppo.minibatchSize, in: 1...10_000_000),
@@ -58,6 +70,10 @@ public struct TrainConfig: Sendable, Equatable {
         .float("ppo.max_grad_norm", "clip the gradients' global norm to this", \.ppo.maxGradientNorm, in: 1e-9...1e9),
         .bool("ppo.normalize_advantages", "normalise Â per minibatch", \.ppo.normalizeAdvantages),
         .optionalFloat("ppo.target_kl", "stop an update early past this approximate KL", \.ppo.targetKL, in: 0...1e9),
+        .bool("normalize.observations", "normalise observations by running mean and std shared by the envs (VecNormalize)",
+              \.normalizeObservations),
+        .bool("normalize.rewards", "divide rewards by the running std of the discounted return (VecNormalize)",
+              \.normalizeRewards),
         .int("run.checkpoint_every", "save a checkpoint every this many env steps (0: at the end only)", \.checkpointEvery, in: 0...Int(Int32.max)),
         .int("run.eval_episodes", "deterministic evaluation episodes at the end", \.evalEpisodes, in: 0...100_000),
     ])
@@ -73,6 +89,12 @@ public struct TrainConfig: Sendable, Equatable {
         try schema.apply(try parseTOML(text, source: url.path), to: &config, source: url.path)
         try schema.apply(try overrides.map(parseOverride), to: &config, source: "--set")
         return config
+    }
+
+    /// The network these keys describe.
+    public var policySpec: PolicySpec {
+        PolicySpec(hidden: hidden, activation: Activation(rawValue: activation) ?? .tanh, squashActions: squashActions,
+                   memory: RecurrentActorCritic.CellKind(rawValue: memory), memorySize: memorySize)
     }
 
     /// The resolved config as TOML (the run folder's `config.toml`).

@@ -1,0 +1,36 @@
+import ReverieEnvs
+
+/// The shape of an actor-critic network, from which PPO builds one for an
+/// environment's spaces (and a saved policy is rebuilt before loading).
+///
+///     PolicySpec(hidden: [64, 64])                          // feedforward actor and critic MLPs
+///     PolicySpec(hidden: [64], memory: .gru, memorySize: 64) // a GRU, then MLP heads
+public struct PolicySpec: Sendable, Equatable {
+    /// Hidden widths of the actor and critic MLPs (after the cell, with memory).
+    public var hidden: [Int]
+    public var activation: Activation
+    /// Squash continuous actions with tanh into the Box (SAC-style) instead of clipping.
+    public var squashActions: Bool
+    /// The recurrent cell, or nil for a feedforward network.
+    public var memory: RecurrentActorCritic.CellKind?
+    /// H, the cell's width.
+    public var memorySize: Int
+
+    public init(hidden: [Int] = [64, 64], activation: Activation = .tanh, squashActions: Bool = false,
+                memory: RecurrentActorCritic.CellKind? = nil, memorySize: Int = 64) {
+        (self.hidden, self.activation, self.squashActions) = (hidden, activation, squashActions)
+        (self.memory, self.memorySize) = (memory, memorySize)
+    }
+
+    /// A freshly initialised network for these spaces.
+    /// - Throws: `AgentError.unsupportedSpace` for an action space no head handles.
+    public func make(observationSpace: Space, actionSpace: Space, rng: inout RandomGenerator) throws -> any ActorCriticNetwork {
+        let head = try ActionHead(for: actionSpace, squash: squashActions)
+        let size = observationSpace.flatCount
+        if let memory {
+            return RecurrentActorCritic(observationSize: size, head: head, cell: memory, memorySize: memorySize,
+                                        hidden: hidden, activation: activation, rng: &rng)
+        }
+        return ActorCritic(observationSize: size, head: head, hidden: hidden, activation: activation, rng: &rng)
+    }
+}

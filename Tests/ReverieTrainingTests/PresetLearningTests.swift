@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+import ReverieAgents
+import ReverieEnvs
+@testable import ReverieTraining
+
+/// The presets in agents/ learn what their comments claim, with their own
+/// seed and budget (release build; each trains in seconds to a minute).
+@Suite(.serialized) struct PresetLearningTests {
+    static func preset(_ name: String) throws -> TrainConfig {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return try TrainConfig.load(preset: root.appendingPathComponent("agents/\(name).toml"))
+    }
+
+    /// Trains a preset to its budget; returns the mean deterministic return
+    /// of 10 evaluation episodes before and after.
+    static func train(_ config: TrainConfig) throws -> (before: Float, after: Float) {
+        let (ppo, normalization) = try Trainer.makeAgent(config)
+        func evaluation() throws -> Float {
+            let returns = try evaluate(ppo.policy, in: normalization.evaluation(try Registry.make(config.env)),
+                                       episodes: 10, seed: 10_000)
+            return returns.reduce(0, +) / Float(returns.count)
+        }
+        let before = try evaluation()
+        while ppo.environmentSteps < config.totalSteps { _ = try ppo.iterate() }
+        return (before, try evaluation())
+    }
+
+    /// The bar: position-only CartPole, GRU policy, ≥ 450 within 200k steps.
+    @Test func gruPolicyBalancesCartPoleWithoutSeeingVelocities() throws {
+        let config = try Self.preset("ppo-gru-cartpole-novel")
+        #expect(config.env == "CartPoleNoVel-v1" && config.memory == "gru" && config.totalSteps <= 200_000)
+        let (before, after) = try Self.train(config)
+        print("CartPoleNoVel-v1, GRU: \(before) → \(after)")
+        #expect(before < 100)
+        #expect(after >= 450)
+    }
+
+    /// RepeatPrevious (easy), LSTM policy, ≥ 0.9 (chance is about −0.5).
+    @Test func lstmPolicyRepeatsTheSuitFourCardsBack() throws {
+        let config = try Self.preset("ppo-lstm-repeat-previous")
+        #expect(config.env.hasPrefix("RepeatPrevious") && config.memory == "lstm")
+        let (before, after) = try Self.train(config)
+        print("RepeatPrevious easy, LSTM: \(before) → \(after)")
+        #expect(before < 0)
+        #expect(after >= 0.9)
+    }
+
+    /// A feedforward policy cannot do it: the task needs the memory.
+    @Test func withoutMemoryRepeatPreviousStaysNearChance() throws {
+        var config = try Self.preset("ppo-lstm-repeat-previous")
+        config.memory = "none"
+        config.totalSteps = 50_000
+        let (_, after) = try Self.train(config)
+        print("RepeatPrevious easy, feedforward: \(after)")
+        #expect(after < 0)
+    }
+
+    /// Pendulum-v1 (continuous): from random to ≥ −400 within 200k steps.
+    @Test func gaussianPolicySwingsUpThePendulum() throws {
+        let config = try Self.preset("ppo-pendulum")
+        let (before, after) = try Self.train(config)
+        print("Pendulum-v1: \(before) → \(after)")
+        #expect(before < -900)
+        #expect(after >= -400)
+    }
+}
