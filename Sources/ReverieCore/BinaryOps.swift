@@ -95,6 +95,16 @@ extension Tensor {
         withUnsafeMutableBufferPointer { dst in for i in 0..<dst.count { dst[i] += src[i] } }
     }
 
+    /// self[offset ..< offset + other.count] += other (flat elements), in place.
+    mutating func accumulate(_ other: Tensor, at offset: Int) {
+        precondition(offset >= 0 && offset + other.count <= count, "cannot accumulate \(other.count) elements at \(offset) into \(count)")
+        let src = other.storage.pointer
+        withUnsafeMutableBufferPointer { dst in
+            let d = dst.baseAddress! + offset
+            for i in 0..<other.count { d[i] += src[i] }
+        }
+    }
+
     /// −x, not recorded (for backward rules).
     func negatedValue() -> Tensor {
         let p = storage.pointer

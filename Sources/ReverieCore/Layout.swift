@@ -59,6 +59,8 @@ extension Tensor {
                 (dst.baseAddress! + o * run).update(from: src + o * extent * inner + skip, count: run)
             }
         }
+        // Leading rows are one contiguous block: the tape adds their gradient in place.
+        if outer == 1 { return recordedBlock(.slice, out, of: self, elements: skip..<(skip + run)) }
         return recorded(.slice, out, self, backward: { [shape] g in
             var full = Tensor.zeros(shape)
             full.withUnsafeMutableBufferPointer { d in

@@ -21,4 +21,6 @@ public enum Operation: String, CaseIterable, Sendable {
     case conv2d, convTranspose2d
     // Fused layers
     case layerNorm, rmsNorm
+    // Fused recurrent cells
+    case gruCell, lstmCell
 }

@@ -31,7 +31,7 @@ public final class GRUCell: RecurrentCell {
 
     public var inputSize: Int { inputWeight.shape[1] }
     public var hiddenSize: Int { hiddenWeight.shape[1] }
-    public var stateParts: Int { 1 }
+    public var stateWidths: [Int] { [hiddenSize] }
 
     public func step(_ x: Tensor, _ state: RecurrentState) -> (output: Tensor, state: RecurrentState) {
         recur(x.linear(inputWeight.value, bias: inputBias.value), state)
@@ -43,15 +43,11 @@ public final class GRUCell: RecurrentCell {
         return unroll(projected, from: state, resets: resets) { gx, _, s in recur(gx, s) }
     }
 
-    /// The recurrence given gx = W_i·x + b_i, (B, 3H).
+    /// The recurrence given gx = W_i·x + b_i, (B, 3H): one GEMM for W_h·h,
+    /// the gates fused (`Tensor.gruCell`).
     private func recur(_ gx: Tensor, _ state: RecurrentState) -> (output: Tensor, state: RecurrentState) {
-        let h = state.parts[0], size = hiddenSize
-        let gh = h.linear(hiddenWeight.value, bias: hiddenBias.value)
-        let x3 = gx.split([2 * size, size]), h3 = gh.split([2 * size, size])
-        let rz = (x3[0] + h3[0]).sigmoid().split([size, size])
-        let (r, z) = (rz[0], rz[1])
-        let n = (x3[1] + r * h3[1]).tanh()
-        let next = n + z * (h - n)  // (1 − z)·n + z·h
+        let h = state.parts[0]
+        let next = Tensor.gruCell(inputPart: gx, hiddenPart: h.linear(hiddenWeight.value, bias: hiddenBias.value), hidden: h)
         return (next, RecurrentState([next]))
     }
 }

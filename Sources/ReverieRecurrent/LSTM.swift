@@ -6,7 +6,8 @@
 ///     c' = f ⊙ c + i ⊙ g
 ///     h' = o ⊙ tanh(c')
 ///
-/// Output is h; the state is (h, c), each (B, H).
+/// Output is h; the state is one (B, 2H) tensor [h | c], as the fused step
+/// (`Tensor.lstmCell`) reads and writes it.
 public final class LSTMCell: RecurrentCell {
     /// (4H, D) input weights.
     public let inputWeight: Parameter
@@ -30,7 +31,7 @@ public final class LSTMCell: RecurrentCell {
 
     public var inputSize: Int { inputWeight.shape[1] }
     public var hiddenSize: Int { hiddenWeight.shape[1] }
-    public var stateParts: Int { 2 }
+    public var stateWidths: [Int] { [2 * hiddenSize] }
 
     public func step(_ x: Tensor, _ state: RecurrentState) -> (output: Tensor, state: RecurrentState) {
         recur(x.linear(inputWeight.value, bias: inputBias.value), state)
@@ -42,15 +43,12 @@ public final class LSTMCell: RecurrentCell {
         return unroll(projected, from: state, resets: resets) { gx, _, s in recur(gx, s) }
     }
 
-    /// The recurrence given gx = W_i·x + b_i, (B, 4H).
+    /// The recurrence given gx = W_i·x + b_i, (B, 4H): one GEMM for W_h·h,
+    /// the gates fused.
     private func recur(_ gx: Tensor, _ state: RecurrentState) -> (output: Tensor, state: RecurrentState) {
-        let (h, c) = (state.parts[0], state.parts[1]), size = hiddenSize
-        let gates = (gx + h.linear(hiddenWeight.value, bias: hiddenBias.value)).split([2 * size, size, size])
-        let ifGates = gates[0].sigmoid().split([size, size])
-        let (i, f) = (ifGates[0], ifGates[1])
-        let g = gates[1].tanh(), o = gates[2].sigmoid()
-        let cNext = f * c + i * g
-        let hNext = o * cNext.tanh()
-        return (hNext, RecurrentState([hNext, cNext]))
+        let packed = state.parts[0], size = hiddenSize
+        let h = packed.slice(0..<size, axis: 1)
+        let next = Tensor.lstmCell(gates: gx + h.linear(hiddenWeight.value, bias: hiddenBias.value), state: packed)
+        return (next.slice(0..<size, axis: 1), RecurrentState([next]))
     }
 }

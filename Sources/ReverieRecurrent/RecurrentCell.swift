@@ -10,12 +10,12 @@
 public protocol RecurrentCell: Module {
     /// D, the width of an input x_t.
     var inputSize: Int { get }
-    /// H, the width of an output y_t and of each state part.
+    /// H, the width of an output y_t.
     var hiddenSize: Int { get }
-    /// How many (B, H) parts the state has.
-    var stateParts: Int { get }
+    /// The width of each part of the state (GRU: [H]; LSTM: [2H], h and c packed).
+    var stateWidths: [Int] { get }
 
-    /// One step. - Parameters: x (B, D), state parts (B, H). - Returns: y (B, H) and the next state.
+    /// One step. - Parameters: x (B, D), the state. - Returns: y (B, H) and the next state.
     func step(_ x: Tensor, _ state: RecurrentState) -> (output: Tensor, state: RecurrentState)
 
     /// T steps, resetting the state of sequence b before step t wherever
@@ -28,7 +28,7 @@ public protocol RecurrentCell: Module {
 extension RecurrentCell {
     /// Zeros for B sequences.
     public func initialState(batch: Int) -> RecurrentState {
-        RecurrentState((0..<stateParts).map { _ in Tensor.zeros([batch, hiddenSize]) })
+        RecurrentState(stateWidths.map { Tensor.zeros([batch, $0]) })
     }
 
     public func scan(_ inputs: Tensor, from state: RecurrentState, resets: [Bool]?) -> (outputs: Tensor, state: RecurrentState) {

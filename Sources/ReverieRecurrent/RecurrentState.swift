@@ -1,10 +1,10 @@
 @_exported import ReverieNN
 
-/// What a recurrent cell carries from one step to the next: one (B, H)
-/// tensor per part — h for a GRU, (h, c) for an LSTM. A feedforward network's
-/// state has no parts.
+/// What a recurrent cell carries from one step to the next: one or more
+/// (B, width) tensors — h for a GRU, [h | c] for an LSTM. A feedforward
+/// network's state has no parts.
 public struct RecurrentState {
-    /// Each (B, H).
+    /// Each (B, width).
     public var parts: [Tensor]
 
     public init(_ parts: [Tensor]) { self.parts = parts }

@@ -103,6 +103,14 @@ struct GradientCheckTests {
             }
         case .layerNorm: return Case(inputs: [random([3, 6], 34) * 2]) { $0[0].layerNormalized() }
         case .rmsNorm: return Case(inputs: [random([3, 6], 35) * 2]) { $0[0].rmsNormalized() }
+        case .gruCell:
+            return Case(inputs: [random([2, 9], 43) * 2, random([2, 9], 44) * 2, random([2, 3], 45)]) { x in
+                Tensor.gruCell(inputPart: x[0], hiddenPart: x[1], hidden: x[2])
+            }
+        case .lstmCell:
+            return Case(inputs: [random([2, 12], 46) * 2, random([2, 6], 47)]) { x in
+                Tensor.lstmCell(gates: x[0], state: x[1])
+            }
         }
     }
 

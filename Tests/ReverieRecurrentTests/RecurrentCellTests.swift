@@ -17,9 +17,7 @@ struct RecurrentCellTests {
 
     static func randomState(_ cell: any RecurrentCell, batch: Int, seed: UInt64) -> RecurrentState {
         var rng = RandomGenerator(seed: seed)
-        return RecurrentState((0..<cell.stateParts).map { _ in
-            Tensor.uniform([batch, cell.hiddenSize], low: -1, high: 1, using: &rng)
-        })
+        return RecurrentState(cell.stateWidths.map { Tensor.uniform([batch, $0], low: -1, high: 1, using: &rng) })
     }
 
     @Test(arguments: cells) func scanEqualsSteps(_ name: String) {
@@ -120,6 +118,40 @@ struct RecurrentCellTests {
         #expect(gru.namedParameters.map(\.name) == ["inputWeight", "hiddenWeight", "inputBias", "hiddenBias"])
         #expect(gru.inputWeight.shape == [12, 3] && gru.hiddenWeight.shape == [12, 4])
         let lstm = LSTMCell(inputSize: 3, hiddenSize: 4, rng: &rng)
-        #expect(lstm.inputWeight.shape == [16, 3] && lstm.stateParts == 2)
+        #expect(lstm.inputWeight.shape == [16, 3] && lstm.stateWidths == [8])
+    }
+}
+
+/// The fused cells against the textbook equations written with element-wise
+/// tensor ops (PyTorch's `nn.GRUCell` / `nn.LSTMCell` definitions).
+struct FusedCellEquationTests {
+    static func gates(_ t: Tensor, _ n: Int, _ h: Int) -> [Tensor] { t.split(Array(repeating: h, count: n)) }
+
+    @Test func gruStepFollowsTheGRUEquations() {
+        var rng = RandomGenerator(seed: 11)
+        let cell = GRUCell(inputSize: 3, hiddenSize: 4, rng: &rng)
+        let x = Tensor.uniform([5, 3], low: -2, high: 2, using: &rng), h = Tensor.uniform([5, 4], low: -1, high: 1, using: &rng)
+        let gx = Self.gates(x.linear(cell.inputWeight.value, bias: cell.inputBias.value), 3, 4)
+        let gh = Self.gates(h.linear(cell.hiddenWeight.value, bias: cell.hiddenBias.value), 3, 4)
+        let r = (gx[0] + gh[0]).sigmoid(), z = (gx[1] + gh[1]).sigmoid()
+        let n = (gx[2] + r * gh[2]).tanh()
+        let expected = (1 - z) * n + z * h
+        let (y, state) = cell.step(x, RecurrentState([h]))
+        #expect(y.isClose(to: expected, relative: 1e-5, absolute: 1e-6))
+        #expect(state.parts[0].isClose(to: expected, relative: 1e-5, absolute: 1e-6))
+    }
+
+    @Test func lstmStepFollowsTheLSTMEquations() {
+        var rng = RandomGenerator(seed: 12)
+        let cell = LSTMCell(inputSize: 3, hiddenSize: 4, rng: &rng)
+        let x = Tensor.uniform([5, 3], low: -2, high: 2, using: &rng)
+        let h = Tensor.uniform([5, 4], low: -1, high: 1, using: &rng), c = Tensor.uniform([5, 4], low: -2, high: 2, using: &rng)
+        let z = Self.gates(x.linear(cell.inputWeight.value, bias: cell.inputBias.value)
+                           + h.linear(cell.hiddenWeight.value, bias: cell.hiddenBias.value), 4, 4)
+        let cNext = z[1].sigmoid() * c + z[0].sigmoid() * z[2].tanh()
+        let hNext = z[3].sigmoid() * cNext.tanh()
+        let (y, state) = cell.step(x, RecurrentState([Tensor.concatenate([h, c], axis: 1)]))
+        #expect(y.isClose(to: hNext, relative: 1e-5, absolute: 1e-6))
+        #expect(state.parts[0].isClose(to: Tensor.concatenate([hNext, cNext], axis: 1), relative: 1e-5, absolute: 1e-6))
     }
 }

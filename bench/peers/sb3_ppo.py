@@ -31,8 +31,10 @@ def main(args):
     if lstm:
         from sb3_contrib import RecurrentPPO
         algorithm, policy = RecurrentPPO, "MlpLstmPolicy"
-        kwargs = dict(lstm_hidden_size=64, net_arch=[64])
-        name = "sb3-contrib RecurrentPPO"
+        # One LSTM shared by actor and critic, as Reverie's recurrent policy
+        # (sb3-contrib's default gives the critic a second LSTM: twice the work).
+        kwargs = dict(lstm_hidden_size=64, net_arch=[64], shared_lstm=True, enable_critic_lstm=False)
+        name = "sb3-contrib RecurrentPPO (shared LSTM)"
     else:
         algorithm, policy = PPO, "MlpPolicy"
         kwargs = dict(net_arch=dict(pi=[64, 64], vf=[64, 64]))
@@ -46,7 +48,7 @@ def main(args):
         sps.append(model.num_timesteps / (time.perf_counter() - start))
         mean, _ = evaluate_policy(model, gym.make("CartPole-v1"), n_eval_episodes=10, deterministic=True)
         returns.append(float(mean))
-    print(json.dumps({"peer_name": f"{name} {stable_baselines3.__version__} (torch {torch.__version__}, 2 threads)",
+    print(json.dumps({"peer_name": f"{name}, SB3 {stable_baselines3.__version__} (torch {torch.__version__}, 2 threads)",
                       "sps": sps, "returns": returns, "steps": steps, "seeds": seeds}))
 
 

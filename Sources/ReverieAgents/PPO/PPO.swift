@@ -41,6 +41,8 @@ public final class PPO {
     public private(set) var episodeStarts: [Bool]
     /// The policy's memory after the last step (N rows; `.none` without memory).
     public private(set) var memory: RecurrentState
+    /// The policy's parameters by name, found once (reflection is not free).
+    let namedParameters: [(name: String, parameter: Parameter)]
     public private(set) var environmentSteps = 0
     public private(set) var updates = 0
 
@@ -57,6 +59,7 @@ public final class PPO {
         policy = try spec.make(observationSpace: environment.singleObservationSpace,
                                actionSpace: environment.singleActionSpace, rng: &rng)
         optimizer = Adam(policy, learningRate: config.learningRate, epsilon: config.adamEpsilon)
+        namedParameters = policy.namedParameters
         observations = try environment.reset(seed: seed)
         episodeStarts = Array(repeating: true, count: environment.count)
         memory = policy.initialMemory(batch: environment.count)
@@ -225,7 +228,7 @@ public final class PPO {
 extension PPO {
     /// The name of the first parameter holding a NaN or an infinity.
     func nonFiniteParameter() -> String? {
-        policy.namedParameters.first { !$0.parameter.storedValue.isFinite }?.name
+        namedParameters.first { !$0.parameter.storedValue.isFinite }?.name
     }
 }
 

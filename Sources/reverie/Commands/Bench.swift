@@ -13,6 +13,7 @@ struct Bench: ParsableCommand {
 
     enum Workload: String, ExpressibleByArgument, CaseIterable {
         case gemm, mlp, env, zmq, ppo
+        case ppoLSTM = "ppo-lstm"
     }
 
     @Argument(help: "What to measure: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -36,6 +37,7 @@ struct Bench: ParsableCommand {
         case .env: result = try EnvBench(repeats: repeats).run()
         case .zmq: result = try ZmqBench(repeats: repeats).run()
         case .ppo: result = try PPOBench().run()
+        case .ppoLSTM: result = try PPOBench(recurrent: true).run()
         }
         if !json { FileHandle.standardError.write(Data((result.table + "\n").utf8)) }
         print(result.json)
