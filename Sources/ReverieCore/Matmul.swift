@@ -12,11 +12,21 @@ func sgemm(
     _ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
     _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0
 ) {
+    cblasGemm(a, lda: transposeA ? m : k, transposeA: transposeA, b, ldb: transposeB ? k : n, transposeB: transposeB,
+              c, ldc: n, m: m, n: n, k: k, alpha: alpha, beta: beta)
+}
+
+/// `sgemm` with explicit row strides (leading dimensions), for operands that
+/// are column blocks of wider rows.
+@inline(__always)
+func cblasGemm(
+    _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool, _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
+    _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0
+) {
     BLASThreads.use(forProductOf: m, n, k)
     cblas_sgemm(
         CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-        blasint(m), blasint(n), blasint(k), alpha,
-        a, blasint(transposeA ? m : k), b, blasint(transposeB ? k : n), beta, c, blasint(n))
+        blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
 }
 
 /// How many threads OpenBLAS may use, chosen per product.

@@ -22,5 +22,5 @@ public enum Operation: String, CaseIterable, Sendable {
     // Fused layers
     case layerNorm, rmsNorm
     // Fused recurrent cells
-    case gruCell, lstmCell
+    case gruCell, lstmCell, gruScan, lstmScan
 }

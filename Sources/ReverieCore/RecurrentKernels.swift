@@ -1,11 +1,93 @@
-// MARK: - Fused recurrent cells: the gate arithmetic of one step as one operation
+// MARK: - Fused recurrent cells: one step, or a whole sequence, as one operation
 //
 // A GRU or LSTM step written with element-wise ops records a dozen small
 // tensors per step; unrolled over a rollout, their allocation and bookkeeping
-// cost more than the arithmetic. These kernels take the gate pre-activations
-// (the GEMMs stay outside, through BLAS) and do the rest in one pass, keeping
-// the activations the backward pass needs. Equations follow PyTorch's
-// `nn.GRUCell` and `nn.LSTMCell`.
+// cost more than the arithmetic. Here the gate arithmetic of a step is one
+// pass over the batch (`gruCell`, `lstmCell`, given the projections), and a
+// whole sequence is one operation (`gruScan`, `lstmScan`) whose backward is
+// backpropagation through time written out by hand: the per-step gradients
+// are stacked so the recurrent weight's gradient is a single GEMM over all
+// T·B rows, as cuDNN does. Equations follow PyTorch's `nn.GRUCell` and
+// `nn.LSTMCell`; the scans equal the cells stepped T times (a test).
+
+/// The gate arithmetic of one batch of steps over raw buffers, shared by the
+/// single-step operations and the scans. Rows are contiguous; separate simple
+/// loops over contiguous spans vectorise.
+enum GateMath {
+    /// GRU: gates r | z | n from gx = W_i·x + b_i and gh = W_h·h + b_h (B, 3H);
+    /// writes h' (B, H) and keeps r, z, n in `saved` (B, 3H).
+    @inline(__always)
+    static func gruForward(b: Int, h: Int, gx: UnsafePointer<Float>, gh: UnsafePointer<Float>, hidden: UnsafePointer<Float>,
+                           out: UnsafeMutablePointer<Float>, saved: UnsafeMutablePointer<Float>) {
+        for row in 0..<b {
+            let x = gx + row * 3 * h, g = gh + row * 3 * h, hp = hidden + row * h
+            let r = saved + row * 3 * h, z = r + h, n = z + h, y = out + row * h
+            for j in 0..<(2 * h) { r[j] = fastSigmoid(x[j] + g[j]) }  // r and z
+            for j in 0..<h { n[j] = fastTanh(x[2 * h + j] + r[j] * g[2 * h + j]) }
+            for j in 0..<h { y[j] = n[j] + z[j] * (hp[j] - n[j]) }      // (1 − z)·n + z·h
+        }
+    }
+
+    /// GRU backward for one batch of steps: from ∂h' (B, H) to ∂gx, ∂gh (B, 3H)
+    /// and the direct part of ∂h (B, H), z ⊙ ∂h' (the part through gh is a GEMM).
+    @inline(__always)
+    static func gruBackward(b: Int, h: Int, saved: UnsafePointer<Float>, gh: UnsafePointer<Float>, hidden: UnsafePointer<Float>,
+                            dOut: UnsafePointer<Float>, dgx: UnsafeMutablePointer<Float>, dgh: UnsafeMutablePointer<Float>,
+                            dHidden: UnsafeMutablePointer<Float>) {
+        for row in 0..<b {
+            let o3 = row * 3 * h, o1 = row * h
+            for j in 0..<h {
+                let r = saved[o3 + j], z = saved[o3 + h + j], n = saved[o3 + 2 * h + j], d = dOut[o1 + j]
+                let dan = d * (1 - z) * (1 - n * n)        // through n = tanh(a_n)
+                let dar = dan * gh[o3 + 2 * h + j] * r * (1 - r)  // a_n = x_n + r·h_n
+                let daz = d * (hidden[o1 + j] - n) * z * (1 - z)
+                dHidden[o1 + j] = d * z
+                dgx[o3 + j] = dar; dgh[o3 + j] = dar
+                dgx[o3 + h + j] = daz; dgh[o3 + h + j] = daz
+                dgx[o3 + 2 * h + j] = dan; dgh[o3 + 2 * h + j] = dan * r
+            }
+        }
+    }
+
+    /// LSTM: gates i | f | g | o (B, 4H) and the previous c (row stride
+    /// `cStride`); writes h' and c' into `out` rows [h' | c'] (B, 2H) and keeps
+    /// i, f, g, o, tanh(c') in `saved` (B, 5H).
+    @inline(__always)
+    static func lstmForward(b: Int, h: Int, gates: UnsafePointer<Float>, c: UnsafePointer<Float>, cStride: Int,
+                            out: UnsafeMutablePointer<Float>, saved: UnsafeMutablePointer<Float>) {
+        for row in 0..<b {
+            let z = gates + row * 4 * h, cp = c + row * cStride, sv = saved + row * 5 * h
+            let yh = out + row * 2 * h, yc = yh + h
+            for j in 0..<(2 * h) { sv[j] = fastSigmoid(z[j]) }                    // i, f
+            for j in (2 * h)..<(3 * h) { sv[j] = fastTanh(z[j]) }                 // g
+            for j in (3 * h)..<(4 * h) { sv[j] = fastSigmoid(z[j]) }              // o
+            for j in 0..<h { yc[j] = sv[h + j] * cp[j] + sv[j] * sv[2 * h + j] }  // c' = f·c + i·g
+            for j in 0..<h { sv[4 * h + j] = fastTanh(yc[j]) }
+            for j in 0..<h { yh[j] = sv[3 * h + j] * sv[4 * h + j] }              // h' = o·tanh(c')
+        }
+    }
+
+    /// LSTM backward for one batch of steps: from ∂h', ∂c' (row stride
+    /// `dStride`) to ∂gates (B, 4H) and ∂c (B, H, row stride `dcStride`).
+    @inline(__always)
+    static func lstmBackward(b: Int, h: Int, saved: UnsafePointer<Float>, c: UnsafePointer<Float>, cStride: Int,
+                             dh: UnsafePointer<Float>, dcNext: UnsafePointer<Float>, dStride: Int,
+                             dGates: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>, dcStride: Int) {
+        for row in 0..<b {
+            let sv = saved + row * 5 * h, dz = dGates + row * 4 * h, cp = c + row * cStride
+            let dhr = dh + row * dStride, dcr = dcNext + row * dStride, dcp = dc + row * dcStride
+            for j in 0..<h {
+                let i = sv[j], f = sv[h + j], g = sv[2 * h + j], o = sv[3 * h + j], tc = sv[4 * h + j]
+                let dcj = dcr[j] + dhr[j] * o * (1 - tc * tc)
+                dz[j] = dcj * g * i * (1 - i)
+                dz[h + j] = dcj * cp[j] * f * (1 - f)
+                dz[2 * h + j] = dcj * i * (1 - g * g)
+                dz[3 * h + j] = dhr[j] * tc * o * (1 - o)
+                dcp[j] = dcj * f
+            }
+        }
+    }
+}
 
 extension Tensor {
     /// One GRU step after its two projections (Cho et al. 2014, PyTorch's variant):
@@ -22,50 +104,29 @@ extension Tensor {
         let (b, h) = (hidden.shape[0], hidden.shape[1])
         precondition(hidden.rank == 2 && inputPart.shape == [b, 3 * h] && hiddenPart.shape == [b, 3 * h],
                      "gruCell needs parts (B, 3H) and hidden (B, H), got \(inputPart.shape), \(hiddenPart.shape), \(hidden.shape)")
-        let px = inputPart.storage.pointer, pg = hiddenPart.storage.pointer, ph = hidden.storage.pointer
-        // r, z, n per row, kept for backward.
         var saved = [Float](repeating: 0, count: b * 3 * h)
         let out = Tensor(shape: [b, h]) { y in
             saved.withUnsafeMutableBufferPointer { s in
-                for row in 0..<b {
-                    let x = px + row * 3 * h, g = pg + row * 3 * h, hp = ph + row * h
-                    let r = s.baseAddress! + row * 3 * h, z = r + h, n = z + h, yr = y.baseAddress! + row * h
-                    // Separate simple loops over contiguous spans vectorise.
-                    for j in 0..<(2 * h) { r[j] = fastSigmoid(x[j] + g[j]) }  // r and z
-                    for j in 0..<h { n[j] = fastTanh(x[2 * h + j] + r[j] * g[2 * h + j]) }
-                    for j in 0..<h { yr[j] = n[j] + z[j] * (hp[j] - n[j]) }
-                }
+                GateMath.gruForward(b: b, h: h, gx: inputPart.storage.pointer, gh: hiddenPart.storage.pointer,
+                                    hidden: hidden.storage.pointer, out: y.baseAddress!, saved: s.baseAddress!)
             }
         }
         return recorded(.gruCell, out, inputPart, hiddenPart, hidden, backward: { [hiddenPart, hidden, saved] gy in
-            let pgy = gy.storage.pointer, pg = hiddenPart.storage.pointer, ph = hidden.storage.pointer
-            // Every element is written below: no zero fill.
-            var dx = Tensor(shape: [b, 3 * h]) { _ in }, dg = Tensor(shape: [b, 3 * h]) { _ in }, dh = Tensor(shape: [b, h]) { _ in }
+            // Every element of the three gradients is written: no zero fill.
+            var dgx = Tensor(shape: [b, 3 * h]) { _ in }, dgh = Tensor(shape: [b, 3 * h]) { _ in }
+            var dh = Tensor(shape: [b, h]) { _ in }
             saved.withUnsafeBufferPointer { s in
-                dx.withUnsafeMutableBufferPointer { dx in
-                    dg.withUnsafeMutableBufferPointer { dg in
+                dgx.withUnsafeMutableBufferPointer { dgx in
+                    dgh.withUnsafeMutableBufferPointer { dgh in
                         dh.withUnsafeMutableBufferPointer { dh in
-                            for row in 0..<b {
-                                let o3 = row * 3 * h, o1 = row * h
-                                for j in 0..<h {
-                                    let r = s[o3 + j], z = s[o3 + h + j], n = s[o3 + 2 * h + j]
-                                    let d = pgy[o1 + j]
-                                    // h' = n + z(h − n)
-                                    let dn = d * (1 - z), dz = d * (ph[o1 + j] - n)
-                                    dh[o1 + j] = d * z
-                                    let dan = dn * (1 - n * n)          // n = tanh(a_n)
-                                    let dr = dan * pg[o3 + 2 * h + j]   // a_n = x_n + r·h_n
-                                    let dar = dr * r * (1 - r), daz = dz * z * (1 - z)
-                                    dx[o3 + j] = dar; dg[o3 + j] = dar
-                                    dx[o3 + h + j] = daz; dg[o3 + h + j] = daz
-                                    dx[o3 + 2 * h + j] = dan; dg[o3 + 2 * h + j] = dan * r
-                                }
-                            }
+                            GateMath.gruBackward(b: b, h: h, saved: s.baseAddress!, gh: hiddenPart.storage.pointer,
+                                                 hidden: hidden.storage.pointer, dOut: gy.storage.pointer,
+                                                 dgx: dgx.baseAddress!, dgh: dgh.baseAddress!, dHidden: dh.baseAddress!)
                         }
                     }
                 }
             }
-            return [dx, dg, dh]
+            return [dgx, dgh, dh]
         })
     }
 
@@ -83,48 +144,231 @@ extension Tensor {
         let b = state.shape[0], h = state.shape[1] / 2
         precondition(state.rank == 2 && state.shape[1] == 2 * h && gates.shape == [b, 4 * h],
                      "lstmCell needs gates (B, 4H) and state (B, 2H), got \(gates.shape), \(state.shape)")
-        let pz = gates.storage.pointer, ps = state.storage.pointer
-        // i, f, g, o, tanh(c') per row, kept for backward.
         var saved = [Float](repeating: 0, count: b * 5 * h)
         let out = Tensor(shape: [b, 2 * h]) { y in
             saved.withUnsafeMutableBufferPointer { s in
-                for row in 0..<b {
-                    let z = pz + row * 4 * h, c = ps + row * 2 * h + h, sv = s.baseAddress! + row * 5 * h
-                    let yh = y.baseAddress! + row * 2 * h, yc = yh + h
-                    // Separate simple loops over contiguous spans vectorise.
-                    for j in 0..<(2 * h) { sv[j] = fastSigmoid(z[j]) }                   // i, f
-                    for j in (2 * h)..<(3 * h) { sv[j] = fastTanh(z[j]) }                // g
-                    for j in (3 * h)..<(4 * h) { sv[j] = fastSigmoid(z[j]) }             // o
-                    for j in 0..<h { yc[j] = sv[h + j] * c[j] + sv[j] * sv[2 * h + j] }  // c' = f·c + i·g
-                    for j in 0..<h { sv[4 * h + j] = fastTanh(yc[j]) }
-                    for j in 0..<h { yh[j] = sv[3 * h + j] * sv[4 * h + j] }             // h' = o·tanh(c')
-                }
+                GateMath.lstmForward(b: b, h: h, gates: gates.storage.pointer, c: state.storage.pointer + h, cStride: 2 * h,
+                                     out: y.baseAddress!, saved: s.baseAddress!)
             }
         }
         return recorded(.lstmCell, out, gates, state, backward: { [state, saved] gy in
-            let pgy = gy.storage.pointer, ps = state.storage.pointer
-            var dz = Tensor(shape: [b, 4 * h]) { _ in }, dstate = Tensor.zeros([b, 2 * h])
+            var dz = Tensor(shape: [b, 4 * h]) { _ in }, dstate = Tensor.zeros([b, 2 * h])  // h is not read: ∂h = 0
             saved.withUnsafeBufferPointer { s in
                 dz.withUnsafeMutableBufferPointer { dz in
                     dstate.withUnsafeMutableBufferPointer { ds in
-                        for row in 0..<b {
-                            let sv = row * 5 * h, z4 = row * 4 * h, s2 = row * 2 * h
-                            for j in 0..<h {
-                                let i = s[sv + j], f = s[sv + h + j], g = s[sv + 2 * h + j]
-                                let o = s[sv + 3 * h + j], tc = s[sv + 4 * h + j]
-                                let dhNext = pgy[s2 + j], dcOut = pgy[s2 + h + j]
-                                let dc = dcOut + dhNext * o * (1 - tc * tc)
-                                dz[z4 + j] = dc * g * i * (1 - i)
-                                dz[z4 + h + j] = dc * ps[s2 + h + j] * f * (1 - f)
-                                dz[z4 + 2 * h + j] = dc * i * (1 - g * g)
-                                dz[z4 + 3 * h + j] = dhNext * tc * o * (1 - o)
-                                ds[s2 + h + j] = dc * f  // h is not read: its gradient stays 0
-                            }
-                        }
+                        let g = gy.storage.pointer
+                        GateMath.lstmBackward(b: b, h: h, saved: s.baseAddress!, c: state.storage.pointer + h, cStride: 2 * h,
+                                              dh: g, dcNext: g + h, dStride: 2 * h,
+                                              dGates: dz.baseAddress!, dc: ds.baseAddress! + h, dcStride: 2 * h)
                     }
                 }
             }
             return [dz, dstate]
         })
     }
+}
+
+// MARK: - Whole sequences
+
+extension Tensor {
+    /// T GRU steps as one operation.
+    ///
+    /// - Parameters:
+    ///   - projected: W_i·x_t + b_i for every step, (T, B, 3H).
+    ///   - hiddenWeight: W_h, (3H, H); hiddenBias: b_h, (3H).
+    ///   - hidden: h before the first step, (B, H).
+    ///   - resets: (T·B) or empty: zero sequence b's state before step t.
+    /// - Returns: the outputs h_1…h_T (T·B·H) followed by h_T (B·H), flat:
+    ///   slice the first T·B·H for the outputs and the rest for the state.
+    public static func gruScan(projected: Tensor, hiddenWeight: Tensor, hiddenBias: Tensor, hidden: Tensor,
+                               resets: [Bool]) -> Tensor {
+        let (steps, b, h) = (projected.shape[0], hidden.shape[0], hidden.shape[1])
+        precondition(projected.shape == [steps, b, 3 * h] && hiddenWeight.shape == [3 * h, h] && hiddenBias.shape == [3 * h],
+                     "gruScan: projected \(projected.shape), W_h \(hiddenWeight.shape), b_h \(hiddenBias.shape), h \(hidden.shape)")
+        precondition(resets.isEmpty || resets.count == steps * b, "gruScan needs T·B = \(steps * b) reset flags")
+        let rows = b * h, gates = b * 3 * h
+        // Per step: h_{t−1} after its reset, W_h·h_{t−1} + b_h, and r, z, n.
+        var previous = [Float](repeating: 0, count: steps * rows)
+        var projectedHidden = [Float](repeating: 0, count: steps * gates)
+        var saved = [Float](repeating: 0, count: steps * gates)
+        let pw = hiddenWeight.storage.pointer, pb = hiddenBias.storage.pointer
+        let out = Tensor(shape: [(steps + 1) * rows]) { y in
+            let py = y.baseAddress!
+            previous.withUnsafeMutableBufferPointer { hp in
+                projectedHidden.withUnsafeMutableBufferPointer { gh in
+                    saved.withUnsafeMutableBufferPointer { s in
+                        for t in 0..<steps {
+                            let hPrev = hp.baseAddress! + t * rows, g = gh.baseAddress! + t * gates
+                            hPrev.update(from: t == 0 ? hidden.storage.pointer : py + (t - 1) * rows, count: rows)
+                            if !resets.isEmpty {
+                                for row in 0..<b where resets[t * b + row] { (hPrev + row * h).update(repeating: 0, count: h) }
+                            }
+                            for row in 0..<b { (g + row * 3 * h).update(from: pb, count: 3 * h) }
+                            sgemm(hPrev, transposeA: false, pw, transposeB: true, g, m: b, n: 3 * h, k: h, beta: 1)
+                            GateMath.gruForward(b: b, h: h, gx: projected.storage.pointer + t * gates, gh: g, hidden: hPrev,
+                                                out: py + t * rows, saved: s.baseAddress! + t * gates)
+                        }
+                    }
+                }
+            }
+            (py + steps * rows).update(from: py + (steps - 1) * rows, count: rows)
+        }
+        return recorded(.gruScan, out, projected, hiddenWeight, hiddenBias, hidden,
+                        backward: { [hiddenWeight, previous, projectedHidden, saved] g in
+            let pg = g.storage.pointer, pw = hiddenWeight.storage.pointer
+            var dProjected = Tensor(shape: [steps, b, 3 * h]) { _ in }
+            var dHiddenPart = [Float](repeating: 0, count: steps * gates)  // ∂(W_h·h + b_h) per step
+            var dh = [Float](repeating: 0, count: rows), direct = [Float](repeating: 0, count: rows)
+            dh.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: pg + steps * rows, count: rows) }
+            let sv = saved, gh = projectedHidden, hp = previous
+            dProjected.withUnsafeMutableBufferPointer { dx in
+                dHiddenPart.withUnsafeMutableBufferPointer { dgh in
+                    dh.withUnsafeMutableBufferPointer { dh in
+                        direct.withUnsafeMutableBufferPointer { direct in
+                            for t in stride(from: steps - 1, through: 0, by: -1) {
+                                for j in 0..<rows { dh[j] += pg[t * rows + j] }
+                                sv.withUnsafeBufferPointer { sv in gh.withUnsafeBufferPointer { gh in hp.withUnsafeBufferPointer { hp in
+                                    GateMath.gruBackward(b: b, h: h, saved: sv.baseAddress! + t * gates, gh: gh.baseAddress! + t * gates,
+                                                         hidden: hp.baseAddress! + t * rows, dOut: dh.baseAddress!,
+                                                         dgx: dx.baseAddress! + t * gates, dgh: dgh.baseAddress! + t * gates,
+                                                         dHidden: direct.baseAddress!)
+                                } } }
+                                // ∂h_{t−1} = z ⊙ ∂h_t + ∂gh·W_h, cut where the state was reset.
+                                dh.baseAddress!.update(from: direct.baseAddress!, count: rows)
+                                sgemm(dgh.baseAddress! + t * gates, transposeA: false, pw, transposeB: false, dh.baseAddress!,
+                                      m: b, n: h, k: 3 * h, beta: 1)
+                                if !resets.isEmpty {
+                                    for row in 0..<b where resets[t * b + row] { (dh.baseAddress! + row * h).update(repeating: 0, count: h) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return [dProjected] + recurrentWeightGradients(dHiddenPart, previous, steps: steps, b: b, gates: 3 * h, h: h)
+                + [Tensor(dh, shape: [b, h])]
+        })
+    }
+
+    /// T LSTM steps as one operation.
+    ///
+    /// - Parameters:
+    ///   - projected: W_i·x_t + b_i for every step, (T, B, 4H).
+    ///   - hiddenWeight: W_h, (4H, H); hiddenBias: b_h, (4H).
+    ///   - state: [h | c] before the first step, (B, 2H).
+    ///   - resets: (T·B) or empty: zero sequence b's state before step t.
+    /// - Returns: the outputs h_1…h_T (T·B·H) followed by the state [h_T | c_T]
+    ///   (B·2H), flat: slice the first T·B·H for the outputs and the rest for the state.
+    public static func lstmScan(projected: Tensor, hiddenWeight: Tensor, hiddenBias: Tensor, state: Tensor,
+                                resets: [Bool]) -> Tensor {
+        let (steps, b, h) = (projected.shape[0], state.shape[0], state.shape[1] / 2)
+        precondition(state.shape == [b, 2 * h] && projected.shape == [steps, b, 4 * h] && hiddenWeight.shape == [4 * h, h]
+                     && hiddenBias.shape == [4 * h],
+                     "lstmScan: projected \(projected.shape), W_h \(hiddenWeight.shape), b_h \(hiddenBias.shape), state \(state.shape)")
+        precondition(resets.isEmpty || resets.count == steps * b, "lstmScan needs T·B = \(steps * b) reset flags")
+        let rows = b * h, gates = b * 4 * h
+        // Per step: [h | c]_{t−1} after its reset, and i, f, g, o, tanh(c_t).
+        var previous = [Float](repeating: 0, count: steps * 2 * rows)
+        var saved = [Float](repeating: 0, count: steps * 5 * rows)
+        var z = [Float](repeating: 0, count: gates), current = [Float](repeating: 0, count: 2 * rows)
+        let pw = hiddenWeight.storage.pointer, pb = hiddenBias.storage.pointer
+        let out = Tensor(shape: [steps * rows + 2 * rows]) { y in
+            let py = y.baseAddress!
+            previous.withUnsafeMutableBufferPointer { sp in
+                saved.withUnsafeMutableBufferPointer { s in
+                    z.withUnsafeMutableBufferPointer { zp in
+                        current.withUnsafeMutableBufferPointer { cur in
+                            cur.baseAddress!.update(from: state.storage.pointer, count: 2 * rows)
+                            for t in 0..<steps {
+                                let sPrev = sp.baseAddress! + t * 2 * rows
+                                if !resets.isEmpty {
+                                    for row in 0..<b where resets[t * b + row] {
+                                        (cur.baseAddress! + row * 2 * h).update(repeating: 0, count: 2 * h)
+                                    }
+                                }
+                                sPrev.update(from: cur.baseAddress!, count: 2 * rows)
+                                let pz = projected.storage.pointer + t * gates
+                                for row in 0..<b {
+                                    let zr = zp.baseAddress! + row * 4 * h, src = pz + row * 4 * h
+                                    for j in 0..<(4 * h) { zr[j] = src[j] + pb[j] }
+                                }
+                                // z += h_{t−1}·W_hᵀ, h_{t−1} read with the row stride of [h | c].
+                                cblasGemm(sPrev, lda: 2 * h, transposeA: false, pw, ldb: h, transposeB: true,
+                                          zp.baseAddress!, ldc: 4 * h, m: b, n: 4 * h, k: h, beta: 1)
+                                GateMath.lstmForward(b: b, h: h, gates: zp.baseAddress!, c: sPrev + h, cStride: 2 * h,
+                                                     out: cur.baseAddress!, saved: s.baseAddress! + t * 5 * rows)
+                                for row in 0..<b { (py + t * rows + row * h).update(from: cur.baseAddress! + row * 2 * h, count: h) }
+                            }
+                            (py + steps * rows).update(from: cur.baseAddress!, count: 2 * rows)
+                        }
+                    }
+                }
+            }
+        }
+        return recorded(.lstmScan, out, projected, hiddenWeight, hiddenBias, state,
+                        backward: { [hiddenWeight, previous, saved] g in
+            let pg = g.storage.pointer, pw = hiddenWeight.storage.pointer
+            var dProjected = Tensor(shape: [steps, b, 4 * h]) { _ in }
+            // ∂[h | c] flowing back, starting from the final state's gradient.
+            var dState = [Float](repeating: 0, count: 2 * rows), dcPrev = [Float](repeating: 0, count: rows)
+            dState.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: pg + steps * rows, count: 2 * rows) }
+            dProjected.withUnsafeMutableBufferPointer { dz in
+                dState.withUnsafeMutableBufferPointer { ds in
+                    dcPrev.withUnsafeMutableBufferPointer { dcp in
+                      saved.withUnsafeBufferPointer { sv in
+                        previous.withUnsafeBufferPointer { sp in
+                        let (sv, sp) = (sv.baseAddress!, sp.baseAddress!)
+                        for t in stride(from: steps - 1, through: 0, by: -1) {
+                            for row in 0..<b {
+                                let d = ds.baseAddress! + row * 2 * h, o = pg + t * rows + row * h
+                                for j in 0..<h { d[j] += o[j] }
+                            }
+                            let dzt = dz.baseAddress! + t * gates
+                            GateMath.lstmBackward(b: b, h: h, saved: sv + t * 5 * rows, c: sp + t * 2 * rows + h, cStride: 2 * h,
+                                                  dh: ds.baseAddress!, dcNext: ds.baseAddress! + h, dStride: 2 * h,
+                                                  dGates: dzt, dc: dcp.baseAddress!, dcStride: h)
+                            // ∂h_{t−1} = ∂z·W_h, ∂c_{t−1} = f ⊙ ∂c_t; cut where the state was reset.
+                            for row in 0..<b {
+                                (ds.baseAddress! + row * 2 * h + h).update(from: dcp.baseAddress! + row * h, count: h)
+                            }
+                            cblasGemm(dzt, lda: 4 * h, transposeA: false, pw, ldb: h, transposeB: false,
+                                      ds.baseAddress!, ldc: 2 * h, m: b, n: h, k: 4 * h, beta: 0)
+                            if !resets.isEmpty {
+                                for row in 0..<b where resets[t * b + row] {
+                                    (ds.baseAddress! + row * 2 * h).update(repeating: 0, count: 2 * h)
+                                }
+                            }
+                        }
+                        }
+                      }
+                    }
+                }
+            }
+            // W_h saw h_{t−1}: the first H columns of each stored [h | c] row.
+            var hPrev = [Float](repeating: 0, count: steps * rows)
+            previous.withUnsafeBufferPointer { sp in
+                for r in 0..<(steps * b) { for j in 0..<h { hPrev[r * h + j] = sp[r * 2 * h + j] } }
+            }
+            let dGates = dProjected.withUnsafeBufferPointer { Array($0) }
+            return [dProjected] + recurrentWeightGradients(dGates, hPrev, steps: steps, b: b, gates: 4 * h, h: h)
+                + [Tensor(dState, shape: [b, 2 * h])]
+        })
+    }
+}
+
+/// ∂W_h = Σ_t ∂gates_tᵀ·h_{t−1} as one GEMM over all T·B rows, and ∂b_h = Σ ∂gates.
+private func recurrentWeightGradients(_ dGates: [Float], _ hPrev: [Float], steps: Int, b: Int, gates: Int, h: Int) -> [Tensor] {
+    let n = steps * b
+    let dw = Tensor(shape: [gates, h]) { d in
+        dGates.withUnsafeBufferPointer { g in
+            hPrev.withUnsafeBufferPointer { x in
+                sgemm(g.baseAddress!, transposeA: true, x.baseAddress!, transposeB: false, d.baseAddress!, m: gates, n: h, k: n)
+            }
+        }
+    }
+    let db = Tensor(shape: [gates]) { d in
+        d.initialize(repeating: 0)
+        for r in 0..<n { for j in 0..<gates { d[j] += dGates[r * gates + j] } }
+    }
+    return [dw, db]
 }

@@ -37,10 +37,16 @@ public final class GRUCell: RecurrentCell {
         recur(x.linear(inputWeight.value, bias: inputBias.value), state)
     }
 
-    /// All T input projections W_i·x + b_i in one GEMM, then the recurrence.
+    /// All T input projections W_i·x + b_i in one GEMM, then the whole
+    /// recurrence as one fused operation (`Tensor.gruScan`, BPTT by hand).
     public func scan(_ inputs: Tensor, from state: RecurrentState, resets: [Bool]?) -> (outputs: Tensor, state: RecurrentState) {
+        let (steps, batch) = (inputs.shape[0], inputs.shape[1])
         let projected = inputs.linear(inputWeight.value, bias: inputBias.value)  // (T, B, 3H)
-        return unroll(projected, from: state, resets: resets) { gx, _, s in recur(gx, s) }
+        let packed = Tensor.gruScan(projected: projected, hiddenWeight: hiddenWeight.value, hiddenBias: hiddenBias.value,
+                                    hidden: state.parts[0], resets: resets ?? [])
+        let n = steps * batch * hiddenSize
+        return (packed.slice(0..<n).reshaped([steps, batch, hiddenSize]),
+                RecurrentState([packed.slice(n..<packed.count).reshaped([batch, hiddenSize])]))
     }
 
     /// The recurrence given gx = W_i·x + b_i, (B, 3H): one GEMM for W_h·h,

@@ -37,10 +37,16 @@ public final class LSTMCell: RecurrentCell {
         recur(x.linear(inputWeight.value, bias: inputBias.value), state)
     }
 
-    /// All T input projections in one GEMM, then the recurrence.
+    /// All T input projections in one GEMM, then the whole recurrence as one
+    /// fused operation (`Tensor.lstmScan`, BPTT by hand).
     public func scan(_ inputs: Tensor, from state: RecurrentState, resets: [Bool]?) -> (outputs: Tensor, state: RecurrentState) {
+        let (steps, batch) = (inputs.shape[0], inputs.shape[1])
         let projected = inputs.linear(inputWeight.value, bias: inputBias.value)  // (T, B, 4H)
-        return unroll(projected, from: state, resets: resets) { gx, _, s in recur(gx, s) }
+        let packed = Tensor.lstmScan(projected: projected, hiddenWeight: hiddenWeight.value, hiddenBias: hiddenBias.value,
+                                     state: state.parts[0], resets: resets ?? [])
+        let n = steps * batch * hiddenSize
+        return (packed.slice(0..<n).reshaped([steps, batch, hiddenSize]),
+                RecurrentState([packed.slice(n..<packed.count).reshaped([batch, 2 * hiddenSize])]))
     }
 
     /// The recurrence given gx = W_i·x + b_i, (B, 4H): one GEMM for W_h·h,

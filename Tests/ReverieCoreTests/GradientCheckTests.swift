@@ -107,6 +107,17 @@ struct GradientCheckTests {
             return Case(inputs: [random([2, 9], 43) * 2, random([2, 9], 44) * 2, random([2, 3], 45)]) { x in
                 Tensor.gruCell(inputPart: x[0], hiddenPart: x[1], hidden: x[2])
             }
+        case .gruScan:
+            // T = 3, B = 2, H = 2; sequence 1 resets before step 2. Outputs and final state both checked.
+            return Case(inputs: [random([3, 2, 6], 48) * 2, random([6, 2], 49), random([6], 50), random([2, 2], 51)]) { x in
+                Tensor.gruScan(projected: x[0], hiddenWeight: x[1], hiddenBias: x[2], hidden: x[3],
+                               resets: [false, false, false, false, false, true])
+            }
+        case .lstmScan:
+            return Case(inputs: [random([3, 2, 8], 52) * 2, random([8, 2], 53), random([8], 54), random([2, 4], 55)]) { x in
+                Tensor.lstmScan(projected: x[0], hiddenWeight: x[1], hiddenBias: x[2], state: x[3],
+                                resets: [false, false, false, true, false, false])
+            }
         case .lstmCell:
             return Case(inputs: [random([2, 12], 46) * 2, random([2, 6], 47)]) { x in
                 Tensor.lstmCell(gates: x[0], state: x[1])
