@@ -5,6 +5,8 @@ public enum AgentError: Error, CustomStringConvertible, Equatable {
     case unsupportedSpace(Space, reason: String)
     /// A loss or parameter stopped being finite.
     case nonFinite(what: String, update: Int, environmentSteps: Int)
+    /// Hyperparameters that cannot work together.
+    case invalidConfiguration(String)
 
     public var description: String {
         switch self {
@@ -12,6 +14,8 @@ public enum AgentError: Error, CustomStringConvertible, Equatable {
             "cannot act in \(space): \(reason)"
         case .nonFinite(let what, let update, let steps):
             "\(what) is not finite at update \(update) (env step \(steps)); training stopped, the last checkpoint is intact"
+        case .invalidConfiguration(let reason):
+            reason
         }
     }
 }

@@ -56,6 +56,16 @@ public final class PPO {
         self.environment = environment
         self.totalSteps = totalSteps
         rng = RandomGenerator(seed: seed)
+        if config.sequenceLength != 0 || config.burnIn != 0 {
+            let (t, l) = (config.rolloutSteps, config.sequenceLength)
+            guard l > 0 && l <= t && t % l == 0 else {
+                throw AgentError.invalidConfiguration(
+                    "sequence length \(l) must divide the rollout's \(t) steps (0: whole rollouts)")
+            }
+            guard config.burnIn >= 0 && config.burnIn <= l else {
+                throw AgentError.invalidConfiguration("burn-in \(config.burnIn) must lie in 0...\(l) (the sequence length)")
+            }
+        }
         policy = try spec.make(observationSpace: environment.singleObservationSpace,
                                actionSpace: environment.singleActionSpace, rng: &rng)
         optimizer = Adam(policy, learningRate: config.learningRate, epsilon: config.adamEpsilon)
@@ -111,6 +121,7 @@ public final class PPO {
         let actionShape = [n] + environment.singleActionSpace.shape
         for _ in 0..<config.rolloutSteps {
             let flat = observations.reshaped([n, d])
+            if !memory.parts.isEmpty { rollout.memories.append(memory) }
             let (pi, values, next) = policy.step(flat, memory: memory.reset(where: episodeStarts))
             let actions = pi.sample(using: &rng)
             rollout.observations += flat.scalars
@@ -158,16 +169,18 @@ public final class PPO {
         let epsilon = config.clipRange * (config.annealClipRange ? anneal : 1)
 
         var totals = UpdateMetrics.Accumulator()
-        // Random rows, or for a recurrent policy whole env sequences of T steps.
-        let (units, length) = policy.isRecurrent ? (rollout.envs, rollout.steps) : (rollout.count, 1)
+        // Random rows, or for a recurrent policy sequences of L steps of one
+        // env (unit u is env u % N's chunk u / N).
+        let length = policy.isRecurrent ? (config.sequenceLength > 0 ? config.sequenceLength : rollout.steps) : 1
+        let units = policy.isRecurrent ? rollout.envs * (rollout.steps / length) : rollout.count
         let m = Swift.max(1, Swift.min(config.minibatchSize / length, units))
         epochs: for _ in 0..<config.epochs {
             let order = rng.permutation(units)
             for start in stride(from: 0, to: units - m + 1, by: m) {
                 let picked = Array(order[start..<(start + m)])
                 let batch = policy.isRecurrent
-                    ? Minibatch(rollout, sequences: picked, advantages: advantages, returns: returns,
-                                normalize: config.normalizeAdvantages)
+                    ? Minibatch(rollout, chunks: picked, length: length, memories: chunkMemories(rollout, picked, length: length),
+                                advantages: advantages, returns: returns, normalize: config.normalizeAdvantages)
                     : Minibatch(rollout, rows: picked, advantages: advantages, returns: returns,
                                 normalize: config.normalizeAdvantages)
                 let step = try gradientStep(batch, epsilon: epsilon)
@@ -178,6 +191,29 @@ public final class PPO {
         updates += 1
         return totals.metrics(learningRate: optimizer.learningRate, clipRange: epsilon,
                               explainedVariance: explainedVariance(predictions: rollout.values, targets: returns))
+    }
+
+    /// The memory each chunk starts from: the one stored when its first step
+    /// was collected, or with burn-in, the one stored `burnIn` steps earlier
+    /// carried forward over those steps by the current parameters (no gradient).
+    func chunkMemories(_ rollout: Rollout, _ chunks: [Int], length: Int) -> RecurrentState {
+        let (n, k, d) = (rollout.envs, config.burnIn, rollout.observationSize)
+        let env = chunks.map { $0 % n }, start = chunks.map { ($0 / n) * length }
+        var memories = chunks.indices.map { rollout.memories[start[$0]].rows([env[$0]]) }
+        // A rollout's first chunk has nothing to replay; the others replay k steps together.
+        let burned = chunks.indices.filter { k > 0 && start[$0] >= k }
+        if !burned.isEmpty {
+            let rows = (0..<k).flatMap { s in burned.map { (start[$0] - k + s) * n + env[$0] } }
+            let inputs = Tensor(shape: [k, burned.count, d]) { out in
+                rollout.observations.withUnsafeBufferPointer { o in
+                    for (r, row) in rows.enumerated() { (out.baseAddress! + r * d).update(from: o.baseAddress! + row * d, count: d) }
+                }
+            }
+            let before = RecurrentState(concatenating: burned.map { rollout.memories[start[$0] - k].rows([env[$0]]) })
+            let after = policy.advance(inputs, from: before, starts: rows.map { rollout.episodeStarts[$0] })
+            for (j, i) in burned.enumerated() { memories[i] = after.rows([j]) }
+        }
+        return RecurrentState(concatenating: memories)
     }
 
     /// One Adam step on one minibatch.
@@ -254,10 +290,13 @@ private struct Minibatch {
         self.init(rollout, rows: rows, steps: 1, memory: .none, advantages: advantages, returns: returns, normalize: normalize)
     }
 
-    /// Whole sequences of envs `envs`: rows t·N + i for t < T, i in `envs`.
-    init(_ rollout: Rollout, sequences envs: [Int], advantages: [Float], returns: [Float], normalize: Bool) {
-        let rows = (0..<rollout.steps).flatMap { t in envs.map { t * rollout.envs + $0 } }
-        self.init(rollout, rows: rows, steps: rollout.steps, memory: rollout.initialMemory.rows(envs),
+    /// Sequences of `length` steps: chunk u is env u % N's steps from
+    /// (u / N)·length, rows t·N + env, starting from `memories` (one row per chunk).
+    init(_ rollout: Rollout, chunks: [Int], length: Int, memories: RecurrentState,
+         advantages: [Float], returns: [Float], normalize: Bool) {
+        let n = rollout.envs
+        let rows = (0..<length).flatMap { t in chunks.map { (($0 / n) * length + t) * n + $0 % n } }
+        self.init(rollout, rows: rows, steps: length, memory: memories,
                   advantages: advantages, returns: returns, normalize: normalize)
     }
 

@@ -36,6 +36,15 @@ public struct PPOConfig: Sendable, Equatable {
     public var normalizeAdvantages = true
     /// Stop an update's epochs early once the approximate KL exceeds this; nil: never.
     public var targetKL: Float? = nil
+    /// Recurrent policies: the length L of the sequences trained on — each
+    /// env's T steps cut into T/L chunks, each starting from the memory stored
+    /// when it was collected (sb3-contrib's way). 0: whole rollouts from the
+    /// rollout's first memory (CleanRL's way).
+    public var sequenceLength = 0
+    /// Recurrent policies with L < T: steps replayed before each chunk (but a
+    /// rollout's first) to refresh its stored memory with the current
+    /// parameters, without gradient (R2D2's burn-in, Kapturowski et al. 2019). ≤ L.
+    public var burnIn = 0
 
     public init() {}
 }

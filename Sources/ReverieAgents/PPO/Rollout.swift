@@ -33,8 +33,10 @@ public struct Rollout {
     public var episodeStarts: [Bool]
     /// (N) V of the observation after the last step.
     public var lastValues: [Float]
-    /// A recurrent policy's memory (N rows) before the first step, not yet
-    /// reset for the first step's episode starts; `.none` without memory.
+    /// A recurrent policy's memory (N rows) before each step t, not yet reset
+    /// for that step's episode starts; empty without memory.
+    public var memories: [RecurrentState] = []
+    /// The memory before the first step (`.none` without memory).
     public let initialMemory: RecurrentState
 
     public init(steps: Int, envs: Int, observationSize: Int, actionWidth: Int, initialMemory: RecurrentState = .none) {

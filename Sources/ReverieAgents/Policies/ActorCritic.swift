@@ -53,6 +53,8 @@ public final class ActorCritic: ActorCriticNetwork {
         return (pi, values, .none)
     }
 
+    public func advance(_ observations: Tensor, from memory: RecurrentState, starts: [Bool]) -> RecurrentState { .none }
+
     /// The T·B observations as one batch: without memory, order does not matter.
     public func unroll(_ observations: Tensor, from memory: RecurrentState, starts: [Bool]) -> (PolicyDistribution, Tensor) {
         self(observations.reshaped([-1, observationSize]))

@@ -25,6 +25,10 @@ public protocol ActorCriticNetwork: Module {
     /// begin an episode (the memory is reset there).
     /// - Returns: π over the T·B rows (row t·B + b) and V (T·B).
     func unroll(_ observations: Tensor, from memory: RecurrentState, starts: [Bool]) -> (PolicyDistribution, Tensor)
+
+    /// The memory after T steps, as `unroll` takes them, without the heads
+    /// (burn-in: refreshing a stored memory with the current parameters).
+    func advance(_ observations: Tensor, from memory: RecurrentState, starts: [Bool]) -> RecurrentState
 }
 
 extension ActorCriticNetwork {

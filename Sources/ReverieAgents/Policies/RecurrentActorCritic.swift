@@ -48,6 +48,10 @@ public final class RecurrentActorCritic: ActorCriticNetwork {
         return heads(h.reshaped([steps * batch, cell.hiddenSize]))
     }
 
+    public func advance(_ observations: Tensor, from memory: RecurrentState, starts: [Bool]) -> RecurrentState {
+        cell.scan(observations, from: memory, resets: starts).state
+    }
+
     /// π and V from the cell's outputs (R, H).
     private func heads(_ h: Tensor) -> (PolicyDistribution, Tensor) {
         (PolicyDistribution(head, outputs: actor(h), logStd: logStd?.value), critic(h).reshaped([h.shape[0]]))
