@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "ReverieRecurrentTests", dependencies: ["ReverieRecurrent"]),
         .testTarget(name: "ReverieAgentsTests", dependencies: ["ReverieAgents"]),
         .testTarget(name: "ReverieTrainingTests", dependencies: ["ReverieTraining"]),
-        .testTarget(name: "ReverieRemoteTests", dependencies: ["ReverieRemote"]),
+        .testTarget(name: "ReverieRemoteTests", dependencies: ["ReverieRemote", "ReverieAgents"]),
         .testTarget(name: "ReverieEnvsTests", dependencies: ["ReverieEnvs"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

@@ -13,12 +13,14 @@ struct RemoteEnvironmentTests {
     }
 
     /// Everything a trajectory shows, for comparing two vector envs.
-    static func trajectory(_ env: any VectorEnvironment, steps: Int) throws -> [[Float]] {
+    /// With `episodes`, also each env's episode statistics (the client keeps them).
+    static func trajectory(_ env: any VectorEnvironment, steps: Int, episodes: Bool = true) throws -> [[Float]] {
         var rows = [try env.reset(seed: 3).scalars]
         for a in actions(steps: steps, envs: env.count) {
             let s = try env.step(a)
             rows.append(s.observations.scalars + s.rewards + s.terminated.map { $0 ? 1 : 0 } + s.truncated.map { $0 ? 1 : 0 }
-                        + s.finalObservations.flatMap { $0 ?? [] })
+                        + s.finalObservations.flatMap { $0 ?? [] }
+                        + (episodes ? s.infos.flatMap { [$0["episode_return"] ?? -1, $0["episode_length"] ?? -1] } : []))
         }
         return rows
     }
@@ -54,7 +56,7 @@ struct RemoteEnvironmentTests {
         let steps = 300
         let actions = Self.actions(steps: steps, envs: 4).map { $0.scalars.map(Int.init) }
         let reference = try Self.gymnasiumTrajectory(["env_id": "CartPole-v1", "num_envs": 4, "seed": 3, "actions": actions])
-        let viaBridge = try Self.trajectory(remote, steps: steps)
+        let viaBridge = try Self.trajectory(remote, steps: steps, episodes: false)
         #expect(viaBridge.count == reference.count)
         for (t, (a, b)) in zip(viaBridge, reference).enumerated() where a != b {
             Issue.record("step \(t): bridge \(a) vs Gymnasium \(b)")

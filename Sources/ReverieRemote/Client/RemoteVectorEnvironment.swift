@@ -62,6 +62,12 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
 
     public var count: Int { counts.reduce(0, +) }
 
+    /// Each env's return and length so far: the client keeps episode
+    /// statistics itself (infos do not cross the wire), so agents log
+    /// `episode_return` and `episode_length` as with in-process envs.
+    private var episodeReturns: [Double] = []
+    private var episodeLengths: [Int] = []
+
     /// Index of the first env of each server.
     private var offsets: [Int] { counts.indices.map { counts[..<$0].reduce(0, +) } }
 
@@ -70,6 +76,7 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
             try c.send("reset", fields: seed.map { ["seed": .int(Int($0) + offset)] } ?? [:])
         }
         let replies = try connections.map { try $0.receive() }
+        (episodeReturns, episodeLengths) = (Array(repeating: 0, count: count), Array(repeating: 0, count: count))
         return try gather(replies.map { try $0.array("observations") })
     }
 
@@ -101,9 +108,18 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
         guard rewards.count == count, terminated.count == count, truncated.count == count else {
             throw RemoteEnvironmentError.server(endpoint: endpoints.joined(separator: ","), message: "step reply has the wrong number of envs")
         }
+        if episodeReturns.count != count { (episodeReturns, episodeLengths) = (Array(repeating: 0, count: count), Array(repeating: 0, count: count)) }
+        var infos = [[String: Float]](repeating: [:], count: count)
+        for i in 0..<count {
+            episodeReturns[i] += Double(rewards[i])
+            episodeLengths[i] += 1
+            if terminated[i] || truncated[i] {
+                infos[i] = ["episode_return": Float(episodeReturns[i]), "episode_length": Float(episodeLengths[i])]
+                (episodeReturns[i], episodeLengths[i]) = (0, 0)
+            }
+        }
         return VectorStep(observations: try gather(replies.map { try $0.array("observations") }), rewards: rewards,
-                          terminated: terminated, truncated: truncated, finalObservations: finals,
-                          infos: Array(repeating: [:], count: count))
+                          terminated: terminated, truncated: truncated, finalObservations: finals, infos: infos)
     }
 
     public func render(index: Int) throws -> Frame? {

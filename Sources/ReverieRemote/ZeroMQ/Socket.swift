@@ -72,7 +72,10 @@ final class Socket {
     func send(_ frames: [[UInt8]]) throws {
         for (i, frame) in frames.enumerated() {
             let flags = i < frames.count - 1 ? ZMQ_SNDMORE : 0
-            let sent = frame.withUnsafeBytes { zmq_send(handle, $0.baseAddress, $0.count, flags) }
+            var sent: Int32
+            // A signal arriving mid-send interrupts it before anything is queued: send again.
+            repeat { sent = frame.withUnsafeBytes { zmq_send(handle, $0.baseAddress, $0.count, flags) } }
+            while sent < 0 && zmq_errno() == EINTR
             guard sent >= 0 else { throw ZeroMQError("send") }
         }
     }
@@ -111,7 +114,11 @@ final class Socket {
         var flags = ZMQ_DONTWAIT
         repeat {
             guard zmq_msg_recv(&message, handle, flags) >= 0 else {
-                if flags == ZMQ_DONTWAIT && zmq_errno() == EAGAIN { return nil }
+                let errno = zmq_errno()
+                // Nothing waiting, or a signal came first: "nothing yet", so the caller can check whether to stop.
+                if flags == ZMQ_DONTWAIT && (errno == EAGAIN || errno == EINTR) { return nil }
+                // A later part is already here (parts arrive together): a signal only delays it.
+                if errno == EINTR { continue }
                 throw ZeroMQError("receive")
             }
             flags = 0
