@@ -3,7 +3,8 @@
 /// Policies trained by truncated BPTT unroll a cell on the tape with `scan`;
 /// agents acting online call `step`. `scan` must equal `step` applied T times
 /// (a test checks every cell), so a cell may override it with a faster
-/// equivalent (GRU and LSTM project all T inputs in one GEMM).
+/// equivalent (GRU and LSTM project all T inputs in one GEMM and run the
+/// recurrence as one fused operation).
 ///
 /// Cells whose recurrence is element-wise (eLSTM, minGRU, LRU) will also
 /// conform to the RTRL protocol, which adds exact sensitivity updates.
@@ -32,12 +33,12 @@ extension RecurrentCell {
     }
 
     public func scan(_ inputs: Tensor, from state: RecurrentState, resets: [Bool]?) -> (outputs: Tensor, state: RecurrentState) {
-        unroll(inputs, from: state, resets: resets) { x, _, s in step(x, s) }
+        unroll(inputs, from: state, resets: resets) { x, s in step(x, s) }
     }
 
-    /// The loop every `scan` shares: reset, step, collect. `body` gets x_t (B, D), t and the state.
+    /// The loop of a cell without a fused scan: reset, step, collect. `body` gets x_t (B, D) and the state.
     func unroll(_ inputs: Tensor, from state: RecurrentState, resets: [Bool]?,
-                body: (Tensor, Int, RecurrentState) -> (output: Tensor, state: RecurrentState))
+                body: (Tensor, RecurrentState) -> (output: Tensor, state: RecurrentState))
         -> (outputs: Tensor, state: RecurrentState)
     {
         precondition(inputs.rank == 3, "scan needs inputs (T, B, D), got \(inputs.shape)")
@@ -49,7 +50,7 @@ extension RecurrentCell {
         outputs.reserveCapacity(steps)
         for t in 0..<steps {
             if let resets { s = s.reset(where: Array(resets[(t * batch)..<((t + 1) * batch)])) }
-            let (y, next) = body(inputs.select(t), t, s)
+            let (y, next) = body(inputs.select(t), s)
             outputs.append(y.reshaped([1, batch, hiddenSize]))
             s = next
         }
