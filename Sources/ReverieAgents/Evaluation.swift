@@ -33,3 +33,40 @@ public func evaluate(_ policy: any ActorCriticNetwork, in environment: any Envir
     }
     return returns
 }
+
+/// Plays `episodes` whole episodes across the N envs of a vector env (a
+/// remote one, say), all stepped together, and returns each one's
+/// undiscounted return. Env i plays ⌊(episodes + i) / N⌋ of them, as
+/// Stable-Baselines3's `evaluate_policy` splits the work, so short episodes
+/// are not over-counted.
+///
+/// - Parameters:
+///   - seed: the vector env is reset with it (env i gets seed + i).
+public func evaluate(_ policy: any ActorCriticNetwork, in environment: any VectorEnvironment, episodes: Int,
+                     seed: UInt64, deterministic: Bool = true) throws -> [Float] {
+    let n = environment.count
+    var rng = RandomGenerator(seed: seed)
+    var observations = try environment.reset(seed: seed)
+    var memory = policy.initialMemory(batch: n)
+    var starts = [Bool](repeating: true, count: n)
+    let targets = (0..<n).map { (episodes + $0) / n }
+    var counts = [Int](repeating: 0, count: n), running = [Float](repeating: 0, count: n)
+    var returns: [Float] = []
+    let actionShape = [n] + environment.singleActionSpace.shape
+    while zip(counts, targets).contains(where: { $0 < $1 }) {
+        let (pi, _, next) = policy.step(observations.reshaped([n, policy.observationSize]), memory: memory.reset(where: starts))
+        let raw = deterministic ? pi.mode : pi.sample(using: &rng)
+        let step = try environment.step(Tensor(policy.head.envActions(raw), shape: actionShape))
+        for i in 0..<n {
+            running[i] += step.rewards[i]
+            starts[i] = step.terminated[i] || step.truncated[i]
+            if starts[i] {
+                if counts[i] < targets[i] { returns.append(running[i]) }
+                counts[i] += 1
+                running[i] = 0
+            }
+        }
+        (observations, memory) = (step.observations, next)
+    }
+    return returns
+}

@@ -157,9 +157,13 @@ public final class Trainer {
 
         var summary = Summary(outcome: outcome, envSteps: ppo.environmentSteps, wallSeconds: wallSeconds,
                               sps: Double(ppo.environmentSteps - startSteps) / max(Date().timeIntervalSince(start), 1e-9))
-        if outcome == .completed && config.evalEpisodes > 0 && !config.env.contains("://") {
-            let returns = try evaluate(ppo.policy, in: normalization.evaluation(try Registry.make(config.env)), episodes: config.evalEpisodes,
-                                       seed: UInt64(config.seed) &+ 1_000_000)
+        if outcome == .completed && config.evalEpisodes > 0 {
+            let seed = UInt64(config.seed) &+ 1_000_000
+            // Remote envs are evaluated where they run, all N stepped together.
+            let returns = config.env.contains("://")
+                ? try evaluate(ppo.policy, in: ppo.environment, episodes: config.evalEpisodes, seed: seed)
+                : try evaluate(ppo.policy, in: normalization.evaluation(try Registry.make(config.env)),
+                               episodes: config.evalEpisodes, seed: seed)
             summary.setEvaluation(returns)
         }
         try summary.write(to: runDirectory.appendingPathComponent("summary.json"))

@@ -24,5 +24,9 @@ struct RemoteTrainingTests {
         print("PPO through gymnasium_server.py: \(episodes) training episodes, eval \(mean)")
         #expect(episodes > 100, "the bridge's episode statistics reached the agent")
         #expect(mean >= 475)
+        // Evaluated where it trained: 10 episodes over the 8 served envs (2 play twice).
+        let remoteReturns = try evaluate(ppo.policy, in: remote, episodes: 10, seed: 5)
+        #expect(remoteReturns.count == 10)
+        #expect(remoteReturns.reduce(0, +) / 10 >= 475, "\(remoteReturns)")
     }
 }
