@@ -31,9 +31,10 @@ let package = Package(
         .systemLibrary(
             name: "CGLFW", pkgConfig: "glfw3",
             providers: [.apt(["libglfw3-dev", "libgl-dev"]), .brew(["glfw"])]),
+        .systemLibrary(name: "CMalloc"),
 
         // MARK: - Reverie modules
-        .target(name: "ReverieCore", dependencies: ["CBLAS"]),
+        .target(name: "ReverieCore", dependencies: ["CBLAS", "CMalloc"]),
         .target(name: "ReverieNN", dependencies: ["ReverieCore"]),
         .target(name: "ReverieEnvs", dependencies: ["ReverieCore"]),
         .target(name: "ReverieRemote", dependencies: ["ReverieEnvs", "CZeroMQ"]),

@@ -245,8 +245,12 @@ extension Tensor {
                     }
                 }
             }
-            return [dProjected] + recurrentWeightGradients(dHiddenPart, previous, steps: steps, b: b, gates: 3 * h, h: h)
-                + [Tensor(dh, shape: [b, h])]
+            let weightGradients = dHiddenPart.withUnsafeBufferPointer { dgh in
+                previous.withUnsafeBufferPointer { hp in
+                    recurrentWeightGradients(dgh.baseAddress!, hp.baseAddress!, hStride: h, rows: steps * b, gates: 3 * h, h: h)
+                }
+            }
+            return [dProjected] + weightGradients + [Tensor(dh, shape: [b, h])]
         })
     }
 
@@ -344,31 +348,31 @@ extension Tensor {
                     }
                 }
             }
-            // W_h saw h_{t−1}: the first H columns of each stored [h | c] row.
-            var hPrev = [Float](repeating: 0, count: steps * rows)
-            previous.withUnsafeBufferPointer { sp in
-                for r in 0..<(steps * b) { for j in 0..<h { hPrev[r * h + j] = sp[r * 2 * h + j] } }
+            // W_h saw h_{t−1}: the first H columns of each stored [h | c] row (row stride 2H).
+            let weightGradients = dProjected.withUnsafeBufferPointer { dz in
+                previous.withUnsafeBufferPointer { sp in
+                    recurrentWeightGradients(dz.baseAddress!, sp.baseAddress!, hStride: 2 * h, rows: steps * b, gates: 4 * h, h: h)
+                }
             }
-            let dGates = dProjected.withUnsafeBufferPointer { Array($0) }
-            return [dProjected] + recurrentWeightGradients(dGates, hPrev, steps: steps, b: b, gates: 4 * h, h: h)
-                + [Tensor(dState, shape: [b, 2 * h])]
+            return [dProjected] + weightGradients + [Tensor(dState, shape: [b, 2 * h])]
         })
     }
 }
 
 /// ∂W_h = Σ_t ∂gates_tᵀ·h_{t−1} as one GEMM over all T·B rows, and ∂b_h = Σ ∂gates.
-private func recurrentWeightGradients(_ dGates: [Float], _ hPrev: [Float], steps: Int, b: Int, gates: Int, h: Int) -> [Tensor] {
-    let n = steps * b
+/// - Parameters: dGates (rows, gates); hPrev (rows, h) with row stride `hStride`.
+private func recurrentWeightGradients(_ dGates: UnsafePointer<Float>, _ hPrev: UnsafePointer<Float>, hStride: Int,
+                                      rows: Int, gates: Int, h: Int) -> [Tensor] {
     let dw = Tensor(shape: [gates, h]) { d in
-        dGates.withUnsafeBufferPointer { g in
-            hPrev.withUnsafeBufferPointer { x in
-                sgemm(g.baseAddress!, transposeA: true, x.baseAddress!, transposeB: false, d.baseAddress!, m: gates, n: h, k: n)
-            }
-        }
+        cblasGemm(dGates, lda: gates, transposeA: true, hPrev, ldb: hStride, transposeB: false,
+                  d.baseAddress!, ldc: h, m: gates, n: h, k: rows)
     }
     let db = Tensor(shape: [gates]) { d in
         d.initialize(repeating: 0)
-        for r in 0..<n { for j in 0..<gates { d[j] += dGates[r * gates + j] } }
+        for r in 0..<rows {
+            let g = dGates + r * gates
+            for j in 0..<gates { d[j] += g[j] }
+        }
     }
     return [dw, db]
 }

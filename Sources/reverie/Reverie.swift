@@ -1,4 +1,5 @@
 import ArgumentParser
+import ReverieCore
 
 @main
 struct Reverie: ParsableCommand {
@@ -7,4 +8,10 @@ struct Reverie: ParsableCommand {
         abstract: "Reinforcement learning with memory: recurrent agents, world models, remote environments.",
         version: ReverieVersion.description,
         subcommands: [Train.self, Eval.self, Demo.self, Envs.self, Serve.self, Bench.self])
+
+    static func main() {
+        // Tensors of the same sizes come and go thousands of times a second: keep their memory.
+        MemoryPolicy.keepFreedMemoryForReuse()
+        main(nil)
+    }
 }
