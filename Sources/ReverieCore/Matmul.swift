@@ -147,13 +147,15 @@ extension Tensor {
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         // The closure holds x and W themselves: their storage must outlive the
         // forward pass (x may be a temporary, such as a recurrent cell's first state).
+        // Inputs that are data (observations), not on the tape, need no gradient: skip that GEMM.
+        let inputNeedsGradient = isRecorded, weightNeedsGradient = weight.isRecorded
         return recorded(.linear, out, inputs: inputs, backward: { [shape, self, weight] g in
             let pg = g.storage.pointer, px = self.storage.pointer, pw = weight.storage.pointer
             // ∂x = G·W (rows, in);  ∂W = Gᵀ·x (out, in);  ∂b = Σ_rows G
-            let dx = Tensor(shape: shape) { d in
+            let dx = !inputNeedsGradient ? nil : Tensor(shape: shape) { d in
                 sgemm(pg, transposeA: false, pw, transposeB: false, d.baseAddress!, m: rows, n: inFeatures, k: outFeatures)
             }
-            let dw = Tensor(shape: [outFeatures, inFeatures]) { d in
+            let dw = !weightNeedsGradient ? nil : Tensor(shape: [outFeatures, inFeatures]) { d in
                 sgemm(pg, transposeA: true, px, transposeB: false, d.baseAddress!, m: outFeatures, n: inFeatures, k: rows)
             }
             guard bias != nil else { return [dx, dw] }
