@@ -1,4 +1,5 @@
 import CBLAS
+import Synchronization
 
 // MARK: - Matrix products through cblas_sgemm
 //
@@ -23,10 +24,11 @@ func cblasGemm(
     _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool, _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
     _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0
 ) {
-    BLASThreads.use(forProductOf: m, n, k)
-    cblas_sgemm(
-        CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-        blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    BLASThreads.run(forProductOf: m, n, k) {
+        cblas_sgemm(
+            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+            blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
 }
 
 /// How many threads OpenBLAS may use, chosen per product.
@@ -38,20 +40,25 @@ func cblasGemm(
 /// products below `threshold` run on the calling thread and larger ones on
 /// every thread OpenBLAS started with (OPENBLAS_NUM_THREADS).
 ///
-/// Tensor code runs on one thread at a time, like the tape it records to; the
-/// count is switched only when it changes.
+/// The count is process-wide and must not change under a running GEMM, so
+/// choosing it and running the product happen under one lock (uncontended
+/// when, as usual, one thread does the math).
 public enum BLASThreads {
-    /// m·n·k from which a product runs on all threads: 2²⁴ (256³).
+    /// m·n·k from which a product runs on all threads: 2²⁴ (256³). Set it before any math runs.
     nonisolated(unsafe) public static var threshold = 1 << 24
-    nonisolated(unsafe) private static var available = Int(openblas_get_num_threads())
-    nonisolated(unsafe) private static var current = available
+    private static let available = Int(openblas_get_num_threads())
+    private static let current = Mutex(Int(openblas_get_num_threads()))
 
+    /// Runs `product` (one GEMM of m·n·k multiply-adds) with the thread count it should get.
     @inline(__always)
-    static func use(forProductOf m: Int, _ n: Int, _ k: Int) {
+    static func run(forProductOf m: Int, _ n: Int, _ k: Int, _ product: () -> Void) {
         let wanted = m &* n &* k >= threshold ? available : 1
-        if wanted != current {
-            openblas_set_num_threads(Int32(wanted))
-            current = wanted
+        current.withLock { count in
+            if wanted != count {
+                openblas_set_num_threads(Int32(wanted))
+                count = wanted
+            }
+            product()
         }
     }
 }

@@ -185,6 +185,7 @@ extension Tensor {
         let (steps, b, h) = (projected.shape[0], hidden.shape[0], hidden.shape[1])
         precondition(projected.shape == [steps, b, 3 * h] && hiddenWeight.shape == [3 * h, h] && hiddenBias.shape == [3 * h],
                      "gruScan: projected \(projected.shape), W_h \(hiddenWeight.shape), b_h \(hiddenBias.shape), h \(hidden.shape)")
+        precondition(steps > 0, "gruScan needs at least one step")
         precondition(resets.isEmpty || resets.count == steps * b, "gruScan needs T·B = \(steps * b) reset flags")
         let rows = b * h, gates = b * 3 * h
         // Per step: h_{t−1} after its reset, W_h·h_{t−1} + b_h, and r, z, n.
@@ -220,19 +221,19 @@ extension Tensor {
             var dHiddenPart = [Float](repeating: 0, count: steps * gates)  // ∂(W_h·h + b_h) per step
             var dh = [Float](repeating: 0, count: rows), direct = [Float](repeating: 0, count: rows)
             dh.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: pg + steps * rows, count: rows) }
-            let sv = saved, gh = projectedHidden, hp = previous
             dProjected.withUnsafeMutableBufferPointer { dx in
                 dHiddenPart.withUnsafeMutableBufferPointer { dgh in
                     dh.withUnsafeMutableBufferPointer { dh in
                         direct.withUnsafeMutableBufferPointer { direct in
+                          saved.withUnsafeBufferPointer { sv in
+                            projectedHidden.withUnsafeBufferPointer { gh in
+                              previous.withUnsafeBufferPointer { hp in
                             for t in stride(from: steps - 1, through: 0, by: -1) {
                                 for j in 0..<rows { dh[j] += pg[t * rows + j] }
-                                sv.withUnsafeBufferPointer { sv in gh.withUnsafeBufferPointer { gh in hp.withUnsafeBufferPointer { hp in
-                                    GateMath.gruBackward(b: b, h: h, saved: sv.baseAddress! + t * gates, gh: gh.baseAddress! + t * gates,
-                                                         hidden: hp.baseAddress! + t * rows, dOut: dh.baseAddress!,
-                                                         dgx: dx.baseAddress! + t * gates, dgh: dgh.baseAddress! + t * gates,
-                                                         dHidden: direct.baseAddress!)
-                                } } }
+                                GateMath.gruBackward(b: b, h: h, saved: sv.baseAddress! + t * gates, gh: gh.baseAddress! + t * gates,
+                                                     hidden: hp.baseAddress! + t * rows, dOut: dh.baseAddress!,
+                                                     dgx: dx.baseAddress! + t * gates, dgh: dgh.baseAddress! + t * gates,
+                                                     dHidden: direct.baseAddress!)
                                 // ∂h_{t−1} = z ⊙ ∂h_t + ∂gh·W_h, cut where the state was reset.
                                 dh.baseAddress!.update(from: direct.baseAddress!, count: rows)
                                 sgemm(dgh.baseAddress! + t * gates, transposeA: false, pw, transposeB: false, dh.baseAddress!,
@@ -241,6 +242,9 @@ extension Tensor {
                                     for row in 0..<b where resets[t * b + row] { (dh.baseAddress! + row * h).update(repeating: 0, count: h) }
                                 }
                             }
+                              }
+                            }
+                          }
                         }
                     }
                 }
@@ -269,6 +273,7 @@ extension Tensor {
         precondition(state.shape == [b, 2 * h] && projected.shape == [steps, b, 4 * h] && hiddenWeight.shape == [4 * h, h]
                      && hiddenBias.shape == [4 * h],
                      "lstmScan: projected \(projected.shape), W_h \(hiddenWeight.shape), b_h \(hiddenBias.shape), state \(state.shape)")
+        precondition(steps > 0, "lstmScan needs at least one step")
         precondition(resets.isEmpty || resets.count == steps * b, "lstmScan needs T·B = \(steps * b) reset flags")
         let rows = b * h, gates = b * 4 * h
         // Per step: [h | c]_{t−1} after its reset, and i, f, g, o, tanh(c_t).

@@ -41,7 +41,4 @@ public struct RecurrentState {
         guard let first = states.first, !first.parts.isEmpty else { self.init([]); return }
         self.init(first.parts.indices.map { k in Tensor.concatenate(states.map { $0.parts[k].detached }, axis: 0) })
     }
-
-    /// The same values, cut from the tape (TBPTT's truncation point).
-    public var detached: RecurrentState { RecurrentState(parts.map(\.detached)) }
 }

@@ -1,9 +1,12 @@
 import ReverieEnvs
 
 /// Observation and reward normalisation shared by the N envs of a training
-/// vector, as Stable-Baselines3's `VecNormalize`: one set of running
-/// statistics that every env updates, saved in each checkpoint, and frozen
-/// when a policy is evaluated (observations still normalised, rewards raw).
+/// vector, after Stable-Baselines3's `VecNormalize`: one set of running
+/// statistics, saved in each checkpoint and frozen when a policy is evaluated
+/// (observations still normalised, rewards raw). One difference: here each
+/// env updates the statistics in turn as it steps (env i's observation sees
+/// envs 0…i of the same step), where VecNormalize updates with the whole
+/// batch first.
 ///
 /// Rewards are divided by the running standard deviation of the discounted
 /// return (Engstrom et al. 2020), which keeps value targets near unit scale

@@ -68,9 +68,13 @@ public final class Trainer {
            let observations = checkpoint.tensors["agent.observations"], let starts = checkpoint.tensors["agent.episode_starts"] {
             try vector.restore(saved.split(separator: ",").map { UInt64($0)! })
             let parts = ppo.memory.parts.indices.compactMap { checkpoint.tensors["agent.memory.\($0)"] }
+            let memoryRestored = parts.count == ppo.memory.parts.count
+            if !memoryRestored { log("the checkpoint holds no recurrent memory: every env's memory starts empty") }
+            // Without its memory, a recurrent policy treats every env as starting an episode.
             ppo.resume(environmentSteps: steps, updates: updates, rng: RandomGenerator(state: words),
-                       observations: observations, episodeStarts: starts.scalars.map { $0 != 0 },
-                       memory: parts.count == ppo.memory.parts.count ? RecurrentState(parts) : nil)
+                       observations: observations,
+                       episodeStarts: memoryRestored ? starts.scalars.map { $0 != 0 } : Array(repeating: true, count: ppo.environment.count),
+                       memory: memoryRestored ? RecurrentState(parts) : nil)
         } else {
             ppo.resume(environmentSteps: steps, updates: updates, rng: RandomGenerator(state: words))
             log("the environments could not save their state: they start new episodes")

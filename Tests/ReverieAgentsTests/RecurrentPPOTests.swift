@@ -8,7 +8,8 @@ import ReverieEnvs
         var c = PPOConfig()
         (c.rolloutSteps, c.minibatchSize, c.epochs) = (16, 64, 2)
         (c.sequenceLength, c.burnIn) = (sequenceLength, burnIn)
-        let envs = try SyncVectorEnvironment(count: 4) { _ in try Registry.make("CartPoleNoVel-v1") }
+        // 3 envs, chunks of 4: N ≠ L, so mixing the two up in the index math fails.
+        let envs = try SyncVectorEnvironment(count: 3) { _ in try Registry.make("CartPoleNoVel-v1") }
         return try PPO(c, policy: PolicySpec(hidden: [8], memory: .gru, memorySize: 8), environment: envs,
                        totalSteps: 10_000, seed: seed)
     }
@@ -28,11 +29,12 @@ import ReverieEnvs
         let ppo = try Self.make(sequenceLength: 4, burnIn: 3)
         _ = try ppo.iterate()  // episodes start and end inside the next rollout too
         let (rollout, _) = try ppo.collect()
-        let chunks = Array(0..<(4 * 4))  // every chunk of every env
-        let replayed = ppo.chunkMemories(rollout, chunks, length: 4)
-        let stored = RecurrentState(concatenating: chunks.map { rollout.memories[($0 / 4) * 4].rows([$0 % 4]) })
+        let (n, length) = (3, 4)
+        let chunks = Array(0..<(n * 16 / length))  // every chunk of every env
+        let replayed = ppo.chunkMemories(rollout, chunks, length: length)
+        let stored = RecurrentState(concatenating: chunks.map { rollout.memories[($0 / n) * length].rows([$0 % n]) })
         #expect(replayed.parts[0].isClose(to: stored.parts[0], relative: 1e-5, absolute: 1e-6))
-        #expect(rollout.memories.count == 16 && replayed.batch == 16)
+        #expect(rollout.memories.count == 16 && replayed.batch == 12)
     }
 
     /// Shorter chunks see different data per step than whole rollouts.

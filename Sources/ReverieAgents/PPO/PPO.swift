@@ -13,8 +13,8 @@ import ReverieRecurrent
 /// 2. `generalizedAdvantages`: Â and the value targets R = Â + V_old.
 /// 3. `update`: K epochs over shuffled minibatches of M samples — random
 ///    rows for a feedforward policy; for a recurrent one, whole env sequences
-///    of T steps (M/T envs) unrolled from the rollout's initial memory with
-///    the same resets, so gradients flow back through time within the
+///    of T steps (M/T envs) unrolled from the memory stored when they were
+///    collected, with the same resets, so gradients flow back through time within the
 ///    rollout (truncated BPTT, as CleanRL's LSTM PPO) — minimising
 ///
 ///        L = −E[min(ρ·Â, clip(ρ, 1−ε, 1+ε)·Â)] + c₁·E[(V(s) − R)²] − c₂·E[H(π(·|s))]
@@ -43,6 +43,8 @@ public final class PPO {
     public private(set) var memory: RecurrentState
     /// The policy's parameters by name, found once (reflection is not free).
     let namedParameters: [(name: String, parameter: Parameter)]
+    /// The policy carries memory: minibatches are sequences.
+    let isRecurrent: Bool
     public private(set) var environmentSteps = 0
     public private(set) var updates = 0
 
@@ -70,6 +72,7 @@ public final class PPO {
                                actionSpace: environment.singleActionSpace, rng: &rng)
         optimizer = Adam(policy, learningRate: config.learningRate, epsilon: config.adamEpsilon)
         namedParameters = policy.namedParameters
+        isRecurrent = policy.isRecurrent
         observations = try environment.reset(seed: seed)
         episodeStarts = Array(repeating: true, count: environment.count)
         memory = policy.initialMemory(batch: environment.count)
@@ -115,8 +118,7 @@ public final class PPO {
     /// - Returns: the rollout and the episodes that ended during it.
     public func collect() throws -> (Rollout, [EpisodeRecord]) {
         let n = environment.count, d = policy.observationSize, head = policy.head
-        var rollout = Rollout(steps: config.rolloutSteps, envs: n, observationSize: d, actionWidth: head.actionWidth,
-                              initialMemory: memory)
+        var rollout = Rollout(steps: config.rolloutSteps, envs: n, observationSize: d, actionWidth: head.actionWidth)
         var episodes: [EpisodeRecord] = []
         let actionShape = [n] + environment.singleActionSpace.shape
         for _ in 0..<config.rolloutSteps {
@@ -171,14 +173,14 @@ public final class PPO {
         var totals = UpdateMetrics.Accumulator()
         // Random rows, or for a recurrent policy sequences of L steps of one
         // env (unit u is env u % N's chunk u / N).
-        let length = policy.isRecurrent ? (config.sequenceLength > 0 ? config.sequenceLength : rollout.steps) : 1
-        let units = policy.isRecurrent ? rollout.envs * (rollout.steps / length) : rollout.count
+        let length = isRecurrent ? (config.sequenceLength > 0 ? config.sequenceLength : rollout.steps) : 1
+        let units = isRecurrent ? rollout.envs * (rollout.steps / length) : rollout.count
         let m = Swift.max(1, Swift.min(config.minibatchSize / length, units))
         epochs: for _ in 0..<config.epochs {
             let order = rng.permutation(units)
             for start in stride(from: 0, to: units - m + 1, by: m) {
                 let picked = Array(order[start..<(start + m)])
-                let batch = policy.isRecurrent
+                let batch = isRecurrent
                     ? Minibatch(rollout, chunks: picked, length: length, memories: chunkMemories(rollout, picked, length: length),
                                 advantages: advantages, returns: returns, normalize: config.normalizeAdvantages)
                     : Minibatch(rollout, rows: picked, advantages: advantages, returns: returns,

@@ -34,14 +34,12 @@ public struct Rollout {
     /// (N) V of the observation after the last step.
     public var lastValues: [Float]
     /// A recurrent policy's memory (N rows) before each step t, not yet reset
-    /// for that step's episode starts; empty without memory.
+    /// for that step's episode starts (memories[0] is where the rollout
+    /// started); empty without memory.
     public var memories: [RecurrentState] = []
-    /// The memory before the first step (`.none` without memory).
-    public let initialMemory: RecurrentState
 
-    public init(steps: Int, envs: Int, observationSize: Int, actionWidth: Int, initialMemory: RecurrentState = .none) {
+    public init(steps: Int, envs: Int, observationSize: Int, actionWidth: Int) {
         (self.steps, self.envs, self.observationSize, self.actionWidth) = (steps, envs, observationSize, actionWidth)
-        self.initialMemory = initialMemory.detached
         let rows = steps * envs
         observations = []
         observations.reserveCapacity(rows * observationSize)
