@@ -107,6 +107,37 @@ struct MemoryTaskTests {
         #expect(random > 0 && random < 0.25)
     }
 
+    /// rl-zoo's CartPoleNoVel-v1: CartPole-v1's dynamics, rewards and 500-step
+    /// limit, with observations [x, θ] only, and its state snapshots exactly.
+    @Test func cartPoleNoVelIsCartPoleV1SeeingPositions() throws {
+        let env = try Registry.make("CartPoleNoVel-v1"), full = try Registry.make("CartPole-v1")
+        #expect(env.observationSpace.shape == [2])
+        var a = env.reset(seed: 9), b = full.reset(seed: 9)
+        var rng = RandomGenerator(seed: 3), total: Float = 0, length = 0
+        while true {
+            #expect(a == [b[0], b[2]])
+            let action: [Float] = [Float(rng.int(below: 2))]
+            let (sa, sb) = (try env.step(action), try full.step(action))
+            #expect(sa.reward == sb.reward && sa.terminated == sb.terminated && sa.truncated == sb.truncated)
+            (a, b, total, length) = (sa.observation, sb.observation, total + sa.reward, length + 1)
+            if sa.isDone { break }
+        }
+        #expect(total == Float(length))
+        // A full-state oracle balances for all 500 steps, then the time limit truncates.
+        let inner = PositionOnlyCartPole(unscaledNamed: "CartPoleNoVel-v1")
+        let oracle = try Self.episode(TimeLimit(inner, maxEpisodeSteps: 500), seed: 5) { _, _ in
+            let s = inner.cartPole.state
+            return s[2] + 0.5 * s[3] + 0.01 * s[0] + 0.1 * s[1] > 0 ? 1 : 0
+        }
+        #expect(oracle.length == 500 && oracle.return == 500)
+        _ = env.reset(seed: 4)
+        _ = try env.step([0])
+        let snapshot = try #require((env as? any Snapshotting)?.snapshot)
+        let next = try env.step([1])
+        try (env as! any Snapshotting).restore(snapshot)
+        #expect(try env.step([1]).observation == next.observation)
+    }
+
     @Test(arguments: [10, 200])
     func tMaze(_ length: Int) throws {
         let env = TMaze(length: length)
