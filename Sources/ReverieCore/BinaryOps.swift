@@ -91,8 +91,7 @@ extension Tensor {
     /// accumulation. Copies first only if the storage is shared.
     mutating func accumulate(_ other: Tensor) {
         precondition(shape == other.shape, "cannot accumulate \(other.shape) into \(shape)")
-        let src = other.storage.pointer
-        withUnsafeMutableBufferPointer { dst in for i in 0..<dst.count { dst[i] += src[i] } }
+        accumulate(other, at: 0)
     }
 
     /// self[offset ..< offset + other.count] += other (flat elements), in place.

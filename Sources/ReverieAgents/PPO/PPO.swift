@@ -9,7 +9,7 @@ import ReverieRecurrent
 ///    recording log π_old(a|s) and V_old(s); a truncated episode's last
 ///    reward gets γ·V(final observation) (the time limit is not a terminal state).
 ///    A recurrent policy carries its memory from step to step, zeroed where an
-///    episode starts, and the rollout keeps the memory it started from.
+///    episode starts, and the rollout keeps the memory before each step.
 /// 2. `generalizedAdvantages`: Â and the value targets R = Â + V_old.
 /// 3. `update`: K epochs over shuffled minibatches of M samples — random
 ///    rows for a feedforward policy; for a recurrent one, whole env sequences
@@ -206,11 +206,7 @@ public final class PPO {
         let burned = chunks.indices.filter { k > 0 && start[$0] >= k }
         if !burned.isEmpty {
             let rows = (0..<k).flatMap { s in burned.map { (start[$0] - k + s) * n + env[$0] } }
-            let inputs = Tensor(shape: [k, burned.count, d]) { out in
-                rollout.observations.withUnsafeBufferPointer { o in
-                    for (r, row) in rows.enumerated() { (out.baseAddress! + r * d).update(from: o.baseAddress! + row * d, count: d) }
-                }
-            }
+            let inputs = rollout.observations(rows: rows, shape: [k, burned.count, d])
             let before = RecurrentState(concatenating: burned.map { rollout.memories[start[$0] - k].rows([env[$0]]) })
             let after = policy.advance(inputs, from: before, starts: rows.map { rollout.episodeStarts[$0] })
             for (j, i) in burned.enumerated() { memories[i] = after.rows([j]) }
@@ -305,13 +301,7 @@ private struct Minibatch {
     private init(_ rollout: Rollout, rows: [Int], steps: Int, memory: RecurrentState,
                  advantages: [Float], returns: [Float], normalize: Bool) {
         let d = rollout.observationSize, w = rollout.actionWidth, m = rows.count
-        observations = Tensor(shape: [steps, m / steps, d]) { out in
-            rollout.observations.withUnsafeBufferPointer { o in
-                for (k, row) in rows.enumerated() {
-                    (out.baseAddress! + k * d).update(from: o.baseAddress! + row * d, count: d)
-                }
-            }
-        }
+        observations = rollout.observations(rows: rows, shape: [steps, m / steps, d])
         self.memory = memory
         starts = rows.map { rollout.episodeStarts[$0] }
         actions = rows.flatMap { rollout.actions[($0 * w)..<(($0 + 1) * w)] }

@@ -57,4 +57,15 @@ public struct Rollout {
 
     /// T·N, the number of samples.
     public var count: Int { steps * envs }
+
+    /// The observations of `rows` (flat row indices t·N + i), in that order, as a tensor of `shape`.
+    func observations(rows: [Int], shape: [Int]) -> Tensor {
+        let d = observationSize
+        precondition(shape.reduce(1, *) == rows.count * d, "\(rows.count) observations of \(d) do not fill \(shape)")
+        return Tensor(shape: shape) { out in
+            observations.withUnsafeBufferPointer { o in
+                for (k, row) in rows.enumerated() { (out.baseAddress! + k * d).update(from: o.baseAddress! + row * d, count: d) }
+            }
+        }
+    }
 }

@@ -31,17 +31,7 @@ public final class ActorCritic: ActorCriticNetwork {
     /// - Parameter observations: (B, observationSize).
     /// - Returns: the action distribution over the B states and their values V(s), (B).
     public func callAsFunction(_ observations: Tensor) -> (PolicyDistribution, Tensor) {
-        (distribution(observations), value(observations))
-    }
-
-    /// π(·|s) for (B, observationSize) observations.
-    public func distribution(_ observations: Tensor) -> PolicyDistribution {
-        PolicyDistribution(head, outputs: actor(observations), logStd: logStd?.value)
-    }
-
-    /// V(s), (B), for (B, observationSize) observations.
-    public func value(_ observations: Tensor) -> Tensor {
-        critic(observations).reshaped([observations.shape[0]])
+        actorCriticOutputs(actor: actor, critic: critic, head: head, logStd: logStd, observations)
     }
 
     // MARK: ActorCriticNetwork (no memory)
@@ -72,4 +62,9 @@ func makeActorAndCritic(inputSize: Int, head: ActionHead, hidden: [Int], activat
                      weightInit: .orthogonal(gain: Float(2).squareRoot()), outputWeightInit: .orthogonal(gain: 1), rng: &rng)
     if case .categorical = head { return (actor, critic, nil) }
     return (actor, critic, Parameter(Tensor(repeating: initialLogStd, shape: [head.outputCount])))
+}
+
+/// π(·|x) and V(x), (R), from the actor and critic on R input rows (R, inputSize).
+func actorCriticOutputs(actor: MLP, critic: MLP, head: ActionHead, logStd: Parameter?, _ x: Tensor) -> (PolicyDistribution, Tensor) {
+    (PolicyDistribution(head, outputs: actor(x), logStd: logStd?.value), critic(x).reshaped([x.shape[0]]))
 }

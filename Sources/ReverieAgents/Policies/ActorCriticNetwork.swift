@@ -5,8 +5,8 @@
 /// (`ActorCritic`, whose memory is `.none`).
 ///
 /// Acting calls `step` once per env step with the memory of the previous
-/// one; training calls `unroll` over whole env sequences from the memory the
-/// rollout started with, so truncated BPTT sees the steps in their order.
+/// one; training calls `unroll` over env sequences from the memory stored
+/// when they were collected, so truncated BPTT sees the steps in their order.
 public protocol ActorCriticNetwork: Module {
     var head: ActionHead { get }
     /// D, the length of a flat observation.

@@ -54,6 +54,6 @@ public final class RecurrentActorCritic: ActorCriticNetwork {
 
     /// π and V from the cell's outputs (R, H).
     private func heads(_ h: Tensor) -> (PolicyDistribution, Tensor) {
-        (PolicyDistribution(head, outputs: actor(h), logStd: logStd?.value), critic(h).reshaped([h.shape[0]]))
+        actorCriticOutputs(actor: actor, critic: critic, head: head, logStd: logStd, h)
     }
 }
