@@ -8,7 +8,7 @@ public enum Operation: String, CaseIterable, Sendable {
     case add, subtract, multiply, divide
     // Element-wise unary
     case affine, exp, log, sqrt, square, abs, pow, clamp
-    case tanh, sigmoid, relu, silu, elu, gelu, softplus, symlog, symexp
+    case tanh, sigmoid, relu, silu, elu, gelu, softplus, symlog, symexp, sin, cos
     // Matrix products
     case matmul, batchedMatmul, linear
     // Reductions
@@ -23,4 +23,6 @@ public enum Operation: String, CaseIterable, Sendable {
     case layerNorm, rmsNorm
     // Fused recurrent cells
     case gruCell, lstmCell, gruScan, lstmScan
+    // Forward-mode learning: a value whose gradient is carried forward (RTRL)
+    case realTimeRecurrent
 }

@@ -128,6 +128,17 @@ struct Symexp: UnaryKernel {
     @inline(__always) func derivative(x: Float, y: Float) -> Float { expf(Swift.abs(x)) }
 }
 
+struct Sine: UnaryKernel {
+    var operation: Operation { .sin }
+    @inline(__always) func value(_ x: Float) -> Float { sinf(x) }
+    @inline(__always) func derivative(x: Float, y: Float) -> Float { cosf(x) }
+}
+struct Cosine: UnaryKernel {
+    var operation: Operation { .cos }
+    @inline(__always) func value(_ x: Float) -> Float { cosf(x) }
+    @inline(__always) func derivative(x: Float, y: Float) -> Float { -sinf(x) }
+}
+
 // MARK: - Public API
 
 extension Tensor {
@@ -155,4 +166,6 @@ extension Tensor {
     public func softplus() -> Tensor { map(Softplus()) }
     public func symlog() -> Tensor { map(Symlog()) }
     public func symexp() -> Tensor { map(Symexp()) }
+    public func sin() -> Tensor { map(Sine()) }
+    public func cos() -> Tensor { map(Cosine()) }
 }

@@ -6,8 +6,8 @@
 /// equivalent (GRU and LSTM project all T inputs in one GEMM and run the
 /// recurrence as one fused operation).
 ///
-/// Cells whose recurrence is element-wise (eLSTM, minGRU, LRU) will also
-/// conform to the RTRL protocol, which adds exact sensitivity updates.
+/// Cells whose recurrence is element-wise (eLSTM, minGRU, LRU) also conform
+/// to `ElementwiseRecurrent`, which adds exact RTRL.
 public protocol RecurrentCell: Module {
     /// D, the width of an input x_t.
     var inputSize: Int { get }

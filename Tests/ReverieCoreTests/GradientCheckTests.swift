@@ -50,6 +50,8 @@ struct GradientCheckTests {
         case .softplus: return Case(inputs: [a * 3]) { $0[0].softplus() }
         case .symlog: return Case(inputs: [awayFromZero([3, 4], 14) * 3]) { $0[0].symlog() }
         case .symexp: return Case(inputs: [awayFromZero([3, 4], 15)]) { $0[0].symexp() }
+        case .sin: return Case(inputs: [a * 3]) { $0[0].sin() }
+        case .cos: return Case(inputs: [a * 3]) { $0[0].cos() }
         case .matmul:
             return Case(inputs: [random([3, 5], 16), random([5, 4], 17), random([4, 5], 18), random([5, 3], 19)]) { x in
                 x[0].matmul(x[1]) + x[0].matmul(x[2], transposeOther: true)
@@ -121,6 +123,24 @@ struct GradientCheckTests {
         case .lstmCell:
             return Case(inputs: [random([2, 12], 46) * 2, random([2, 6], 47)]) { x in
                 Tensor.lstmCell(gates: x[0], state: x[1])
+            }
+        case .realTimeRecurrent:
+            // s_t = a ⊙ s_{t−1} + x_t over three steps, its gradient with respect
+            // to a carried forward as S_t = s_{t−1} + a ⊙ S_{t−1}: the tape must
+            // deliver the total derivative of every s_t, as finite differences see it.
+            let inputs = random([3, 4], 56)
+            return Case(inputs: [random([4], 57)]) { x in
+                let a = x[0], av = a.detached.scalars
+                var s = [Float](repeating: 0, count: 4), sensitivity = s
+                var outputs: [Tensor] = []
+                for t in 0..<3 {
+                    let xt = inputs.select(t).scalars
+                    sensitivity = (0..<4).map { s[$0] + av[$0] * sensitivity[$0] }
+                    s = (0..<4).map { av[$0] * s[$0] + xt[$0] }
+                    let carried = Tensor(sensitivity)
+                    outputs.append(Tensor.realTimeRecurrent(Tensor(s), inputs: [a]) { e in [e * carried] })
+                }
+                return Tensor.concatenate(outputs)
             }
         }
     }

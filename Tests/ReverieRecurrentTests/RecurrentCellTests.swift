@@ -5,13 +5,17 @@ import ReverieRecurrent
 /// from what came before, and the gradients through an unrolled sequence —
 /// inputs, initial state and every parameter — match central differences.
 struct RecurrentCellTests {
-    static let cells: [String] = ["gru", "lstm"]
+    static let cells: [String] = ["gru", "lstm", "elstm", "mingru", "lru"]
 
+    /// The cell by name; an LRU's output has its input's width and `hiddenSize` states.
     static func make(_ name: String, inputSize: Int = 3, hiddenSize: Int = 5, seed: UInt64 = 1) -> any RecurrentCell {
         var rng = RandomGenerator(seed: seed)
         switch name {
         case "gru": return GRUCell(inputSize: inputSize, hiddenSize: hiddenSize, rng: &rng)
-        default: return LSTMCell(inputSize: inputSize, hiddenSize: hiddenSize, rng: &rng)
+        case "lstm": return LSTMCell(inputSize: inputSize, hiddenSize: hiddenSize, rng: &rng)
+        case "elstm": return ELSTMCell(inputSize: inputSize, hiddenSize: hiddenSize, forgetBias: 1, rng: &rng)
+        case "mingru": return MinGRUCell(inputSize: inputSize, hiddenSize: hiddenSize, rng: &rng)
+        default: return LRUCell(inputSize: inputSize, stateSize: hiddenSize, rng: &rng)
         }
     }
 
@@ -88,7 +92,7 @@ struct RecurrentCellTests {
         let cell = Self.make(name, inputSize: 2, hiddenSize: 3)
         var rng = RandomGenerator(seed: 10)
         let inputs = Tensor.uniform([3, 2, 2], low: -1, high: 1, using: &rng)
-        let weights = Tensor.uniform([3, 2, 3], low: -1, high: 1, using: &rng)
+        let weights = Tensor.uniform([3, 2, cell.hiddenSize], low: -1, high: 1, using: &rng)
         let resets = [false, false, true, false, false, false]
         func loss() -> Tensor {
             (cell.scan(inputs, from: cell.initialState(batch: 2), resets: resets).outputs * weights).sum()
@@ -109,7 +113,7 @@ struct RecurrentCellTests {
                 #expect(error < 5e-3, "\(name).\(label)[\(i)]: tape \(gradient.scalars[i]), numeric \(numeric)")
             }
         }
-        #expect(parameters.count == 4)
+        #expect(parameters.count == ["gru": 4, "lstm": 4, "elstm": 5, "mingru": 2, "lru": 8][name])
     }
 
     @Test func namesFollowPyTorchLayout() {

@@ -1,0 +1,104 @@
+/// Exact RTRL for a real cell with K gates per unit that read the input x
+/// through stacked rows W (K·N, D) and bias b (K·N), and may read their own
+/// unit's previous state through element-wise weights w (K·N): eLSTM (K = 2,
+/// with w) and minGRU (K = 2, without). Row r of each parameter belongs to
+/// unit i = r mod N, and only unit i's state depends on it.
+///
+/// With a_{t,i} = ∂s_{t,i}/∂s_{t−1,i} and d_{t,r} = ∂s_{t,i}/∂(pre-activation r),
+/// the sensitivities follow (Irie et al. 2024, eqs. 8–13 for eLSTM)
+///
+///     S^W_t[r, j] = a_{t,i} · S^W_{t−1}[r, j] + d_{t,r} · x_{t,j}
+///     S^w_t[r]    = a_{t,i} · S^w_{t−1}[r]    + d_{t,r} · s_{t−1,i}
+///     S^b_t[r]    = a_{t,i} · S^b_{t−1}[r]    + d_{t,r}
+///
+/// and the gradient of a loss reading s_t is g^θ[r, …] = Σ_b e_{b,i} · S^θ_t[b, r, …],
+/// e = ∂L/∂s_t. All (B, …) per sequence.
+struct DiagonalRTRL {
+    /// What a parameter is to the recurrence, which sets its local term.
+    enum Role { case inputWeight, stateWeight, bias }
+
+    let roles: [Role]
+    /// N, the number of units (state width).
+    let units: Int
+
+    /// The step's sensitivities and its state recorded on the tape.
+    /// - Parameters:
+    ///   - x: x_t (B, D), possibly on the tape (its gradient is this step's only).
+    ///   - previous: s_{t−1} (B, N), a constant.
+    ///   - next: s_t (B, N), computed by the cell.
+    ///   - decay: a_t, B·N values. - local: d_t, B·K·N values, rows as in W.
+    ///   - inputWeight: W (K·N, D), its stored value, for the input's gradient.
+    ///   - parameters: the tape values of the recurrent parameters, in the order of `roles`.
+    func step(x: Tensor, previous: Tensor, next: Tensor, decay: [Float], local: [Float], inputWeight: Tensor,
+              parameters: [Tensor], sensitivities: Sensitivities) -> (state: Tensor, sensitivities: Sensitivities) {
+        let batch = previous.shape[0], rows = local.count / batch, units = units
+        let xv = x.detached
+        let carried = Sensitivities(zip(roles, sensitivities.parts).map { role, s in
+            switch role {
+            case .inputWeight:
+                return xv.withUnsafeBufferPointer { v in propagate(s, decay: decay, local: local, input: v.baseAddress!) }
+            case .bias:
+                return propagate(s, decay: decay, local: local, input: nil)
+            case .stateWeight:
+                let scaled = previous.withUnsafeBufferPointer { c in
+                    (0..<local.count).map { k in local[k] * c[(k / rows) * units + (k % rows) % units] }
+                }
+                return propagate(s, decay: decay, local: scaled, input: nil)
+            }
+        })
+        let state = Tensor.realTimeRecurrent(next, inputs: [x] + parameters) { e in
+            // ∂L/∂x_t through this step: Σ_r e_i · d_r · W[r, :].
+            let gates = e.withUnsafeBufferPointer { e in
+                Tensor((0..<local.count).map { k in e[(k / rows) * units + (k % rows) % units] * local[k] },
+                       shape: [batch, rows])
+            }
+            let dx = x.isRecorded ? gates.matmul(inputWeight) : nil
+            return [dx] + carried.parts.map { contract(e, $0, units: units) }
+        }
+        return (state, carried)
+    }
+
+    /// S'[b, r, j] = a[b, r mod N] · S[b, r, j] + d[b, r] · v[b, j] (v = 1 when nil).
+    /// - Parameter s: (B, R, J…), the previous sensitivities.
+    private func propagate(_ s: Tensor, decay: [Float], local: [Float], input: UnsafePointer<Float>?) -> Tensor {
+        let batch = s.shape[0], rows = s.shape[1], width = s.count / (batch * rows), units = units
+        return Tensor(shape: s.shape) { out in
+            s.withUnsafeBufferPointer { old in
+                for b in 0..<batch {
+                    for r in 0..<rows {
+                        let a = decay[b * units + r % units], d = local[b * rows + r]
+                        let base = (b * rows + r) * width
+                        if let input {
+                            let v = input + b * width
+                            for j in 0..<width { out[base + j] = a * old[base + j] + d * v[j] }
+                        } else {
+                            for j in 0..<width { out[base + j] = a * old[base + j] + d }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// g[r, j…] = Σ_b e[b, r mod N] · S[b, r, j…]: the gradient of a loss with
+/// ∂L/∂s = e (B, N) for a parameter of shape S.shape.dropFirst().
+/// - Parameter s: (B, R, J…) sensitivities of real state units.
+func contract(_ e: Tensor, _ s: Tensor, units: Int) -> Tensor {
+    let batch = s.shape[0], rows = s.shape[1], width = s.count / (batch * rows)
+    return Tensor(shape: Array(s.shape.dropFirst())) { g in
+        g.initialize(repeating: 0)
+        e.withUnsafeBufferPointer { e in
+            s.withUnsafeBufferPointer { s in
+                for b in 0..<batch {
+                    for r in 0..<rows {
+                        let scale = e[b * units + r % units]
+                        if scale == 0 { continue }
+                        let base = (b * rows + r) * width, out = r * width
+                        for j in 0..<width { g[out + j] += scale * s[base + j] }
+                    }
+                }
+            }
+        }
+    }
+}
