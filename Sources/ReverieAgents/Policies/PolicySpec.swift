@@ -15,11 +15,15 @@ public struct PolicySpec: Sendable, Equatable {
     public var memory: RecurrentActorCritic.CellKind?
     /// H, the cell's width.
     public var memorySize: Int
+    /// Width of a one-layer observation encoder before the cell; 0 for none.
+    public var encoderSize: Int
+    /// An eLSTM's initial forget-gate bias offset (positive: it starts remembering).
+    public var forgetBias: Float = 0
 
     public init(hidden: [Int] = [64, 64], activation: Activation = .tanh, squashActions: Bool = false,
-                memory: RecurrentActorCritic.CellKind? = nil, memorySize: Int = 64) {
+                memory: RecurrentActorCritic.CellKind? = nil, memorySize: Int = 64, encoderSize: Int = 0) {
         (self.hidden, self.activation, self.squashActions) = (hidden, activation, squashActions)
-        (self.memory, self.memorySize) = (memory, memorySize)
+        (self.memory, self.memorySize, self.encoderSize) = (memory, memorySize, encoderSize)
     }
 
     /// A freshly initialised network for these spaces.
@@ -29,6 +33,7 @@ public struct PolicySpec: Sendable, Equatable {
         let size = observationSpace.flatCount
         if let memory {
             return RecurrentActorCritic(observationSize: size, head: head, cell: memory, memorySize: memorySize,
+                                        encoderSize: encoderSize, forgetBias: forgetBias,
                                         hidden: hidden, activation: activation, rng: &rng)
         }
         return ActorCritic(observationSize: size, head: head, hidden: hidden, activation: activation, rng: &rng)

@@ -1,14 +1,19 @@
 import ReverieRecurrent
 
 /// A recurrent cell shared by actor and critic, each an MLP on the cell's
-/// output (CleanRL's LSTM PPO; sb3-contrib's RecurrentPPO with `shared_lstm`):
+/// output (CleanRL's LSTM PPO; sb3-contrib's RecurrentPPO with `shared_lstm`),
+/// optionally behind a one-layer observation encoder (the RTRL agents'
+/// feedforward stem, Irie et al. 2024):
 ///
-///     observation → cell (memory h) → actor MLP → π(·|h)
-///                                   ↘ critic MLP → V(h)
+///     observation → [encoder] → cell (memory) → actor MLP → π(·|h)
+///                                             ↘ critic MLP → V(h)
 ///
-/// The cell's weights are orthogonal (gain 1) with zero biases, as CleanRL
-/// initialises its LSTM; the MLPs as `ActorCritic`'s.
+/// GRU and LSTM weights are orthogonal (gain 1) with zero biases, as CleanRL
+/// initialises its LSTM; the element-wise cells keep their papers'
+/// initialisations; the MLPs are `ActorCritic`'s.
 public final class RecurrentActorCritic: ActorCriticNetwork {
+    /// Linear + activation on the observation, or nil to feed the cell the observation itself.
+    public let encoder: MLP?
     public let cell: any RecurrentCell
     public let actor: MLP
     public let critic: MLP
@@ -16,41 +21,72 @@ public final class RecurrentActorCritic: ActorCriticNetwork {
     public let logStd: Parameter?
     public let head: ActionHead
 
-    public enum CellKind: String, Sendable, CaseIterable { case gru, lstm }
+    /// The recurrent cell. eLSTM, minGRU and LRU are element-wise and can
+    /// also learn by exact RTRL; GRU and LSTM are dense.
+    public enum CellKind: String, Sendable, CaseIterable {
+        case gru, lstm, elstm, mingru, lru
+
+        public var isElementwise: Bool { self == .elstm || self == .mingru || self == .lru }
+    }
 
     /// - Parameters:
-    ///   - memorySize: H, the cell's width.
+    ///   - memorySize: the cell's width (an LRU's number of complex state units; its output keeps its input's width).
+    ///   - encoderSize: width of the encoder's output, or 0 for none.
+    ///   - forgetBias: added to an eLSTM's forget-gate bias at the start (positive: it starts remembering).
     ///   - hidden: hidden widths of the actor and critic MLPs after the cell (may be empty).
-    public init(observationSize: Int, head: ActionHead, cell kind: CellKind, memorySize: Int, hidden: [Int] = [64],
-                activation: Activation = .tanh, initialLogStd: Float = 0, rng: inout RandomGenerator) {
+    public init(observationSize: Int, head: ActionHead, cell kind: CellKind, memorySize: Int, encoderSize: Int = 0,
+                forgetBias: Float = 0, hidden: [Int] = [64], activation: Activation = .tanh, initialLogStd: Float = 0, rng: inout RandomGenerator) {
         self.head = head
+        encoder = encoderSize > 0
+            ? MLP(observationSize, hidden: [], encoderSize, activation: activation, activateOutput: true,
+                  weightInit: .orthogonal(gain: Float(2).squareRoot()), rng: &rng)
+            : nil
+        let input = encoderSize > 0 ? encoderSize : observationSize
         switch kind {
-        case .gru: cell = GRUCell(inputSize: observationSize, hiddenSize: memorySize, weightInit: .orthogonal(gain: 1), rng: &rng)
-        case .lstm: cell = LSTMCell(inputSize: observationSize, hiddenSize: memorySize, weightInit: .orthogonal(gain: 1), rng: &rng)
+        case .gru: cell = GRUCell(inputSize: input, hiddenSize: memorySize, weightInit: .orthogonal(gain: 1), rng: &rng)
+        case .lstm: cell = LSTMCell(inputSize: input, hiddenSize: memorySize, weightInit: .orthogonal(gain: 1), rng: &rng)
+        case .elstm: cell = ELSTMCell(inputSize: input, hiddenSize: memorySize, forgetBias: forgetBias, rng: &rng)
+        case .mingru: cell = MinGRUCell(inputSize: input, hiddenSize: memorySize, rng: &rng)
+        case .lru: cell = LRUCell(inputSize: input, stateSize: memorySize, rng: &rng)
         }
-        (actor, critic, logStd) = makeActorAndCritic(inputSize: memorySize, head: head, hidden: hidden,
+        (actor, critic, logStd) = makeActorAndCritic(inputSize: cell.hiddenSize, head: head, hidden: hidden,
                                                      activation: activation, initialLogStd: initialLogStd, rng: &rng)
     }
 
-    public var observationSize: Int { cell.inputSize }
+    public var observationSize: Int { encoder?.layers[0].inFeatures ?? cell.inputSize }
 
     public func initialMemory(batch: Int) -> RecurrentState { cell.initialState(batch: batch) }
 
     public func step(_ observations: Tensor, memory: RecurrentState) -> (PolicyDistribution, Tensor, RecurrentState) {
-        let (h, next) = cell.step(observations, memory)
+        let (h, next) = cell.step(encode(observations), memory)
         let (pi, values) = heads(h)
         return (pi, values, next)
     }
 
+    /// One step whose cell learns by exact RTRL (`ElementwiseRecurrent.realTimeStep`):
+    /// the encoder's gradient is truncated to this step.
+    /// - Precondition: the cell is element-wise.
+    public func realTimeStep(_ observations: Tensor, memory: RecurrentState, sensitivities: Sensitivities)
+        -> (PolicyDistribution, Tensor, RecurrentState, Sensitivities)
+    {
+        guard let cell = cell as? any ElementwiseRecurrent else { preconditionFailure("\(type(of: cell)) is not element-wise") }
+        let (h, next, carried) = cell.realTimeStep(encode(observations), memory, sensitivities)
+        let (pi, values) = heads(h)
+        return (pi, values, next, carried)
+    }
+
     public func unroll(_ observations: Tensor, from memory: RecurrentState, starts: [Bool]) -> (PolicyDistribution, Tensor) {
         let (steps, batch) = (observations.shape[0], observations.shape[1])
-        let (h, _) = cell.scan(observations, from: memory, resets: starts)
+        let (h, _) = cell.scan(encode(observations), from: memory, resets: starts)
         return heads(h.reshaped([steps * batch, cell.hiddenSize]))
     }
 
     public func advance(_ observations: Tensor, from memory: RecurrentState, starts: [Bool]) -> RecurrentState {
-        cell.scan(observations, from: memory, resets: starts).state
+        cell.scan(encode(observations), from: memory, resets: starts).state
     }
+
+    /// The cell's input from observations (…, D).
+    private func encode(_ observations: Tensor) -> Tensor { encoder.map { $0(observations) } ?? observations }
 
     /// π and V from the cell's outputs (R, H).
     private func heads(_ h: Tensor) -> (PolicyDistribution, Tensor) {

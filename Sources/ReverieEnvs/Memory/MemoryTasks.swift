@@ -42,8 +42,9 @@ public enum MemoryTasks {
         Registration("TMaze", summary: "remember a cue along a corridor, turn at its end", maxEpisodeSteps: nil) { o in
             var o = o
             let length = try o.int("length", default: 10, in: 1...100_000)
+            let penalty = try o.float("penalty", default: 0, in: 0...1)
             try o.finish()
-            return TimeLimit(TMaze(length: length), maxEpisodeSteps: 2 * length + 10)
+            return TimeLimit(TMaze(length: length, penalty: penalty), maxEpisodeSteps: 2 * length + 10)
         },
     ]
 }

@@ -13,6 +13,10 @@
 ///   way (then `terminated`); 0 otherwise. Returns lie in [−1, 1]: an oracle
 ///   earns 1 in `length + 1` steps, a uniformly random policy 0 in
 ///   expectation (either turn is equally likely to come first).
+/// - Penalty (optional, 0 by default): −`penalty` for every step before the
+///   junction that does not move forward. Ni et al.'s passive T-Maze uses
+///   1/(length + 1): moving on is then learnable without memory, and what is
+///   left to learn is the memory (`TMaze?length=40&penalty=0.025`).
 /// - Length: its registration adds a `TimeLimit` of 2·length + 10 steps, so a
 ///   policy that never turns is truncated.
 public final class TMaze: Environment {
@@ -21,6 +25,8 @@ public final class TMaze: Environment {
     public let actionSpace = Space.discrete(3)
     /// Corridor cells between the start and the junction.
     public let length: Int
+    /// Cost of a step in the corridor that does not move forward.
+    public let penalty: Float
     /// Where the agent stands: 0 at the start, `length` at the junction.
     public private(set) var position = 0
     /// True if the cue says up.
@@ -28,10 +34,12 @@ public final class TMaze: Environment {
     private var rng = ClassicControl.unseededGenerator()
     private var needsReset = true
 
-    public init(length: Int = 10) {
+    public init(length: Int = 10, penalty: Float = 0) {
         precondition(length >= 1, "a T-Maze corridor needs at least one cell")
+        precondition(penalty >= 0, "a T-Maze penalty is a cost ≥ 0, got \(penalty)")
         self.length = length
-        name = "TMaze?length=\(length)"
+        self.penalty = penalty
+        name = penalty > 0 ? "TMaze?length=\(length)&penalty=\(penalty)" : "TMaze?length=\(length)"
     }
 
     public func reset(seed: UInt64?) -> [Float] {
@@ -51,8 +59,9 @@ public final class TMaze: Environment {
             let correct = (turn == 1) == cueUp
             return Step(observation: [0, 0, 1], reward: correct ? 1 : -1, terminated: true)
         }
-        if turn == 0 && position < length { position += 1 }
-        return Step(observation: [0, 0, position == length ? 1 : 0], reward: 0, terminated: false)
+        let moves = turn == 0 && position < length
+        if moves { position += 1 }
+        return Step(observation: [0, 0, position == length ? 1 : 0], reward: moves ? 0 : -penalty, terminated: false)
     }
 
     public func render() -> Frame? { nil }

@@ -14,6 +14,7 @@ struct Bench: ParsableCommand {
     enum Workload: String, ExpressibleByArgument, CaseIterable {
         case gemm, mlp, env, zmq, ppo
         case ppoLSTM = "ppo-lstm"
+        case tmaze
     }
 
     @Argument(help: "What to measure: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -24,6 +25,15 @@ struct Bench: ParsableCommand {
 
     @Option(help: "Timed repetitions per measurement; the median is reported.")
     var repeats = 7
+
+    @Option(help: "tmaze: corridor lengths, comma-separated.")
+    var lengths = "10,40"
+
+    @Option(help: "tmaze: seeds, comma-separated.")
+    var seeds = "1,2,3"
+
+    @Option(help: "tmaze: environment steps per run.")
+    var steps = 200_000
 
     func validate() throws {
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1.") }
@@ -38,6 +48,9 @@ struct Bench: ParsableCommand {
         case .zmq: result = try ZmqBench(repeats: repeats).run()
         case .ppo: result = try PPOBench().run()
         case .ppoLSTM: result = try PPOBench(recurrent: true).run()
+        case .tmaze:
+            result = try TMazeBench(lengths: lengths.split(separator: ",").compactMap { Int($0) },
+                                    seeds: seeds.split(separator: ",").compactMap { Int($0) }, steps: steps).run()
         }
         if !json { FileHandle.standardError.write(Data((result.table + "\n").utf8)) }
         print(result.json)

@@ -1,0 +1,60 @@
+import Testing
+import ReverieEnvs
+@testable import ReverieAgents
+
+/// The online actor-critic: RTRL's memory reaches across a T-Maze that TBPTT
+/// with the same update interval cannot span (Irie et al. 2024's claim at CPU
+/// scale), runs are reproducible, and impossible configurations are refused.
+@Suite struct OnlineActorCriticTests {
+    /// The agent of `reverie bench tmaze`: eLSTM (32) behind a 32-wide encoder,
+    /// 16 envs, an update every M = 8 steps.
+    static func make(_ rule: RecurrentLearningRule, length: Int, seed: UInt64,
+                     memory: RecurrentActorCritic.CellKind = .elstm) throws -> OnlineActorCritic {
+        var config = OnlineActorCriticConfig()
+        (config.learningRule, config.updateInterval, config.learningRate) = (rule, 8, 3e-3)
+        var spec = PolicySpec(hidden: [], memory: memory, memorySize: 32, encoderSize: 32)
+        spec.forgetBias = 5
+        let name = "TMaze?length=\(length)&penalty=\(1 / Float(length + 1))"
+        let envs = try SyncVectorEnvironment(count: 16) { _ in EpisodeStatistics(try Registry.make(name)) }
+        return try OnlineActorCritic(config, policy: spec, environment: envs, seed: seed)
+    }
+
+    /// Greedy success over 100 episodes: the share that turn the cued way.
+    static func successRate(_ agent: OnlineActorCritic, length: Int) throws -> Double {
+        let returns = try evaluate(agent.policy, in: try Registry.make("TMaze?length=\(length)"), episodes: 100, seed: 1_000_000)
+        return Double(returns.filter { $0 > 0 }.count) / Double(returns.count)
+    }
+
+    /// The cue is 40 steps behind the junction; updates come every 8 steps.
+    /// RTRL carries the cue's effect on the weights in its sensitivities and
+    /// learns to remember it; TBPTT's gradient never reaches back to the cue.
+    @Test func rtrlRemembersACueFortyStepsBackWhereTBPTTCannot() throws {
+        let rtrl = try Self.make(.rtrl, length: 40, seed: 1), tbptt = try Self.make(.tbptt, length: 40, seed: 1)
+        while rtrl.environmentSteps < 1_000_000 { _ = try rtrl.iterate() }
+        while tbptt.environmentSteps < 1_000_000 { _ = try tbptt.iterate() }
+        let (a, b) = (try Self.successRate(rtrl, length: 40), try Self.successRate(tbptt, length: 40))
+        #expect(a >= 0.95, "RTRL's success rate \(a)")
+        #expect(b <= 0.6, "TBPTT(8)'s success rate \(b): a cue 40 steps back should be out of its reach")
+    }
+
+    @Test func sameSeedSameRun() throws {
+        for rule in RecurrentLearningRule.allCases {
+            let a = try Self.make(rule, length: 6, seed: 7), b = try Self.make(rule, length: 6, seed: 7)
+            for _ in 0..<50 { _ = try a.iterate(); _ = try b.iterate() }
+            #expect(a.policy.parameters.map(\.storedValue.scalars) == b.policy.parameters.map(\.storedValue.scalars), "\(rule)")
+        }
+    }
+
+    @Test func rtrlNeedsAnElementwiseCell() throws {
+        #expect(throws: AgentError.self) { try Self.make(.rtrl, length: 4, seed: 1, memory: .gru) }
+        do {
+            _ = try Self.make(.rtrl, length: 4, seed: 1, memory: .lstm)
+        } catch {
+            #expect("\(error)".contains("elstm, mingru, lru"), "\(error)")
+        }
+        // Dense cells learn by TBPTT.
+        let agent = try Self.make(.tbptt, length: 4, seed: 1, memory: .gru)
+        _ = try agent.iterate()
+        #expect(agent.environmentSteps == 16 * 8)
+    }
+}
