@@ -21,7 +21,8 @@ import ReverieRemote
 public final class Trainer {
     public let config: TrainConfig
     public let runDirectory: URL
-    public let ppo: PPO
+    /// PPO or the online actor-critic, as `algorithm` says.
+    public let agent: any Agent
     /// Observation and reward statistics shared by the envs, if the config normalises.
     public let normalization: EnvironmentNormalization
     private let log: (String) -> Void
@@ -38,7 +39,7 @@ public final class Trainer {
         }
         try fm.createDirectory(at: runDirectory.appendingPathComponent("checkpoints"), withIntermediateDirectories: true)
         try Data(config.toml.utf8).write(to: runDirectory.appendingPathComponent("config.toml"), options: .atomic)
-        (ppo, normalization) = try Self.makeAgent(config)
+        (agent, normalization) = try Self.makeAgent(config)
     }
 
     /// Continues the run in `runDirectory` from its newest checkpoint, with the config it was started with.
@@ -50,13 +51,13 @@ public final class Trainer {
             throw ConfigError("\(runDirectory.path) is not a run folder (no config.toml)")
         }
         config = try TrainConfig.load(preset: configURL)
-        (ppo, normalization) = try Self.makeAgent(config)
+        (agent, normalization) = try Self.makeAgent(config)
         guard let latest = try Self.checkpoints(in: runDirectory).last else {
             throw ConfigError("\(runDirectory.path) has no checkpoint to resume from")
         }
         let checkpoint = try Checkpoint(contentsOf: latest.url)
-        try checkpoint.load(into: ppo.policy, from: "model")
-        try ppo.optimizer.load(state: checkpoint.state("optimizer"))
+        try checkpoint.load(into: agent.policy, from: "model")
+        try agent.optimizer.load(state: checkpoint.state("optimizer"))
         let meta = checkpoint.metadata
         try normalization.restore(from: meta, source: latest.url.path)
         guard let steps = meta["env_steps"].flatMap(Int.init), let updates = meta["updates"].flatMap(Int.init),
@@ -64,19 +65,23 @@ public final class Trainer {
             throw ConfigError("\(latest.url.path) lacks the counters a resume needs (env_steps, updates, rng)")
         }
         // Where the environments stood, if they could save it; otherwise they start new episodes.
-        if let vector = ppo.environment as? SyncVectorEnvironment, let saved = meta["environment"],
+        if let vector = agent.environment as? SyncVectorEnvironment, let saved = meta["environment"],
            let observations = checkpoint.tensors["agent.observations"], let starts = checkpoint.tensors["agent.episode_starts"] {
             try vector.restore(saved.split(separator: ",").map { UInt64($0)! })
-            let parts = ppo.memory.parts.indices.compactMap { checkpoint.tensors["agent.memory.\($0)"] }
-            let memoryRestored = parts.count == ppo.memory.parts.count
+            let parts = agent.memory.parts.indices.compactMap { checkpoint.tensors["agent.memory.\($0)"] }
+            let memoryRestored = parts.count == agent.memory.parts.count
             if !memoryRestored { log("the checkpoint holds no recurrent memory: every env's memory starts empty") }
+            let carried = checkpoint.tensors.filter { $0.key.hasPrefix("agent.carried.") }
             // Without its memory, a recurrent policy treats every env as starting an episode.
-            ppo.resume(environmentSteps: steps, updates: updates, rng: RandomGenerator(state: words),
-                       observations: observations,
-                       episodeStarts: memoryRestored ? starts.scalars.map { $0 != 0 } : Array(repeating: true, count: ppo.environment.count),
-                       memory: memoryRestored ? RecurrentState(parts) : nil)
+            try agent.resume(environmentSteps: steps, updates: updates, rng: RandomGenerator(state: words),
+                             observations: observations,
+                             episodeStarts: memoryRestored ? starts.scalars.map { $0 != 0 }
+                                                           : Array(repeating: true, count: agent.environment.count),
+                             memory: memoryRestored ? RecurrentState(parts) : nil,
+                             carried: Dictionary(uniqueKeysWithValues: carried.map { (String($0.key.dropFirst(14)), $0.value) }))
         } else {
-            ppo.resume(environmentSteps: steps, updates: updates, rng: RandomGenerator(state: words))
+            try agent.resume(environmentSteps: steps, updates: updates, rng: RandomGenerator(state: words),
+                             observations: nil, episodeStarts: nil, memory: nil, carried: [:])
             log("the environments could not save their state: they start new episodes")
         }
         wallSecondsBefore = meta["wall_seconds"].flatMap(Double.init) ?? 0
@@ -85,7 +90,7 @@ public final class Trainer {
 
     /// The environments and the agent a config describes, with the statistics
     /// the envs normalise with (shared by all N).
-    public static func makeAgent(_ config: TrainConfig) throws -> (ppo: PPO, normalization: EnvironmentNormalization) {
+    public static func makeAgent(_ config: TrainConfig) throws -> (agent: any Agent, normalization: EnvironmentNormalization) {
         let environment: any VectorEnvironment
         let normalization: EnvironmentNormalization
         if config.env.hasPrefix("zmq://") || config.env.hasPrefix("tcp://") {
@@ -98,14 +103,16 @@ public final class Trainer {
         } else {
             normalization = EnvironmentNormalization(
                 observations: config.normalizeObservations, rewards: config.normalizeRewards,
-                observationSize: try Registry.make(config.env).observationSpace.flatCount, gamma: Double(config.ppo.gamma))
+                observationSize: try Registry.make(config.env).observationSpace.flatCount, gamma: Double(config.gamma))
             environment = try SyncVectorEnvironment(count: config.numEnvs) { _ in
                 normalization.training(try Registry.make(config.env))
             }
         }
-        let ppo = try PPO(config.ppo, policy: config.policySpec, environment: environment,
-                          totalSteps: config.totalSteps, seed: UInt64(config.seed))
-        return (ppo, normalization)
+        let seed = UInt64(config.seed)
+        let agent: any Agent = config.algorithm == "online-ac"
+            ? try OnlineActorCritic(config.online, policy: config.policySpec, environment: environment, seed: seed)
+            : try PPO(config.ppo, policy: config.policySpec, environment: environment, totalSteps: config.totalSteps, seed: seed)
+        return (agent, normalization)
     }
 
     /// Checkpoint files of a run, oldest first.
@@ -133,23 +140,23 @@ public final class Trainer {
         let events = try TensorBoardWriter(directory: runDirectory)
         defer { try? events.close() }
         let start = Date()
-        let startSteps = ppo.environmentSteps
+        let startSteps = agent.environmentSteps
         var recent: [Float] = []
         var nextCheckpoint = config.checkpointEvery > 0
-            ? (ppo.environmentSteps / config.checkpointEvery + 1) * config.checkpointEvery : Int.max
+            ? (agent.environmentSteps / config.checkpointEvery + 1) * config.checkpointEvery : Int.max
         var outcome = Outcome.completed
 
-        while ppo.environmentSteps < config.totalSteps {
+        while agent.environmentSteps < config.totalSteps {
             if shouldStop() { outcome = .stopped; break }
-            let report = try ppo.iterate()
+            let report = try agent.iterate()
             let seconds = Date().timeIntervalSince(start)
-            let sps = Double(ppo.environmentSteps - startSteps) / max(seconds, 1e-9)
+            let sps = Double(agent.environmentSteps - startSteps) / max(seconds, 1e-9)
             for episode in report.episodes { recent.append(episode.return) }
             recent = Array(recent.suffix(20))
             try record(report, sps: sps, wallSeconds: wallSecondsBefore + seconds, csv: csv, events: events)
-            progress?.update(steps: ppo.environmentSteps, total: config.totalSteps, sps: sps,
+            progress?.update(steps: agent.environmentSteps, total: config.totalSteps, sps: sps,
                              recentReturn: recent.isEmpty ? nil : Double(recent.reduce(0, +)) / Double(recent.count))
-            if ppo.environmentSteps >= nextCheckpoint && ppo.environmentSteps < config.totalSteps {
+            if agent.environmentSteps >= nextCheckpoint && agent.environmentSteps < config.totalSteps {
                 try saveCheckpoint(wallSeconds: wallSecondsBefore + Date().timeIntervalSince(start))
                 nextCheckpoint += config.checkpointEvery
             }
@@ -159,14 +166,14 @@ public final class Trainer {
         try saveCheckpoint(wallSeconds: wallSeconds)
         try events.flush()
 
-        var summary = Summary(outcome: outcome, envSteps: ppo.environmentSteps, wallSeconds: wallSeconds,
-                              sps: Double(ppo.environmentSteps - startSteps) / max(Date().timeIntervalSince(start), 1e-9))
+        var summary = Summary(outcome: outcome, envSteps: agent.environmentSteps, wallSeconds: wallSeconds,
+                              sps: Double(agent.environmentSteps - startSteps) / max(Date().timeIntervalSince(start), 1e-9))
         if outcome == .completed && config.evalEpisodes > 0 {
             let seed = UInt64(config.seed) &+ 1_000_000
             // Remote envs are evaluated where they run, all N stepped together.
             let returns = config.env.contains("://")
-                ? try evaluate(ppo.policy, in: ppo.environment, episodes: config.evalEpisodes, seed: seed)
-                : try evaluate(ppo.policy, in: normalization.evaluation(try Registry.make(config.env)),
+                ? try evaluate(agent.policy, in: agent.environment, episodes: config.evalEpisodes, seed: seed)
+                : try evaluate(agent.policy, in: normalization.evaluation(try Registry.make(config.env)),
                                episodes: config.evalEpisodes, seed: seed)
             summary.setEvaluation(returns)
         }
@@ -176,14 +183,15 @@ public final class Trainer {
 
     /// One iteration's row in metrics.csv and its events (episodes at the step they ended, as CleanRL logs them).
     private func record(_ report: IterationReport, sps: Double, wallSeconds: Double, csv: MetricsCSV, events: TensorBoardWriter) throws {
-        let m = report.metrics, step = report.environmentSteps
+        let m = report.metrics, step = report.environmentSteps, isPPO = config.algorithm == "ppo"
         let meanReturn = report.episodes.isEmpty ? nil : Double(report.episodes.map(\.return).reduce(0, +)) / Double(report.episodes.count)
         let meanLength = report.episodes.isEmpty ? nil : Double(report.episodes.map(\.length).reduce(0, +)) / Double(report.episodes.count)
         let scalars: [(String, Double?)] = [
             ("charts/episodic_return", meanReturn), ("charts/episodic_length", meanLength), ("charts/SPS", sps),
             ("charts/learning_rate", Double(m.learningRate)), ("losses/value_loss", Double(m.valueLoss)),
             ("losses/policy_loss", Double(m.policyLoss)), ("losses/entropy", Double(m.entropy)),
-            ("losses/approx_kl", Double(m.approxKL)), ("losses/clipfrac", Double(m.clipFraction)),
+            // PPO's own: an online actor-critic takes one plain gradient step.
+            ("losses/approx_kl", isPPO ? Double(m.approxKL) : nil), ("losses/clipfrac", isPPO ? Double(m.clipFraction) : nil),
             ("losses/explained_variance", Double(m.explainedVariance)),
         ]
         var row = Dictionary(uniqueKeysWithValues: scalars)
@@ -199,21 +207,23 @@ public final class Trainer {
     /// Writes `checkpoints/step-<n>.safetensors` atomically.
     private func saveCheckpoint(wallSeconds: Double) throws {
         var checkpoint = Checkpoint()
-        checkpoint.store(ppo.policy, as: "model")
-        checkpoint.store(ppo.optimizer.state, as: "optimizer")
+        checkpoint.store(agent.policy, as: "model")
+        checkpoint.store(agent.optimizer.state, as: "optimizer")
         checkpoint.metadata = [
-            "format": "reverie-ppo-1", "env_steps": String(ppo.environmentSteps), "updates": String(ppo.updates),
-            "rng": ppo.rng.state.map(String.init).joined(separator: ","), "wall_seconds": String(wallSeconds),
+            "format": "reverie-agent-1", "algorithm": config.algorithm, "env_steps": String(agent.environmentSteps),
+            "updates": String(agent.updates),
+            "rng": agent.rng.state.map(String.init).joined(separator: ","), "wall_seconds": String(wallSeconds),
             "config": config.toml,
         ]
         checkpoint.metadata.merge(normalization.metadata) { $1 }
-        if let vector = ppo.environment as? SyncVectorEnvironment, let snapshot = vector.snapshot {
+        if let vector = agent.environment as? SyncVectorEnvironment, let snapshot = vector.snapshot {
             checkpoint.metadata["environment"] = snapshot.map(String.init).joined(separator: ",")
-            checkpoint.tensors["agent.observations"] = ppo.observations
-            checkpoint.tensors["agent.episode_starts"] = Tensor(ppo.episodeStarts.map { $0 ? 1 : 0 })
-            for (k, part) in ppo.memory.parts.enumerated() { checkpoint.tensors["agent.memory.\(k)"] = part }
+            checkpoint.tensors["agent.observations"] = agent.observations
+            checkpoint.tensors["agent.episode_starts"] = Tensor(agent.episodeStarts.map { $0 ? 1 : 0 })
+            for (k, part) in agent.memory.parts.enumerated() { checkpoint.tensors["agent.memory.\(k)"] = part }
+            for (name, tensor) in agent.carriedTensors { checkpoint.tensors["agent.carried.\(name)"] = tensor }
         }
-        let url = runDirectory.appendingPathComponent("checkpoints/step-\(String(format: "%09d", ppo.environmentSteps)).safetensors")
+        let url = runDirectory.appendingPathComponent("checkpoints/step-\(String(format: "%09d", agent.environmentSteps)).safetensors")
         try checkpoint.write(to: url)
         log("checkpoint \(url.lastPathComponent)")
     }

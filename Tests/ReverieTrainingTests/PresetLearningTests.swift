@@ -26,6 +26,20 @@ import ReverieEnvs
         return (before, try evaluation())
     }
 
+    /// The RTRL preset remembers a cue 40 steps back with updates every 8
+    /// steps (greedy return 1 is every episode turned the cued way; chance is 0);
+    /// its TBPTT baseline, an LSTM truncated to those 8 steps, does not.
+    @Test func rtrlTMazePresetLearnsWhereItsTBPTTBaselineCannot() throws {
+        let rtrl = try Self.preset("rtrl-elstm-tmaze"), tbptt = try Self.preset("tbptt-lstm-tmaze")
+        #expect(rtrl.online.learningRule == .rtrl && rtrl.memory == "elstm" && rtrl.online.updateInterval == 8)
+        #expect(tbptt.online.learningRule == .tbptt && tbptt.memory == "lstm" && tbptt.online.updateInterval == 8)
+        let (_, learned) = try Self.train(rtrl)
+        let (_, truncated) = try Self.train(tbptt)
+        print("TMaze length 40: RTRL eLSTM \(learned), TBPTT(8) LSTM \(truncated)")
+        #expect(learned >= 0.9)
+        #expect(truncated <= 0.3)
+    }
+
     /// The bar: position-only CartPole, GRU policy, ≥ 450 within 200k steps.
     @Test func gruPolicyBalancesCartPoleWithoutSeeingVelocities() throws {
         let config = try Self.preset("ppo-gru-cartpole-novel")

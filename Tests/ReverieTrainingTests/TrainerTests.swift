@@ -41,8 +41,10 @@ import ReverieNN
     /// Stopped after 3 iterations (as Ctrl-C does) and resumed: the final
     /// parameters equal those of a run that was never interrupted — for a
     /// feedforward policy, and for a GRU policy whose memory and shared
-    /// normalisation statistics must come back from the checkpoint too.
-    @Test(arguments: ["feedforward", "gru"])
+    /// normalisation statistics must come back from the checkpoint too, and
+    /// for an online actor-critic whose eLSTM learns by RTRL: its
+    /// sensitivities are part of what a resume needs.
+    @Test(arguments: ["feedforward", "gru", "rtrl"])
     func aStoppedAndResumedRunEndsWithTheSameParameters(_ policy: String) throws {
         let straight = try PythonTool.temporaryDirectory(), interrupted = try PythonTool.temporaryDirectory()
         defer {
@@ -54,6 +56,12 @@ import ReverieNN
             config.env = "CartPoleNoVel-v1"
             (config.memory, config.memorySize, config.hidden) = ("gru", 16, [16])
             (config.normalizeObservations, config.normalizeRewards) = (true, true)
+        }
+        if policy == "rtrl" {
+            config.algorithm = "online-ac"
+            config.env = "TMaze?length=6&penalty=0.1"
+            (config.memory, config.memorySize, config.encoderSize, config.hidden) = ("elstm", 8, 8, [])
+            config.online.updateInterval = 32  // 8 envs × 32 steps per iteration, as PPO's
         }
         try Trainer(config: config, runDirectory: straight).run()
 
@@ -69,7 +77,11 @@ import ReverieNN
         let a = try Checkpoint(contentsOf: Trainer.checkpoints(in: straight).last!.url)
         let b = try Checkpoint(contentsOf: Trainer.checkpoints(in: interrupted).last!.url)
         let names = a.tensors.keys.filter { $0.hasPrefix("model.") }.sorted()
-        #expect(names.count == 12)
+        #expect(names.count == ["feedforward": 12, "gru": 12, "rtrl": 11][policy])
+        if policy == "rtrl" {
+            #expect(a.tensors["agent.carried.sensitivities.0"]?.shape == [8, 16, 8])
+            #expect(a.tensors["agent.carried.sensitivities.0"]?.scalars == b.tensors["agent.carried.sensitivities.0"]?.scalars)
+        }
         if policy == "gru" {
             #expect(names.contains("model.cell.hiddenWeight") && a.tensors["agent.memory.0"]?.shape == [8, 16])
             #expect(a.metadata["normalizer.observations"] != nil && a.metadata["normalizer.rewards"] != nil)
@@ -110,7 +122,7 @@ import ReverieNN
         let bytes = try Data(contentsOf: saved.last!.url)
 
         let trainer = try Trainer(resuming: dir)
-        let weight = (trainer.ppo.policy as! ActorCritic).critic.layers[1].weight
+        let weight = (trainer.agent.policy as! ActorCritic).critic.layers[1].weight
         weight.update { $0[3] = .nan }
         #expect {
             try trainer.run()

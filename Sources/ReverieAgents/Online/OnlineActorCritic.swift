@@ -26,7 +26,7 @@ import ReverieRecurrent
 ///   to the current step, and the heads above it through the step only.
 /// - `tbptt`: the cell's state stays on the tape through the M steps and is
 ///   cut at the update's start: gradients reach back at most M steps.
-public final class OnlineActorCritic {
+public final class OnlineActorCritic: Agent {
     public let config: OnlineActorCriticConfig
     public let policy: any ActorCriticNetwork
     public let optimizer: Adam
@@ -71,6 +71,30 @@ public final class OnlineActorCritic {
         if config.learningRule == .rtrl, let recurrent = policy as? RecurrentActorCritic,
            let cell = recurrent.cell as? any ElementwiseRecurrent {
             sensitivities = cell.initialSensitivities(batch: environment.count)
+        }
+    }
+
+    /// RTRL's sensitivities, part k as `sensitivities.k`: a resumed run
+    /// continues to learn through the time before the checkpoint.
+    public var carriedTensors: [String: Tensor] {
+        Dictionary(uniqueKeysWithValues: (sensitivities?.parts ?? []).enumerated().map { ("sensitivities.\($0)", $1) })
+    }
+
+    public func resume(environmentSteps: Int, updates: Int, rng: RandomGenerator, observations: Tensor? = nil,
+                       episodeStarts: [Bool]? = nil, memory: RecurrentState? = nil, carried: [String: Tensor] = [:]) throws {
+        (self.environmentSteps, self.updates, self.rng) = (environmentSteps, updates, rng)
+        try restorePosition(observations: observations, episodeStarts: episodeStarts, memory: memory,
+                            into: &self.observations, &self.episodeStarts, &self.memory)
+        guard let current = sensitivities else { return }
+        let parts = current.parts.indices.compactMap { carried["sensitivities.\($0)"] }
+        if memory != nil && parts.count == current.parts.count {
+            guard zip(parts, current.parts).allSatisfy({ $0.shape == $1.shape }) else {
+                throw AgentError.invalidConfiguration("resumed sensitivities \(parts.map(\.shape)) do not fit \(current.parts.map(\.shape))")
+            }
+            sensitivities = Sensitivities(parts)
+        } else {
+            // Without the sensitivities, the memory they belong to cannot be learned through: start episodes afresh.
+            self.episodeStarts = Array(repeating: true, count: environment.count)
         }
     }
 

@@ -25,11 +25,13 @@ import ReverieRecurrent
 ///
 ///     let ppo = try PPO(config, policy: PolicySpec(hidden: [64, 64]), environment: envs, totalSteps: 50_000, seed: 1)
 ///     while ppo.environmentSteps < 50_000 { let report = try ppo.iterate() }
-public final class PPO {
+public final class PPO: Agent {
     public let config: PPOConfig
     public let policy: any ActorCriticNetwork
     public let optimizer: Adam
     public let environment: any VectorEnvironment
+    /// PPO carries nothing beyond observations and memory.
+    public var carriedTensors: [String: Tensor] { [:] }
     /// The budget the learning rate and clip range anneal over.
     public let totalSteps: Int
 
@@ -78,22 +80,11 @@ public final class PPO {
         memory = policy.initialMemory(batch: environment.count)
     }
 
-    /// Continues a run saved at an iteration boundary: counters, the sampling
-    /// generator and, when the environments' state was restored too, where
-    /// each env stands (parameters and optimizer state load separately).
-    public func resume(environmentSteps: Int, updates: Int, rng: RandomGenerator,
-                       observations: Tensor? = nil, episodeStarts: [Bool]? = nil, memory: RecurrentState? = nil) {
+    public func resume(environmentSteps: Int, updates: Int, rng: RandomGenerator, observations: Tensor? = nil,
+                       episodeStarts: [Bool]? = nil, memory: RecurrentState? = nil, carried: [String: Tensor] = [:]) throws {
         (self.environmentSteps, self.updates, self.rng) = (environmentSteps, updates, rng)
-        if let observations, let episodeStarts {
-            precondition(observations.shape == self.observations.shape && episodeStarts.count == environment.count,
-                         "resumed observations \(observations.shape) do not fit \(self.observations.shape)")
-            (self.observations, self.episodeStarts) = (observations, episodeStarts)
-        }
-        if let memory {
-            precondition(memory.parts.map(\.shape) == self.memory.parts.map(\.shape),
-                         "resumed memory \(memory.parts.map(\.shape)) does not fit \(self.memory.parts.map(\.shape))")
-            self.memory = memory
-        }
+        try restorePosition(observations: observations, episodeStarts: episodeStarts, memory: memory,
+                            into: &self.observations, &self.episodeStarts, &self.memory)
     }
 
     /// Environment steps per iteration, T·N.

@@ -19,7 +19,7 @@
 ///   left to learn is the memory (`TMaze?length=40&penalty=0.025`).
 /// - Length: its registration adds a `TimeLimit` of 2·length + 10 steps, so a
 ///   policy that never turns is truncated.
-public final class TMaze: Environment {
+public final class TMaze: Environment, Snapshotting {
     public let name: String
     public let observationSpace = Space.box(low: 0, high: 1, shape: [3])
     public let actionSpace = Space.discrete(3)
@@ -65,4 +65,14 @@ public final class TMaze: Environment {
     }
 
     public func render() -> Frame? { nil }
+
+    /// Position, cue, the episode flag and the generator.
+    public var snapshot: [UInt64]? { [UInt64(position), cueUp ? 1 : 0, needsReset ? 1 : 0] + rng.state }
+
+    public func restore(_ words: inout ArraySlice<UInt64>) throws {
+        let w = try words.take(3 + rng.state.count, for: name)
+        guard w[0] <= UInt64(length) else { throw SnapshotError.mismatch(name, "position \(w[0]) beyond the corridor's \(length)") }
+        (position, cueUp, needsReset) = (Int(w[0]), w[1] != 0, w[2] != 0)
+        rng = RandomGenerator(state: Array(w[3...]))
+    }
 }

@@ -5,7 +5,8 @@ import ReverieNN
 /// Everything `reverie train` needs: a preset (`agents/*.toml`) decoded,
 /// then `--set` overrides applied. Every key is documented in `schema`.
 public struct TrainConfig: Sendable, Equatable {
-    /// The learning algorithm.
+    /// The learning algorithm: "ppo", or "online-ac" (an actor-critic updating
+    /// every M steps whose recurrent layer learns by RTRL or TBPTT).
     public var algorithm = "ppo"
     /// A built-in env (`CartPole-v1`, `TMaze?length=40`) or servers (`zmq://host:5555,zmq://other:5555`).
     public var env = "CartPole-v1"
@@ -22,12 +23,17 @@ public struct TrainConfig: Sendable, Equatable {
     public var activation = "tanh"
     /// For Box actions: squash a Gaussian by tanh into the bounds instead of clipping.
     public var squashActions = false
-    /// The recurrent cell before the actor and critic ("none", "gru", "lstm"), trained by truncated BPTT.
+    /// The recurrent cell before the actor and critic ("none", "gru", "lstm", "elstm", "mingru", "lru").
     public var memory = "none"
     /// H, the recurrent cell's width.
     public var memorySize = 64
+    /// Width of a one-layer observation encoder before the cell (0: none).
+    public var encoderSize = 0
+    /// eLSTM: offset of the forget gate's initial bias.
+    public var forgetBias: Float = 0
 
     public var ppo = PPOConfig()
+    public var online = OnlineActorCriticConfig()
 
     /// Normalise observations with running statistics shared by the N envs (SB3's `VecNormalize`).
     public var normalizeObservations = false
@@ -43,7 +49,8 @@ public struct TrainConfig: Sendable, Equatable {
 
     /// The documented keys, in `config.toml` order.
     public static let schema = ConfigSchema<TrainConfig>([
-        .string("algorithm", "the learning algorithm", \.algorithm, oneOf: ["ppo"]),
+        .string("algorithm", "ppo, or online-ac: an actor-critic updating every M steps, its memory learned by online.learning_rule",
+                \.algorithm, oneOf: ["ppo", "online-ac"]),
         .string("env", "a built-in env with ?options, or zmq://host:port[,zmq://…] servers", \.env),
         .int("num_envs", "N, environments stepped together (zmq:// servers decide their own)", \.numEnvs, in: 1...4096),
         .int("total_steps", "environment steps to train for", \.totalSteps, in: 1...Int(Int32.max)),
@@ -51,9 +58,13 @@ public struct TrainConfig: Sendable, Equatable {
         .ints("policy.hidden", "widths of the actor's and the critic's hidden layers", \.hidden, in: 1...65_536),
         .string("policy.activation", "nonlinearity between hidden layers", \.activation, oneOf: Activation.allCases.map(\.rawValue)),
         .bool("policy.squash_actions", "Box actions: tanh-squash into the bounds instead of clipping", \.squashActions),
-        .string("policy.memory", "recurrent cell before actor and critic, trained by truncated BPTT over whole rollouts",
+        .string("policy.memory", "recurrent cell before actor and critic (elstm, mingru, lru are element-wise: RTRL can train them)",
                 \.memory, oneOf: ["none"] + RecurrentActorCritic.CellKind.allCases.map(\.rawValue)),
-        .int("policy.memory_size", "H, the recurrent cell's width", \.memorySize, in: 1...65_536),
+        .int("policy.memory_size", "H, the recurrent cell's width (an LRU's complex state units)", \.memorySize, in: 1...65_536),
+        .int("policy.encoder_size", "width of a one-layer observation encoder before the cell (0: none)", \.encoderSize,
+             in: 0...65_536),
+        .float("policy.forget_bias", "eLSTM: added to the forget gate's initial bias b_f (positive: starts remembering)",
+               \.forgetBias, in: -100...100),
         .int("ppo.rollout_steps", "T, steps per env per rollout (SB3's n_steps)", \.ppo.rolloutSteps, in: 1...1_000_000),
         .int("ppo.epochs", "K, passes over each rollout", \.ppo.epochs, in: 1...1000),
         .int("ppo.minibatch_size", "M, samples per gradient step (SB3's batch_size)", \.ppo.minibatchSize, in: 1...10_000_000),
@@ -74,6 +85,17 @@ public struct TrainConfig: Sendable, Equatable {
         .int("ppo.burn_in", "recurrent, with sequence_length: steps replayed to refresh a chunk's memory (R2D2)",
              \.ppo.burnIn, in: 0...1_000_000),
         .optionalFloat("ppo.target_kl", "stop an update early past this approximate KL", \.ppo.targetKL, in: 0...1e9),
+        .int("online.update_interval", "M, env steps between updates (TBPTT's truncation too)", \.online.updateInterval,
+             in: 1...1_000_000),
+        .string("online.learning_rule", "how the recurrent layer learns: rtrl (exact, element-wise cells) or tbptt",
+                \.onlineLearningRule, oneOf: RecurrentLearningRule.allCases.map(\.rawValue)),
+        .float("online.gamma", "discount factor γ", \.online.gamma, in: 0...1),
+        .float("online.gae_lambda", "GAE parameter λ within the M steps", \.online.gaeLambda, in: 0...1),
+        .float("online.value_coef", "value-loss coefficient c_v", \.online.valueCoefficient, in: 0...1e6),
+        .float("online.entropy_coef", "entropy-bonus coefficient c_e", \.online.entropyCoefficient, in: 0...1e6),
+        .float("online.learning_rate", "Adam step size α", \.online.learningRate, in: 0...1),
+        .float("online.adam_epsilon", "Adam's ε", \.online.adamEpsilon, in: 0...1),
+        .float("online.max_grad_norm", "clip the gradients' global norm to this", \.online.maxGradientNorm, in: 1e-9...1e9),
         .bool("normalize.observations", "normalise observations by running mean and std shared by the envs (VecNormalize)",
               \.normalizeObservations),
         .bool("normalize.rewards", "divide rewards by the running std of the discounted return (VecNormalize)",
@@ -97,8 +119,20 @@ public struct TrainConfig: Sendable, Equatable {
 
     /// The network these keys describe.
     public var policySpec: PolicySpec {
-        PolicySpec(hidden: hidden, activation: Activation(rawValue: activation) ?? .tanh, squashActions: squashActions,
-                   memory: RecurrentActorCritic.CellKind(rawValue: memory), memorySize: memorySize)
+        var spec = PolicySpec(hidden: hidden, activation: Activation(rawValue: activation) ?? .tanh, squashActions: squashActions,
+                              memory: RecurrentActorCritic.CellKind(rawValue: memory), memorySize: memorySize,
+                              encoderSize: encoderSize)
+        spec.forgetBias = forgetBias
+        return spec
+    }
+
+    /// The discount of the algorithm in use (reward normalisation follows it).
+    public var gamma: Float { algorithm == "ppo" ? ppo.gamma : online.gamma }
+
+    /// `online.learning_rule` as the schema reads and writes it.
+    var onlineLearningRule: String {
+        get { online.learningRule.rawValue }
+        set { online.learningRule = RecurrentLearningRule(rawValue: newValue) ?? .rtrl }
     }
 
     /// The resolved config as TOML (the run folder's `config.toml`).

@@ -1,0 +1,56 @@
+import ReverieEnvs
+import ReverieNN
+import ReverieRecurrent
+
+/// An on-policy agent as the trainer drives it: iterate until the budget,
+/// checkpoint between iterations, resume from a checkpoint. PPO and the
+/// online actor-critic conform.
+public protocol Agent: AnyObject {
+    /// The network acting, evaluated and saved.
+    var policy: any ActorCriticNetwork { get }
+    var optimizer: Adam { get }
+    var environment: any VectorEnvironment { get }
+    /// The generator of sampling (and shuffling), saved so a resume continues it.
+    var rng: RandomGenerator { get }
+    /// (N, observation shape…) where each env stands now.
+    var observations: Tensor { get }
+    /// (N) the current observation is the first of its episode.
+    var episodeStarts: [Bool] { get }
+    /// The policy's memory after the last step (`.none` without memory).
+    var memory: RecurrentState { get }
+    /// Further state a checkpoint must hold to continue the run exactly
+    /// (RTRL's sensitivities), by name.
+    var carriedTensors: [String: Tensor] { get }
+    var environmentSteps: Int { get }
+    var updates: Int { get }
+
+    /// One collection and one update.
+    func iterate() throws -> IterationReport
+
+    /// Continues a run saved at an iteration boundary: counters, the sampling
+    /// generator and, when the environments' state was restored too, where
+    /// each env stands (parameters and optimizer state load separately).
+    /// - Throws: `AgentError.invalidConfiguration` if a tensor does not fit.
+    func resume(environmentSteps: Int, updates: Int, rng: RandomGenerator, observations: Tensor?, episodeStarts: [Bool]?,
+                memory: RecurrentState?, carried: [String: Tensor]) throws
+}
+
+/// Where N envs stood and the memory they carried, checked against the
+/// current shapes before anything is replaced.
+func restorePosition(observations: Tensor?, episodeStarts: [Bool]?, memory: RecurrentState?,
+                     into currentObservations: inout Tensor, _ currentStarts: inout [Bool], _ currentMemory: inout RecurrentState) throws {
+    if let observations, let episodeStarts {
+        guard observations.shape == currentObservations.shape && episodeStarts.count == currentStarts.count else {
+            throw AgentError.invalidConfiguration(
+                "resumed observations \(observations.shape) do not fit the environments' \(currentObservations.shape)")
+        }
+        (currentObservations, currentStarts) = (observations, episodeStarts)
+    }
+    if let memory {
+        guard memory.parts.map(\.shape) == currentMemory.parts.map(\.shape) else {
+            throw AgentError.invalidConfiguration(
+                "resumed memory \(memory.parts.map(\.shape)) does not fit the policy's \(currentMemory.parts.map(\.shape))")
+        }
+        currentMemory = memory
+    }
+}
