@@ -87,15 +87,18 @@ struct DiagonalRTRL {
 func contract(_ e: Tensor, _ s: Tensor, units: Int) -> Tensor {
     let batch = s.shape[0], rows = s.shape[1], width = s.count / (batch * rows)
     return Tensor(shape: Array(s.shape.dropFirst())) { g in
-        g.initialize(repeating: 0)
         e.withUnsafeBufferPointer { e in
             s.withUnsafeBufferPointer { s in
+                // The first sequence writes, the others add: no zero fill.
                 for b in 0..<batch {
                     for r in 0..<rows {
                         let scale = e[b * units + r % units]
-                        if scale == 0 { continue }
                         let base = (b * rows + r) * width, out = r * width
-                        for j in 0..<width { g[out + j] += scale * s[base + j] }
+                        if b == 0 {
+                            for j in 0..<width { g[out + j] = scale * s[base + j] }
+                        } else if scale != 0 {
+                            for j in 0..<width { g[out + j] += scale * s[base + j] }
+                        }
                     }
                 }
             }

@@ -100,60 +100,83 @@ public final class LRUCell: ElementwiseRecurrent {
         let (lr, li) = (lambda.real.scalars, lambda.imaginary.scalars)
         let expNu = nuLog.storedValue.exp().scalars, expTheta = thetaLog.storedValue.exp().scalars
         let gamma = gammaLog.storedValue.exp().scalars
-        let ur = xv.linear(inputWeightReal.storedValue).scalars, ui = xv.linear(inputWeightImaginary.storedValue).scalars
-        let hp = previous.scalars, xs = xv.scalars
-        var next = [Float](repeating: 0, count: batch * 2 * n)
-        var parts = sensitivities.parts.map { [Float](repeating: 0, count: $0.count) }
-        let old = sensitivities.parts.map(\.scalars)
-        for b in 0..<batch {
-            for i in 0..<n {
-                let (hr, hi) = (hp[b * 2 * n + i], hp[b * 2 * n + n + i])
-                let (ar, ai) = (lr[i] * hr - li[i] * hi, lr[i] * hi + li[i] * hr)  // λ h_{t−1}
-                let (gr, gi) = (gamma[i] * ur[b * n + i], gamma[i] * ui[b * n + i])
-                next[b * 2 * n + i] = ar + gr
-                next[b * 2 * n + n + i] = ai + gi
-                // S ← λ S + local, for ν, θ, γ: parts (B, 2, N), re at [b, 0, i], im at [b, 1, i].
-                let locals: [(Float, Float)] = [(-expNu[i] * ar, -expNu[i] * ai), (-expTheta[i] * ai, expTheta[i] * ar), (gr, gi)]
-                for (k, (localRe, localIm)) in locals.enumerated() {
-                    let (re, im) = (b * 2 * n + i, b * 2 * n + n + i)
-                    let (sr, si) = (old[k][re], old[k][im])
-                    parts[k][re] = lr[i] * sr - li[i] * si + localRe
-                    parts[k][im] = lr[i] * si + li[i] * sr + localIm
-                }
-                // S^B[b, ·, i, j], (B, 2, N, D).
-                let re = (b * 2 * n + i) * d, im = (b * 2 * n + n + i) * d
-                for j in 0..<d {
-                    let (sr, si) = (old[3][re + j], old[3][im + j])
-                    parts[3][re + j] = lr[i] * sr - li[i] * si + gamma[i] * xs[b * d + j]
-                    parts[3][im + j] = lr[i] * si + li[i] * sr
-                }
-            }
-        }
-        let carried = Sensitivities(zip(parts, sensitivities.parts).map { Tensor($0, shape: $1.shape) })
-        let inputs = [x] + recurrentParameters.map(\.value)
-        let weights = (inputWeightReal.storedValue, inputWeightImaginary.storedValue)
-        let h = Tensor.realTimeRecurrent(Tensor(next, shape: [batch, 2 * n]), inputs: inputs) { e in
-            let ev = e.scalars
-            // Re(ē·S) summed over sequences, for a (B, 2, N, J) sensitivity.
-            func gradient(_ s: Tensor, width: Int, imaginaryPart: Bool = false) -> Tensor {
-                let sv = s.scalars
-                var g = [Float](repeating: 0, count: n * width)
+        let ur = xv.linear(inputWeightReal.storedValue), ui = xv.linear(inputWeightImaginary.storedValue)
+        let old = sensitivities.parts
+        // Every element of the new sensitivities is written below.
+        var (newNu, newTheta, newGamma, newB) = (Tensor(shape: old[0].shape) { _ in }, Tensor(shape: old[1].shape) { _ in },
+                                                 Tensor(shape: old[2].shape) { _ in }, Tensor(shape: old[3].shape) { _ in })
+        let next = Tensor(shape: [batch, 2 * n]) { next in
+            previous.withUnsafeBufferPointer { hp in
+            ur.withUnsafeBufferPointer { ur in
+            ui.withUnsafeBufferPointer { ui in
+            xv.withUnsafeBufferPointer { xs in
+            newNu.withUnsafeMutableBufferPointer { sNu in
+            newTheta.withUnsafeMutableBufferPointer { sTheta in
+            newGamma.withUnsafeMutableBufferPointer { sGamma in
+            newB.withUnsafeMutableBufferPointer { sB in
+            old[0].withUnsafeBufferPointer { oNu in
+            old[1].withUnsafeBufferPointer { oTheta in
+            old[2].withUnsafeBufferPointer { oGamma in
+            old[3].withUnsafeBufferPointer { oB in
                 for b in 0..<batch {
                     for i in 0..<n {
-                        let (er, ei) = (ev[b * 2 * n + i], ev[b * 2 * n + n + i])
-                        let re = (b * 2 * n + i) * width, im = (b * 2 * n + n + i) * width
-                        for j in 0..<width {
-                            // For B_im the sensitivity is i·S: re −S.im, im S.re.
-                            g[i * width + j] += imaginaryPart ? -er * sv[im + j] + ei * sv[re + j]
-                                                              : er * sv[re + j] + ei * sv[im + j]
+                        let (re, im) = (b * 2 * n + i, b * 2 * n + n + i)
+                        let (hr, hi) = (hp[re], hp[im])
+                        let (ar, ai) = (lr[i] * hr - li[i] * hi, lr[i] * hi + li[i] * hr)  // λ h_{t−1}
+                        let (gr, gi) = (gamma[i] * ur[b * n + i], gamma[i] * ui[b * n + i])
+                        next[re] = ar + gr
+                        next[im] = ai + gi
+                        // S ← λ S + local term, (B, 2, N) each: re at [b, 0, i], im at [b, 1, i].
+                        func carry(_ old: UnsafeBufferPointer<Float>, _ new: UnsafeMutableBufferPointer<Float>,
+                                   _ localRe: Float, _ localIm: Float) {
+                            let (sr, si) = (old[re], old[im])
+                            new[re] = lr[i] * sr - li[i] * si + localRe
+                            new[im] = lr[i] * si + li[i] * sr + localIm
+                        }
+                        carry(oNu, sNu, -expNu[i] * ar, -expNu[i] * ai)
+                        carry(oTheta, sTheta, -expTheta[i] * ai, expTheta[i] * ar)
+                        carry(oGamma, sGamma, gr, gi)
+                        // S^B[b, ·, i, j], (B, 2, N, D): local term γ_i x_j, real.
+                        let (l, m, g) = (lr[i], li[i], gamma[i])
+                        let (bre, bim, xb) = (re * d, im * d, b * d)
+                        for j in 0..<d {
+                            let (sr, si) = (oB[bre + j], oB[bim + j])
+                            sB[bre + j] = l * sr - m * si + g * xs[xb + j]
+                            sB[bim + j] = l * si + m * sr
                         }
                     }
                 }
-                return Tensor(g, shape: width == 1 ? [n] : [n, width])
+            }}}}}}}}}}}}
+        }
+        let carried = Sensitivities([newNu, newTheta, newGamma, newB])
+        let inputs = [x] + recurrentParameters.map(\.value)
+        let weights = Tensor.concatenate([inputWeightReal.storedValue, inputWeightImaginary.storedValue], axis: 0)
+        let h = Tensor.realTimeRecurrent(next, inputs: inputs) { e in
+            // Re(ē·S) summed over sequences, for a (B, 2, N, J) sensitivity; for
+            // B_im the sensitivity is i·S^B, whose re is −S^B.im and im S^B.re.
+            func gradient(_ s: Tensor, width: Int, imaginaryPart: Bool = false) -> Tensor {
+                Tensor(shape: width == 1 ? [n] : [n, width]) { g in
+                    for k in 0..<g.count { g[k] = 0 }
+                    e.withUnsafeBufferPointer { e in
+                        s.withUnsafeBufferPointer { s in
+                            for b in 0..<batch {
+                                for i in 0..<n {
+                                    let (re, im) = (b * 2 * n + i, b * 2 * n + n + i)
+                                    let (wr, wi) = imaginaryPart ? (e[im], -e[re]) : (e[re], e[im])
+                                    let (sre, sim, out) = (re * width, im * width, i * width)
+                                    for j in 0..<width { g[out + j] += wr * s[sre + j] + wi * s[sim + j] }
+                                }
+                            }
+                        }
+                    }
+                }
             }
             // Through this step only: ∂h/∂x = γ ⊙ (B_re + i·B_im).
-            let scaled = Tensor((0..<(batch * 2 * n)).map { k in ev[k] * gamma[k % n] }, shape: [batch, 2 * n])
-            let dx = x.isRecorded ? scaled.matmul(Tensor.concatenate([weights.0, weights.1], axis: 0)) : nil
+            let dx = x.isRecorded
+                ? Tensor(shape: [batch, 2 * n]) { scaled in
+                    e.withUnsafeBufferPointer { e in for k in 0..<scaled.count { scaled[k] = e[k] * gamma[k % n] } }
+                  }.matmul(weights)
+                : nil
             return [dx, gradient(carried.parts[0], width: 1), gradient(carried.parts[1], width: 1),
                     gradient(carried.parts[2], width: 1), gradient(carried.parts[3], width: d),
                     gradient(carried.parts[3], width: d, imaginaryPart: true)]

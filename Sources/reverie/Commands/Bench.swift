@@ -14,7 +14,7 @@ struct Bench: ParsableCommand {
     enum Workload: String, ExpressibleByArgument, CaseIterable {
         case gemm, mlp, env, zmq, ppo
         case ppoLSTM = "ppo-lstm"
-        case tmaze
+        case tmaze, rtrl
     }
 
     @Argument(help: "What to measure: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -35,11 +35,18 @@ struct Bench: ParsableCommand {
     @Option(help: "tmaze: environment steps per run.")
     var steps = 200_000
 
+    @Option(help: .hidden)
+    var probe: String?
+
     func validate() throws {
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1.") }
     }
 
     func run() throws {
+        if let probe, workload == .rtrl {
+            print(try RTRLBench().measure(probe))
+            return
+        }
         let result: BenchResult
         switch workload {
         case .gemm: result = GemmBench(repeats: repeats).run()
@@ -48,6 +55,7 @@ struct Bench: ParsableCommand {
         case .zmq: result = try ZmqBench(repeats: repeats).run()
         case .ppo: result = try PPOBench().run()
         case .ppoLSTM: result = try PPOBench(recurrent: true).run()
+        case .rtrl: result = try RTRLBench().run()
         case .tmaze:
             result = try TMazeBench(lengths: lengths.split(separator: ",").compactMap { Int($0) },
                                     seeds: seeds.split(separator: ",").compactMap { Int($0) }, steps: steps).run()

@@ -1,0 +1,144 @@
+import Foundation
+import ReverieRecurrent
+
+/// What exact RTRL costs for an eLSTM of 256 units on 256 inputs, one
+/// sequence (B = 1), against a forward step and against TBPTT:
+///
+/// - forward: `step` alone, no learning.
+/// - rtrl: `realTimeStep` on a tape with a loss on its output and the
+///   gradient taken every step — online learning with nothing stored.
+/// - tbptt: T steps recorded on a tape, one backward pass at the end.
+///
+/// Time per step at T = 100 and T = 10,000, and the peak memory each adds
+/// over a process's baseline (measured in a child process per case, from
+/// its resident-set high-water mark).
+struct RTRLBench {
+    var units = 256
+    var inputs = 256
+    var lengths = [100, 10_000]
+
+    enum Mode: String, CaseIterable { case forward, rtrl, tbptt }
+
+    func run() throws -> BenchResult {
+        var rows: [[String: Any]] = []
+        var perStep: [Mode: [Int: Double]] = [:], memory: [Mode: [Int: Double]] = [:]
+        for length in lengths {
+            for mode in Mode.allCases {
+                let probe = try Self.probe(mode: mode, length: length)
+                perStep[mode, default: [:]][length] = probe.seconds / Double(length)
+                memory[mode, default: [:]][length] = probe.peakBytes
+                rows.append(["mode": mode.rawValue, "length": length, "microseconds_per_step": rounded(probe.seconds / Double(length) * 1e6),
+                             "peak_megabytes": rounded(probe.peakBytes / 1e6)])
+            }
+        }
+        let longest = lengths.max()!
+        var lines = ["eLSTM \(units) units, \(inputs) inputs, B = 1     µs/step (T = \(lengths.map(String.init).joined(separator: ", ")))     "
+                     + "added peak MB (same T)"]
+        for mode in Mode.allCases {
+            let times = lengths.map { String(format: "%.1f", perStep[mode]![$0]! * 1e6) }.joined(separator: ", ")
+            let peaks = lengths.map { String(format: "%.1f", memory[mode]![$0]! / 1e6) }.joined(separator: ", ")
+            lines.append("  " + mode.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0) + times.padding(toLength: 40, withPad: " ", startingAt: 0) + peaks)
+        }
+        let ratio = perStep[.rtrl]![longest]! / perStep[.forward]![longest]!
+        lines.append(String(format: "RTRL step / forward step: %.2f× (target ≤ 4×)", ratio))
+        return BenchResult(workload: "rtrl", ours: 1 / perStep[.rtrl]![longest]!, peer: 1 / perStep[.forward]![longest]!,
+                           unit: "steps/s at T = \(longest): RTRL learning every step (ours) vs forward only (peer)",
+                           details: ["cases": rows, "units": units, "inputs": inputs,
+                                     "rtrl_over_forward": rounded(ratio)],
+                           table: lines.joined(separator: "\n"))
+    }
+
+    /// Runs one case in a child process (`reverie bench rtrl --probe MODE:T`).
+    static func probe(mode: Mode, length: Int) throws -> (seconds: Double, peakBytes: Double) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = ["bench", "rtrl", "--probe", "\(mode.rawValue):\(length)"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Double],
+              let seconds = object["seconds"], let peak = object["peak_bytes"] else {
+            throw PythonPeer.Failure.failed("reverie bench rtrl --probe \(mode.rawValue):\(length)",
+                                            status: process.terminationStatus, stderr: String(decoding: data, as: UTF8.self))
+        }
+        return (seconds, peak)
+    }
+
+    /// The child's side: one case, timed, with the resident-set growth it caused.
+    /// - Returns: a JSON object with `seconds` (all T steps) and `peak_bytes`.
+    func measure(_ spec: String) throws -> String {
+        let parts = spec.split(separator: ":")
+        guard parts.count == 2, let mode = Mode(rawValue: String(parts[0])), let length = Int(parts[1]), length > 0 else {
+            throw ValidationErrorMessage("--probe takes MODE:T with MODE one of forward, rtrl, tbptt")
+        }
+        var rng = RandomGenerator(seed: 1)
+        let cell = ELSTMCell(inputSize: inputs, hiddenSize: units, forgetBias: 1, rng: &rng)
+        let pool = (0..<64).map { _ in Tensor.uniform([1, inputs], low: -1, high: 1, using: &rng) }
+        let readout = Tensor.uniform([1, units], low: -1, high: 1, using: &rng)
+        let parameters = cell.parameters
+        // Warm up allocators and BLAS, then take the baseline.
+        var state = cell.initialState(batch: 1)
+        for k in 0..<8 { state = cell.step(pool[k], state).state }
+        let baseline = Self.residentBytes()
+        state = cell.initialState(batch: 1)
+        let start = DispatchTime.now().uptimeNanoseconds
+        switch mode {
+        case .forward:
+            for t in 0..<length { state = cell.step(pool[t % pool.count], state).state }
+        case .rtrl:
+            var sensitivities = cell.initialSensitivities(batch: 1)
+            var sums = parameters.map { Tensor.zeros($0.shape) }
+            for t in 0..<length {
+                let tape = Tape()
+                let loss = tape.recording {
+                    let step = cell.realTimeStep(pool[t % pool.count], state, sensitivities)
+                    (state, sensitivities) = (step.state, step.sensitivities)
+                    return (step.output * readout).sum()
+                }
+                // Summed in place, as an optimizer's accumulator would.
+                for (k, g) in tape.gradients(of: loss, wrt: parameters).enumerated() {
+                    g.withUnsafeBufferPointer { g in
+                        sums[k].withUnsafeMutableBufferPointer { sum in for i in 0..<sum.count { sum[i] += g[i] } }
+                    }
+                }
+            }
+            withExtendedLifetime(sums) {}
+        case .tbptt:
+            let tape = Tape()
+            let loss = tape.recording {
+                var total = Tensor(scalar: 0)
+                for t in 0..<length {
+                    let step = cell.step(pool[t % pool.count], state)
+                    state = step.state
+                    total = total + (step.output * readout).sum()
+                }
+                return total
+            }
+            withExtendedLifetime(tape.gradients(of: loss, wrt: parameters)) {}
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        let peak = Double(max(0, Self.peakResidentBytes() - baseline))
+        return "{\"seconds\": \(seconds), \"peak_bytes\": \(peak)}"
+    }
+
+    /// Current resident set (VmRSS) in bytes.
+    static func residentBytes() -> Int { statusField("VmRSS:") }
+    /// The resident set's high-water mark (VmHWM) in bytes.
+    static func peakResidentBytes() -> Int { statusField("VmHWM:") }
+
+    private static func statusField(_ name: String) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name) }),
+              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return 0 }
+        return kilobytes * 1024
+    }
+}
+
+/// A usage error from a bench's own options.
+struct ValidationErrorMessage: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
