@@ -9,7 +9,9 @@ import ReverieEnvs
     /// The agent of `reverie bench tmaze`: eLSTM (32) behind a 32-wide encoder,
     /// 16 envs, an update every M = 8 steps.
     static func make(_ rule: RecurrentLearningRule, length: Int, seed: UInt64,
-                     memory: RecurrentActorCritic.CellKind = .elstm) throws -> OnlineActorCritic {
+                     memory: RecurrentActorCritic.CellKind? = nil) throws -> OnlineActorCritic {
+        // SnAp-1 and UORO approximate RTRL for a dense cell.
+        let memory = memory ?? ([.snap1, .uoro].contains(rule) ? .rnn : .elstm)
         var config = OnlineActorCriticConfig()
         (config.learningRule, config.updateInterval, config.learningRate) = (rule, 8, 3e-3)
         var spec = PolicySpec(hidden: [], memory: memory, memorySize: 32, encoderSize: 32)
@@ -41,8 +43,30 @@ import ReverieEnvs
         for rule in RecurrentLearningRule.allCases {
             let a = try Self.make(rule, length: 6, seed: 7), b = try Self.make(rule, length: 6, seed: 7)
             for _ in 0..<50 { _ = try a.iterate(); _ = try b.iterate() }
-            #expect(a.policy.parameters.map(\.storedValue.scalars) == b.policy.parameters.map(\.storedValue.scalars), "\(rule)")
+            let same = a.policy.parameters.map(\.storedValue.scalars) == b.policy.parameters.map(\.storedValue.scalars)
+            #expect(same, "\(rule): two runs of one seed differ")
         }
+    }
+
+    /// Every rule resumes exactly: what it carries (sensitivities, UORO's
+    /// estimate) comes back, and the continued run equals the uninterrupted one.
+    @Test(arguments: RecurrentLearningRule.allCases) func resumingWithWhatTheRuleCarriesContinuesExactly(_ rule: RecurrentLearningRule) throws {
+        let straight = try Self.make(rule, length: 6, seed: 5)
+        for _ in 0..<20 { _ = try straight.iterate() }
+        let first = try Self.make(rule, length: 6, seed: 5)
+        for _ in 0..<10 { _ = try first.iterate() }
+        // A second agent takes over: parameters, optimizer, envs' positions, memory and what the rule carries.
+        let second = try Self.make(rule, length: 6, seed: 99)
+        for (a, b) in zip(second.policy.parameters, first.policy.parameters) { a.update { p in b.storedValue.withUnsafeBufferPointer { for i in 0..<p.count { p[i] = $0[i] } } } }
+        try second.optimizer.load(state: first.optimizer.state)
+        try (second.environment as! SyncVectorEnvironment).restore((first.environment as! SyncVectorEnvironment).snapshot!)
+        try second.resume(environmentSteps: first.environmentSteps, updates: first.updates, rng: first.rng,
+                          observations: first.observations, episodeStarts: first.episodeStarts, memory: first.memory,
+                          carried: first.carriedTensors)
+        #expect(rule == .tbptt ? first.carriedTensors.isEmpty : !first.carriedTensors.isEmpty)
+        for _ in 0..<10 { _ = try second.iterate() }
+        let same = second.policy.parameters.map(\.storedValue.scalars) == straight.policy.parameters.map(\.storedValue.scalars)
+        #expect(same, "\(rule): the resumed run's parameters differ from the uninterrupted run's")
     }
 
     @Test func rtrlNeedsAnElementwiseCell() throws {
@@ -51,6 +75,13 @@ import ReverieEnvs
             _ = try Self.make(.rtrl, length: 4, seed: 1, memory: .lstm)
         } catch {
             #expect("\(error)".contains("elstm, mingru, lru"), "\(error)")
+        }
+        // SnAp-1 and UORO are for dense cells; element-wise ones have exact RTRL.
+        do {
+            _ = try Self.make(.snap1, length: 4, seed: 1, memory: .elstm)
+            Issue.record("snap1 accepted an eLSTM")
+        } catch {
+            #expect("\(error)".contains("exact rtrl"), "\(error)")
         }
         // Dense cells learn by TBPTT.
         let agent = try Self.make(.tbptt, length: 4, seed: 1, memory: .gru)

@@ -5,7 +5,7 @@ import ReverieRecurrent
 /// from what came before, and the gradients through an unrolled sequence —
 /// inputs, initial state and every parameter — match central differences.
 struct RecurrentCellTests {
-    static let cells: [String] = ["gru", "lstm", "elstm", "mingru", "lru"]
+    static let cells: [String] = ["gru", "lstm", "rnn", "elstm", "mingru", "lru"]
 
     /// The cell by name; an LRU's output has its input's width and `hiddenSize` states.
     static func make(_ name: String, inputSize: Int = 3, hiddenSize: Int = 5, seed: UInt64 = 1) -> any RecurrentCell {
@@ -13,6 +13,7 @@ struct RecurrentCellTests {
         switch name {
         case "gru": return GRUCell(inputSize: inputSize, hiddenSize: hiddenSize, rng: &rng)
         case "lstm": return LSTMCell(inputSize: inputSize, hiddenSize: hiddenSize, rng: &rng)
+        case "rnn": return RNNCell(inputSize: inputSize, hiddenSize: hiddenSize, rng: &rng)
         case "elstm": return ELSTMCell(inputSize: inputSize, hiddenSize: hiddenSize, forgetBias: 1, rng: &rng)
         case "mingru": return MinGRUCell(inputSize: inputSize, hiddenSize: hiddenSize, rng: &rng)
         default: return LRUCell(inputSize: inputSize, stateSize: hiddenSize, rng: &rng)
@@ -113,7 +114,7 @@ struct RecurrentCellTests {
                 #expect(error < 5e-3, "\(name).\(label)[\(i)]: tape \(gradient.scalars[i]), numeric \(numeric)")
             }
         }
-        #expect(parameters.count == ["gru": 4, "lstm": 4, "elstm": 5, "mingru": 2, "lru": 8][name])
+        #expect(parameters.count == ["gru": 4, "lstm": 4, "rnn": 3, "elstm": 5, "mingru": 2, "lru": 8][name])
     }
 
     @Test func namesFollowPyTorchLayout() {

@@ -24,6 +24,8 @@ import ReverieRecurrent
 ///   inputs seen any number of updates earlier. As in the paper, the layers
 ///   below the cell (the observation encoder) learn from gradients truncated
 ///   to the current step, and the heads above it through the step only.
+/// - `snap1`, `uoro`: the same for a dense cell (the vanilla RNN), with
+///   RTRL's sensitivities approximated (SnAp-1) or estimated (UORO).
 /// - `tbptt`: the cell's state stays on the tape through the M steps and is
 ///   cut at the update's start: gradients reach back at most M steps.
 public final class OnlineActorCritic: Agent {
@@ -40,8 +42,10 @@ public final class OnlineActorCritic: Agent {
     public private(set) var episodeStarts: [Bool]
     /// The cell's state after the last step (N rows).
     public private(set) var memory: RecurrentState
-    /// RTRL's ds/dθ after the last step; nil for TBPTT.
+    /// RTRL's (or SnAp-1's) ds/dθ after the last step; nil for other rules.
     public private(set) var sensitivities: Sensitivities?
+    /// UORO's rank-one estimate of ds/dθ; nil for other rules.
+    public private(set) var estimate: RankOneSensitivity?
     public private(set) var environmentSteps = 0
     public private(set) var updates = 0
 
@@ -51,13 +55,24 @@ public final class OnlineActorCritic: Agent {
         guard config.updateInterval >= 1 else {
             throw AgentError.invalidConfiguration("the update interval must be at least 1 step, got \(config.updateInterval)")
         }
-        if config.learningRule == .rtrl {
+        let kinds = RecurrentActorCritic.CellKind.allCases
+        let have = spec.memory?.rawValue ?? "a policy without memory"
+        switch config.learningRule {
+        case .rtrl:
             guard let kind = spec.memory, kind.isElementwise else {
-                let cells = RecurrentActorCritic.CellKind.allCases.filter(\.isElementwise).map(\.rawValue).joined(separator: ", ")
                 throw AgentError.invalidConfiguration(
-                    "rtrl needs an element-wise cell (\(cells)); \(spec.memory?.rawValue ?? "a policy without memory") "
-                    + "has none to learn by it: use tbptt")
+                    "rtrl needs an element-wise cell (\(kinds.filter(\.isElementwise).map(\.rawValue).joined(separator: ", "))); "
+                    + "\(have) has none to learn by it: use tbptt")
             }
+        case .snap1, .uoro:
+            guard let kind = spec.memory, kind.hasOnlineApproximations else {
+                throw AgentError.invalidConfiguration(
+                    "\(config.learningRule.rawValue) approximates RTRL for dense cells "
+                    + "(\(kinds.filter(\.hasOnlineApproximations).map(\.rawValue).joined(separator: ", "))), not \(have): "
+                    + "element-wise cells learn by exact rtrl, others by tbptt")
+            }
+        case .tbptt:
+            break
         }
         self.config = config
         self.environment = environment
@@ -68,16 +83,22 @@ public final class OnlineActorCritic: Agent {
         observations = try environment.reset(seed: seed)
         episodeStarts = Array(repeating: true, count: environment.count)
         memory = policy.initialMemory(batch: environment.count)
-        if config.learningRule == .rtrl, let recurrent = policy as? RecurrentActorCritic,
-           let cell = recurrent.cell as? any ElementwiseRecurrent {
-            sensitivities = cell.initialSensitivities(batch: environment.count)
+        let cell = (policy as? RecurrentActorCritic)?.cell
+        switch config.learningRule {
+        case .rtrl: sensitivities = (cell as? any ElementwiseRecurrent)?.initialSensitivities(batch: environment.count)
+        case .snap1: sensitivities = (cell as? any ApproximateRealTimeRecurrent)?.initialSensitivities(batch: environment.count)
+        case .uoro: estimate = (cell as? any ApproximateRealTimeRecurrent)?.initialEstimate(batch: environment.count)
+        case .tbptt: break
         }
     }
 
-    /// RTRL's sensitivities, part k as `sensitivities.k`: a resumed run
+    /// RTRL's or SnAp-1's sensitivities, part k as `sensitivities.k`, or
+    /// UORO's estimate as `uoro.state` and `uoro.parameters`: a resumed run
     /// continues to learn through the time before the checkpoint.
     public var carriedTensors: [String: Tensor] {
-        Dictionary(uniqueKeysWithValues: (sensitivities?.parts ?? []).enumerated().map { ("sensitivities.\($0)", $1) })
+        var tensors = Dictionary(uniqueKeysWithValues: (sensitivities?.parts ?? []).enumerated().map { ("sensitivities.\($0)", $1) })
+        if let estimate { (tensors["uoro.state"], tensors["uoro.parameters"]) = (estimate.state, estimate.parameters) }
+        return tensors
     }
 
     public func resume(environmentSteps: Int, updates: Int, rng: RandomGenerator, observations: Tensor? = nil,
@@ -85,17 +106,22 @@ public final class OnlineActorCritic: Agent {
         (self.environmentSteps, self.updates, self.rng) = (environmentSteps, updates, rng)
         try restorePosition(observations: observations, episodeStarts: episodeStarts, memory: memory,
                             into: &self.observations, &self.episodeStarts, &self.memory)
-        guard let current = sensitivities else { return }
-        let parts = current.parts.indices.compactMap { carried["sensitivities.\($0)"] }
-        if memory != nil && parts.count == current.parts.count {
-            guard zip(parts, current.parts).allSatisfy({ $0.shape == $1.shape }) else {
-                throw AgentError.invalidConfiguration("resumed sensitivities \(parts.map(\.shape)) do not fit \(current.parts.map(\.shape))")
-            }
-            sensitivities = Sensitivities(parts)
-        } else {
-            // Without the sensitivities, the memory they belong to cannot be learned through: start episodes afresh.
+        guard sensitivities != nil || estimate != nil else { return }
+        let names = carriedTensors.keys.sorted()
+        let restored = names.compactMap { carried[$0] }
+        guard memory != nil && restored.count == names.count else {
+            // Without them, the memory they belong to cannot be learned through: start episodes afresh.
             self.episodeStarts = Array(repeating: true, count: environment.count)
+            return
         }
+        let current = carriedTensors
+        guard names.allSatisfy({ carried[$0]!.shape == current[$0]!.shape }) else {
+            throw AgentError.invalidConfiguration("resumed \(names.joined(separator: ", ")) do not fit the policy's shapes")
+        }
+        if let parts = sensitivities?.parts {
+            sensitivities = Sensitivities(parts.indices.map { carried["sensitivities.\($0)"]! })
+        }
+        if estimate != nil { estimate = RankOneSensitivity(state: carried["uoro.state"]!, parameters: carried["uoro.parameters"]!) }
     }
 
     /// M steps of acting, then one update.
@@ -176,14 +202,28 @@ public final class OnlineActorCritic: Agent {
     /// learning rule's forward pass; resets memory and sensitivities where an
     /// episode starts.
     private func act(_ observations: Tensor) -> (PolicyDistribution, Tensor, RecurrentState) {
-        let start = memory.reset(where: episodeStarts)
-        guard let carried = sensitivities, let recurrent = policy as? RecurrentActorCritic else {
+        let start = memory.reset(where: episodeStarts), starts = episodeStarts
+        guard config.learningRule != .tbptt, let recurrent = policy as? RecurrentActorCritic else {
             return policy.step(observations, memory: start)
         }
-        let (pi, v, next, updated) = recurrent.realTimeStep(observations, memory: start,
-                                                            sensitivities: carried.reset(where: episodeStarts))
-        sensitivities = updated
-        return (pi, v, next)
+        return recurrent.step(observations) { x in
+            switch (config.learningRule, recurrent.cell) {
+            case (.rtrl, let cell as any ElementwiseRecurrent):
+                let step = cell.realTimeStep(x, start, sensitivities!.reset(where: starts))
+                sensitivities = step.sensitivities
+                return (step.output, step.state)
+            case (.snap1, let cell as any ApproximateRealTimeRecurrent):
+                let step = cell.snapStep(x, start, sensitivities!.reset(where: starts))
+                sensitivities = step.sensitivities
+                return (step.output, step.state)
+            case (.uoro, let cell as any ApproximateRealTimeRecurrent):
+                let step = cell.uoroStep(x, start, estimate!.reset(where: starts), using: &rng)
+                estimate = step.estimate
+                return (step.output, step.state)
+            default:
+                preconditionFailure("\(config.learningRule) cannot train \(type(of: recurrent.cell)) (checked at init)")
+            }
+        }
     }
 
     /// Runs `body` with no tape current: values it computes are plain numbers.

@@ -6,6 +6,12 @@ public enum RecurrentLearningRule: String, Sendable, CaseIterable {
     /// Truncated backpropagation through time: gradients flow back through
     /// the M steps of the current update and stop at its start.
     case tbptt
+    /// SnAp-1 (Menick et al. 2020): RTRL keeping the sensitivities of one
+    /// step's reach, carried by the diagonal of the recurrence (dense cells).
+    case snap1
+    /// UORO (Tallec & Ollivier 2018): an unbiased rank-one estimate of RTRL's
+    /// sensitivities (dense cells).
+    case uoro
 }
 
 /// Hyperparameters of the online actor-critic (A2C-style, Mnih et al. 2016,

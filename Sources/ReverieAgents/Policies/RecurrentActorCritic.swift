@@ -22,11 +22,14 @@ public final class RecurrentActorCritic: ActorCriticNetwork {
     public let head: ActionHead
 
     /// The recurrent cell. eLSTM, minGRU and LRU are element-wise and can
-    /// also learn by exact RTRL; GRU and LSTM are dense.
+    /// also learn by exact RTRL; GRU, LSTM and the vanilla RNN are dense (the
+    /// RNN can learn online by SnAp-1 or UORO).
     public enum CellKind: String, Sendable, CaseIterable {
-        case gru, lstm, elstm, mingru, lru
+        case gru, lstm, rnn, elstm, mingru, lru
 
         public var isElementwise: Bool { self == .elstm || self == .mingru || self == .lru }
+        /// Dense cells with online approximations of RTRL (SnAp-1, UORO).
+        public var hasOnlineApproximations: Bool { self == .rnn }
     }
 
     /// - Parameters:
@@ -45,6 +48,7 @@ public final class RecurrentActorCritic: ActorCriticNetwork {
         switch kind {
         case .gru: cell = GRUCell(inputSize: input, hiddenSize: memorySize, weightInit: .orthogonal(gain: 1), rng: &rng)
         case .lstm: cell = LSTMCell(inputSize: input, hiddenSize: memorySize, weightInit: .orthogonal(gain: 1), rng: &rng)
+        case .rnn: cell = RNNCell(inputSize: input, hiddenSize: memorySize, rng: &rng)
         case .elstm: cell = ELSTMCell(inputSize: input, hiddenSize: memorySize, forgetBias: forgetBias, rng: &rng)
         case .mingru: cell = MinGRUCell(inputSize: input, hiddenSize: memorySize, rng: &rng)
         case .lru: cell = LRUCell(inputSize: input, stateSize: memorySize, rng: &rng)
@@ -63,16 +67,15 @@ public final class RecurrentActorCritic: ActorCriticNetwork {
         return (pi, values, next)
     }
 
-    /// One step whose cell learns by exact RTRL (`ElementwiseRecurrent.realTimeStep`):
-    /// the encoder's gradient is truncated to this step.
-    /// - Precondition: the cell is element-wise.
-    public func realTimeStep(_ observations: Tensor, memory: RecurrentState, sensitivities: Sensitivities)
-        -> (PolicyDistribution, Tensor, RecurrentState, Sensitivities)
+    /// One step whose cell is stepped by `cellStep` (a learning rule's step:
+    /// RTRL's `realTimeStep`, SnAp-1's, UORO's), given the encoded
+    /// observations; the encoder below it then learns through this step only.
+    public func step(_ observations: Tensor, cellStep: (Tensor) -> (output: Tensor, state: RecurrentState))
+        -> (PolicyDistribution, Tensor, RecurrentState)
     {
-        guard let cell = cell as? any ElementwiseRecurrent else { preconditionFailure("\(type(of: cell)) is not element-wise") }
-        let (h, next, carried) = cell.realTimeStep(encode(observations), memory, sensitivities)
+        let (h, next) = cellStep(encode(observations))
         let (pi, values) = heads(h)
-        return (pi, values, next, carried)
+        return (pi, values, next)
     }
 
     public func unroll(_ observations: Tensor, from memory: RecurrentState, starts: [Bool]) -> (PolicyDistribution, Tensor) {

@@ -15,7 +15,16 @@
 /// e = ∂L/∂s_t. All (B, …) per sequence.
 struct DiagonalRTRL {
     /// What a parameter is to the recurrence, which sets its local term.
-    enum Role { case inputWeight, stateWeight, bias }
+    enum Role {
+        /// W (K·N, D), local term d·x_j.
+        case inputWeight
+        /// A dense recurrent matrix (K·N, N) under SnAp-1, local term d·s_{t−1, k}.
+        case hiddenWeight
+        /// w (K·N), local term d·s_{t−1, i}.
+        case stateWeight
+        /// b (K·N), local term d.
+        case bias
+    }
 
     let roles: [Role]
     /// N, the number of units (state width).
@@ -37,6 +46,8 @@ struct DiagonalRTRL {
             switch role {
             case .inputWeight:
                 return xv.withUnsafeBufferPointer { v in propagate(s, decay: decay, local: local, input: v.baseAddress!) }
+            case .hiddenWeight:
+                return previous.withUnsafeBufferPointer { h in propagate(s, decay: decay, local: local, input: h.baseAddress!) }
             case .bias:
                 return propagate(s, decay: decay, local: local, input: nil)
             case .stateWeight:
