@@ -43,7 +43,7 @@ struct RTRLBench {
         lines.append(String(format: "RTRL step / forward step: %.2f× (target ≤ 4×)", ratio))
         return BenchResult(workload: "rtrl", ours: 1 / perStep[.rtrl]![longest]!, peer: 1 / perStep[.forward]![longest]!,
                            unit: "steps/s at T = \(longest): RTRL learning every step (ours) vs forward only (peer)",
-                           details: ["cases": rows, "units": units, "inputs": inputs,
+                           details: ["cases": rows, "units": units, "inputs": inputs, "peer_name": "eLSTM forward step",
                                      "rtrl_over_forward": rounded(ratio)],
                            table: lines.joined(separator: "\n"))
     }
