@@ -23,13 +23,13 @@ public final class RecurrentActorCritic: ActorCriticNetwork {
 
     /// The recurrent cell. eLSTM, minGRU and LRU are element-wise and can
     /// also learn by exact RTRL; GRU, LSTM and the vanilla RNN are dense (the
-    /// RNN can learn online by SnAp-1 or UORO).
+    /// GRU and the RNN can learn online by SnAp-1 or UORO).
     public enum CellKind: String, Sendable, CaseIterable {
         case gru, lstm, rnn, elstm, mingru, lru
 
         public var isElementwise: Bool { self == .elstm || self == .mingru || self == .lru }
         /// Dense cells with online approximations of RTRL (SnAp-1, UORO).
-        public var hasOnlineApproximations: Bool { self == .rnn }
+        public var hasOnlineApproximations: Bool { self == .rnn || self == .gru }
     }
 
     /// - Parameters:

@@ -18,8 +18,11 @@ struct DiagonalRTRL {
     enum Role {
         /// W (K·N, D), local term d·x_j.
         case inputWeight
-        /// A dense recurrent matrix (K·N, N) under SnAp-1, local term d·s_{t−1, k}.
+        /// A dense recurrent matrix (K·N, N) under SnAp-1, local term d'·s_{t−1, k}
+        /// (d' = `hiddenLocal`: a GRU's candidate row reads W_h·h through its reset gate).
         case hiddenWeight
+        /// The recurrent matrix's bias (K·N), local term d'.
+        case hiddenBias
         /// w (K·N), local term d·s_{t−1, i}.
         case stateWeight
         /// b (K·N), local term d.
@@ -36,10 +39,11 @@ struct DiagonalRTRL {
     ///   - previous: s_{t−1} (B, N), a constant.
     ///   - next: s_t (B, N), computed by the cell.
     ///   - decay: a_t, B·N values. - local: d_t, B·K·N values, rows as in W.
+    ///   - hiddenLocal: d'_t for `.hiddenWeight` and `.hiddenBias` when it differs from d_t.
     ///   - inputWeight: W (K·N, D), its stored value, for the input's gradient.
     ///   - parameters: the tape values of the recurrent parameters, in the order of `roles`.
-    func step(x: Tensor, previous: Tensor, next: Tensor, decay: [Float], local: [Float], inputWeight: Tensor,
-              parameters: [Tensor], sensitivities: Sensitivities) -> (state: Tensor, sensitivities: Sensitivities) {
+    func step(x: Tensor, previous: Tensor, next: Tensor, decay: [Float], local: [Float], hiddenLocal: [Float]? = nil,
+              inputWeight: Tensor, parameters: [Tensor], sensitivities: Sensitivities) -> (state: Tensor, sensitivities: Sensitivities) {
         let batch = previous.shape[0], rows = local.count / batch, units = units
         let xv = x.detached
         let carried = Sensitivities(zip(roles, sensitivities.parts).map { role, s in
@@ -47,7 +51,11 @@ struct DiagonalRTRL {
             case .inputWeight:
                 return xv.withUnsafeBufferPointer { v in propagate(s, decay: decay, local: local, input: v.baseAddress!) }
             case .hiddenWeight:
-                return previous.withUnsafeBufferPointer { h in propagate(s, decay: decay, local: local, input: h.baseAddress!) }
+                return previous.withUnsafeBufferPointer { h in
+                    propagate(s, decay: decay, local: hiddenLocal ?? local, input: h.baseAddress!)
+                }
+            case .hiddenBias:
+                return propagate(s, decay: decay, local: hiddenLocal ?? local, input: nil)
             case .bias:
                 return propagate(s, decay: decay, local: local, input: nil)
             case .stateWeight:
