@@ -35,22 +35,20 @@ public protocol Agent: AnyObject {
                 memory: RecurrentState?, carried: [String: Tensor]) throws
 }
 
-/// Where N envs stood and the memory they carried, checked against the
-/// current shapes before anything is replaced.
-func restorePosition(observations: Tensor?, episodeStarts: [Bool]?, memory: RecurrentState?,
-                     into currentObservations: inout Tensor, _ currentStarts: inout [Bool], _ currentMemory: inout RecurrentState) throws {
+/// Checks where N envs stood and the memory they carried against the
+/// current shapes; call before replacing anything, so a misfit changes nothing.
+func validatePosition(observations: Tensor?, episodeStarts: [Bool]?, memory: RecurrentState?,
+                      against currentObservations: Tensor, _ currentStarts: [Bool], _ currentMemory: RecurrentState) throws {
     if let observations, let episodeStarts {
         guard observations.shape == currentObservations.shape && episodeStarts.count == currentStarts.count else {
             throw AgentError.invalidConfiguration(
                 "resumed observations \(observations.shape) do not fit the environments' \(currentObservations.shape)")
         }
-        (currentObservations, currentStarts) = (observations, episodeStarts)
     }
     if let memory {
         guard memory.parts.map(\.shape) == currentMemory.parts.map(\.shape) else {
             throw AgentError.invalidConfiguration(
                 "resumed memory \(memory.parts.map(\.shape)) does not fit the policy's \(currentMemory.parts.map(\.shape))")
         }
-        currentMemory = memory
     }
 }

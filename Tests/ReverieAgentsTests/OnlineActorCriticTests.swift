@@ -14,8 +14,7 @@ import ReverieEnvs
         let memory = memory ?? ([.snap1, .uoro].contains(rule) ? .rnn : .elstm)
         var config = OnlineActorCriticConfig()
         (config.learningRule, config.updateInterval, config.learningRate) = (rule, 8, 3e-3)
-        var spec = PolicySpec(hidden: [], memory: memory, memorySize: 32, encoderSize: 32)
-        spec.forgetBias = 5
+        let spec = PolicySpec(hidden: [], memory: memory, memorySize: 32, encoderSize: 32, forgetBias: 5)
         let name = "TMaze?length=\(length)&penalty=\(1 / Float(length + 1))"
         let envs = try SyncVectorEnvironment(count: 16) { _ in EpisodeStatistics(try Registry.make(name)) }
         return try OnlineActorCritic(config, policy: spec, environment: envs, seed: seed)
@@ -69,10 +68,32 @@ import ReverieEnvs
         #expect(same, "\(rule): the resumed run's parameters differ from the uninterrupted run's")
     }
 
+    /// A checkpoint without the sensitivities (an older one) still resumes:
+    /// every env's memory restarts empty. One whose tensors do not fit is
+    /// refused and changes nothing.
+    @Test func resumingWithoutSensitivitiesRestartsMemoryAndAMisfitChangesNothing() throws {
+        let first = try Self.make(.rtrl, length: 6, seed: 5)
+        for _ in 0..<3 { _ = try first.iterate() }
+        let second = try Self.make(.rtrl, length: 6, seed: 5)
+        try second.resume(environmentSteps: first.environmentSteps, updates: first.updates, rng: first.rng,
+                          observations: first.observations, episodeStarts: first.episodeStarts, memory: first.memory, carried: [:])
+        #expect(second.episodeStarts.allSatisfy { $0 } && second.environmentSteps == first.environmentSteps)
+
+        let third = try Self.make(.rtrl, length: 6, seed: 5)
+        var wrong = first.carriedTensors
+        wrong["sensitivities.0"] = Tensor.zeros([1, 2, 3])
+        #expect(throws: AgentError.self) {
+            try third.resume(environmentSteps: 99, updates: 9, rng: first.rng, observations: first.observations,
+                             episodeStarts: first.episodeStarts, memory: first.memory, carried: wrong)
+        }
+        #expect(third.environmentSteps == 0 && third.updates == 0)
+    }
+
     @Test func rtrlNeedsAnElementwiseCell() throws {
         #expect(throws: AgentError.self) { try Self.make(.rtrl, length: 4, seed: 1, memory: .gru) }
         do {
             _ = try Self.make(.rtrl, length: 4, seed: 1, memory: .lstm)
+            Issue.record("rtrl accepted an LSTM")
         } catch {
             #expect("\(error)".contains("elstm, mingru, lru"), "\(error)")
         }

@@ -107,7 +107,8 @@ struct ApproximateRTRLTests {
         let mean = Self.relativeError(uoro(4000, seed: 3), exact)
         print("UORO (\(name)) relative error: one estimate \(single), mean of 4000 \(mean)")
         #expect(single > 0.2, "one UORO estimate is noisy: relative error \(single)")
-        #expect(mean < 0.1 && mean < single / 5, "mean of 4000 estimates: relative error \(mean) (one: \(single))")
+        // The standard error of the mean is about single/√4000 ≈ 0.02.
+        #expect(mean < 0.06 && mean < single / 5, "mean of 4000 estimates: relative error \(mean) (one: \(single))")
     }
 
     /// Both approximations run the cell's own forward step.

@@ -6,8 +6,9 @@ import ReverieRecurrent
 /// output them in order over the next 50 steps while it sees nothing. Each
 /// recalled symbol depends on an input exactly 50 steps back, so the memory
 /// must span the whole sequence: a gradient truncated short of 50 steps
-/// cannot teach it. Here an LRU learns it by exact RTRL, one step at a time,
-/// with nothing of the past stored.
+/// cannot teach it. Here an LRU learns it by exact RTRL, online: each step's
+/// gradient is taken at that step from the sensitivities it carries (a tape
+/// per step, nothing of the past kept) and summed into one update per batch.
 struct CopyTaskTests {
     static let (symbols, length, batch) = (8, 50, 16)
 
@@ -24,16 +25,29 @@ struct CopyTaskTests {
         return (inputs, shown)
     }
 
-    /// Runs the sequences by real-time steps; the recall steps' logits (L·B, A).
-    static func recall(_ cell: LRUCell, _ inputs: [Tensor]) -> Tensor {
+    /// Runs the sequences by real-time steps; the recall steps' predictions
+    /// and, when `learn` is set, the loss's gradient taken step by step (the
+    /// mean cross-entropy over the L·B recalled symbols).
+    static func recall(_ cell: LRUCell, _ inputs: [Tensor], targets: [Int], learn: Bool)
+        -> (predicted: [Int], gradients: [Tensor])
+    {
         var state = cell.initialState(batch: batch), sensitivities = cell.initialSensitivities(batch: batch)
-        var logits: [Tensor] = []
+        var predicted: [Int] = [], gradients = cell.parameters.map { Tensor.zeros($0.shape) }
         for (t, x) in inputs.enumerated() {
-            let step = cell.realTimeStep(x, state, sensitivities)
+            let tape = Tape()
+            let step = tape.recording { cell.realTimeStep(x, state, sensitivities) }
             (state, sensitivities) = (step.state, step.sensitivities)
-            if t >= length { logits.append(step.output) }
+            guard t >= length else { continue }
+            predicted += step.output.detached.argmax()
+            guard learn else { continue }
+            let onehot = Tensor(shape: [batch, symbols]) { y in
+                for i in 0..<y.count { y[i] = 0 }
+                for b in 0..<batch { y[b * symbols + targets[(t - length) * batch + b]] = 1 }
+            }
+            let loss = -(step.output.logSoftmax() * onehot).sum() * (1 / Float(length * batch))
+            gradients = zip(gradients, tape.gradients(of: loss, wrt: cell.parameters)).map { $0 + $1 }
         }
-        return Tensor.concatenate(logits, axis: 0)
+        return (predicted, gradients)
     }
 
     @Test func lruLearnsToCopyFiftySymbolsByRTRL() throws {
@@ -45,16 +59,7 @@ struct CopyTaskTests {
         var recent: [Double] = []
         for update in 1...3000 {
             let (inputs, targets) = Self.sequences(&rng)
-            let onehot = Tensor(shape: [Self.length * Self.batch, Self.symbols]) { y in
-                for i in 0..<y.count { y[i] = 0 }
-                for (row, s) in targets.enumerated() { y[row * Self.symbols + s] = 1 }
-            }
-            var predicted: [Int] = []
-            let (_, gradients) = valueWithGradients(wrt: optimizer.parameters) {
-                let logits = Self.recall(cell, inputs)
-                predicted = logits.detached.argmax()
-                return -(logits.logSoftmax() * onehot).sum() * (1 / Float(targets.count))
-            }
+            let (predicted, gradients) = Self.recall(cell, inputs, targets: targets, learn: true)
             optimizer.update(gradients)
             recent = (recent + [Double(zip(predicted, targets).filter { $0 == $1 }.count) / Double(targets.count)]).suffix(20)
             let mean = recent.reduce(0, +) / Double(recent.count)
@@ -64,7 +69,7 @@ struct CopyTaskTests {
         var correct = 0
         for _ in 0..<4 {
             let (inputs, targets) = Self.sequences(&rng)
-            correct += zip(Self.recall(cell, inputs).argmax(), targets).filter { $0 == $1 }.count
+            correct += zip(Self.recall(cell, inputs, targets: targets, learn: false).predicted, targets).filter { $0 == $1 }.count
         }
         let held = Double(correct) / Double(4 * Self.length * Self.batch)
         #expect(held >= 0.99, "per-symbol accuracy \(held) on new sequences")

@@ -23,7 +23,12 @@ import ReverieRecurrent
 ///   episode starts), so a reward at step t credits the recurrent weights for
 ///   inputs seen any number of updates earlier. As in the paper, the layers
 ///   below the cell (the observation encoder) learn from gradients truncated
-///   to the current step, and the heads above it through the step only.
+///   to the current step, and the heads above it through the step only. The
+///   sensitivities are exact for the parameters of the moment; across
+///   updates they carry what older parameters contributed (the usual online
+///   approximation). Within an update the tape keeps each step's
+///   sensitivities until the gradient is taken: memory O(M·N·|θ_cell|),
+///   independent of how long episodes run.
 /// - `snap1`, `uoro`: the same for a dense cell (the vanilla RNN), with
 ///   RTRL's sensitivities approximated (SnAp-1) or estimated (UORO).
 /// - `tbptt`: the cell's state stays on the tape through the M steps and is
@@ -101,22 +106,29 @@ public final class OnlineActorCritic: Agent {
         return tensors
     }
 
+    /// Everything is checked before anything is replaced. When what the rule
+    /// carries is missing from `carried` (an older checkpoint), the restored
+    /// memory cannot be learned through: every env's memory then restarts
+    /// empty (the envs themselves continue their episodes).
     public func resume(environmentSteps: Int, updates: Int, rng: RandomGenerator, observations: Tensor? = nil,
                        episodeStarts: [Bool]? = nil, memory: RecurrentState? = nil, carried: [String: Tensor] = [:]) throws {
+        try validatePosition(observations: observations, episodeStarts: episodeStarts, memory: memory,
+                             against: self.observations, self.episodeStarts, self.memory)
+        let current = carriedTensors, names = current.keys.sorted()
+        let complete = memory != nil && names.allSatisfy { carried[$0] != nil }
+        if complete {
+            for name in names where carried[name]!.shape != current[name]!.shape {
+                throw AgentError.invalidConfiguration(
+                    "resumed \(name) of shape \(carried[name]!.shape) does not fit the policy's \(current[name]!.shape)")
+            }
+        }
         (self.environmentSteps, self.updates, self.rng) = (environmentSteps, updates, rng)
-        try restorePosition(observations: observations, episodeStarts: episodeStarts, memory: memory,
-                            into: &self.observations, &self.episodeStarts, &self.memory)
-        guard sensitivities != nil || estimate != nil else { return }
-        let names = carriedTensors.keys.sorted()
-        let restored = names.compactMap { carried[$0] }
-        guard memory != nil && restored.count == names.count else {
-            // Without them, the memory they belong to cannot be learned through: start episodes afresh.
+        if let observations, let episodeStarts { (self.observations, self.episodeStarts) = (observations, episodeStarts) }
+        if let memory { self.memory = memory }
+        guard !names.isEmpty else { return }
+        guard complete else {
             self.episodeStarts = Array(repeating: true, count: environment.count)
             return
-        }
-        let current = carriedTensors
-        guard names.allSatisfy({ carried[$0]!.shape == current[$0]!.shape }) else {
-            throw AgentError.invalidConfiguration("resumed \(names.joined(separator: ", ")) do not fit the policy's shapes")
         }
         if let parts = sensitivities?.parts {
             sensitivities = Sensitivities(parts.indices.map { carried["sensitivities.\($0)"]! })

@@ -82,9 +82,11 @@ public final class PPO: Agent {
 
     public func resume(environmentSteps: Int, updates: Int, rng: RandomGenerator, observations: Tensor? = nil,
                        episodeStarts: [Bool]? = nil, memory: RecurrentState? = nil, carried: [String: Tensor] = [:]) throws {
+        try validatePosition(observations: observations, episodeStarts: episodeStarts, memory: memory,
+                             against: self.observations, self.episodeStarts, self.memory)
         (self.environmentSteps, self.updates, self.rng) = (environmentSteps, updates, rng)
-        try restorePosition(observations: observations, episodeStarts: episodeStarts, memory: memory,
-                            into: &self.observations, &self.episodeStarts, &self.memory)
+        if let observations, let episodeStarts { (self.observations, self.episodeStarts) = (observations, episodeStarts) }
+        if let memory { self.memory = memory }
     }
 
     /// Environment steps per iteration, T·N.

@@ -18,12 +18,13 @@ public struct PolicySpec: Sendable, Equatable {
     /// Width of a one-layer observation encoder before the cell; 0 for none.
     public var encoderSize: Int
     /// An eLSTM's initial forget-gate bias offset (positive: it starts remembering).
-    public var forgetBias: Float = 0
+    public var forgetBias: Float
 
     public init(hidden: [Int] = [64, 64], activation: Activation = .tanh, squashActions: Bool = false,
-                memory: RecurrentActorCritic.CellKind? = nil, memorySize: Int = 64, encoderSize: Int = 0) {
+                memory: RecurrentActorCritic.CellKind? = nil, memorySize: Int = 64, encoderSize: Int = 0,
+                forgetBias: Float = 0) {
         (self.hidden, self.activation, self.squashActions) = (hidden, activation, squashActions)
-        (self.memory, self.memorySize, self.encoderSize) = (memory, memorySize, encoderSize)
+        (self.memory, self.memorySize, self.encoderSize, self.forgetBias) = (memory, memorySize, encoderSize, forgetBias)
     }
 
     /// A freshly initialised network for these spaces.

@@ -10,13 +10,15 @@
 /// - Action: `Discrete(3)`: 0 forward, 1 turn up, 2 turn down. Turning in the
 ///   corridor bumps a wall (nothing happens); forward at the junction likewise.
 /// - Reward: +1 for turning the cued way at the junction, −1 for the other
-///   way (then `terminated`); 0 otherwise. Returns lie in [−1, 1]: an oracle
-///   earns 1 in `length + 1` steps, a uniformly random policy 0 in
-///   expectation (either turn is equally likely to come first).
-/// - Penalty (optional, 0 by default): −`penalty` for every step before the
-///   junction that does not move forward. Ni et al.'s passive T-Maze uses
+///   way (then `terminated`); 0 otherwise. Without a penalty returns lie in
+///   [−1, 1]: an oracle earns 1 in `length + 1` steps, a uniformly random
+///   policy 0 in expectation (either turn is equally likely to come first).
+/// - Penalty (optional, 0 by default): −`penalty` for every step that does
+///   not move forward and does not turn at the junction (a bump into a wall,
+///   or "forward" at the junction). Ni et al.'s passive T-Maze uses
 ///   1/(length + 1): moving on is then learnable without memory, and what is
-///   left to learn is the memory (`TMaze?length=40&penalty=0.025`).
+///   left to learn is the memory (`TMaze?length=40&penalty=0.0244`). The
+///   oracle still earns 1; dawdling pushes returns below −1.
 /// - Length: its registration adds a `TimeLimit` of 2·length + 10 steps, so a
 ///   policy that never turns is truncated.
 public final class TMaze: Environment, Snapshotting {

@@ -38,7 +38,8 @@ struct DiagonalRTRL {
     ///   - x: x_t (B, D), possibly on the tape (its gradient is this step's only).
     ///   - previous: s_{t−1} (B, N), a constant.
     ///   - next: s_t (B, N), computed by the cell.
-    ///   - decay: a_t, B·N values. - local: d_t, B·K·N values, rows as in W.
+    ///   - decay: a_t, B·N values.
+    ///   - local: d_t, B·K·N values, rows as in W.
     ///   - hiddenLocal: d'_t for `.hiddenWeight` and `.hiddenBias` when it differs from d_t.
     ///   - inputWeight: W (K·N, D), its stored value, for the input's gradient.
     ///   - parameters: the tape values of the recurrent parameters, in the order of `roles`.
@@ -60,7 +61,7 @@ struct DiagonalRTRL {
                 return propagate(s, decay: decay, local: local, input: nil)
             case .stateWeight:
                 let scaled = previous.withUnsafeBufferPointer { c in
-                    (0..<local.count).map { k in local[k] * c[(k / rows) * units + (k % rows) % units] }
+                    (0..<local.count).map { k in local[k] * c[unit(ofRow: k, rows: rows)] }
                 }
                 return propagate(s, decay: decay, local: scaled, input: nil)
             }
@@ -68,14 +69,16 @@ struct DiagonalRTRL {
         let state = Tensor.realTimeRecurrent(next, inputs: [x] + parameters) { e in
             // ∂L/∂x_t through this step: Σ_r e_i · d_r · W[r, :].
             let gates = e.withUnsafeBufferPointer { e in
-                Tensor((0..<local.count).map { k in e[(k / rows) * units + (k % rows) % units] * local[k] },
-                       shape: [batch, rows])
+                Tensor((0..<local.count).map { k in e[unit(ofRow: k, rows: rows)] * local[k] }, shape: [batch, rows])
             }
             let dx = x.isRecorded ? gates.matmul(inputWeight) : nil
-            return [dx] + carried.parts.map { contract(e, $0, units: units) }
+            return [dx] + carried.parts.map { Self.contract(e, $0, units: units) }
         }
         return (state, carried)
     }
+
+    /// The (B, N) index of the unit that row k of a (B, R) array of row values feeds: sequence k / R, unit (k mod R) mod N.
+    private func unit(ofRow k: Int, rows: Int) -> Int { (k / rows) * units + (k % rows) % units }
 
     /// S'[b, r, j] = a[b, r mod N] · S[b, r, j] + d[b, r] · v[b, j] (v = 1 when nil).
     /// - Parameter s: (B, R, J…), the previous sensitivities.
@@ -98,25 +101,25 @@ struct DiagonalRTRL {
             }
         }
     }
-}
 
-/// g[r, j…] = Σ_b e[b, r mod N] · S[b, r, j…]: the gradient of a loss with
-/// ∂L/∂s = e (B, N) for a parameter of shape S.shape.dropFirst().
-/// - Parameter s: (B, R, J…) sensitivities of real state units.
-func contract(_ e: Tensor, _ s: Tensor, units: Int) -> Tensor {
-    let batch = s.shape[0], rows = s.shape[1], width = s.count / (batch * rows)
-    return Tensor(shape: Array(s.shape.dropFirst())) { g in
-        e.withUnsafeBufferPointer { e in
-            s.withUnsafeBufferPointer { s in
-                // The first sequence writes, the others add: no zero fill.
-                for b in 0..<batch {
-                    for r in 0..<rows {
-                        let scale = e[b * units + r % units]
-                        let base = (b * rows + r) * width, out = r * width
-                        if b == 0 {
-                            for j in 0..<width { g[out + j] = scale * s[base + j] }
-                        } else if scale != 0 {
-                            for j in 0..<width { g[out + j] += scale * s[base + j] }
+    /// g[r, j…] = Σ_b e[b, r mod N] · S[b, r, j…]: the gradient of a loss with
+    /// ∂L/∂s = e (B, N) for a parameter of shape S.shape.dropFirst().
+    /// - Parameter s: (B, R, J…) sensitivities of real state units.
+    static func contract(_ e: Tensor, _ s: Tensor, units: Int) -> Tensor {
+        let batch = s.shape[0], rows = s.shape[1], width = s.count / (batch * rows)
+        return Tensor(shape: Array(s.shape.dropFirst())) { g in
+            e.withUnsafeBufferPointer { e in
+                s.withUnsafeBufferPointer { s in
+                    // The first sequence writes, the others add: no zero fill.
+                    for b in 0..<batch {
+                        for r in 0..<rows {
+                            let scale = e[b * units + r % units]
+                            let base = (b * rows + r) * width, out = r * width
+                            if b == 0 {
+                                for j in 0..<width { g[out + j] = scale * s[base + j] }
+                            } else if scale != 0 {
+                                for j in 0..<width { g[out + j] += scale * s[base + j] }
+                            }
                         }
                     }
                 }

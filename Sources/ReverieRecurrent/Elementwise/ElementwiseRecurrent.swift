@@ -63,8 +63,8 @@ public struct Sensitivities {
     /// state does not depend on the parameters through the old one.
     /// - Parameter starts: (B) flags.
     public func reset(where starts: [Bool]) -> Sensitivities {
-        guard starts.contains(true) else { return self }
         precondition(starts.count == batch, "\(starts.count) reset flags for sensitivities of batch \(batch)")
+        guard starts.contains(true) else { return self }
         return Sensitivities(parts.map { part in
             var part = part.detached
             let rowSize = part.count / batch

@@ -3,20 +3,20 @@
 /// with an exponential parameterisation of its eigenvalues and a normalised
 /// input.
 ///
-///     λ = exp(−exp(ν) + i·exp(θ))                  (|λ| < 1 for any ν)
-///     h_t = λ ⊙ h_{t−1} + exp(γ) ⊙ (B·x_t)          (B = B_re + i·B_im)
+///     λ = exp(−exp(ν_log) + i·exp(θ_log))          (|λ| < 1 for any ν_log)
+///     h_t = λ ⊙ h_{t−1} + γ ⊙ (B·x_t)               (γ = exp(γ_log), B = B_re + i·B_im)
 ///     y_t = Re(C·h_t) + D ⊙ x_t                     (C = C_re + i·C_im)
 ///
-/// γ is trained, starting at the normalisation log √(1 − |λ|²) that keeps
-/// the state's variance that of the input (their Sec. 3.3). The state h ∈ ℂᴺ
+/// γ is trained (as γ_log), starting at the normalisation √(1 − |λ|²) that
+/// keeps the state's variance that of the input (their Sec. 3.3). The state h ∈ ℂᴺ
 /// is stored (B, 2N) as [Re h | Im h]; the output y has the input's width D.
 ///
 /// For RTRL, ∂h_t/∂h_{t−1} = λ (complex, per unit) and, with u = B·x_t,
 ///
-///     S^ν_t = λ S^ν_{t−1} − exp(ν) λ h_{t−1}
-///     S^θ_t = λ S^θ_{t−1} + i exp(θ) λ h_{t−1}
-///     S^γ_t = λ S^γ_{t−1} + exp(γ) u
-///     S^B_t[i, j] = λ_i S^B_{t−1}[i, j] + exp(γ_i) x_j     (for B_re; for B_im it is i·S^B)
+///     S^ν_t = λ S^ν_{t−1} − exp(ν_log) λ h_{t−1}       (sensitivities to ν_log, θ_log, γ_log, B_re)
+///     S^θ_t = λ S^θ_{t−1} + i exp(θ_log) λ h_{t−1}
+///     S^γ_t = λ S^γ_{t−1} + γ u
+///     S^B_t[i, j] = λ_i S^B_{t−1}[i, j] + γ_i x_j     (for B_im it is i·S^B)
 ///
 /// The gradient of a real loss with e = ∂L/∂(Re h, Im h) is Re(ē·S) summed
 /// over sequences. C and D, outside the recurrence, learn through the step.

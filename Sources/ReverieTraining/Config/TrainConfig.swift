@@ -6,7 +6,7 @@ import ReverieNN
 /// then `--set` overrides applied. Every key is documented in `schema`.
 public struct TrainConfig: Sendable, Equatable {
     /// The learning algorithm: "ppo", or "online-ac" (an actor-critic updating
-    /// every M steps whose recurrent layer learns by RTRL or TBPTT).
+    /// every M steps whose recurrent layer learns by RTRL, TBPTT, SnAp-1 or UORO).
     public var algorithm = "ppo"
     /// A built-in env (`CartPole-v1`, `TMaze?length=40`) or servers (`zmq://host:5555,zmq://other:5555`).
     public var env = "CartPole-v1"
@@ -23,7 +23,7 @@ public struct TrainConfig: Sendable, Equatable {
     public var activation = "tanh"
     /// For Box actions: squash a Gaussian by tanh into the bounds instead of clipping.
     public var squashActions = false
-    /// The recurrent cell before the actor and critic ("none", "gru", "lstm", "elstm", "mingru", "lru").
+    /// The recurrent cell before the actor and critic ("none", "gru", "lstm", "rnn", "elstm", "mingru", "lru").
     public var memory = "none"
     /// H, the recurrent cell's width.
     public var memorySize = 64
@@ -87,7 +87,8 @@ public struct TrainConfig: Sendable, Equatable {
         .optionalFloat("ppo.target_kl", "stop an update early past this approximate KL", \.ppo.targetKL, in: 0...1e9),
         .int("online.update_interval", "M, env steps between updates (TBPTT's truncation too)", \.online.updateInterval,
              in: 1...1_000_000),
-        .string("online.learning_rule", "how the recurrent layer learns: rtrl (exact, element-wise cells) or tbptt",
+        .string("online.learning_rule",
+                "how the recurrent layer learns: rtrl (exact; elstm, mingru, lru), snap1 or uoro (approximate; gru, rnn), or tbptt",
                 \.onlineLearningRule, oneOf: RecurrentLearningRule.allCases.map(\.rawValue)),
         .float("online.gamma", "discount factor γ", \.online.gamma, in: 0...1),
         .float("online.gae_lambda", "GAE parameter λ within the M steps", \.online.gaeLambda, in: 0...1),
@@ -119,17 +120,16 @@ public struct TrainConfig: Sendable, Equatable {
 
     /// The network these keys describe.
     public var policySpec: PolicySpec {
-        var spec = PolicySpec(hidden: hidden, activation: Activation(rawValue: activation) ?? .tanh, squashActions: squashActions,
-                              memory: RecurrentActorCritic.CellKind(rawValue: memory), memorySize: memorySize,
-                              encoderSize: encoderSize)
-        spec.forgetBias = forgetBias
-        return spec
+        PolicySpec(hidden: hidden, activation: Activation(rawValue: activation) ?? .tanh, squashActions: squashActions,
+                   memory: RecurrentActorCritic.CellKind(rawValue: memory), memorySize: memorySize,
+                   encoderSize: encoderSize, forgetBias: forgetBias)
     }
 
     /// The discount of the algorithm in use (reward normalisation follows it).
     public var gamma: Float { algorithm == "ppo" ? ppo.gamma : online.gamma }
 
-    /// `online.learning_rule` as the schema reads and writes it.
+    /// `online.learning_rule` as the schema reads and writes it (the schema
+    /// admits only the rules' names, so the fallback is never taken).
     var onlineLearningRule: String {
         get { online.learningRule.rawValue }
         set { online.learningRule = RecurrentLearningRule(rawValue: newValue) ?? .rtrl }

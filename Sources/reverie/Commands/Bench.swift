@@ -33,7 +33,7 @@ struct Bench: ParsableCommand {
     var seeds = "1,2,3"
 
     @Option(help: "tmaze: environment steps per run.")
-    var steps = 200_000
+    var steps = 1_000_000
 
     @Option(help: .hidden)
     var probe: String?
