@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "ReverieRemote", targets: ["ReverieRemote"]),
         .library(name: "ReverieRecurrent", targets: ["ReverieRecurrent"]),
         .library(name: "ReverieAgents", targets: ["ReverieAgents"]),
+        .library(name: "ReverieWorldModels", targets: ["ReverieWorldModels"]),
         .library(name: "ReverieTraining", targets: ["ReverieTraining"]),
     ],
     dependencies: [
@@ -40,6 +41,7 @@ let package = Package(
         .target(name: "ReverieRemote", dependencies: ["ReverieEnvs", "CZeroMQ"]),
         .target(name: "ReverieRecurrent", dependencies: ["ReverieNN"]),
         .target(name: "ReverieAgents", dependencies: ["ReverieNN", "ReverieRecurrent", "ReverieEnvs"]),
+        .target(name: "ReverieWorldModels", dependencies: ["ReverieNN", "ReverieRecurrent"]),
         .target(name: "ReverieTraining", dependencies: [
             "ReverieAgents", "ReverieRemote", .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
@@ -55,6 +57,7 @@ let package = Package(
         .testTarget(name: "ReverieNNTests", dependencies: ["ReverieCore", "ReverieNN"]),
         .testTarget(name: "ReverieRecurrentTests", dependencies: ["ReverieRecurrent"]),
         .testTarget(name: "ReverieAgentsTests", dependencies: ["ReverieAgents"]),
+        .testTarget(name: "ReverieWorldModelsTests", dependencies: ["ReverieWorldModels"]),
         .testTarget(name: "ReverieTrainingTests", dependencies: ["ReverieTraining"]),
         .testTarget(name: "ReverieRemoteTests", dependencies: ["ReverieRemote", "ReverieAgents"]),
         .testTarget(name: "ReverieEnvsTests", dependencies: ["ReverieEnvs"], resources: [.copy("Fixtures")]),

@@ -1,0 +1,68 @@
+@_exported import ReverieRecurrent
+
+/// A world model's memory: the sequence model that carries what the model
+/// has seen (DreamerV3's RSSM GRU, S4WM's S4 blocks, Drama's Mamba), behind
+/// one protocol so a model swaps it by one setting (`BackboneConfig`).
+///
+/// Acting and imagination advance one step at a time at O(1) cost (`step`);
+/// training runs whole sequences (`scan`), parallel or fused where the model
+/// allows. Both honour reset flags: a row whose flag is set restarts from the
+/// initial state before that step (an episode boundary inside a batch).
+/// `scan` must equal `step` applied in a loop (a property test runs over
+/// every backbone).
+///
+/// Sequences are batch-major here, as world-model batches are sampled:
+/// inputs (B, L, D), flags (B·L) with row b·L + t.
+public protocol SequenceBackbone: Module {
+    /// D, the width of an input.
+    var inputSize: Int { get }
+    /// H, the width of an output.
+    var outputSize: Int { get }
+
+    /// The state of B rows before any input (zeros).
+    func initialState(batch: Int) -> RecurrentState
+
+    /// One step. - Parameters: input (B, D); the state; resets (B), rows
+    /// restarting from the initial state before this step.
+    /// - Returns: output (B, H) and the next state.
+    func step(_ input: Tensor, _ state: RecurrentState, resets: [Bool]) -> (output: Tensor, state: RecurrentState)
+
+    /// L steps, differentiable. - Parameters: inputs (B, L, D); the state
+    /// before the first; resets (B·L), row b·L + t.
+    /// - Returns: outputs (B, L, H) and the state after the last step.
+    func scan(_ inputs: Tensor, _ state: RecurrentState, resets: [Bool]) -> (outputs: Tensor, state: RecurrentState)
+}
+
+/// Which backbone and how large: one setting swaps a world model's memory.
+public struct BackboneConfig: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        /// DreamerV3's RSSM recurrence: a LayerNorm GRU.
+        case gru
+    }
+
+    public var kind: Kind
+    /// H, the width of every layer.
+    public var width: Int
+    /// Stacked layers, each feeding the next.
+    public var layers: Int
+
+    public init(kind: Kind = .gru, width: Int = 256, layers: Int = 1) {
+        (self.kind, self.width, self.layers) = (kind, width, layers)
+    }
+
+    /// A freshly initialised backbone reading inputs of `inputSize`.
+    public func make(inputSize: Int, rng: inout RandomGenerator) -> any SequenceBackbone {
+        switch kind {
+        case .gru: GRUBackbone(inputSize: inputSize, width: width, layers: layers, rng: &rng)
+        }
+    }
+}
+
+extension Tensor {
+    /// (B, L, D) ↔ (L, B, D): the first two axes swapped (a copy, differentiable).
+    func swappingLeadingAxes() -> Tensor {
+        let (a, b) = (shape[0], shape[1]), rest = Array(shape.dropFirst(2)), d = rest.reduce(1, *)
+        // (A, B·D)ᵀ = (B·D, A) → (B, D, A) → swap the last two → (B, A, D).
+        return reshaped([a, b * d]).transposed().reshaped([b, d, a]).transposed().reshaped([b, a] + rest)
+    }
+}
