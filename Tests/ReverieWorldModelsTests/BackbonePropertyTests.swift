@@ -10,7 +10,7 @@ struct BackbonePropertyTests {
     static func make(_ kind: BackboneConfig.Kind, inputSize: Int = 3, width: Int = 5, layers: Int = 2,
                      seed: UInt64 = 1) -> any SequenceBackbone {
         var rng = RandomGenerator(seed: seed)
-        return BackboneConfig(kind: kind, width: width, layers: layers).make(inputSize: inputSize, rng: &rng)
+        return BackboneConfig(kind: kind, width: width, layers: layers, stateSize: 4).make(inputSize: inputSize, rng: &rng)
     }
 
     /// Step t of every row of (B, L, D) inputs: (B, D).
@@ -84,7 +84,8 @@ struct BackbonePropertyTests {
         func loss() -> Tensor { (backbone.scan(inputs, start, resets: resets).outputs * weights).sum() }
         let named = backbone.namedParameters
         let (_, gradients) = valueWithGradients(wrt: named.map(\.parameter)) { loss() }
-        let h: Float = 1e-2
+        // A small step: LayerNorm over 3 features curves sharply.
+        let h: Float = 3e-3
         for ((label, parameter), gradient) in zip(named, gradients) {
             for i in 0..<parameter.count {
                 let original = parameter.storedValue.scalars[i]

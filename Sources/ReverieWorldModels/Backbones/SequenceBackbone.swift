@@ -38,6 +38,8 @@ public struct BackboneConfig: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         /// DreamerV3's RSSM recurrence: a LayerNorm GRU.
         case gru
+        /// S4WM's blocks of a diagonal state-space layer (S4D / S5 form).
+        case s4
     }
 
     public var kind: Kind
@@ -45,15 +47,18 @@ public struct BackboneConfig: Sendable, Equatable {
     public var width: Int
     /// Stacked layers, each feeding the next.
     public var layers: Int
+    /// N, complex modes per layer of a state-space backbone.
+    public var stateSize: Int
 
-    public init(kind: Kind = .gru, width: Int = 256, layers: Int = 1) {
-        (self.kind, self.width, self.layers) = (kind, width, layers)
+    public init(kind: Kind = .gru, width: Int = 256, layers: Int = 1, stateSize: Int = 64) {
+        (self.kind, self.width, self.layers, self.stateSize) = (kind, width, layers, stateSize)
     }
 
     /// A freshly initialised backbone reading inputs of `inputSize`.
     public func make(inputSize: Int, rng: inout RandomGenerator) -> any SequenceBackbone {
         switch kind {
         case .gru: GRUBackbone(inputSize: inputSize, width: width, layers: layers, rng: &rng)
+        case .s4: S4Backbone(inputSize: inputSize, width: width, layers: layers, stateSize: stateSize, rng: &rng)
         }
     }
 }
