@@ -40,6 +40,8 @@ public struct BackboneConfig: Sendable, Equatable {
         case gru
         /// S4WM's blocks of a diagonal state-space layer (S4D / S5 form).
         case s4
+        /// Drama's residual Mamba blocks (selective state space).
+        case mamba
     }
 
     public var kind: Kind
@@ -47,7 +49,7 @@ public struct BackboneConfig: Sendable, Equatable {
     public var width: Int
     /// Stacked layers, each feeding the next.
     public var layers: Int
-    /// N, complex modes per layer of a state-space backbone.
+    /// N: complex modes per layer (S4), states per channel (Mamba).
     public var stateSize: Int
 
     public init(kind: Kind = .gru, width: Int = 256, layers: Int = 1, stateSize: Int = 64) {
@@ -59,6 +61,7 @@ public struct BackboneConfig: Sendable, Equatable {
         switch kind {
         case .gru: GRUBackbone(inputSize: inputSize, width: width, layers: layers, rng: &rng)
         case .s4: S4Backbone(inputSize: inputSize, width: width, layers: layers, stateSize: stateSize, rng: &rng)
+        case .mamba: MambaBackbone(inputSize: inputSize, width: width, layers: layers, stateSize: stateSize, rng: &rng)
         }
     }
 }

@@ -1,0 +1,138 @@
+/// Drama's backbone (Wang et al. 2024): residual Mamba blocks (Gu & Dao 2023),
+///
+///     u → Linear(D → H) → [ u + Mamba(RMSNorm(u)) ] × layers
+///
+/// A Mamba layer of inner width E = expand·H and N states per channel:
+///
+///     x, z = split(W_in·u)                        (E each)
+///     x = SiLU(causal depthwise conv₄(x))         (per channel, width 4)
+///     δ, B_t, C_t = split(W_x·x)                  (R, N, N: input-dependent)
+///     Δ = softplus(W_Δ·δ + b_Δ)                   (E)
+///     h_t = exp(Δ A) ⊙ h_{t−1} + (Δ ⊙ x) ⊗ B_t    (E × N; A = −exp(A_log))
+///     y = (h_t · C_t + D ⊙ x) ⊙ SiLU(z),  out = W_out·y
+///
+/// The state per layer is (h (B, E·N), the last three conv inputs (B, 3E)),
+/// so `step` costs O(1); a reset restarts both. Initialisation as mamba.py:
+/// A_log = log(1…N) per channel, D = 1, b_Δ = softplus⁻¹ of Δ log-uniform in
+/// [10⁻³, 10⁻¹].
+///
+/// This version runs its recurrence as tape operations per step (exact, and
+/// what the fused scan will be checked against).
+public final class MambaBackbone: SequenceBackbone {
+    public let input: Linear
+    public let layers: [MambaLayer]
+
+    public init(inputSize: Int, width: Int, layers: Int, stateSize: Int, expand: Int = 2, rng: inout RandomGenerator) {
+        precondition(layers >= 1, "a backbone needs at least one layer")
+        input = Linear(inputSize, width, rng: &rng)
+        self.layers = (0..<layers).map { _ in MambaLayer(width: width, stateSize: stateSize, expand: expand, rng: &rng) }
+    }
+
+    public var inputSize: Int { input.inFeatures }
+    public var outputSize: Int { input.outFeatures }
+
+    /// Per layer: h (B, E·N), then the conv window (B, 3E).
+    public func initialState(batch: Int) -> RecurrentState {
+        RecurrentState(layers.flatMap { [Tensor.zeros([batch, $0.inner * $0.stateSize]), Tensor.zeros([batch, 3 * $0.inner])] })
+    }
+
+    public func step(_ input: Tensor, _ state: RecurrentState, resets: [Bool]) -> (output: Tensor, state: RecurrentState) {
+        let start = state.reset(where: resets)
+        var u = self.input(input), next: [Tensor] = []
+        for (k, layer) in layers.enumerated() {
+            let (y, h, window) = layer.step(u, h: start.parts[2 * k], window: start.parts[2 * k + 1])
+            u = y
+            next += [h, window]
+        }
+        return (u, RecurrentState(next))
+    }
+
+    public func scan(_ inputs: Tensor, _ state: RecurrentState, resets: [Bool]) -> (outputs: Tensor, state: RecurrentState) {
+        precondition(inputs.rank == 3 && inputs.shape[2] == inputSize, "scan needs inputs (B, L, \(inputSize)), got \(inputs.shape)")
+        let (batch, length) = (inputs.shape[0], inputs.shape[1])
+        precondition(resets.count == batch * length, "scan needs B·L = \(batch * length) reset flags, got \(resets.count)")
+        let u = input(inputs.swappingLeadingAxes())  // (L, B, H), projected in one matmul
+        var s = state, outputs: [Tensor] = []
+        for t in 0..<length {
+            s = s.reset(where: (0..<batch).map { resets[$0 * length + t] })
+            var x = u.select(t), next: [Tensor] = []
+            for (k, layer) in layers.enumerated() {
+                let (y, h, window) = layer.step(x, h: s.parts[2 * k], window: s.parts[2 * k + 1])
+                x = y
+                next += [h, window]
+            }
+            s = RecurrentState(next)
+            outputs.append(x.reshaped([1, batch, outputSize]))
+        }
+        return (Tensor.concatenate(outputs, axis: 0).swappingLeadingAxes(), s)
+    }
+}
+
+/// One residual Mamba block of `MambaBackbone`.
+public final class MambaLayer: Module {
+    public let norm: RMSNorm
+    /// W_in (2E, H): x and z.
+    public let inProjection: Linear
+    /// The causal depthwise convolution: (E, 4) taps, oldest input first, and (E) biases.
+    public let convWeight: Parameter
+    public let convBias: Parameter
+    /// W_x (R + 2N, E): δ, B_t, C_t.
+    public let xProjection: Linear
+    /// W_Δ (E, R) and b_Δ.
+    public let stepProjection: Linear
+    /// log(−A), (E, N).
+    public let aLog: Parameter
+    /// D, (E).
+    public let skipWeight: Parameter
+    /// W_out (H, E).
+    public let outProjection: Linear
+
+    public init(width: Int, stateSize: Int, expand: Int, rng: inout RandomGenerator) {
+        let inner = expand * width, rank = max(1, (width + 15) / 16)
+        norm = RMSNorm(width)
+        inProjection = Linear(width, 2 * inner, bias: false, rng: &rng)
+        convWeight = Parameter(Initializer.uniform(-0.5, 0.5).make([inner, 4], using: &rng))
+        convBias = Parameter(Initializer.uniform(-0.5, 0.5).make([inner], using: &rng))
+        xProjection = Linear(inner, rank + 2 * stateSize, bias: false, rng: &rng)
+        stepProjection = Linear(rank, inner, rng: &rng)
+        // b_Δ = softplus⁻¹(Δ₀) = Δ₀ + log(1 − exp(−Δ₀)), Δ₀ log-uniform in [1e-3, 1e-1].
+        let stepBias = (0..<inner).map { _ -> Float in
+            let delta = expf(logf(1e-3) + rng.uniform() * (logf(1e-1) - logf(1e-3)))
+            return delta + logf(-expm1f(-delta))
+        }
+        stepProjection.bias!.update { b in for i in 0..<inner { b[i] = stepBias[i] } }
+        aLog = Parameter(Tensor((0..<(inner * stateSize)).map { logf(Float($0 % stateSize + 1)) }, shape: [inner, stateSize]))
+        skipWeight = Parameter(.ones([inner]))
+        outProjection = Linear(inner, width, bias: false, rng: &rng)
+    }
+
+    /// E, the inner width.
+    public var inner: Int { skipWeight.shape[0] }
+    /// N, states per channel.
+    public var stateSize: Int { aLog.shape[1] }
+    var rank: Int { stepProjection.inFeatures }
+
+    /// One step: u (B, H), h (B, E·N), the last three conv inputs (B, 3E).
+    /// - Returns: u + Mamba(RMSNorm(u)), the next h and window.
+    func step(_ u: Tensor, h: Tensor, window: Tensor) -> (Tensor, Tensor, Tensor) {
+        let (batch, e, n) = (u.shape[0], inner, stateSize)
+        let parts = inProjection(norm(u)).split([e, e], axis: 1)
+        let (x, z) = (parts[0], parts[1])
+        // Causal conv over [x_{t−3}, x_{t−2}, x_{t−1}, x_t], channel by channel.
+        let taps = window.split([e, e, e], axis: 1) + [x]
+        let weights = convWeight.value.split([1, 1, 1, 1], axis: 1)
+        var convolved = convBias.value.reshaped([1, e]) + taps[0] * weights[0].reshaped([1, e])
+        for k in 1..<4 { convolved = convolved + taps[k] * weights[k].reshaped([1, e]) }
+        let xc = convolved.silu()
+        let q = xProjection(xc).split([rank, n, n], axis: 1)
+        let delta = stepProjection(q[0]).softplus()                                 // (B, E)
+        let a = aLog.value.exp().negated()                                          // (E, N)
+        let decay = (delta.reshaped([batch, e, 1]) * a).exp()                       // (B, E, N)
+        let drive = (delta * xc).reshaped([batch, e, 1]) * q[1].reshaped([batch, 1, n])
+        let next = decay * h.reshaped([batch, e, n]) + drive                        // (B, E, N)
+        let y = (next * q[2].reshaped([batch, 1, n])).sum(axis: 2) + skipWeight.value * xc
+        let out = u + outProjection(y * z.silu())
+        let nextWindow = Tensor.concatenate([taps[1], taps[2], taps[3]], axis: 1)
+        return (out, next.reshaped([batch, e * n]), nextWindow)
+    }
+}
