@@ -23,6 +23,8 @@ public enum Operation: String, CaseIterable, Sendable {
     case layerNorm, rmsNorm
     // Fused recurrent cells
     case gruCell, lstmCell, gruScan, lstmScan
+    // Fused state-space scans
+    case selectiveScan
     // Forward-mode learning: a value whose gradient is carried forward (RTRL)
     case realTimeRecurrent
 }

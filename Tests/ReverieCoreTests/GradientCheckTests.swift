@@ -124,6 +124,13 @@ struct GradientCheckTests {
             return Case(inputs: [random([2, 12], 46) * 2, random([2, 6], 47)]) { x in
                 Tensor.lstmCell(gates: x[0], state: x[1])
             }
+        case .selectiveScan:
+            // T = 3, B = 2, E = 2, N = 3; sequence 1 resets before step 1. Outputs and final state checked.
+            return Case(inputs: [random([3, 2, 2], 58, low: 0.1, high: 1), random([3, 2, 2], 59), random([3, 2, 3], 60),
+                                 random([3, 2, 3], 61), random([2, 3], 62, low: -1.5, high: -0.2), random([2, 6], 63)]) { x in
+                Tensor.selectiveScan(delta: x[0], x: x[1], b: x[2], c: x[3], a: x[4], hidden: x[5],
+                                     resets: [false, false, false, true, false, false])
+            }
         case .realTimeRecurrent:
             // s_t = a ⊙ s_{t−1} + x_t over three steps, its gradient with respect
             // to a carried forward as S_t = s_{t−1} + a ⊙ S_{t−1}: the tape must

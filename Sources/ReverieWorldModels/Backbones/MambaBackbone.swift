@@ -16,8 +16,10 @@
 /// A_log = log(1…N) per channel, D = 1, b_Δ = softplus⁻¹ of Δ log-uniform in
 /// [10⁻³, 10⁻¹].
 ///
-/// This version runs its recurrence as tape operations per step (exact, and
-/// what the fused scan will be checked against).
+/// `scan` runs each layer over the whole sequence: projections in one matmul,
+/// the convolution per step, the recurrence as one fused operation with a
+/// hand-written backward (`Tensor.selectiveScan`); `step` runs the same
+/// equations one step at a time (a property test holds them equal).
 public final class MambaBackbone: SequenceBackbone {
     public let input: Linear
     public let layers: [MambaLayer]
@@ -51,20 +53,15 @@ public final class MambaBackbone: SequenceBackbone {
         precondition(inputs.rank == 3 && inputs.shape[2] == inputSize, "scan needs inputs (B, L, \(inputSize)), got \(inputs.shape)")
         let (batch, length) = (inputs.shape[0], inputs.shape[1])
         precondition(resets.count == batch * length, "scan needs B·L = \(batch * length) reset flags, got \(resets.count)")
-        let u = input(inputs.swappingLeadingAxes())  // (L, B, H), projected in one matmul
-        var s = state, outputs: [Tensor] = []
-        for t in 0..<length {
-            s = s.reset(where: (0..<batch).map { resets[$0 * length + t] })
-            var x = u.select(t), next: [Tensor] = []
-            for (k, layer) in layers.enumerated() {
-                let (y, h, window) = layer.step(x, h: s.parts[2 * k], window: s.parts[2 * k + 1])
-                x = y
-                next += [h, window]
-            }
-            s = RecurrentState(next)
-            outputs.append(x.reshaped([1, batch, outputSize]))
+        let flags = (0..<length).map { t in (0..<batch).map { resets[$0 * length + t] } }
+        var u = input(inputs.swappingLeadingAxes())  // (L, B, H), projected in one matmul
+        var finals: [Tensor] = []
+        for (k, layer) in layers.enumerated() {
+            let (y, h, window) = layer.run(u, h: state.parts[2 * k], window: state.parts[2 * k + 1], resets: flags)
+            u = y
+            finals += [h, window]
         }
-        return (Tensor.concatenate(outputs, axis: 0).swappingLeadingAxes(), s)
+        return (u.swappingLeadingAxes(), RecurrentState(finals))
     }
 }
 
@@ -111,6 +108,36 @@ public final class MambaLayer: Module {
     /// N, states per channel.
     public var stateSize: Int { aLog.shape[1] }
     var rank: Int { stepProjection.inFeatures }
+
+    /// L steps of B rows, time-major: u (L, B, H), h (B, E·N) and the conv
+    /// window (B, 3E) before the first step, reset flags per step (L × B).
+    /// - Returns: u + Mamba(RMSNorm(u)) (L, B, H), the final h and window.
+    func run(_ u: Tensor, h: Tensor, window: Tensor, resets: [[Bool]]) -> (Tensor, Tensor, Tensor) {
+        let (length, batch, e, n) = (u.shape[0], u.shape[1], inner, stateSize)
+        let parts = inProjection(norm(u)).split([e, e], axis: -1)  // (L, B, E) each
+        let (x, z) = (parts[0], parts[1])
+        // The causal convolution, step by step so that a reset empties the window.
+        let weights = convWeight.value.split([1, 1, 1, 1], axis: 1).map { $0.reshaped([1, e]) }
+        let bias = convBias.value.reshaped([1, e])
+        var taps = window.split([e, e, e], axis: 1), convolved: [Tensor] = []
+        for t in 0..<length {
+            if resets[t].contains(true) { taps = RecurrentState(taps).reset(where: resets[t]).parts }
+            taps = Array(taps.suffix(3)) + [x.select(t)]
+            var sum = bias + taps[0] * weights[0]
+            for k in 1..<4 { sum = sum + taps[k] * weights[k] }
+            convolved.append(sum.reshaped([1, batch, e]))
+            taps.removeFirst()
+        }
+        let xc = Tensor.concatenate(convolved, axis: 0).silu()                       // (L, B, E)
+        let q = xProjection(xc).split([rank, n, n], axis: -1)
+        let delta = stepProjection(q[0]).softplus()                                  // (L, B, E)
+        let packed = Tensor.selectiveScan(delta: delta, x: xc, b: q[1], c: q[2], a: aLog.value.exp().negated(),
+                                          hidden: h, resets: Array(resets.joined()))
+        let count = length * batch * e
+        let y = packed.slice(0..<count).reshaped([length, batch, e]) + skipWeight.value * xc
+        let out = u + outProjection(y * z.silu())
+        return (out, packed.slice(count..<packed.count).reshaped([batch, e * n]), Tensor.concatenate(taps, axis: 1))
+    }
 
     /// One step: u (B, H), h (B, E·N), the last three conv inputs (B, 3E).
     /// - Returns: u + Mamba(RMSNorm(u)), the next h and window.
