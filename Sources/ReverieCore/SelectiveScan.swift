@@ -100,3 +100,86 @@ extension Tensor {
         })
     }
 }
+
+// MARK: - A diagonal complex linear recurrence, fused
+
+extension Tensor {
+    /// T steps of x_t = a ⊙ x_{t−1} + u_t for complex a, x, u (S4D / S5 after
+    /// discretisation) as one operation, backward by hand:
+    ///
+    ///     ∂L/∂x_{t−1} = conj(a) ⊙ ∂L/∂x_t,   ∂L/∂a = Σ_t conj(x_{t−1}) ⊙ ∂L/∂x_t
+    ///
+    /// (complex gradients of a real loss written as re + i·im pairs).
+    ///
+    /// - Parameters:
+    ///   - aReal, aImaginary: a, (N) each.
+    ///   - drivenReal, drivenImaginary: u_t, (T, B, N) each.
+    ///   - hidden: x before the first step, (B, 2N) as [Re x | Im x].
+    ///   - resets: (T·B) or empty: zero sequence b's x before step t.
+    /// - Returns: x_1…x_T, (T, B, 2N) each [Re | Im], followed by x_T (B·2N), flat.
+    public static func diagonalScan(aReal: Tensor, aImaginary: Tensor, drivenReal: Tensor, drivenImaginary: Tensor,
+                                    hidden: Tensor, resets: [Bool]) -> Tensor {
+        let (steps, batch, n) = (drivenReal.shape[0], drivenReal.shape[1], drivenReal.shape[2])
+        precondition(aReal.shape == [n] && aImaginary.shape == [n] && drivenImaginary.shape == drivenReal.shape
+                     && hidden.shape == [batch, 2 * n],
+                     "diagonalScan: a \(aReal.shape), \(aImaginary.shape), u \(drivenReal.shape), \(drivenImaginary.shape), x \(hidden.shape)")
+        precondition(steps > 0, "diagonalScan needs at least one step")
+        precondition(resets.isEmpty || resets.count == steps * batch, "diagonalScan needs T·B = \(steps * batch) reset flags")
+        let size = batch * 2 * n
+        let out = Tensor(shape: [(steps + 1) * size]) { y in
+            let ar = aReal.storage.pointer, ai = aImaginary.storage.pointer
+            let ur = drivenReal.storage.pointer, ui = drivenImaginary.storage.pointer, py = y.baseAddress!
+            for t in 0..<steps {
+                let previous: UnsafePointer<Float> = t == 0 ? UnsafePointer(hidden.storage.pointer) : UnsafePointer(py + (t - 1) * size)
+                let next: UnsafeMutablePointer<Float> = py + t * size
+                for s in 0..<batch {
+                    let kept: Float = !resets.isEmpty && resets[t * batch + s] ? 0 : 1
+                    let p = previous + s * 2 * n, q = next + s * 2 * n, u = (t * batch + s) * n
+                    for j in 0..<n {
+                        let xr: Float = kept * p[j], xi: Float = kept * p[n + j]
+                        q[j] = ar[j] * xr - ai[j] * xi + ur[u + j]
+                        q[n + j] = ar[j] * xi + ai[j] * xr + ui[u + j]
+                    }
+                }
+            }
+            (py + steps * size).update(from: py + (steps - 1) * size, count: size)
+        }
+        return recorded(.diagonalScan, out, aReal, aImaginary, drivenReal, drivenImaginary, hidden,
+                        backward: { [aReal, aImaginary, hidden, out] g in
+            var dAr = Tensor.zeros([n]), dAi = Tensor.zeros([n])
+            var dUr = Tensor.zeros(drivenReal.shape), dUi = Tensor.zeros(drivenReal.shape), dHidden = Tensor.zeros(hidden.shape)
+            let ar = aReal.storage.pointer, ai = aImaginary.storage.pointer, pg = g.storage.pointer, states = out.storage.pointer
+            var carried = [Float](repeating: 0, count: size)  // ∂L/∂x_t
+            carried.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: pg + steps * size, count: size) }
+            carried.withUnsafeMutableBufferPointer { gx in
+            dAr.withUnsafeMutableBufferPointer { gar in
+            dAi.withUnsafeMutableBufferPointer { gai in
+            dUr.withUnsafeMutableBufferPointer { gur in
+            dUi.withUnsafeMutableBufferPointer { gui in
+            dHidden.withUnsafeMutableBufferPointer { gh in
+                for t in stride(from: steps - 1, through: 0, by: -1) {
+                    let previous: UnsafePointer<Float> = t == 0 ? UnsafePointer(hidden.storage.pointer) : UnsafePointer(states + (t - 1) * size)
+                    for s in 0..<batch {
+                        let reset = !resets.isEmpty && resets[t * batch + s]
+                        let (p, base, u) = (previous + s * 2 * n, s * 2 * n, (t * batch + s) * n)
+                        for j in 0..<n {
+                            let at = t * size + base + j
+                            let gr: Float = gx[base + j] + pg[at]
+                            let gi: Float = gx[base + n + j] + pg[at + n]
+                            gur[u + j] = gr
+                            gui[u + j] = gi
+                            let (xr, xi): (Float, Float) = reset ? (0, 0) : (p[j], p[n + j])
+                            gar[j] += gr * xr + gi * xi
+                            gai[j] += gi * xr - gr * xi
+                            let (toReal, toImaginary): (Float, Float) = (gr * ar[j] + gi * ai[j], gi * ar[j] - gr * ai[j])
+                            gx[base + j] = reset ? 0 : toReal
+                            gx[base + n + j] = reset ? 0 : toImaginary
+                        }
+                    }
+                }
+                gh.baseAddress!.update(from: gx.baseAddress!, count: size)
+            }}}}}}
+            return [dAr, dAi, dUr, dUi, dHidden]
+        })
+    }
+}

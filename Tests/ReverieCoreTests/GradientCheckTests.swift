@@ -131,6 +131,13 @@ struct GradientCheckTests {
                 Tensor.selectiveScan(delta: x[0], x: x[1], b: x[2], c: x[3], a: x[4], hidden: x[5],
                                      resets: [false, false, false, true, false, false])
             }
+        case .diagonalScan:
+            // T = 3, B = 2, N = 2; sequence 0 resets before step 2. States and final state checked.
+            return Case(inputs: [random([2], 64, low: 0.3, high: 0.9), random([2], 65, low: -0.4, high: 0.4),
+                                 random([3, 2, 2], 66), random([3, 2, 2], 67), random([2, 4], 68)]) { x in
+                Tensor.diagonalScan(aReal: x[0], aImaginary: x[1], drivenReal: x[2], drivenImaginary: x[3], hidden: x[4],
+                                    resets: [false, false, false, false, true, false])
+            }
         case .realTimeRecurrent:
             // s_t = a ⊙ s_{t−1} + x_t over three steps, its gradient with respect
             // to a carried forward as S_t = s_{t−1} + a ⊙ S_{t−1}: the tape must

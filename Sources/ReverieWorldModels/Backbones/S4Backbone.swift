@@ -13,7 +13,8 @@
 ///     Λ̄ = exp(ΛΔ),  B̄ = (Λ̄ − 1)/Λ · B
 ///     x_t = Λ̄ ⊙ x_{t−1} + B̄·u_t,  y_t = Re(C·x_t) + D ⊙ u_t
 ///
-/// State: each layer's x ∈ ℂᴺ, stored (B, 2N) as [Re x | Im x].
+/// State: each layer's x ∈ ℂᴺ, stored (B, 2N) as [Re x | Im x]. The
+/// recurrence over a sequence is one fused operation (`Tensor.diagonalScan`).
 public final class S4Backbone: SequenceBackbone {
     public let input: Linear
     public let blocks: [S4Block]
@@ -117,17 +118,13 @@ public final class S4Block: Module {
         let (a, b) = discretized()
         let flat = u.reshaped([length * batch, width])
         let drivenRe = flat.linear(b.0).reshaped([length, batch, n]), drivenIm = flat.linear(b.1).reshaped([length, batch, n])
-        var parts = x.split([n, n], axis: 1)
-        var states: [Tensor] = []
-        for t in 0..<length {
-            if resets[t].contains(true) { parts = RecurrentState(parts).reset(where: resets[t]).parts }
-            let (re, im) = (parts[0], parts[1])
-            parts = [a.0 * re - a.1 * im + drivenRe.select(t), a.0 * im + a.1 * re + drivenIm.select(t)]
-            states.append(Tensor.concatenate(parts, axis: 1).reshaped([1, batch, 2 * n]))
-        }
-        let all = Tensor.concatenate(states, axis: 0).reshaped([length * batch, 2 * n]).split([n, n], axis: 1)
+        // The recurrence as one fused operation (its backward by hand).
+        let packed = Tensor.diagonalScan(aReal: a.0, aImaginary: a.1, drivenReal: drivenRe, drivenImaginary: drivenIm,
+                                         hidden: x, resets: Array(resets.joined()))
+        let count = length * batch * 2 * n
+        let all = packed.slice(0..<count).reshaped([length * batch, 2 * n]).split([n, n], axis: 1)
         let ssm = all[0].linear(outputWeightReal.value) - all[1].linear(outputWeightImaginary.value) + flat * skipWeight.value
         let y = norm(flat + mix(ssm.gelu()))
-        return (y.reshaped([length, batch, width]), Tensor.concatenate(parts, axis: 1))
+        return (y.reshaped([length, batch, width]), packed.slice(count..<packed.count).reshaped([batch, 2 * n]))
     }
 }
