@@ -167,11 +167,7 @@ public final class OnlineActorCritic: Agent {
                 rewards += stepRewards
                 episodeStarts = (0..<n).map { step.terminated[$0] || step.truncated[$0] }
                 dones += episodeStarts
-                for (i, info) in step.infos.enumerated() {
-                    if let r = info["episode_return"], let l = info["episode_length"] {
-                        episodes.append(EpisodeRecord(environment: i, return: r, length: Int(l)))
-                    }
-                }
+                episodes += EpisodeRecord.ended(in: step.infos)
                 observations = step.observations
                 memory = next
                 environmentSteps += n

@@ -51,6 +51,15 @@ public struct EpisodeRecord: Sendable, Equatable {
     public var environment: Int
     public var `return`: Float
     public var length: Int
+
+    /// The episodes that ended in one vector step, from the episode statistics
+    /// each env's info carries (`episode_return`, `episode_length`).
+    static func ended(in infos: [[String: Float]]) -> [EpisodeRecord] {
+        infos.enumerated().compactMap { i, info in
+            guard let r = info["episode_return"], let l = info["episode_length"] else { return nil }
+            return EpisodeRecord(environment: i, return: r, length: Int(l))
+        }
+    }
 }
 
 /// One iteration of an on-policy agent: collection, then update.

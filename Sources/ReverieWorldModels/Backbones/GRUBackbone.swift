@@ -37,13 +37,10 @@ public final class GRUBackbone: SequenceBackbone {
     /// Layer by layer: all L input projections in one matmul, then a loop over
     /// the recurrent part only.
     public func scan(_ inputs: Tensor, _ state: RecurrentState, resets: [Bool]) -> (outputs: Tensor, state: RecurrentState) {
-        precondition(inputs.rank == 3 && inputs.shape[2] == inputSize, "scan needs inputs (B, L, \(inputSize)), got \(inputs.shape)")
-        let (batch, length) = (inputs.shape[0], inputs.shape[1])
-        precondition(resets.count == batch * length, "scan needs B·L = \(batch * length) reset flags, got \(resets.count)")
+        let (batch, length, flags) = scanShape(inputs, resets: resets)
         // Time-major, so that step t is a block of leading rows.
         var sequence = inputs.swappingLeadingAxes()
         var finals: [Tensor] = []
-        let flags = (0..<length).map { t in (0..<batch).map { resets[$0 * length + t] } }
         for (layer, start) in zip(layers, state.parts) {
             let projected = layer.project(sequence)  // (L, B, 3H)
             var h = start, outputs: [Tensor] = []

@@ -44,10 +44,7 @@ public final class S4Backbone: SequenceBackbone {
     }
 
     public func scan(_ inputs: Tensor, _ state: RecurrentState, resets: [Bool]) -> (outputs: Tensor, state: RecurrentState) {
-        precondition(inputs.rank == 3 && inputs.shape[2] == inputSize, "scan needs inputs (B, L, \(inputSize)), got \(inputs.shape)")
-        let (batch, length) = (inputs.shape[0], inputs.shape[1])
-        precondition(resets.count == batch * length, "scan needs B·L = \(batch * length) reset flags, got \(resets.count)")
-        let flags = (0..<length).map { t in (0..<batch).map { resets[$0 * length + t] } }
+        let (_, _, flags) = scanShape(inputs, resets: resets)
         var u = input(inputs.swappingLeadingAxes())  // (L, B, H)
         var finals: [Tensor] = []
         for (block, x) in zip(blocks, state.parts) {

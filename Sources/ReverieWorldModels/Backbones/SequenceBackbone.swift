@@ -66,6 +66,17 @@ public struct BackboneConfig: Sendable, Equatable {
     }
 }
 
+extension SequenceBackbone {
+    /// Checks `scan`'s arguments and returns B, L and the reset flags per
+    /// step, time-major (L × B).
+    func scanShape(_ inputs: Tensor, resets: [Bool]) -> (batch: Int, length: Int, flags: [[Bool]]) {
+        precondition(inputs.rank == 3 && inputs.shape[2] == inputSize, "scan needs inputs (B, L, \(inputSize)), got \(inputs.shape)")
+        let (batch, length) = (inputs.shape[0], inputs.shape[1])
+        precondition(resets.count == batch * length, "scan needs B·L = \(batch * length) reset flags, got \(resets.count)")
+        return (batch, length, (0..<length).map { t in (0..<batch).map { resets[$0 * length + t] } })
+    }
+}
+
 extension Tensor {
     /// (B, L, D) ↔ (L, B, D): the first two axes swapped (a copy, differentiable).
     func swappingLeadingAxes() -> Tensor {
