@@ -48,7 +48,8 @@ let package = Package(
         .executableTarget(
             name: "reverie",
             dependencies: [
-                "ReverieCore", "ReverieNN", "ReverieEnvs", "ReverieRemote", "ReverieAgents", "ReverieTraining", "CBLAS", "CZeroMQ", "CGLFW",
+                "ReverieCore", "ReverieNN", "ReverieEnvs", "ReverieRemote", "ReverieAgents", "ReverieTraining", "ReverieWorldModels",
+                "CBLAS", "CZeroMQ", "CGLFW",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

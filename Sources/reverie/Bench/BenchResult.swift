@@ -4,7 +4,8 @@ import Foundation
 struct BenchResult {
     var workload: String
     var ours: Double
-    var peer: Double
+    /// Nil while a workload's peer is not measured yet (the JSON says null).
+    var peer: Double?
     var unit: String
     /// Extra fields for the JSON object (per-size figures, shapes, …).
     var details: [String: Any]
@@ -12,15 +13,15 @@ struct BenchResult {
     var table: String
 
     /// ours relative to peer; above 1 is better for Reverie.
-    var ratio: Double { ours / peer }
+    var ratio: Double? { peer.map { ours / $0 } }
 
     var json: String {
         var object = details
         object["workload"] = workload
         object["ours"] = rounded(ours)
-        object["peer"] = rounded(peer)
+        object["peer"] = peer.map { rounded($0) } ?? NSNull()
         object["unit"] = unit
-        object["ratio"] = rounded(ratio)
+        object["ratio"] = ratio.map { rounded($0) } ?? NSNull()
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
     }

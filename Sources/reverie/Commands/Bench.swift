@@ -14,7 +14,7 @@ struct Bench: ParsableCommand {
     enum Workload: String, ExpressibleByArgument, CaseIterable {
         case gemm, mlp, env, zmq, ppo
         case ppoLSTM = "ppo-lstm"
-        case tmaze, rtrl
+        case tmaze, rtrl, backbone
     }
 
     @Argument(help: "What to measure: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -56,6 +56,7 @@ struct Bench: ParsableCommand {
         case .ppo: result = try PPOBench().run()
         case .ppoLSTM: result = try PPOBench(recurrent: true).run()
         case .rtrl: result = try RTRLBench().run()
+        case .backbone: result = BackboneBench().run()
         case .tmaze:
             result = try TMazeBench(lengths: lengths.split(separator: ",").compactMap { Int($0) },
                                     seeds: seeds.split(separator: ",").compactMap { Int($0) }, steps: steps).run()
