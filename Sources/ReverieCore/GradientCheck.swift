@@ -75,3 +75,36 @@ public func checkGradients(
     }
     return report
 }
+
+/// One parameter element of `checkParameterGradients`.
+public struct ParameterGradientCheck: Sendable, CustomStringConvertible {
+    public var name: String
+    public var element: Int
+    public var analytic: Float
+    public var numeric: Float
+    /// |analytic − numeric| / max(1, |numeric|).
+    public var relativeError: Float { Swift.abs(analytic - numeric) / Swift.max(1, Swift.abs(numeric)) }
+
+    public var description: String { "\(name)[\(element)]: tape \(analytic), numeric \(numeric)" }
+}
+
+/// The tape's gradient of the scalar `loss` with respect to every element
+/// of every parameter, beside the central difference (each element nudged
+/// by ±`step` in place and put back).
+public func checkParameterGradients(_ parameters: [(name: String, parameter: Parameter)], step: Float = 1e-2,
+                                    _ loss: () -> Tensor) -> [ParameterGradientCheck] {
+    let (_, gradients) = valueWithGradients(wrt: parameters.map(\.parameter)) { loss() }
+    var checks: [ParameterGradientCheck] = []
+    for ((name, parameter), gradient) in zip(parameters, gradients) {
+        let values = parameter.storedValue.scalars, analytic = gradient.scalars
+        for i in 0..<parameter.count {
+            parameter.update { $0[i] = values[i] + step }
+            let plus = loss().item
+            parameter.update { $0[i] = values[i] - step }
+            let minus = loss().item
+            parameter.update { $0[i] = values[i] }
+            checks.append(ParameterGradientCheck(name: name, element: i, analytic: analytic[i], numeric: (plus - minus) / (2 * step)))
+        }
+    }
+    return checks
+}

@@ -99,20 +99,8 @@ struct RecurrentCellTests {
             (cell.scan(inputs, from: cell.initialState(batch: 2), resets: resets).outputs * weights).sum()
         }
         let parameters = cell.namedParameters
-        let (_, gradients) = valueWithGradients(wrt: parameters.map(\.parameter)) { loss() }
-        let h: Float = 1e-2
-        for ((label, parameter), gradient) in zip(parameters, gradients) {
-            for i in 0..<parameter.count {
-                let original = parameter.storedValue.scalars[i]
-                parameter.update { $0[i] = original + h }
-                let plus = loss().item
-                parameter.update { $0[i] = original - h }
-                let minus = loss().item
-                parameter.update { $0[i] = original }
-                let numeric = (plus - minus) / (2 * h)
-                let error = abs(gradient.scalars[i] - numeric) / max(1, abs(numeric))
-                #expect(error < 5e-3, "\(name).\(label)[\(i)]: tape \(gradient.scalars[i]), numeric \(numeric)")
-            }
+        for check in checkParameterGradients(parameters, step: 1e-2, loss) {
+            #expect(check.relativeError < 5e-3, "\(name).\(check)")
         }
         #expect(parameters.count == ["gru": 4, "lstm": 4, "rnn": 3, "elstm": 5, "mingru": 2, "lru": 8][name])
     }

@@ -82,22 +82,9 @@ struct BackbonePropertyTests {
 
         let weights = Tensor.uniform([2, 4, backbone.outputSize], low: -1, high: 1, using: &rng)
         func loss() -> Tensor { (backbone.scan(inputs, start, resets: resets).outputs * weights).sum() }
-        let named = backbone.namedParameters
-        let (_, gradients) = valueWithGradients(wrt: named.map(\.parameter)) { loss() }
         // A small step: LayerNorm over 3 features curves sharply.
-        let h: Float = 3e-3
-        for ((label, parameter), gradient) in zip(named, gradients) {
-            for i in 0..<parameter.count {
-                let original = parameter.storedValue.scalars[i]
-                parameter.update { $0[i] = original + h }
-                let plus = loss().item
-                parameter.update { $0[i] = original - h }
-                let minus = loss().item
-                parameter.update { $0[i] = original }
-                let numeric = (plus - minus) / (2 * h)
-                let error = abs(gradient.scalars[i] - numeric) / max(1, abs(numeric))
-                #expect(error < 5e-3, "\(kind).\(label)[\(i)]: tape \(gradient.scalars[i]), numeric \(numeric)")
-            }
+        for check in checkParameterGradients(backbone.namedParameters, step: 3e-3, loss) {
+            #expect(check.relativeError < 5e-3, "\(kind).\(check)")
         }
     }
 }

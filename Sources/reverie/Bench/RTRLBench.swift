@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import ReverieRecurrent
 
@@ -75,7 +76,7 @@ struct RTRLBench {
     func measure(_ spec: String) throws -> String {
         let parts = spec.split(separator: ":")
         guard parts.count == 2, let mode = Mode(rawValue: String(parts[0])), let length = Int(parts[1]), length > 0 else {
-            throw ValidationErrorMessage("--probe takes MODE:T with MODE one of \(Mode.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ValidationError("--probe takes MODE:T with MODE one of \(Mode.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         var rng = RandomGenerator(seed: 1)
         let cell = ELSTMCell(inputSize: inputs, hiddenSize: units, forgetBias: 1, rng: &rng)
@@ -144,10 +145,4 @@ struct RTRLBench {
               let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return 0 }
         return kilobytes * 1024
     }
-}
-
-/// A usage error from a bench's own options.
-struct ValidationErrorMessage: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
