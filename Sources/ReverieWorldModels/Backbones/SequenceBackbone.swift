@@ -64,6 +64,27 @@ public struct BackboneConfig: Sendable, Equatable {
         case .mamba: MambaBackbone(inputSize: inputSize, width: width, layers: layers, stateSize: stateSize, rng: &rng)
         }
     }
+
+    /// Model FLOPs of one forward step of one row: 2 × the multiply-adds of
+    /// the backbone's matrix products (the recurrences' element-wise work is
+    /// not counted). A training step (forward and backward) is about 3× this
+    /// per token; benchmarks divide by time and the measured sgemm rate for
+    /// model FLOP utilisation.
+    public func forwardFlopsPerToken(inputSize d: Int) -> Int {
+        let h = width, n = stateSize
+        switch kind {
+        case .gru:
+            // W_x (3H × D or H) and W_h (3H × H) per layer.
+            return 2 * 3 * h * (d + h) + (layers - 1) * 2 * 3 * h * 2 * h
+        case .s4:
+            // Input Linear; per block B̄ and C (complex: two real N × H each) and the mix (H × H).
+            return 2 * d * h + layers * 2 * (4 * n * h + h * h)
+        case .mamba:
+            // Input Linear; per layer W_in (2E × H), W_x (R + 2N × E), W_Δ (E × R), W_out (H × E).
+            let e = 2 * h, r = max(1, (h + 15) / 16)
+            return 2 * d * h + layers * 2 * (2 * e * h + (r + 2 * n) * e + e * r + h * e)
+        }
+    }
 }
 
 extension SequenceBackbone {

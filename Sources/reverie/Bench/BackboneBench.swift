@@ -2,42 +2,98 @@ import Foundation
 import ReverieWorldModels
 
 /// The world-model backbones' training step (BENCHMARKS.md's wm-gru, wm-s5,
-/// wm-mamba shapes): B 16, width 256, 2 layers, Adam, loss = mean square of
-/// the outputs; S4 with 64 complex modes, Mamba with 16 states and expand 2.
-/// Milliseconds per step at L = 64, 256 and 1024, median of `repeats` after a
-/// warm-up. Our side only: the PyTorch peers (torch.nn.GRU, s5-pytorch,
-/// mambapy) are not wired in yet, so the result has no ratio.
+/// wm-mamba): B 16, width 256, 2 layers, Adam, loss = mean square of the
+/// outputs; S4 with 64 complex modes, Mamba with 16 states and expand 2.
+/// Milliseconds per step at each L (median of `repeats` after a warm-up; one
+/// timed run at L ≥ 1024), beside the PyTorch peer at the same shapes in the
+/// same run (`bench/peers/wm_backbone.py`: torch.nn.GRU, s5-pytorch's S5Block,
+/// mambapy's Mamba), with model FLOP utilisation against the machine's sgemm
+/// rate measured in the same run. Without `peer` (workload `backbone`), our
+/// side only, every backbone.
 struct BackboneBench {
-    var repeats = 3
+    var kinds: [BackboneConfig.Kind]
+    var withPeer: Bool
     var lengths = [64, 256, 1024]
+    var repeats = 3
+    let batch = 16, width = 256
 
-    func run() -> BenchResult {
-        var rows: [[String: Any]] = []
-        var lines = ["backbone train step, B 16, d 256, 2 layers, Adam   ms/step at L = \(lengths.map(String.init).joined(separator: ", "))"]
-        var headline = 0.0
-        for kind in BackboneConfig.Kind.allCases {
-            var rng = RandomGenerator(seed: 1)
-            let config = BackboneConfig(kind: kind, width: 256, layers: 2, stateSize: kind == .mamba ? 16 : 64)
-            let backbone = config.make(inputSize: 256, rng: &rng)
-            let optimizer = Adam(backbone, learningRate: 1e-4)
-            var times: [String] = []
-            for length in lengths {
-                let inputs = Tensor.uniform([16, length, 256], low: -1, high: 1, using: &rng)
-                let resets = [Bool](repeating: false, count: 16 * length)
-                let seconds = medianSeconds(repeats: length >= 1024 ? 1 : repeats) {
-                    let (_, gradients) = valueWithGradients(wrt: optimizer.parameters) {
-                        backbone.scan(inputs, backbone.initialState(batch: 16), resets: resets).outputs.squared().mean()
-                    }
-                    optimizer.update(gradients)
-                }
-                if kind == .gru && length == 64 { headline = seconds * 1e3 }
-                rows.append(["backbone": kind.rawValue, "length": length, "ms_per_step": rounded(seconds * 1e3)])
-                times.append(String(format: "%.1f", seconds * 1e3))
-            }
-            lines.append("  " + kind.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0) + times.joined(separator: ", "))
+    static func workload(_ kind: BackboneConfig.Kind) -> String {
+        switch kind {
+        case .gru: "wm-gru"
+        case .s4: "wm-s5"
+        case .mamba: "wm-mamba"
         }
-        return BenchResult(workload: "backbone", ours: headline, peer: nil,
-                           unit: "ms per training step (gru at L = 64; the rest in cases)",
-                           details: ["cases": rows, "batch": 16, "width": 256, "layers": 2], table: lines.joined(separator: "\n"))
+    }
+
+    func config(_ kind: BackboneConfig.Kind) -> BackboneConfig {
+        BackboneConfig(kind: kind, width: width, layers: 2, stateSize: kind == .mamba ? 16 : 64)
+    }
+
+    /// Our training step in milliseconds at each length.
+    func ours(_ kind: BackboneConfig.Kind) -> [Double] {
+        var rng = RandomGenerator(seed: 1)
+        let backbone = config(kind).make(inputSize: width, rng: &rng)
+        let optimizer = Adam(backbone, learningRate: 1e-4)
+        return lengths.map { length in
+            let inputs = Tensor.uniform([batch, length, width], low: -1, high: 1, using: &rng)
+            let resets = [Bool](repeating: false, count: batch * length)
+            return 1e3 * medianSeconds(repeats: length >= 1024 ? 1 : repeats) {
+                let (_, gradients) = valueWithGradients(wrt: optimizer.parameters) {
+                    backbone.scan(inputs, backbone.initialState(batch: batch), resets: resets).outputs.squared().mean()
+                }
+                optimizer.update(gradients)
+            }
+        }
+    }
+
+    func run() throws -> BenchResult {
+        let header = "backbone train step, B \(batch), d \(width), 2 layers, Adam: ms per step"
+        var peerCases: [String: Any] = [:], peerNames: [String: Any] = [:]
+        if withPeer {
+            let peer = try PythonPeer().run("wm_backbone.py", [
+                "--kinds", kinds.map(\.rawValue).joined(separator: ","),
+                "--lengths", lengths.map(String.init).joined(separator: ","), "--repeats", "\(repeats)"])
+            peerNames = peer["peer_names"] as? [String: Any] ?? [:]
+            for case let row as [String: Any] in peer["cases"] as? [Any] ?? [] {
+                peerCases["\(row["backbone"] ?? "")@\(row["length"] ?? "")"] = row["ms_per_step"]
+            }
+        }
+        // The projection shape every backbone runs: (B·64) × 256 by 256 × 768.
+        let sgemm = sgemmRate(m: batch * 64, n: 3 * width, k: width, repeats: repeats)
+        var rows: [[String: Any]] = []
+        var lines = [header + ", L = " + lengths.map(String.init).joined(separator: ", ")]
+        var headline: (ours: Double, peer: Double?) = (0, nil)
+        for kind in kinds {
+            let times = ours(kind)
+            let flopsPerToken = 3 * Double(config(kind).forwardFlopsPerToken(inputSize: width))
+            var cells: [String] = []
+            for (length, ms) in zip(lengths, times) {
+                let mfu = flopsPerToken * Double(batch * length) / (ms * 1e-3) / (sgemm * 1e9)
+                var row: [String: Any] = ["backbone": kind.rawValue, "length": length, "ms_per_step": rounded(ms),
+                                          "mfu": rounded(mfu)]
+                var cell = String(format: "%.1f", ms)
+                if let peer = peerCases["\(kind.rawValue)@\(length)"] as? Double {
+                    row["peer_ms_per_step"] = peer
+                    row["speedup"] = rounded(peer / ms)
+                    cell += String(format: " vs %.1f (%.2f×)", peer, peer / ms)
+                }
+                if length == lengths.first && kind == kinds.first {
+                    headline = (ms, row["peer_ms_per_step"] as? Double)
+                }
+                rows.append(row)
+                cells.append(cell)
+            }
+            lines.append("  " + kind.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0) + cells.joined(separator: ", ")
+                         + String(format: "   (MFU %.2f at L = %d)", (rows.last?["mfu"] as? Double) ?? 0, lengths.last ?? 0))
+        }
+        lines.append(String(format: "  cblas_sgemm %d×%d×%d: %.1f GFLOP/s (MFU = 3 × forward matmul FLOPs / time / this)",
+                            batch * 64, 3 * width, width, sgemm))
+        var details: [String: Any] = ["cases": rows, "batch": batch, "width": width, "layers": 2,
+                                      "sgemm_gflops": rounded(sgemm, digits: 10), "lengths": lengths]
+        if withPeer { details["peer_name"] = kinds.compactMap { peerNames[$0.rawValue] as? String }.joined(separator: ", ") }
+        let what = kinds.count == 1 ? kinds[0].rawValue : "\(kinds[0].rawValue); the rest in cases"
+        return BenchResult(workload: kinds.count == 1 ? Self.workload(kinds[0]) : "backbone", ours: headline.ours,
+                           peer: headline.peer, unit: "ms per training step at L = \(lengths[0]) (\(what))",
+                           details: details, table: lines.joined(separator: "\n"), lowerIsBetter: true)
     }
 }

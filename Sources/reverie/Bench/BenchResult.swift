@@ -11,9 +11,11 @@ struct BenchResult {
     var details: [String: Any]
     /// Human-readable lines.
     var table: String
+    /// True for times (ms per step): the ratio is then peer / ours.
+    var lowerIsBetter = false
 
     /// ours relative to peer; above 1 is better for Reverie.
-    var ratio: Double? { peer.map { ours / $0 } }
+    var ratio: Double? { peer.map { lowerIsBetter ? $0 / ours : ours / $0 } }
 
     var json: String {
         var object = details

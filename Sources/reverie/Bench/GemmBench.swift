@@ -47,6 +47,30 @@ struct GemmBench {
     }
 }
 
+/// The machine's rate in GFLOP/s for one m×k by k×n `cblas_sgemm` on
+/// preallocated buffers (best of two medians): the ceiling model FLOP
+/// utilisation is measured against, in the same run as the workload.
+func sgemmRate(m: Int, n: Int, k: Int, repeats: Int) -> Double {
+    var rng = RandomGenerator(seed: 0)
+    let a = Tensor.uniform([m, k], low: -1, high: 1, using: &rng)
+    let b = Tensor.uniform([k, n], low: -1, high: 1, using: &rng)
+    var c = [Float](repeating: 0, count: m * n)
+    let calls = max(1, (1 << 28) / (m * n * k))
+    let flops = 2 * Double(m * n * k) * Double(calls)
+    var rate = 0.0
+    for _ in 0..<2 {
+        rate = max(rate, flops / medianSeconds(repeats: repeats) {
+            a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+                for _ in 0..<calls {
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(m), blasint(n), blasint(k),
+                                1, pa.baseAddress, blasint(k), pb.baseAddress, blasint(n), 0, pc.baseAddress, blasint(n))
+                }
+            } } }
+        } / 1e9)
+    }
+    return rate
+}
+
 extension String {
     func padding(_ width: Int) -> String { count >= width ? self + " " : self + String(repeating: " ", count: width - count) }
 }

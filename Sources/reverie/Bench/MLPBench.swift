@@ -1,4 +1,3 @@
-import CBLAS
 import ReverieCore
 import ReverieNN
 
@@ -19,26 +18,13 @@ struct MLPBench {
         // but the first layer's ∂x: x is data, and the tape does not compute it.
         let flops = Double(6 * layers - 2) * Double(batch * width * width)
 
-        let n = width
-        let a = Tensor.uniform([batch, n], low: -1, high: 1, using: &rng)
-        let b = Tensor.uniform([n, n], low: -1, high: 1, using: &rng)
-        var c = [Float](repeating: 0, count: batch * n)
-        let gemmFlops = 2 * Double(batch * n * n) * 16
-
-        var ours = 0.0, sgemmRate = 0.0
+        var ours = 0.0
         for _ in 0..<2 {
-            sgemmRate = max(sgemmRate, gemmFlops / medianSeconds(repeats: repeats) {
-                a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
-                    for _ in 0..<16 {
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(batch), blasint(n), blasint(n),
-                                    1, pa.baseAddress, blasint(n), pb.baseAddress, blasint(n), 0, pc.baseAddress, blasint(n))
-                    }
-                } } }
-            } / 1e9)
             ours = max(ours, flops / medianSeconds(repeats: repeats) {
                 _ = valueWithGradients(wrt: mlp.parameters) { (mlp(x) - target).squared().mean() }
             } / 1e9)
         }
+        let n = width, sgemmRate = sgemmRate(m: batch, n: n, k: n, repeats: repeats)
         let table = """
             MLP \(layers)×\(width), batch \(batch), forward+backward: \(rounded(ours, digits: 10)) GFLOP/s
             cblas_sgemm \(batch)×\(n)×\(n): \(rounded(sgemmRate, digits: 10)) GFLOP/s

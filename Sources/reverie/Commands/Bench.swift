@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ReverieWorldModels
 
 /// `reverie bench WORKLOAD`: one workload measured side by side with its peer
 /// in one process, printed as one JSON object (see bench/README.md).
@@ -15,6 +16,7 @@ struct Bench: ParsableCommand {
         case gemm, mlp, env, zmq, ppo
         case ppoLSTM = "ppo-lstm"
         case tmaze, rtrl, backbone
+        case wmGRU = "wm-gru", wmS5 = "wm-s5", wmMamba = "wm-mamba"
     }
 
     @Argument(help: "What to measure: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -26,8 +28,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed repetitions per measurement; the median is reported.")
     var repeats = 7
 
-    @Option(help: "tmaze: corridor lengths, comma-separated.")
-    var lengths = "10,40"
+    @Option(help: "tmaze: corridor lengths; backbone and wm-*: sequence lengths (default 64,256,1024). Comma-separated.")
+    var lengths: String?
 
     @Option(help: "tmaze: seeds, comma-separated.")
     var seeds = "1,2,3"
@@ -56,12 +58,22 @@ struct Bench: ParsableCommand {
         case .ppo: result = try PPOBench().run()
         case .ppoLSTM: result = try PPOBench(recurrent: true).run()
         case .rtrl: result = try RTRLBench().run()
-        case .backbone: result = BackboneBench().run()
+        case .backbone, .wmGRU, .wmS5, .wmMamba:
+            let kinds: [BackboneConfig.Kind] = switch workload {
+            case .wmGRU: [.gru]
+            case .wmS5: [.s4]
+            case .wmMamba: [.mamba]
+            default: BackboneConfig.Kind.allCases
+            }
+            result = try BackboneBench(kinds: kinds, withPeer: workload != .backbone, lengths: numbers(lengths ?? "64,256,1024"),
+                                       repeats: min(repeats, 3)).run()
         case .tmaze:
-            result = try TMazeBench(lengths: lengths.split(separator: ",").compactMap { Int($0) },
+            result = try TMazeBench(lengths: numbers(lengths ?? "10,40"),
                                     seeds: seeds.split(separator: ",").compactMap { Int($0) }, steps: steps).run()
         }
         if !json { FileHandle.standardError.write(Data((result.table + "\n").utf8)) }
         print(result.json)
     }
+
+    private func numbers(_ list: String) -> [Int] { list.split(separator: ",").compactMap { Int($0) } }
 }
