@@ -36,6 +36,35 @@ public func fastExp(_ x: Float) -> Float {
     return x < -103 ? 0 : (x > 88.72 ? .infinity : y)
 }
 
+/// `fastExp` on eight lanes at once, for kernels that hold their data in
+/// SIMD vectors (the selective scan): the same steps, lane-wise.
+@inline(__always)
+public func fastExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    // Clamped by compare-and-select (SIMD's generic pointwiseMin/Max are calls).
+    var clamped = x
+    clamped.replace(with: -103, where: x .< -103)
+    clamped.replace(with: 88.72, where: x .> 88.72)
+    let shifted = clamped * 1.442_695_04 + 12_582_912
+    let k = shifted - 12_582_912
+    let kBits = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
+    let r = (clamped - k * 0.693_145_75) - k * 1.428_606_8e-6
+    var p = SIMD8<Float>(repeating: 1.0 / 5040)
+    p = p * r + 1.0 / 720
+    p = p * r + 1.0 / 120
+    p = p * r + 1.0 / 24
+    p = p * r + 1.0 / 6
+    p = p * r + 0.5
+    p = p * r + 1
+    p = p * r + 1
+    let half = kBits &>> 1
+    let scaleA = unsafeBitCast((half &+ 127) &<< 23, to: SIMD8<Float>.self)
+    let scaleB = unsafeBitCast((kBits &- half &+ 127) &<< 23, to: SIMD8<Float>.self)
+    var y = p * scaleA * scaleB
+    y.replace(with: 0, where: x .< -103)
+    y.replace(with: .infinity, where: x .> 88.72)
+    return y
+}
+
 /// tanh(x) as the odd rational minimax approximation x·P(x²)/Q(x²) of
 /// degrees 13/6 on |x| ≤ 7.90531 (beyond it tanh rounds to ±1 in Float; the
 /// coefficients are the ones Eigen and XLA use). One division, no exp and no

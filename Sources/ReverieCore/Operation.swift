@@ -24,7 +24,7 @@ public enum Operation: String, CaseIterable, Sendable {
     // Fused recurrent cells
     case gruCell, lstmCell, gruScan, lstmScan
     // Fused state-space scans
-    case selectiveScan, diagonalScan
+    case selectiveScan, diagonalScan, causalConvolution
     // Forward-mode learning: a value whose gradient is carried forward (RTRL)
     case realTimeRecurrent
 }

@@ -15,6 +15,12 @@ extension Tensor {
     ///   - hidden: h before the first step, (B, E·N).
     ///   - resets: (T·B) or empty: zero sequence b's h before step t.
     /// - Returns: y_1…y_T (T·B·E) followed by h_T (B·E·N), flat.
+    ///
+    /// Each (sequence, channel) runs its T steps with its N states in a
+    /// local buffer, sequences split over the cores (`Parallel`). Nothing per
+    /// step is stored: the backward pass recomputes one channel's h_0…h_T and
+    /// decays into scratch of (T + 1)·N floats and walks them back (as
+    /// Mamba's kernel recomputes states rather than saving them).
     public static func selectiveScan(delta: Tensor, x: Tensor, b: Tensor, c: Tensor, a: Tensor, hidden: Tensor,
                                      resets: [Bool]) -> Tensor {
         let (steps, batch, e) = (delta.shape[0], delta.shape[1], delta.shape[2]), n = a.shape[1]
@@ -23,81 +29,160 @@ extension Tensor {
                      "selectiveScan: Δ \(delta.shape), x \(x.shape), B \(b.shape), C \(c.shape), A \(a.shape), h \(hidden.shape)")
         precondition(steps > 0, "selectiveScan needs at least one step")
         precondition(resets.isEmpty || resets.count == steps * batch, "selectiveScan needs T·B = \(steps * batch) reset flags")
-        let stateSize = batch * e * n
-        // Every h_t, t = 0…T, for the backward pass (a reset reads zeros instead of h_{t−1}; nothing is overwritten).
-        var states = [Float](repeating: 0, count: (steps + 1) * stateSize)
-        let pd = delta.storage.pointer, px = x.storage.pointer, pb = b.storage.pointer, pc = c.storage.pointer
-        let pa = a.storage.pointer
-        let out = Tensor(shape: [steps * batch * e + stateSize]) { y in
-            states.withUnsafeMutableBufferPointer { hs in
-                let h = hs.baseAddress!
-                h.update(from: hidden.storage.pointer, count: stateSize)
-                for t in 0..<steps {
-                    let previous = h + t * stateSize, next = h + (t + 1) * stateSize
-                    for s in 0..<batch {
-                        let kept: Float = !resets.isEmpty && resets[t * batch + s] ? 0 : 1
-                        let bt = pb + (t * batch + s) * n, ct = pc + (t * batch + s) * n
-                        for k in 0..<e {
-                            let row = (t * batch + s) * e + k
-                            let d = pd[row], dx = d * px[row]
-                            let hp = previous + (s * e + k) * n, hn = next + (s * e + k) * n, ak = pa + k * n
-                            var sum: Float = 0
-                            for j in 0..<n {
-                                let value = fastExp(d * ak[j]) * (kept * hp[j]) + dx * bt[j]
-                                hn[j] = value
-                                sum += value * ct[j]
-                            }
-                            y[row] = sum
+        let outputs = steps * batch * e
+        let scan = SelectiveScanKernel(delta: delta.storage.pointer, x: x.storage.pointer, b: b.storage.pointer,
+                                       c: c.storage.pointer, a: a.storage.pointer, hidden: hidden.storage.pointer,
+                                       resets: resets, steps: steps, batch: batch, channels: e, states: n)
+        let out = Tensor(shape: [outputs + batch * e * n]) { y in
+            scan.forward(y: y.baseAddress!, final: y.baseAddress! + outputs)
+        }
+        return recorded(.selectiveScan, out, delta, x, b, c, a, hidden, backward: { [delta, x, b, c, a, hidden] g in
+            _ = (delta, x, b, c, a, hidden)  // the kernel reads their storage: keep it alive
+            let gradients = [Tensor.zeros(delta.shape), .zeros(x.shape), .zeros(b.shape), .zeros(c.shape),
+                             .zeros(a.shape), .zeros(hidden.shape)]
+            scan.backward(g.storage.pointer, into: gradients.map(\.storage.pointer))
+            return gradients
+        })
+    }
+}
+
+/// The loops of `Tensor.selectiveScan` over raw storage (see there for the
+/// equations). Layouts: Δ, x (T, B, E); B_t, C_t (T, B, N); A (E, N); h (B, E, N).
+///
+/// A worker takes whole sequences. For each it copies B_t and C_t into
+/// scratch padded to whole SIMD8 vectors (zeros beyond N: a padded state has
+/// A = B = C = 0, so it stays 0 and adds nothing), then runs every channel's
+/// N states as N/8 vectors through the T steps.
+private struct SelectiveScanKernel {
+    typealias Lanes = SIMD8<Float>
+    let delta, x, b, c, a, hidden: UnsafeMutablePointer<Float>
+    let resets: [Bool]
+    let steps, batch, channels, states: Int
+
+    /// Vectors per N states.
+    var width: Int { (states + 7) / 8 }
+
+    func isReset(_ t: Int, _ s: Int) -> Bool { !resets.isEmpty && resets[t * batch + s] }
+
+    /// `count` vectors of zeros; the caller deallocates.
+    func vectors(_ count: Int) -> UnsafeMutablePointer<Lanes> {
+        let p = UnsafeMutablePointer<Lanes>.allocate(capacity: count)
+        p.initialize(repeating: Lanes(), count: count)
+        return p
+    }
+
+    /// rows × N floats from `source` (row stride `stride`) into rows × width vectors.
+    func pad(_ source: UnsafePointer<Float>, rows: Int, stride: Int, into target: UnsafeMutablePointer<Lanes>) {
+        let floats = UnsafeMutableRawPointer(target).assumingMemoryBound(to: Float.self)
+        for r in 0..<rows { (floats + r * width * 8).update(from: source + r * stride, count: states) }
+    }
+
+    /// The first N floats of `count` vectors' rows back into `target` (row stride `stride`).
+    func unpad(_ source: UnsafeMutablePointer<Lanes>, rows: Int, into target: UnsafeMutablePointer<Float>, stride: Int) {
+        let floats = UnsafeMutableRawPointer(source).assumingMemoryBound(to: Float.self)
+        for r in 0..<rows { (target + r * stride).update(from: floats + r * width * 8, count: states) }
+    }
+
+    /// y (T, B, E) and the final h (B, E, N).
+    func forward(y: UnsafeMutablePointer<Float>, final: UnsafeMutablePointer<Float>) {
+        let (e, n, w) = (channels, states, width)
+        let aPadded = vectors(e * w)
+        defer { aPadded.deallocate() }
+        pad(a, rows: e, stride: n, into: aPadded)
+        Parallel.chunks(batch) { _, sequences in
+            let bs = vectors(steps * w), cs = vectors(steps * w), h = vectors(w)
+            defer { bs.deallocate(); cs.deallocate(); h.deallocate() }
+            for s in sequences {
+                pad(b + s * n, rows: steps, stride: batch * n, into: bs)
+                pad(c + s * n, rows: steps, stride: batch * n, into: cs)
+                for k in 0..<e {
+                    h.update(repeating: Lanes(), count: w)
+                    pad(hidden + (s * e + k) * n, rows: 1, stride: n, into: h)
+                    let ak = aPadded + k * w
+                    for t in 0..<steps {
+                        if isReset(t, s) { h.update(repeating: Lanes(), count: w) }
+                        let row = (t * batch + s) * e + k, d = delta[row], dx = d * x[row]
+                        var sum = Lanes()
+                        for v in 0..<w {
+                            h[v] = fastExp(d * ak[v]) * h[v] + dx * bs[t * w + v]
+                            sum += h[v] * cs[t * w + v]
                         }
+                        y[row] = sum.sum()
                     }
+                    unpad(h, rows: 1, into: final + (s * e + k) * n, stride: n)
                 }
-                (y.baseAddress! + steps * batch * e).update(from: h + steps * stateSize, count: stateSize)
             }
         }
-        return recorded(.selectiveScan, out, delta, x, b, c, a, hidden, backward: { [delta, x, b, c, a, states] g in
-            var dDelta = Tensor.zeros(delta.shape), dx = Tensor.zeros(x.shape), dB = Tensor.zeros(b.shape)
-            var dC = Tensor.zeros(c.shape), dA = Tensor.zeros(a.shape), dHidden = Tensor.zeros(hidden.shape)
-            let pd = delta.storage.pointer, px = x.storage.pointer, pb = b.storage.pointer, pc = c.storage.pointer
-            let pa = a.storage.pointer, pg = g.storage.pointer
-            // ∂L/∂h_t, carried backwards from ∂L/∂h_T.
-            var carried = [Float](repeating: 0, count: stateSize)
-            carried.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: pg + steps * batch * e, count: stateSize) }
-            states.withUnsafeBufferPointer { hs in
-            carried.withUnsafeMutableBufferPointer { gh in
-            dDelta.withUnsafeMutableBufferPointer { gd in
-            dx.withUnsafeMutableBufferPointer { gx in
-            dB.withUnsafeMutableBufferPointer { gb in
-            dC.withUnsafeMutableBufferPointer { gc in
-            dA.withUnsafeMutableBufferPointer { ga in
-                for t in stride(from: steps - 1, through: 0, by: -1) {
-                    let previous = hs.baseAddress! + t * stateSize, next = hs.baseAddress! + (t + 1) * stateSize
-                    for s in 0..<batch {
-                        let reset = !resets.isEmpty && resets[t * batch + s]
-                        let bt = pb + (t * batch + s) * n, ct = pc + (t * batch + s) * n
-                        for k in 0..<e {
-                            let row = (t * batch + s) * e + k
-                            let d = pd[row], xv = px[row], gy = pg[row]
-                            let base = (s * e + k) * n, ak = pa + k * n
-                            var sumDelta: Float = 0, sumX: Float = 0
-                            for j in 0..<n {
-                                let decay = fastExp(d * ak[j]), hPrev = reset ? 0 : previous[base + j]
-                                let dh = gh[base + j] + gy * ct[j]          // y_t reads h_t
-                                gc[(t * batch + s) * n + j] += gy * next[base + j]
-                                gb[(t * batch + s) * n + j] += dh * d * xv
-                                sumX += dh * d * bt[j]
-                                sumDelta += dh * (ak[j] * decay * hPrev + xv * bt[j])
-                                ga[k * n + j] += dh * d * decay * hPrev
-                                gh[base + j] = reset ? 0 : dh * decay   // to h_{t−1}, cut where it was reset
-                            }
-                            gd[row] = sumDelta
-                            gx[row] = sumX
+    }
+
+    /// Gradients with respect to Δ, x, B, C, A and h_0 (zeroed, in that
+    /// order) from g = ∂L/∂[y | h_T]. Per channel, backwards in t:
+    ///
+    ///     ∂h_t += ∂y_t·C_t,  ∂C_t += ∂y_t·h_t,  ∂B_t += ∂h_t·Δx,  ∂x += ∂h_t·ΔB_t,
+    ///     ∂Δ += ∂h_t·(A·ā·h_{t−1} + x·B_t),  ∂A += ∂h_t·Δ·ā·h_{t−1},  ∂h_{t−1} = ∂h_t·ā
+    ///
+    /// with ā = exp(ΔA) and h_{t−1} read as 0 (and ∂h_{t−1} cut) at a reset.
+    /// The channel's h_0…h_T and ā_1…ā_T are recomputed first.
+    func backward(_ g: UnsafeMutablePointer<Float>, into d: [UnsafeMutablePointer<Float>]) {
+        let (e, n, w) = (channels, states, width), outputs = steps * batch * e
+        let (dDelta, dX, dB, dC, dA, dHidden) = (d[0], d[1], d[2], d[3], d[4], d[5])
+        let aPadded = vectors(e * w)
+        // ∂A sums over sequences, which the workers split: one partial sum each.
+        let partials = vectors(Parallel.workers * e * w)
+        defer { aPadded.deallocate(); partials.deallocate() }
+        pad(a, rows: e, stride: n, into: aPadded)
+        Parallel.chunks(batch) { piece, sequences in
+            let bs = vectors(steps * w), cs = vectors(steps * w), gbs = vectors(steps * w), gcs = vectors(steps * w)
+            let hs = vectors((steps + 1) * w), decays = vectors(steps * w), dh = vectors(w)
+            defer { for p in [bs, cs, gbs, gcs, hs, decays, dh] { p.deallocate() } }
+            let partialA = partials + piece * e * w
+            for s in sequences {
+                pad(b + s * n, rows: steps, stride: batch * n, into: bs)
+                pad(c + s * n, rows: steps, stride: batch * n, into: cs)
+                gbs.update(repeating: Lanes(), count: steps * w)
+                gcs.update(repeating: Lanes(), count: steps * w)
+                for k in 0..<e {
+                    let ak = aPadded + k * w
+                    hs.update(repeating: Lanes(), count: w)
+                    pad(hidden + (s * e + k) * n, rows: 1, stride: n, into: hs)
+                    for t in 0..<steps {
+                        let row = (t * batch + s) * e + k, dl = delta[row], dx = dl * x[row]
+                        let kept: Float = isReset(t, s) ? 0 : 1
+                        for v in 0..<w {
+                            decays[t * w + v] = fastExp(dl * ak[v])
+                            hs[(t + 1) * w + v] = decays[t * w + v] * (kept * hs[t * w + v]) + dx * bs[t * w + v]
                         }
                     }
+                    dh.update(repeating: Lanes(), count: w)
+                    pad(g + outputs + (s * e + k) * n, rows: 1, stride: n, into: dh)
+                    for t in stride(from: steps - 1, through: 0, by: -1) {
+                        let row = (t * batch + s) * e + k
+                        let dl = delta[row], xv = x[row], gy = g[row], kept: Float = isReset(t, s) ? 0 : 1
+                        var sumX = Lanes(), sumDelta = Lanes()
+                        for v in 0..<w {
+                            let i = t * w + v
+                            let dht = dh[v] + gy * cs[i]  // y_t reads h_t
+                            let previous = kept * hs[i], decay = decays[i]
+                            gcs[i] += gy * hs[i + w]
+                            gbs[i] += dht * (dl * xv)
+                            sumX += dht * bs[i]
+                            sumDelta += dht * (ak[v] * decay * previous + xv * bs[i])
+                            partialA[k * w + v] += dht * (dl * decay * previous)
+                            dh[v] = kept * dht * decay  // to h_{t−1}, cut where it was reset
+                        }
+                        dX[row] = dl * sumX.sum()
+                        dDelta[row] = sumDelta.sum()
+                    }
+                    unpad(dh, rows: 1, into: dHidden + (s * e + k) * n, stride: n)
                 }
-            }}}}}}}
-            dHidden.withUnsafeMutableBufferPointer { dh in carried.withUnsafeBufferPointer { dh.baseAddress!.update(from: $0.baseAddress!, count: stateSize) } }
-            return [dDelta, dx, dB, dC, dA, dHidden]
-        })
+                unpad(gbs, rows: steps, into: dB + s * n, stride: batch * n)
+                unpad(gcs, rows: steps, into: dC + s * n, stride: batch * n)
+            }
+        }
+        for piece in 1..<max(Parallel.workers, 1) {
+            for i in 0..<(e * w) { partials[i] += partials[piece * e * w + i] }
+        }
+        unpad(partials, rows: e, into: dA, stride: n)
     }
 }
 

@@ -18,6 +18,14 @@ struct FastMathTests {
         #expect(worst < 4e-7)
     }
 
+    @Test func simdExpEqualsScalarExp() {
+        let xs = Self.grid(-110, 95, 80_000)
+        for start in stride(from: 0, to: xs.count - 8, by: 8) {
+            let lanes = fastExp(SIMD8<Float>(xs[start..<start + 8]))
+            for i in 0..<8 { #expect(lanes[i] == fastExp(xs[start + i]), "x = \(xs[start + i])") }
+        }
+    }
+
     @Test func expSaturates() {
         #expect(fastExp(-200) == 0)
         #expect(fastExp(200) == .infinity)

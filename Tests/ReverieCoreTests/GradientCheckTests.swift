@@ -131,6 +131,12 @@ struct GradientCheckTests {
                 Tensor.selectiveScan(delta: x[0], x: x[1], b: x[2], c: x[3], a: x[4], hidden: x[5],
                                      resets: [false, false, false, true, false, false])
             }
+        case .causalConvolution:
+            // T = 4, B = 2, E = 3, K = 3; sequence 0 resets before step 2. Outputs and final window checked.
+            return Case(inputs: [random([4, 2, 3], 69), random([2, 6], 70), random([3, 3], 71), random([3], 72)]) { x in
+                Tensor.causalConvolution(x[0], window: x[1], weight: x[2], bias: x[3],
+                                         resets: [false, false, false, false, true, false, false, false])
+            }
         case .diagonalScan:
             // T = 3, B = 2, N = 2; sequence 0 resets before step 2. States and final state checked.
             return Case(inputs: [random([2], 64, low: 0.3, high: 0.9), random([2], 65, low: -0.4, high: 0.4),

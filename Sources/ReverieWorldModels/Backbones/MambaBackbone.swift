@@ -17,9 +17,10 @@
 /// [10⁻³, 10⁻¹].
 ///
 /// `scan` runs each layer over the whole sequence: projections in one matmul,
-/// the convolution per step, the recurrence as one fused operation with a
-/// hand-written backward (`Tensor.selectiveScan`); `step` runs the same
-/// equations one step at a time (a property test holds them equal).
+/// the convolution and the recurrence as fused operations with hand-written
+/// backwards (`Tensor.causalConvolution`, `Tensor.selectiveScan`); `step`
+/// runs the same equations one step at a time (a property test holds them
+/// equal).
 public final class MambaBackbone: SequenceBackbone {
     public let input: Linear
     public let layers: [MambaLayer]
@@ -113,19 +114,7 @@ public final class MambaLayer: Module {
         let (length, batch, e, n) = (u.shape[0], u.shape[1], inner, stateSize)
         let parts = inProjection(norm(u)).split([e, e], axis: -1)  // (L, B, E) each
         let (x, z) = (parts[0], parts[1])
-        // The causal convolution, step by step so that a reset empties the window.
-        let weights = convWeight.value.split([1, 1, 1, 1], axis: 1).map { $0.reshaped([1, e]) }
-        let bias = convBias.value.reshaped([1, e])
-        var taps = window.split([e, e, e], axis: 1), convolved: [Tensor] = []
-        for t in 0..<length {
-            if resets[t].contains(true) { taps = RecurrentState(taps).reset(where: resets[t]).parts }
-            taps = Array(taps.suffix(3)) + [x.select(t)]
-            var sum = bias + taps[0] * weights[0]
-            for k in 1..<4 { sum = sum + taps[k] * weights[k] }
-            convolved.append(sum.reshaped([1, batch, e]))
-            taps.removeFirst()
-        }
-        let xc = Tensor.concatenate(convolved, axis: 0).silu()                       // (L, B, E)
+        let (xc, nextWindow) = convolved(x, window: window, resets: Array(resets.joined()))
         let q = xProjection(xc).split([rank, n, n], axis: -1)
         let delta = stepProjection(q[0]).softplus()                                  // (L, B, E)
         let packed = Tensor.selectiveScan(delta: delta, x: xc, b: q[1], c: q[2], a: aLog.value.exp().negated(),
@@ -133,7 +122,16 @@ public final class MambaLayer: Module {
         let count = length * batch * e
         let y = packed.slice(0..<count).reshaped([length, batch, e]) + skipWeight.value * xc
         let out = u + outProjection(y * z.silu())
-        return (out, packed.slice(count..<packed.count).reshaped([batch, e * n]), Tensor.concatenate(taps, axis: 1))
+        return (out, packed.slice(count..<packed.count).reshaped([batch, e * n]), nextWindow)
+    }
+
+    /// SiLU(causal depthwise conv₄(x)) for x (L, B, E) after the window of the
+    /// last three inputs (B, 3E), fused (`Tensor.causalConvolution`).
+    /// - Returns: (L, B, E) and the window after the last step.
+    private func convolved(_ x: Tensor, window: Tensor, resets: [Bool]) -> (Tensor, Tensor) {
+        let (length, batch, e) = (x.shape[0], x.shape[1], x.shape[2]), count = length * batch * e
+        let packed = Tensor.causalConvolution(x, window: window, weight: convWeight.value, bias: convBias.value, resets: resets)
+        return (packed.slice(0..<count).reshaped([length, batch, e]).silu(), packed.slice(count..<packed.count).reshaped([batch, 3 * e]))
     }
 
     /// One step: u (B, H), h (B, E·N), the last three conv inputs (B, 3E).
@@ -142,12 +140,8 @@ public final class MambaLayer: Module {
         let (batch, e, n) = (u.shape[0], inner, stateSize)
         let parts = inProjection(norm(u)).split([e, e], axis: 1)
         let (x, z) = (parts[0], parts[1])
-        // Causal conv over [x_{t−3}, x_{t−2}, x_{t−1}, x_t], channel by channel.
-        let taps = window.split([e, e, e], axis: 1) + [x]
-        let weights = convWeight.value.split([1, 1, 1, 1], axis: 1)
-        var convolved = convBias.value.reshaped([1, e]) + taps[0] * weights[0].reshaped([1, e])
-        for k in 1..<4 { convolved = convolved + taps[k] * weights[k].reshaped([1, e]) }
-        let xc = convolved.silu()
+        let (sequence, nextWindow) = convolved(x.reshaped([1, batch, e]), window: window, resets: [])
+        let xc = sequence.select(0)
         let q = xProjection(xc).split([rank, n, n], axis: 1)
         let delta = stepProjection(q[0]).softplus()                                 // (B, E)
         let a = aLog.value.exp().negated()                                          // (E, N)
@@ -156,7 +150,6 @@ public final class MambaLayer: Module {
         let next = decay * h.reshaped([batch, e, n]) + drive                        // (B, E, N)
         let y = (next * q[2].reshaped([batch, 1, n])).sum(axis: 2) + skipWeight.value * xc
         let out = u + outProjection(y * z.silu())
-        let nextWindow = Tensor.concatenate([taps[1], taps[2], taps[3]], axis: 1)
         return (out, next.reshaped([batch, e * n]), nextWindow)
     }
 }

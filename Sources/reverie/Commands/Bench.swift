@@ -37,6 +37,9 @@ struct Bench: ParsableCommand {
     @Option(help: "tmaze: environment steps per run.")
     var steps = 1_000_000
 
+    @Flag(help: "wm-gru, wm-s5, wm-mamba: measure our side only (no Python peer).")
+    var oursOnly = false
+
     @Option(help: .hidden)
     var probe: String?
 
@@ -65,7 +68,7 @@ struct Bench: ParsableCommand {
             case .wmMamba: [.mamba]
             default: BackboneConfig.Kind.allCases
             }
-            result = try BackboneBench(kinds: kinds, withPeer: workload != .backbone, lengths: numbers(lengths ?? "64,256,1024"),
+            result = try BackboneBench(kinds: kinds, withPeer: workload != .backbone && !oursOnly, lengths: numbers(lengths ?? "64,256,1024"),
                                        repeats: min(repeats, 3)).run()
         case .tmaze:
             result = try TMazeBench(lengths: numbers(lengths ?? "10,40"),
