@@ -1,5 +1,4 @@
 import CBLAS
-import Synchronization
 
 // MARK: - Matrix products through cblas_sgemm
 //
@@ -18,47 +17,34 @@ func sgemm(
 }
 
 /// `sgemm` with explicit row strides (leading dimensions), for operands that
-/// are column blocks of wider rows.
+/// are column blocks of wider rows. Products of at least
+/// `Parallel.productThreshold` multiply-adds are split over the workers by
+/// rows of C (or columns, when C is wider than tall), each piece one
+/// single-threaded OpenBLAS call.
 @inline(__always)
 func cblasGemm(
     _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool, _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
     _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0
 ) {
-    BLASThreads.run(forProductOf: m, n, k) {
+    func product(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, m: Int, n: Int) {
         cblas_sgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
-}
-
-/// How many threads OpenBLAS may use, chosen per product.
-///
-/// OpenBLAS splits any GEMM above m·n·k ≈ 2¹⁸ over all its threads, and its
-/// workers spin between calls. An RL update is thousands of products of a few
-/// million multiply-adds each, where the hand-off costs more than the second
-/// core gives back (PPO on CartPole trains ~25% faster on one thread), so
-/// products below `threshold` run on the calling thread and larger ones on
-/// every thread OpenBLAS started with (OPENBLAS_NUM_THREADS).
-///
-/// The count is process-wide and must not change under a running GEMM, so
-/// choosing it and running the product happen under one lock (uncontended
-/// when, as usual, one thread does the math).
-public enum BLASThreads {
-    /// m·n·k from which a product runs on all threads: 2²⁴ (256³). Set it before any math runs.
-    nonisolated(unsafe) public static var threshold = 1 << 24
-    private static let available = Int(openblas_get_num_threads())
-    private static let current = Mutex(Int(openblas_get_num_threads()))
-
-    /// Runs `product` (one GEMM of m·n·k multiply-adds) with the thread count it should get.
-    @inline(__always)
-    static func run(forProductOf m: Int, _ n: Int, _ k: Int, _ product: () -> Void) {
-        let wanted = m &* n &* k >= threshold ? available : 1
-        current.withLock { count in
-            if wanted != count {
-                openblas_set_num_threads(Int32(wanted))
-                count = wanted
-            }
-            product()
+    guard Parallel.workers > 1, m &* n &* k >= Parallel.productThreshold else {
+        return product(a, b, c, m: m, n: n)
+    }
+    if m >= n {
+        // Rows i of C read row i of op(A): row i of A, or column i of a transposed A.
+        Parallel.chunks(m) { _, rows in
+            let i = rows.lowerBound
+            product(transposeA ? a + i : a + i * lda, b, c + i * ldc, m: rows.count, n: n)
+        }
+    } else {
+        // Columns j of C read column j of op(B): column j of B, or row j of a transposed B.
+        Parallel.chunks(n) { _, columns in
+            let j = columns.lowerBound
+            product(a, transposeB ? b + j * ldb : b + j, c + j, m: m, n: columns.count)
         }
     }
 }

@@ -1,12 +1,30 @@
 import CBLAS
 import Dispatch
 
-/// Independent work split over the machine's cores: as many workers as
-/// OpenBLAS has threads (OPENBLAS_NUM_THREADS), so fused kernels use the cores
-/// that matrix products do and no more.
+/// Independent work split over the machine's cores, matrix products
+/// included: as many workers as OpenBLAS would start threads
+/// (OPENBLAS_NUM_THREADS, else the cores).
+///
+/// OpenBLAS itself is kept on one thread. Its own workers spin (yielding)
+/// for a long while after every threaded product, and on a small machine that
+/// spinning takes the cores from everything that runs between products (a
+/// fused scan, an environment step); Dispatch's idle workers sleep instead.
+/// Large products are split into single-threaded OpenBLAS calls here
+/// (`cblasGemm`), and products below `productThreshold` stay on the calling
+/// thread: an RL update is thousands of products of a few million
+/// multiply-adds, where a hand-off costs more than a second core gives back
+/// (PPO on CartPole trains ~25% faster without it).
 public enum Parallel {
     /// Workers a split uses.
-    public static let workers = max(1, Int(openblas_get_num_threads()))
+    public static let workers: Int = {
+        let threads = max(1, Int(openblas_get_num_threads()))
+        openblas_set_num_threads(1)
+        return threads
+    }()
+
+    /// m·n·k from which a matrix product is split over the workers: 2²⁴
+    /// (256³). Set it before any math runs.
+    nonisolated(unsafe) public static var productThreshold = 1 << 24
 
     /// Runs `body` on contiguous pieces of 0..<count, one per worker (fewer
     /// when count is small), and returns when all are done. Pieces must not
