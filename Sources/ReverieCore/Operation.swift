@@ -22,7 +22,7 @@ public enum Operation: String, CaseIterable, Sendable {
     // Fused layers
     case layerNorm, rmsNorm
     // Fused recurrent cells
-    case gruCell, lstmCell, gruScan, lstmScan
+    case gruCell, lstmCell, gruScan, lstmScan, normGRUScan
     // Fused state-space scans
     case selectiveScan, diagonalScan, causalConvolution
     // Forward-mode learning: a value whose gradient is carried forward (RTRL)

@@ -26,31 +26,26 @@ public final class GRUBackbone: SequenceBackbone {
 
     public func step(_ input: Tensor, _ state: RecurrentState, resets: [Bool]) -> (output: Tensor, state: RecurrentState) {
         let start = state.reset(where: resets)
-        var x = input, next: [Tensor] = []
+        var x = input.reshaped([1] + input.shape), next: [Tensor] = []
         for (layer, h) in zip(layers, start.parts) {
-            x = layer.step(projected: layer.project(x), h)
-            next.append(x)
+            let (outputs, last) = layer.run(layer.project(x), from: h, resets: [])
+            x = outputs
+            next.append(last)
         }
-        return (x, RecurrentState(next))
+        return (x.select(0), RecurrentState(next))
     }
 
-    /// Layer by layer: all L input projections in one matmul, then a loop over
-    /// the recurrent part only.
+    /// Layer by layer: all L input projections in one matmul, then the
+    /// recurrent part as one fused operation (`Tensor.normGRUScan`).
     public func scan(_ inputs: Tensor, _ state: RecurrentState, resets: [Bool]) -> (outputs: Tensor, state: RecurrentState) {
-        let (batch, length, flags) = scanShape(inputs, resets: resets)
+        let (_, _, flags) = scanShape(inputs, resets: resets)
         // Time-major, so that step t is a block of leading rows.
         var sequence = inputs.swappingLeadingAxes()
         var finals: [Tensor] = []
         for (layer, start) in zip(layers, state.parts) {
-            let projected = layer.project(sequence)  // (L, B, 3H)
-            var h = start, outputs: [Tensor] = []
-            for t in 0..<length {
-                h = RecurrentState([h]).reset(where: flags[t]).parts[0]
-                h = layer.step(projected: projected.select(t), h)
-                outputs.append(h.reshaped([1, batch, layer.width]))
-            }
-            sequence = Tensor.concatenate(outputs, axis: 0)
-            finals.append(h)
+            let (outputs, last) = layer.run(layer.project(sequence), from: start, resets: Array(flags.joined()))
+            sequence = outputs
+            finals.append(last)
         }
         return (sequence.swappingLeadingAxes(), RecurrentState(finals))
     }
@@ -77,11 +72,13 @@ public final class NormGRULayer: Module {
     /// W_x·x for inputs (…, D): (…, 3H).
     func project(_ x: Tensor) -> Tensor { x.linear(inputWeight.value) }
 
-    /// h' from W_x·x (B, 3H) and h (B, H).
-    func step(projected: Tensor, _ h: Tensor) -> Tensor {
-        let gates = norm(projected + h.linear(hiddenWeight.value)).split([width, width, width], axis: 1)
-        let reset = gates[0].sigmoid(), update = (gates[2] - 1).sigmoid()
-        let candidate = (reset * gates[1]).tanh()
-        return update * candidate + (1 - update) * h
+    /// L steps from W_x·x (L, B, 3H), h (B, H) before the first and reset
+    /// flags (L·B, time-major, or empty).
+    /// - Returns: h_1…h_L (L, B, H) and h_L.
+    func run(_ projected: Tensor, from h: Tensor, resets: [Bool]) -> (Tensor, Tensor) {
+        let (length, batch) = (projected.shape[0], projected.shape[1]), count = length * batch * width
+        let packed = Tensor.normGRUScan(projected: projected, hiddenWeight: hiddenWeight.value, gain: norm.weight.value,
+                                        bias: norm.bias.value, hidden: h, resets: resets, epsilon: norm.epsilon)
+        return (packed.slice(0..<count).reshaped([length, batch, width]), packed.slice(count..<packed.count).reshaped([batch, width]))
     }
 }
