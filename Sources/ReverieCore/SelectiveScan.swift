@@ -194,77 +194,209 @@ extension Tensor {
     ///
     ///     ∂L/∂x_{t−1} = conj(a) ⊙ ∂L/∂x_t,   ∂L/∂a = Σ_t conj(x_{t−1}) ⊙ ∂L/∂x_t
     ///
-    /// (complex gradients of a real loss written as re + i·im pairs).
+    /// (complex gradients of a real loss written as re + i·im pairs; the
+    /// backward is the same recurrence run back in time with conj(a)).
+    ///
+    /// Both directions run as a parallel associative scan with resets
+    /// (`ResetScan`): sequences are split over the workers, and when there
+    /// are fewer sequences than workers, time is too — in `timeChunks`
+    /// pieces combined by popjaxrl's reset operator.
     ///
     /// - Parameters:
     ///   - aReal, aImaginary: a, (N) each.
     ///   - drivenReal, drivenImaginary: u_t, (T, B, N) each.
     ///   - hidden: x before the first step, (B, 2N) as [Re x | Im x].
     ///   - resets: (T·B) or empty: zero sequence b's x before step t.
+    ///   - timeChunks: pieces of the time axis; nil chooses (the workers
+    ///     per sequence, at least 1).
     /// - Returns: x_1…x_T, (T, B, 2N) each [Re | Im], followed by x_T (B·2N), flat.
     public static func diagonalScan(aReal: Tensor, aImaginary: Tensor, drivenReal: Tensor, drivenImaginary: Tensor,
-                                    hidden: Tensor, resets: [Bool]) -> Tensor {
+                                    hidden: Tensor, resets: [Bool], timeChunks: Int? = nil) -> Tensor {
         let (steps, batch, n) = (drivenReal.shape[0], drivenReal.shape[1], drivenReal.shape[2])
         precondition(aReal.shape == [n] && aImaginary.shape == [n] && drivenImaginary.shape == drivenReal.shape
                      && hidden.shape == [batch, 2 * n],
                      "diagonalScan: a \(aReal.shape), \(aImaginary.shape), u \(drivenReal.shape), \(drivenImaginary.shape), x \(hidden.shape)")
         precondition(steps > 0, "diagonalScan needs at least one step")
         precondition(resets.isEmpty || resets.count == steps * batch, "diagonalScan needs T·B = \(steps * batch) reset flags")
-        let size = batch * 2 * n
+        let size = batch * 2 * n, chunks = timeChunks ?? Swift.max(1, Parallel.workers / batch)
+        func isReset(_ t: Int, _ s: Int) -> Bool { !resets.isEmpty && resets[t * batch + s] }
+        let ur = drivenReal.storage.pointer, ui = drivenImaginary.storage.pointer, x0 = hidden.storage.pointer
         let out = Tensor(shape: [(steps + 1) * size]) { y in
-            let ar = aReal.storage.pointer, ai = aImaginary.storage.pointer
-            let ur = drivenReal.storage.pointer, ui = drivenImaginary.storage.pointer, py = y.baseAddress!
-            for t in 0..<steps {
-                let previous: UnsafePointer<Float> = t == 0 ? UnsafePointer(hidden.storage.pointer) : UnsafePointer(py + (t - 1) * size)
-                let next: UnsafeMutablePointer<Float> = py + t * size
-                for s in 0..<batch {
-                    let kept: Float = !resets.isEmpty && resets[t * batch + s] ? 0 : 1
-                    let p = previous + s * 2 * n, q = next + s * 2 * n, u = (t * batch + s) * n
-                    for j in 0..<n {
-                        let xr: Float = kept * p[j], xi: Float = kept * p[n + j]
-                        q[j] = ar[j] * xr - ai[j] * xi + ur[u + j]
-                        q[n + j] = ar[j] * xi + ai[j] * xr + ui[u + j]
-                    }
-                }
+            let py = y.baseAddress!
+            let drive: (Int, Int) -> ResetScan.Row = { t, s in
+                let row = (t * batch + s) * n
+                return (UnsafePointer(ur + row), UnsafePointer(ui + row))
             }
+            let state: (Int, Int) -> ResetScan.Target = { t, s in
+                let row = py + t * size + s * 2 * n
+                return (row, row + n)
+            }
+            let initial: (Int) -> UnsafePointer<Float> = { s in UnsafePointer(x0 + s * 2 * n) }
+            ResetScan(steps: steps, batch: batch, modes: n, aReal: aReal.storage.pointer, aImaginary: aImaginary.storage.pointer,
+                      drive: drive, state: state, initial: initial, keeps: { t, s in !isReset(t, s) }).run(chunks: chunks)
             (py + steps * size).update(from: py + (steps - 1) * size, count: size)
         }
         return recorded(.diagonalScan, out, aReal, aImaginary, drivenReal, drivenImaginary, hidden,
                         backward: { [aReal, aImaginary, hidden, out] g in
-            var dAr = Tensor.zeros([n]), dAi = Tensor.zeros([n])
-            var dUr = Tensor.zeros(drivenReal.shape), dUi = Tensor.zeros(drivenReal.shape), dHidden = Tensor.zeros(hidden.shape)
-            let ar = aReal.storage.pointer, ai = aImaginary.storage.pointer, pg = g.storage.pointer, states = out.storage.pointer
-            var carried = [Float](repeating: 0, count: size)  // ∂L/∂x_t
-            carried.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: pg + steps * size, count: size) }
-            carried.withUnsafeMutableBufferPointer { gx in
-            dAr.withUnsafeMutableBufferPointer { gar in
-            dAi.withUnsafeMutableBufferPointer { gai in
-            dUr.withUnsafeMutableBufferPointer { gur in
-            dUi.withUnsafeMutableBufferPointer { gui in
-            dHidden.withUnsafeMutableBufferPointer { gh in
-                for t in stride(from: steps - 1, through: 0, by: -1) {
-                    let previous: UnsafePointer<Float> = t == 0 ? UnsafePointer(hidden.storage.pointer) : UnsafePointer(states + (t - 1) * size)
-                    for s in 0..<batch {
-                        let reset = !resets.isEmpty && resets[t * batch + s]
-                        let (p, base, u) = (previous + s * 2 * n, s * 2 * n, (t * batch + s) * n)
+            let dUr = Tensor.zeros(drivenReal.shape), dUi = Tensor.zeros(drivenReal.shape), dHidden = Tensor.zeros(hidden.shape)
+            let pg = g.storage.pointer, states = out.storage.pointer, x0 = hidden.storage.pointer
+            let ar = aReal.storage.pointer, ai = aImaginary.storage.pointer
+            let conjugate = Tensor(aImaginary.scalars.map { -$0 }, shape: [n])
+            // D_t = ∂L/∂x_t = g_t + conj(a)·D_{t+1} (cut where step t + 1 reset), walked back from
+            // D_{T−1} = g_{T−1} + ∂L/∂x_T: in reversed time τ = T − 1 − t, the same scan.
+            let last = Tensor(shape: [size]) { d in
+                for i in 0..<size { d[i] = pg[(steps - 1) * size + i] + pg[steps * size + i] }
+            }
+            let zeros = Tensor.zeros([2 * n])
+            let (gr, gi, pl) = (dUr.storage.pointer, dUi.storage.pointer, last.storage.pointer)
+            let drive: (Int, Int) -> ResetScan.Row = { tau, s in
+                let row: UnsafeMutablePointer<Float> = tau == 0 ? pl + s * 2 * n : pg + (steps - 1 - tau) * size + s * 2 * n
+                return (UnsafePointer(row), UnsafePointer(row + n))
+            }
+            let state: (Int, Int) -> ResetScan.Target = { tau, s in
+                let row = ((steps - 1 - tau) * batch + s) * n
+                return (gr + row, gi + row)
+            }
+            let initial: (Int) -> UnsafePointer<Float> = { _ in UnsafePointer(zeros.storage.pointer) }
+            ResetScan(steps: steps, batch: batch, modes: n, aReal: ar, aImaginary: conjugate.storage.pointer,
+                      drive: drive, state: state, initial: initial,
+                      keeps: { tau, s in tau > 0 && !isReset(steps - tau, s) }).run(chunks: chunks)
+            // ∂a = Σ conj(x_{t−1})·D_t over steps and sequences (per worker, then summed); ∂x_0 = conj(a)·D_0.
+            let partials = Tensor.zeros([Parallel.workers, 2 * n])
+            let dh = dHidden.storage.pointer
+            Parallel.chunks(batch) { piece, sequences in
+                let (sr, si) = (partials.storage.pointer + piece * 2 * n, partials.storage.pointer + piece * 2 * n + n)
+                for s in sequences {
+                    for t in 0..<steps where !isReset(t, s) {
+                        let x = t == 0 ? x0 + s * 2 * n : states + (t - 1) * size + s * 2 * n
+                        let (dr, di) = (gr + (t * batch + s) * n, gi + (t * batch + s) * n)
                         for j in 0..<n {
-                            let at = t * size + base + j
-                            let gr: Float = gx[base + j] + pg[at]
-                            let gi: Float = gx[base + n + j] + pg[at + n]
-                            gur[u + j] = gr
-                            gui[u + j] = gi
-                            let (xr, xi): (Float, Float) = reset ? (0, 0) : (p[j], p[n + j])
-                            gar[j] += gr * xr + gi * xi
-                            gai[j] += gi * xr - gr * xi
-                            let (toReal, toImaginary): (Float, Float) = (gr * ar[j] + gi * ai[j], gi * ar[j] - gr * ai[j])
-                            gx[base + j] = reset ? 0 : toReal
-                            gx[base + n + j] = reset ? 0 : toImaginary
+                            sr[j] += dr[j] * x[j] + di[j] * x[n + j]
+                            si[j] += di[j] * x[j] - dr[j] * x[n + j]
+                        }
+                    }
+                    guard !isReset(0, s) else { continue }
+                    let (dr, di) = (gr + s * n, gi + s * n)
+                    for j in 0..<n {
+                        dh[s * 2 * n + j] = dr[j] * ar[j] + di[j] * ai[j]
+                        dh[s * 2 * n + n + j] = di[j] * ar[j] - dr[j] * ai[j]
+                    }
+                }
+            }
+            let sums = partials.sum(axis: 0).split([n, n], axis: 0)
+            return [sums[0], sums[1], dUr, dUi, dHidden]
+        })
+    }
+}
+
+/// x_t = a ⊙ (k_t·x_{t−1}) + u_t, t = 0…T − 1, for B sequences of N complex
+/// modes (k_t = 0 where a sequence restarts), as a parallel associative scan.
+///
+/// The elements (A, b, c) = (a, u_t, 1 − k_t) compose by popjaxrl's reset
+/// operator (Lu et al. 2023; PAPERS.md):
+///
+///     (A_i, b_i, c_i) • (A_j, b_j, c_j) = (c_j ? A_j : A_j·A_i,  c_j ? b_j : A_j·b_i + b_j,  c_i ∨ c_j)
+///
+/// Time is cut into chunks. (1) Every (chunk, sequence) is reduced in
+/// parallel: its running prefix b is the chunk's states from a zero start
+/// (the first chunk starts from x_{−1} and is exact), its A and c the
+/// chunk's total. (2) The carries into the chunks follow in order, one
+/// element each. (3) Every (chunk, sequence) adds A-prefix·carry to its
+/// states up to its first reset, in parallel. With one chunk this is the
+/// plain recurrence, split over sequences.
+private struct ResetScan {
+    typealias Row = (UnsafePointer<Float>, UnsafePointer<Float>)
+    typealias Target = (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
+    let steps, batch, modes: Int
+    let aReal, aImaginary: UnsafePointer<Float>
+    /// u_t of sequence s (real and imaginary rows of N).
+    let drive: (Int, Int) -> Row
+    /// Where x_t of sequence s is written (and read back).
+    let state: (Int, Int) -> Target
+    /// x_{−1} of sequence s, [Re | Im].
+    let initial: (Int) -> UnsafePointer<Float>
+    /// k_t: false where sequence s restarts before step t.
+    let keeps: (Int, Int) -> Bool
+
+    /// x_{t−1} of sequence s: the initial state at the first step.
+    private func previous(_ t: Int, _ s: Int, first: Bool) -> Row {
+        if first { return (initial(s), initial(s) + modes) }
+        let (re, im) = state(t - 1, s)
+        return (UnsafePointer(re), UnsafePointer(im))
+    }
+
+    func run(chunks requested: Int) {
+        let n = modes, chunks = max(1, min(requested, steps))
+        let bounds = (0...chunks).map { steps * $0 / chunks }
+        // Per (chunk, sequence): the chunk's A = a^length (complex), and whether it holds a reset.
+        let totals = UnsafeMutablePointer<Float>.allocate(capacity: chunks * batch * 2 * n)
+        var restarts = [Bool](repeating: false, count: chunks * batch)
+        defer { totals.deallocate() }
+        restarts.withUnsafeMutableBufferPointer { restarted in
+            Parallel.chunks(chunks * batch) { _, items in
+                for item in items {
+                    let (chunk, s) = (item / batch, item % batch)
+                    let total = totals + item * 2 * n
+                    for j in 0..<n { total[j] = 1; total[n + j] = 0 }
+                    for t in bounds[chunk]..<bounds[chunk + 1] {
+                        let (ur, ui) = drive(t, s), (yr, yi) = state(t, s), kept = keeps(t, s)
+                        if !kept { restarted[item] = true }
+                        if t == bounds[chunk] && chunk > 0 || !kept {
+                            for j in 0..<n { yr[j] = ur[j]; yi[j] = ui[j] }  // from zero
+                        } else {
+                            let (pr, pi) = previous(t, s, first: t == bounds[chunk])
+                            for j in 0..<n {
+                                yr[j] = aReal[j] * pr[j] - aImaginary[j] * pi[j] + ur[j]
+                                yi[j] = aReal[j] * pi[j] + aImaginary[j] * pr[j] + ui[j]
+                            }
+                        }
+                        if !restarted[item] {
+                            for j in 0..<n {
+                                let (re, im) = (total[j], total[n + j])
+                                total[j] = aReal[j] * re - aImaginary[j] * im
+                                total[n + j] = aReal[j] * im + aImaginary[j] * re
+                            }
                         }
                     }
                 }
-                gh.baseAddress!.update(from: gx.baseAddress!, count: size)
-            }}}}}}
-            return [dAr, dAi, dUr, dUi, dHidden]
-        })
+            }
+        }
+        guard chunks > 1 else { return }
+        // (2) carries[chunk] = the exact state before the chunk's first step.
+        let carries = UnsafeMutablePointer<Float>.allocate(capacity: chunks * batch * 2 * n)
+        defer { carries.deallocate() }
+        for chunk in 1..<chunks {
+            for s in 0..<batch {
+                let carry = carries + (chunk * batch + s) * 2 * n, (er, ei) = state(bounds[chunk] - 1, s)
+                let previous = chunk * batch - batch + s, a = totals + previous * 2 * n, before = carries + previous * 2 * n
+                for j in 0..<n {
+                    carry[j] = er[j]
+                    carry[n + j] = ei[j]
+                    guard chunk > 1 && !restarts[previous] else { continue }
+                    carry[j] += a[j] * before[j] - a[n + j] * before[n + j]
+                    carry[n + j] += a[j] * before[n + j] + a[n + j] * before[j]
+                }
+            }
+        }
+        // (3) States after the first chunk: + a^(t − start + 1)·carry, until the first reset.
+        Parallel.chunks((chunks - 1) * batch) { _, items in
+            let propagated = UnsafeMutablePointer<Float>.allocate(capacity: 2 * n)
+            defer { propagated.deallocate() }
+            for item in items {
+                let (chunk, s) = (item / batch + 1, item % batch)
+                propagated.update(from: carries + (chunk * batch + s) * 2 * n, count: 2 * n)
+                for t in bounds[chunk]..<bounds[chunk + 1] {
+                    guard keeps(t, s) else { break }
+                    let (yr, yi) = state(t, s)
+                    for j in 0..<n {
+                        let (re, im) = (propagated[j], propagated[n + j])
+                        propagated[j] = aReal[j] * re - aImaginary[j] * im
+                        propagated[n + j] = aReal[j] * im + aImaginary[j] * re
+                        yr[j] += propagated[j]
+                        yi[j] += propagated[n + j]
+                    }
+                }
+            }
+        }
     }
 }

@@ -73,4 +73,46 @@ struct FusedScanTests {
             }
         }
     }
+
+    /// The associative scan cut into 1…4 time chunks (resets inside chunks and
+    /// on their boundaries) against the recurrence written out in Double, and
+    /// its gradients against the one-chunk scan's.
+    @Test(arguments: [1, 2, 3, 4])
+    func diagonalScanInChunksEqualsTheRecurrence(chunks: Int) {
+        let (steps, batch, n) = (9, 2, 3)
+        let inputs = [randomTensor([n], seed: 10, low: 0.3, high: 0.9), randomTensor([n], seed: 11, low: -0.5, high: 0.5),
+                      randomTensor([steps, batch, n], seed: 12), randomTensor([steps, batch, n], seed: 13),
+                      randomTensor([batch, 2 * n], seed: 14)]
+        var resets = [Bool](repeating: false, count: steps * batch)
+        resets[3 * batch + 0] = true  // the boundary of 3 chunks
+        resets[5 * batch + 1] = true  // inside a chunk
+        let projection = randomTensor([(steps + 1) * batch * 2 * n], seed: 15)
+        func run(_ chunks: Int) -> (Tensor, [Tensor]) {
+            let parameters = inputs.map { Parameter($0) }
+            var out = Tensor.zeros([1])
+            let (_, gradients) = valueWithGradients(wrt: parameters) {
+                let x = parameters.map(\.value)
+                out = Tensor.diagonalScan(aReal: x[0], aImaginary: x[1], drivenReal: x[2], drivenImaginary: x[3], hidden: x[4],
+                                          resets: resets, timeChunks: chunks)
+                return (out * projection).sum()
+            }
+            return (out, gradients)
+        }
+        let (out, gradients) = run(chunks), (_, reference) = run(1)
+        let (ar, ai, ur, ui, x0) = (doubles(inputs[0]), doubles(inputs[1]), doubles(inputs[2]), doubles(inputs[3]), doubles(inputs[4]))
+        for s in 0..<batch {
+            var (re, im) = (Array(x0[(s * 2 * n)..<(s * 2 * n + n)]), Array(x0[(s * 2 * n + n)..<(s * 2 * n + 2 * n)]))
+            for t in 0..<steps {
+                if resets[t * batch + s] { (re, im) = (Array(repeating: 0, count: n), Array(repeating: 0, count: n)) }
+                for j in 0..<n {
+                    (re[j], im[j]) = (ar[j] * re[j] - ai[j] * im[j] + ur[(t * batch + s) * n + j],
+                                      ar[j] * im[j] + ai[j] * re[j] + ui[(t * batch + s) * n + j])
+                    let at = (t * batch + s) * 2 * n + j
+                    #expect(abs(Double(out.scalars[at]) - re[j]) < 1e-5 && abs(Double(out.scalars[at + n]) - im[j]) < 1e-5,
+                            "t \(t), sequence \(s), mode \(j)")
+                }
+            }
+        }
+        for (mine, theirs) in zip(gradients, reference) { #expect(mine.maxAbsDifference(theirs) < 1e-5) }
+    }
 }
