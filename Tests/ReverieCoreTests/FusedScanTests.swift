@@ -6,10 +6,13 @@ import ReverieCore
 /// Double, step by step, with a reset inside the sequence (their gradients
 /// are checked against finite differences in GradientCheckTests).
 struct FusedScanTests {
-    @Test func normGRUScanFollowsDreamerV3sEquations() {
-        let (steps, batch, h) = (5, 3, 4), wide = 3 * h
+    /// Dense (1 block) and block-diagonal (2 blocks of 2 units: group k's
+    /// gates [r_k | c_k | u_k] read only h_k and are normalised on their own).
+    @Test(arguments: [1, 2])
+    func normGRUScanFollowsDreamerV3sEquations(blocks: Int) {
+        let (steps, batch, h) = (5, 3, 4), wide = 3 * h, u = h / blocks
         let projected = randomTensor([steps, batch, wide], seed: 1, low: -2, high: 2)
-        let weight = randomTensor([wide, h], seed: 2), gain = randomTensor([wide], seed: 3, low: 0.5, high: 1.5)
+        let weight = randomTensor([wide, u], seed: 2), gain = randomTensor([wide], seed: 3, low: 0.5, high: 1.5)
         let bias = randomTensor([wide], seed: 4), hidden = randomTensor([batch, h], seed: 5)
         var resets = [Bool](repeating: false, count: steps * batch)
         resets[2 * batch + 1] = true  // sequence 1 restarts before step 2
@@ -22,14 +25,21 @@ struct FusedScanTests {
         for t in 0..<steps {
             for s in 0..<batch {
                 if resets[t * batch + s] { state[s] = Array(repeating: 0, count: h) }
-                let pre = (0..<wide).map { i in p[(t * batch + s) * wide + i] + (0..<h).reduce(0) { $0 + w[i * h + $1] * state[s][$1] } }
-                let mean = pre.reduce(0, +) / Double(wide)
-                let variance = pre.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(wide)
-                let n = (0..<wide).map { i in (pre[i] - mean) / (variance + Double(epsilon)).squareRoot() * g[i] + b[i] }
-                state[s] = (0..<h).map { j in
-                    let u = sigmoid(n[2 * h + j] - 1), candidate = Foundation.tanh(sigmoid(n[j]) * n[h + j])
-                    return u * candidate + (1 - u) * state[s][j]
+                var next = state[s]
+                for k in 0..<blocks {
+                    // Group k's pre-activations (3U), from its own units of h.
+                    let pre = (0..<(3 * u)).map { i in
+                        p[(t * batch + s) * wide + k * 3 * u + i] + (0..<u).reduce(0) { $0 + w[(k * 3 * u + i) * u + $1] * state[s][k * u + $1] }
+                    }
+                    let mean = pre.reduce(0, +) / Double(3 * u)
+                    let variance = pre.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(3 * u)
+                    let n = (0..<(3 * u)).map { i in (pre[i] - mean) / (variance + Double(epsilon)).squareRoot() * g[k * 3 * u + i] + b[k * 3 * u + i] }
+                    for j in 0..<u {
+                        let update = sigmoid(n[2 * u + j] - 1), candidate = Foundation.tanh(sigmoid(n[j]) * n[u + j])
+                        next[k * u + j] = update * candidate + (1 - update) * state[s][k * u + j]
+                    }
                 }
+                state[s] = next
                 for j in 0..<h {
                     #expect(abs(Double(out[(t * batch + s) * h + j]) - state[s][j]) < 1e-5, "t \(t), sequence \(s), unit \(j)")
                 }

@@ -116,9 +116,9 @@ struct GradientCheckTests {
                                resets: [false, false, false, false, false, true])
             }
         case .normGRUScan:
-            // T = 3, B = 2, H = 2; sequence 0 resets before step 1. Outputs and final state both checked.
-            return Case(inputs: [random([3, 2, 6], 73) * 2, random([6, 2], 74), random([6], 75, low: 0.5, high: 1.5),
-                                 random([6], 76), random([2, 2], 77)]) { x in
+            // T = 3, B = 2, H = 4 in G = 2 blocks; sequence 0 resets before step 1. Outputs and final state checked.
+            return Case(inputs: [random([3, 2, 12], 73) * 2, random([12, 2], 74), random([12], 75, low: 0.5, high: 1.5),
+                                 random([12], 76), random([2, 4], 77)]) { x in
                 Tensor.normGRUScan(projected: x[0], hiddenWeight: x[1], gain: x[2], bias: x[3], hidden: x[4],
                                    resets: [false, false, true, false, false, false], epsilon: 1e-3)
             }

@@ -1,16 +1,26 @@
 import Testing
 import ReverieWorldModels
 
-/// The properties every `SequenceBackbone` must have, run over each kind:
-/// scan equals step in a loop, a reset inside a sequence equals running the
-/// pieces apart, and scan's gradients match central differences.
+/// The properties every `SequenceBackbone` must have, run over each kind
+/// (and the GRU's block-diagonal form): scan equals step in a loop, a reset
+/// inside a sequence equals running the pieces apart, and scan's gradients
+/// match central differences.
 struct BackbonePropertyTests {
-    static let kinds = BackboneConfig.Kind.allCases
+    struct Variant: Sendable, CustomStringConvertible {
+        var kind: BackboneConfig.Kind
+        var blocks = 1
+        var description: String { blocks == 1 ? kind.rawValue : "\(kind.rawValue) in \(blocks) blocks" }
+    }
 
-    static func make(_ kind: BackboneConfig.Kind, inputSize: Int = 3, width: Int = 5, layers: Int = 2,
+    static let kinds = BackboneConfig.Kind.allCases.map { Variant(kind: $0) } + [Variant(kind: .gru, blocks: 2)]
+
+    /// A small backbone; the width is rounded up to whole blocks.
+    static func make(_ variant: Variant, inputSize: Int = 3, width: Int = 5, layers: Int = 2,
                      seed: UInt64 = 1) -> any SequenceBackbone {
         var rng = RandomGenerator(seed: seed)
-        return BackboneConfig(kind: kind, width: width, layers: layers, stateSize: 4).make(inputSize: inputSize, rng: &rng)
+        let width = (width + variant.blocks - 1) / variant.blocks * variant.blocks
+        return BackboneConfig(kind: variant.kind, width: width, layers: layers, stateSize: 4, blocks: variant.blocks)
+            .make(inputSize: inputSize, rng: &rng)
     }
 
     /// Step t of every row of (B, L, D) inputs: (B, D).
@@ -30,7 +40,7 @@ struct BackbonePropertyTests {
         return RecurrentState(backbone.initialState(batch: batch).parts.map { Tensor.uniform($0.shape, low: -1, high: 1, using: &rng) })
     }
 
-    @Test(arguments: kinds) func scanEqualsSteps(_ kind: BackboneConfig.Kind) {
+    @Test(arguments: kinds) func scanEqualsSteps(_ kind: Variant) {
         let backbone = Self.make(kind)
         var rng = RandomGenerator(seed: 2)
         let (batch, length) = (3, 9)
@@ -51,7 +61,7 @@ struct BackbonePropertyTests {
     /// Row 0 resets at t = 5: its outputs from t = 5 on equal those of its
     /// second piece run alone from the initial state; row 1, never reset,
     /// equals itself run whole.
-    @Test(arguments: kinds) func aResetEqualsRunningThePiecesApart(_ kind: BackboneConfig.Kind) {
+    @Test(arguments: kinds) func aResetEqualsRunningThePiecesApart(_ kind: Variant) {
         let backbone = Self.make(kind)
         var rng = RandomGenerator(seed: 4)
         let (batch, length, cut) = (2, 12, 5)
@@ -68,7 +78,7 @@ struct BackbonePropertyTests {
     }
 
     /// d⟨w, scan(x)⟩ with respect to the inputs, the initial state and every parameter.
-    @Test(arguments: kinds) func scanGradientsMatchFiniteDifferences(_ kind: BackboneConfig.Kind) {
+    @Test(arguments: kinds) func scanGradientsMatchFiniteDifferences(_ kind: Variant) {
         let backbone = Self.make(kind, inputSize: 2, width: 3, layers: 2)
         var rng = RandomGenerator(seed: 6)
         let inputs = Tensor.uniform([2, 4, 2], low: -1, high: 1, using: &rng)

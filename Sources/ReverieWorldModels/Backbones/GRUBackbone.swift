@@ -8,13 +8,19 @@
 ///     h' = σ(u − 1) ⊙ tanh(σ(r) ⊙ c) + (1 − σ(u − 1)) ⊙ h
 ///
 /// (the paper's reference code, `_gru`; LayerNorm's bias replaces the linear
-/// layer's). Stacked layers feed one another; the state holds every layer's h.
+/// layer's). With `blocks` G > 1 the recurrence is block-diagonal, as the
+/// newer RSSM's: the H units form G groups, and group k's gates read only its
+/// own units of h (and the whole input), normalised per group — G times fewer
+/// recurrent weights and multiply-adds. Stacked layers feed one another; the
+/// state holds every layer's h.
 public final class GRUBackbone: SequenceBackbone {
     public let layers: [NormGRULayer]
 
-    public init(inputSize: Int, width: Int, layers: Int, rng: inout RandomGenerator) {
+    public init(inputSize: Int, width: Int, layers: Int, blocks: Int = 1, rng: inout RandomGenerator) {
         precondition(layers >= 1, "a backbone needs at least one layer")
-        self.layers = (0..<layers).map { NormGRULayer(inputSize: $0 == 0 ? inputSize : width, width: width, rng: &rng) }
+        self.layers = (0..<layers).map {
+            NormGRULayer(inputSize: $0 == 0 ? inputSize : width, width: width, blocks: blocks, rng: &rng)
+        }
     }
 
     public var inputSize: Int { layers[0].inputWeight.shape[1] }
@@ -53,21 +59,26 @@ public final class GRUBackbone: SequenceBackbone {
 
 /// One layer of `GRUBackbone`.
 public final class NormGRULayer: Module {
-    /// W_x (3H, D), gates stacked r, c, u.
+    /// W_x (3H, D), gates stacked [r_k | c_k | u_k] group after group (r | c | u with one group).
     public let inputWeight: Parameter
-    /// W_h (3H, H).
+    /// W_h as G stacked (3H/G, H/G) blocks: (3H, H/G).
     public let hiddenWeight: Parameter
     /// LayerNorm over the 3H pre-activations (its bias is the layer's bias).
     public let norm: LayerNorm
 
     /// Xavier-uniform weights (DreamerV3 uses fan-average initialisers).
-    public init(inputSize: Int, width: Int, rng: inout RandomGenerator) {
+    public init(inputSize: Int, width: Int, blocks: Int = 1, rng: inout RandomGenerator) {
+        precondition(blocks >= 1 && width % blocks == 0, "a GRU of width \(width) cannot form \(blocks) equal blocks")
+        let units = width / blocks
         inputWeight = Parameter(Initializer.xavierUniform().make([3 * width, inputSize], using: &rng))
-        hiddenWeight = Parameter(Initializer.xavierUniform().make([3 * width, width], using: &rng))
+        let block = Initializer.xavierUniform()
+        hiddenWeight = Parameter(Tensor.concatenate((0..<blocks).map { _ in block.make([3 * units, units], using: &rng) }, axis: 0))
         norm = LayerNorm(3 * width)
     }
 
-    public var width: Int { hiddenWeight.shape[1] }
+    public var width: Int { inputWeight.shape[0] / 3 }
+    /// G, groups of the block-diagonal recurrence.
+    public var blocks: Int { width / hiddenWeight.shape[1] }
 
     /// W_x·x for inputs (…, D): (…, 3H).
     func project(_ x: Tensor) -> Tensor { x.linear(inputWeight.value) }

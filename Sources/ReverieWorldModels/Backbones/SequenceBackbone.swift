@@ -51,15 +51,17 @@ public struct BackboneConfig: Sendable, Equatable {
     public var layers: Int
     /// N: complex modes per layer (S4), states per channel (Mamba).
     public var stateSize: Int
+    /// G: groups of the GRU's block-diagonal recurrence (1 = dense; DreamerV3 uses 8).
+    public var blocks: Int
 
-    public init(kind: Kind = .gru, width: Int = 256, layers: Int = 1, stateSize: Int = 64) {
-        (self.kind, self.width, self.layers, self.stateSize) = (kind, width, layers, stateSize)
+    public init(kind: Kind = .gru, width: Int = 256, layers: Int = 1, stateSize: Int = 64, blocks: Int = 1) {
+        (self.kind, self.width, self.layers, self.stateSize, self.blocks) = (kind, width, layers, stateSize, blocks)
     }
 
     /// A freshly initialised backbone reading inputs of `inputSize`.
     public func make(inputSize: Int, rng: inout RandomGenerator) -> any SequenceBackbone {
         switch kind {
-        case .gru: GRUBackbone(inputSize: inputSize, width: width, layers: layers, rng: &rng)
+        case .gru: GRUBackbone(inputSize: inputSize, width: width, layers: layers, blocks: blocks, rng: &rng)
         case .s4: S4Backbone(inputSize: inputSize, width: width, layers: layers, stateSize: stateSize, rng: &rng)
         case .mamba: MambaBackbone(inputSize: inputSize, width: width, layers: layers, stateSize: stateSize, rng: &rng)
         }
@@ -74,8 +76,9 @@ public struct BackboneConfig: Sendable, Equatable {
         let h = width, n = stateSize
         switch kind {
         case .gru:
-            // W_x (3H × D or H) and W_h (3H × H) per layer.
-            return 2 * 3 * h * (d + h) + (layers - 1) * 2 * 3 * h * 2 * h
+            // W_x (3H × D or H) and W_h (G blocks of 3H/G × H/G) per layer.
+            let recurrent = 3 * h * h / blocks
+            return 2 * (3 * h * d + recurrent) + (layers - 1) * 2 * (3 * h * h + recurrent)
         case .s4:
             // Input Linear; per block B̄ and C (complex: two real N × H each) and the mix (H × H).
             return 2 * d * h + layers * 2 * (4 * n * h + h * h)
