@@ -5,10 +5,11 @@ import Dispatch
 /// included: as many workers as OpenBLAS would start threads
 /// (OPENBLAS_NUM_THREADS, else the cores).
 ///
-/// OpenBLAS itself is kept on one thread. Its own workers spin (yielding)
-/// for a long while after every threaded product, and on a small machine that
-/// spinning takes the cores from everything that runs between products (a
-/// fused scan, an environment step); Dispatch's idle workers sleep instead.
+/// OpenBLAS itself is kept on one thread, its own workers stopped. They spin
+/// (yielding) between products — on some machines without end — and on a
+/// small machine that spinning takes the cores from everything that runs
+/// between products (a fused scan, an environment step); Dispatch's idle
+/// workers sleep instead.
 /// Large products are split into single-threaded OpenBLAS calls here
 /// (`cblasGemm`), and products below `productThreshold` stay on the calling
 /// thread: an RL update is thousands of products of a few million
@@ -18,9 +19,16 @@ public enum Parallel {
     /// Workers a split uses.
     public static let workers: Int = {
         let threads = max(1, Int(openblas_get_num_threads()))
-        openblas_set_num_threads(1)
+        stopOpenBLASThreads()
         return threads
     }()
+
+    /// Puts OpenBLAS on one thread and stops its workers (OpenBLAS starts
+    /// them again by itself if a caller later asks it for more threads).
+    public static func stopOpenBLASThreads() {
+        openblas_set_num_threads(1)
+        _ = blas_thread_shutdown_()
+    }
 
     /// m·n·k from which a matrix product is split over the workers: 2²⁴
     /// (256³). Set it before any math runs.

@@ -58,13 +58,14 @@ struct BackboneBench {
                 peerCases["\(row["backbone"] ?? "")@\(row["length"] ?? "")"] = row["ms_per_step"]
             }
         }
-        // The projection shape every backbone runs: (B·64) × 256 by 256 × 768.
-        let sgemm = sgemmRate(m: batch * 64, n: 3 * width, k: width, repeats: repeats)
         var rows: [[String: Any]] = []
         var lines = [header + ", L = " + lengths.map(String.init).joined(separator: ", ")]
         var headline: (ours: Double, peer: Double?) = (0, nil)
-        for kind in kinds {
-            let times = ours(kind)
+        let times = kinds.map { ours($0) }
+        // The projection shape every backbone runs, (B·64) × 256 by 256 × 768,
+        // measured after our side (OpenBLAS's own threads spin for a while after use).
+        let sgemm = sgemmRate(m: batch * 64, n: 3 * width, k: width, repeats: repeats)
+        for (kind, times) in zip(kinds, times) {
             let flopsPerToken = 3 * Double(config(kind).forwardFlopsPerToken(inputSize: width))
             var cells: [String] = []
             for (length, ms) in zip(lengths, times) {

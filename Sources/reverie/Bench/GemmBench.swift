@@ -1,3 +1,4 @@
+import Foundation
 import CBLAS
 import ReverieCore
 
@@ -73,10 +74,12 @@ func sgemmRate(m: Int, n: Int, k: Int, repeats: Int) -> Double {
 
 /// Runs `body` with OpenBLAS on all its threads, as a C program calling
 /// `cblas_sgemm` would have it; Reverie keeps OpenBLAS on one thread and splits
-/// products over its own workers (`Parallel`).
+/// products over its own workers (`Parallel`). OpenBLAS's workers spin
+/// between products, so they are stopped again before whatever is measured
+/// next runs.
 func withOpenBLASThreads<T>(_ body: () -> T) -> T {
     openblas_set_num_threads(Int32(Parallel.workers))
-    defer { openblas_set_num_threads(1) }
+    defer { Parallel.stopOpenBLASThreads() }
     return body()
 }
 
