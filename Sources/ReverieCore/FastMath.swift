@@ -91,3 +91,49 @@ public func fastTanh(_ x: Float) -> Float {
 /// σ(x) = 1 / (1 + e⁻ˣ).
 @inline(__always)
 public func fastSigmoid(_ x: Float) -> Float { 1 / (1 + fastExp(-x)) }
+
+// MARK: - Vectorised sums
+//
+// A plain loop's float sum does not vectorise (its order is fixed); these
+// keep eight partial sums in one SIMD vector and add them at the end.
+
+/// Σ p[i] over `count` floats.
+@inline(__always)
+func laneSum(_ p: UnsafePointer<Float>, _ count: Int) -> Float {
+    var lanes = SIMD8<Float>(), i = 0
+    while i + 8 <= count {
+        lanes += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+        i += 8
+    }
+    var sum = lanes.sum()
+    while i < count { sum += p[i]; i += 1 }
+    return sum
+}
+
+/// Σ p[i]·q[i] over `count` floats.
+@inline(__always)
+func laneDot(_ p: UnsafePointer<Float>, _ q: UnsafePointer<Float>, _ count: Int) -> Float {
+    var lanes = SIMD8<Float>(), i = 0
+    while i + 8 <= count {
+        lanes += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+            * UnsafeRawPointer(q + i).loadUnaligned(as: SIMD8<Float>.self)
+        i += 8
+    }
+    var sum = lanes.sum()
+    while i < count { sum += p[i] * q[i]; i += 1 }
+    return sum
+}
+
+/// Σ (p[i] − center)² over `count` floats.
+@inline(__always)
+func laneSquaredDeviations(_ p: UnsafePointer<Float>, _ count: Int, from center: Float) -> Float {
+    var lanes = SIMD8<Float>(), i = 0
+    while i + 8 <= count {
+        let d = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self) - center
+        lanes += d * d
+        i += 8
+    }
+    var sum = lanes.sum()
+    while i < count { sum += (p[i] - center) * (p[i] - center); i += 1 }
+    return sum
+}

@@ -104,11 +104,9 @@ private final class NormGRUKernel {
                     let (r, c, z, candidate) = (gate, gate + h, gate + 2 * h, gate + 3 * h)
                     for k in 0..<blocks {
                         let x = pre + (s - first) * wide + k * 3 * u, xhat = normalized.storage.pointer + row * wide + k * 3 * u
-                        var mean: Float = 0, variance: Float = 0
-                        for j in 0..<(3 * u) { mean += x[j] }
-                        mean /= Float(3 * u)
-                        for j in 0..<(3 * u) { variance += (x[j] - mean) * (x[j] - mean) }
-                        let inverse = 1 / (variance / Float(3 * u) + epsilon).squareRoot()
+                        let mean = laneSum(x, 3 * u) / Float(3 * u)
+                        let variance = laneSquaredDeviations(x, 3 * u, from: mean) / Float(3 * u)
+                        let inverse = 1 / (variance + epsilon).squareRoot()
                         inverseStd.storage.pointer[row * blocks + k] = inverse
                         for j in 0..<(3 * u) { xhat[j] = (x[j] - mean) * inverse }
                         let (gk, bk, i) = (gain + k * 3 * u, bias + k * 3 * u, k * u)
@@ -159,16 +157,13 @@ private final class NormGRUKernel {
                     // Through g = γ·x̂ + β and x̂ = (x − μ)/σ, group by group.
                     for k in 0..<blocks {
                         let o = k * 3 * u, xhat = normalized.storage.pointer + row * wide + o
-                        var meanD: Float = 0, meanDX: Float = 0
                         for j in 0..<(3 * u) {
                             gg[o + j] += dn[o + j] * xhat[j]
                             gb[o + j] += dn[o + j]
                             dn[o + j] *= gain[o + j]
-                            meanD += dn[o + j]
-                            meanDX += dn[o + j] * xhat[j]
                         }
-                        meanD /= Float(3 * u)
-                        meanDX /= Float(3 * u)
+                        let meanD = laneSum(dn + o, 3 * u) / Float(3 * u)
+                        let meanDX = laneDot(dn + o, xhat, 3 * u) / Float(3 * u)
                         let inverse = inverseStd.storage.pointer[row * blocks + k]
                         for j in 0..<(3 * u) { dn[o + j] = inverse * (dn[o + j] - meanD - xhat[j] * meanDX) }
                     }
