@@ -1,0 +1,137 @@
+/// A bounded replay of env transitions from which a world model trains on
+/// fixed-length sequences (DreamerV3's and Drama's replay).
+///
+/// Each of the `streams` envs writes its own ring of capacity/streams steps;
+/// when a ring is full the oldest step goes. A sampled sequence is L
+/// consecutive steps of one stream, never reaching past its newest step; it
+/// may cross episode boundaries, and `isFirst` marks where the backbone must
+/// reset (as DreamerV3 samples).
+///
+/// Start positions are drawn uniformly, or by Drama's dynamic frequency-based
+/// sampling (Wang et al. 2024): start i with probability ∝ exp(−n_i/τ), where
+/// n_i counts the sequences sampled so far that started at i, so steps the
+/// model has rarely trained on — above all the newest — come first.
+public final class SequenceReplay {
+    /// How start positions are drawn.
+    public enum Sampling: Sendable, Equatable {
+        case uniform
+        /// Drama's DFS with temperature τ (10 in the paper).
+        case frequency(temperature: Float)
+    }
+
+    /// One batch of B sequences of L steps, batch-major.
+    public struct Batch {
+        /// (B, L, O).
+        public var observations: Tensor
+        /// (B, L, A): the action taken after each observation.
+        public var actions: Tensor
+        /// (B, L): the reward that action earned.
+        public var rewards: Tensor
+        /// (B, L): 0 where the episode terminated with that step, else 1.
+        public var continues: Tensor
+        /// B·L, row b·L + t: the step opens an episode (the backbone resets before it).
+        public var isFirst: [Bool]
+        /// Per sequence: (stream, position of its first step in the stream's ring).
+        public var starts: [(stream: Int, position: Int)]
+    }
+
+    public enum Failure: Error, CustomStringConvertible, Equatable {
+        case tooFewSteps(needed: Int, longest: Int)
+        case badStep(String)
+
+        public var description: String {
+            switch self {
+            case .tooFewSteps(let needed, let longest):
+                "replay cannot sample sequences of \(needed) steps yet: the longest stream holds \(longest)"
+            case .badStep(let message): "replay: \(message)"
+            }
+        }
+    }
+
+    public let streams: Int, observationSize: Int, actionSize: Int
+    /// Steps each stream's ring holds.
+    public let streamCapacity: Int
+    private var observations: [Float], actions: [Float], rewards: [Float], terminals: [Bool], firsts: [Bool]
+    /// Steps written per stream so far (the ring position is this mod capacity).
+    private var written: [Int]
+    /// Sequences sampled so far that started at each ring position (DFS's n_i).
+    public private(set) var startCounts: [Int]
+
+    public init(capacity: Int, streams: Int, observationSize: Int, actionSize: Int) {
+        precondition(streams >= 1 && capacity >= streams, "a replay of \(streams) streams needs a capacity of at least \(streams), got \(capacity)")
+        (self.streams, self.observationSize, self.actionSize) = (streams, observationSize, actionSize)
+        streamCapacity = capacity / streams
+        let slots = streams * streamCapacity
+        observations = Array(repeating: 0, count: slots * observationSize)
+        actions = Array(repeating: 0, count: slots * actionSize)
+        rewards = Array(repeating: 0, count: slots)
+        terminals = Array(repeating: false, count: slots)
+        firsts = Array(repeating: false, count: slots)
+        written = Array(repeating: 0, count: streams)
+        startCounts = Array(repeating: 0, count: slots)
+    }
+
+    /// Steps stream s holds now.
+    public func count(stream s: Int) -> Int { min(written[s], streamCapacity) }
+
+    /// Appends one step of stream s: the observation, the action taken after
+    /// it and its reward, whether the episode terminated with it, whether it
+    /// opened an episode.
+    public func append(stream s: Int, observation: [Float], action: [Float], reward: Float,
+                       terminated: Bool, isFirst: Bool) throws {
+        guard (0..<streams).contains(s) else { throw Failure.badStep("stream \(s) is not in 0..<\(streams)") }
+        guard observation.count == observationSize, action.count == actionSize else {
+            throw Failure.badStep("stream \(s) got an observation of \(observation.count) and an action of \(action.count) "
+                                  + "values; the replay holds \(observationSize) and \(actionSize)")
+        }
+        let slot = s * streamCapacity + written[s] % streamCapacity
+        observations.replaceSubrange(slot * observationSize ..< (slot + 1) * observationSize, with: observation)
+        actions.replaceSubrange(slot * actionSize ..< (slot + 1) * actionSize, with: action)
+        (rewards[slot], terminals[slot], firsts[slot], startCounts[slot]) = (reward, terminated, isFirst, 0)
+        written[s] += 1
+    }
+
+    /// B sequences of L steps.
+    public func sample(batch: Int, length: Int, sampling: Sampling = .uniform,
+                       using rng: inout RandomGenerator) throws -> Batch {
+        precondition(batch >= 1 && length >= 1, "sample needs a batch and a length of at least 1")
+        // Valid starts: per stream, the oldest kept step up to L steps before the newest.
+        var candidates: [(stream: Int, position: Int)] = []
+        for s in 0..<streams where count(stream: s) >= length {
+            let oldest = written[s] - count(stream: s)
+            for step in oldest...(written[s] - length) { candidates.append((s, step % streamCapacity)) }
+        }
+        guard !candidates.isEmpty else {
+            throw Failure.tooFewSteps(needed: length, longest: (0..<streams).map { count(stream: $0) }.max() ?? 0)
+        }
+        var weights: [Float] = [], temperature: Float?
+        if case .frequency(let tau) = sampling {
+            precondition(tau > 0, "frequency sampling needs a positive temperature, got \(tau)")
+            // exp(−(n_i − min n)/τ): shifted so the largest weight is 1.
+            let counts = candidates.map { startCounts[$0.stream * streamCapacity + $0.position] }
+            let least = counts.min() ?? 0
+            (weights, temperature) = (counts.map { expf(-Float($0 - least) / tau) }, tau)
+        }
+        let (o, a) = (observationSize, actionSize)
+        var obs = [Float](), act = [Float](), rew = [Float](), cont = [Float](), first = [Bool](), starts: [(Int, Int)] = []
+        obs.reserveCapacity(batch * length * o)
+        for _ in 0..<batch {
+            let pick = weights.isEmpty ? rng.int(below: candidates.count) : rng.categorical(weights)
+            let (s, position) = candidates[pick]
+            starts.append((s, position))
+            startCounts[s * streamCapacity + position] += 1
+            if let temperature { weights[pick] *= expf(-1 / temperature) }  // n_i grew by one
+            for t in 0..<length {
+                let slot = s * streamCapacity + (position + t) % streamCapacity
+                obs += observations[slot * o ..< (slot + 1) * o]
+                act += actions[slot * a ..< (slot + 1) * a]
+                rew.append(rewards[slot])
+                cont.append(terminals[slot] ? 0 : 1)
+                first.append(firsts[slot])
+            }
+        }
+        return Batch(observations: Tensor(obs, shape: [batch, length, o]), actions: Tensor(act, shape: [batch, length, a]),
+                     rewards: Tensor(rew, shape: [batch, length]), continues: Tensor(cont, shape: [batch, length]),
+                     isFirst: first, starts: starts)
+    }
+}
