@@ -38,7 +38,7 @@ public func fastExp(_ x: Float) -> Float {
 
 /// `fastExp` on eight lanes at once, for kernels that hold their data in
 /// SIMD vectors (the selective scan): the same steps, lane-wise.
-@inline(__always)
+@_transparent
 public func fastExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
     // Clamped by compare-and-select (SIMD's generic pointwiseMin/Max are calls).
     var clamped = x
