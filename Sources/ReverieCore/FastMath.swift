@@ -92,6 +92,26 @@ public func fastTanh(_ x: Float) -> Float {
 @inline(__always)
 public func fastSigmoid(_ x: Float) -> Float { 1 / (1 + fastExp(-x)) }
 
+/// log(1 + y) for y in [0, 1], as 2·atanh(s) with s = y/(2 + y) ∈ [0, 1/3]:
+/// the odd series 2s(1 + s²/3 + … + s¹²/13), truncation error below 1e-7,
+/// and no cancellation for small y. One division, no branch.
+@inline(__always)
+func fastLog1pUnit(_ y: Float) -> Float {
+    let s = y / (2 + y), s2 = s * s
+    var p: Float = 1.0 / 13
+    p = p * s2 + 1.0 / 11
+    p = p * s2 + 1.0 / 9
+    p = p * s2 + 1.0 / 7
+    p = p * s2 + 1.0 / 5
+    p = p * s2 + 1.0 / 3
+    p = p * s2 + 1
+    return 2 * s * p
+}
+
+/// softplus(x) = log(1 + eˣ) = max(x, 0) + log(1 + e^−|x|), vectorisable.
+@inline(__always)
+public func fastSoftplus(_ x: Float) -> Float { Swift.max(x, 0) + fastLog1pUnit(fastExp(-Swift.abs(x))) }
+
 // MARK: - Vectorised sums
 //
 // A plain loop's float sum does not vectorise (its order is fixed); these

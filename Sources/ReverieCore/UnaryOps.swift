@@ -112,7 +112,7 @@ struct GELU: UnaryKernel {
 /// softplus(x) = log(1 + eˣ), computed without overflow.
 struct Softplus: UnaryKernel {
     var operation: Operation { .softplus }
-    @inline(__always) func value(_ x: Float) -> Float { Swift.max(x, 0) + log1pf(expf(-Swift.abs(x))) }
+    @inline(__always) func value(_ x: Float) -> Float { fastSoftplus(x) }
     @inline(__always) func derivative(x: Float, y: Float) -> Float { fastSigmoid(x) }
 }
 /// symlog(x) = sign(x)·log(1 + |x|) (DreamerV3, Hafner et al. 2023, eq. 9).

@@ -26,6 +26,16 @@ struct FastMathTests {
         }
     }
 
+    @Test func softplusMatchesLibm() {
+        var worst: Float = 0
+        for x in Self.grid(-30, 30) {
+            let exact = max(x, 0) + log1pf(expf(-abs(x)))
+            worst = max(worst, abs(fastSoftplus(x) - exact) / max(exact, 1e-30))
+        }
+        print("fastSoftplus worst relative error over [-30, 30]: \(worst)")
+        #expect(worst < 1e-6)
+    }
+
     @Test func expSaturates() {
         #expect(fastExp(-200) == 0)
         #expect(fastExp(200) == .infinity)
