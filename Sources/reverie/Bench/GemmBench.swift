@@ -24,14 +24,7 @@ struct GemmBench {
             var ours = 0.0, peer = 0.0
             // Interleaved so both see the same machine state.
             for _ in 0..<2 {
-                peer = max(peer, flops / withOpenBLASThreads { medianSeconds(repeats: repeats) {
-                    a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
-                        for _ in 0..<calls {
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(n), blasint(n), blasint(n),
-                                        1, pa.baseAddress, blasint(n), pb.baseAddress, blasint(n), 0, pc.baseAddress, blasint(n))
-                        }
-                    } } }
-                } } / 1e9)
+                peer = max(peer, flops / directSgemmSeconds(a, b, into: &c, m: n, n: n, k: n, calls: calls, repeats: repeats) / 1e9)
                 ours = max(ours, flops / medianSeconds(repeats: repeats) {
                     for _ in 0..<calls { _ = a.matmul(b) }
                 } / 1e9)
@@ -60,16 +53,23 @@ func sgemmRate(m: Int, n: Int, k: Int, repeats: Int) -> Double {
     let flops = 2 * Double(m * n * k) * Double(calls)
     var rate = 0.0
     for _ in 0..<2 {
-        rate = max(rate, flops / withOpenBLASThreads { medianSeconds(repeats: repeats) {
-            a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
-                for _ in 0..<calls {
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(m), blasint(n), blasint(k),
-                                1, pa.baseAddress, blasint(k), pb.baseAddress, blasint(n), 0, pc.baseAddress, blasint(n))
-                }
-            } } }
-        } } / 1e9)
+        rate = max(rate, flops / directSgemmSeconds(a, b, into: &c, m: m, n: n, k: k, calls: calls, repeats: repeats) / 1e9)
     }
     return rate
+}
+
+/// Median seconds of `calls` direct `cblas_sgemm` products c = a·b (m×k by
+/// k×n, row-major, preallocated) with OpenBLAS on all its threads: the peer.
+func directSgemmSeconds(_ a: Tensor, _ b: Tensor, into c: inout [Float], m: Int, n: Int, k: Int,
+                        calls: Int, repeats: Int) -> Double {
+    withOpenBLASThreads { medianSeconds(repeats: repeats) {
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+            for _ in 0..<calls {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(m), blasint(n), blasint(k),
+                            1, pa.baseAddress, blasint(k), pb.baseAddress, blasint(n), 0, pc.baseAddress, blasint(n))
+            }
+        } } }
+    } }
 }
 
 /// Runs `body` with OpenBLAS on all its threads, as a C program calling
