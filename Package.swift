@@ -59,10 +59,10 @@ let package = Package(
         .target(name: "ReverieEnvs", dependencies: ["ReverieCore"], swiftSettings: vectorSettings),
         .target(name: "ReverieRemote", dependencies: ["ReverieEnvs", "CZeroMQ"], swiftSettings: vectorSettings),
         .target(name: "ReverieRecurrent", dependencies: ["ReverieNN"], swiftSettings: vectorSettings),
-        .target(name: "ReverieAgents", dependencies: ["ReverieNN", "ReverieRecurrent", "ReverieEnvs"], swiftSettings: vectorSettings),
+        .target(name: "ReverieAgents", dependencies: ["ReverieNN", "ReverieRecurrent", "ReverieEnvs", "ReverieWorldModels"], swiftSettings: vectorSettings),
         .target(name: "ReverieWorldModels", dependencies: ["ReverieNN", "ReverieRecurrent"], swiftSettings: vectorSettings),
         .target(name: "ReverieTraining", dependencies: [
-            "ReverieAgents", "ReverieRemote", .product(name: "TOMLKit", package: "TOMLKit"),
+            "ReverieAgents", "ReverieWorldModels", "ReverieRemote", .product(name: "TOMLKit", package: "TOMLKit"),
         ], swiftSettings: vectorSettings),
         .executableTarget(
             name: "reverie",

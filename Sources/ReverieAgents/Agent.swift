@@ -2,13 +2,16 @@ import ReverieEnvs
 import ReverieNN
 import ReverieRecurrent
 
-/// An on-policy agent as the trainer drives it: iterate until the budget,
-/// checkpoint between iterations, resume from a checkpoint. PPO and the
-/// online actor-critic conform.
+/// An agent as the trainer drives it: iterate until the budget, checkpoint
+/// between iterations, resume from a checkpoint. PPO, the online
+/// actor-critic and the world-model agent conform.
 public protocol Agent: AnyObject {
-    /// The network acting, evaluated and saved.
-    var policy: any ActorCriticNetwork { get }
-    var optimizer: Adam { get }
+    /// The network acting, evaluated and saved (a world-model agent's holds its world model too).
+    var actingPolicy: any ActingPolicy { get }
+    /// Every optimizer's moments and step count, by name (a checkpoint's `optimizer.*`).
+    var optimizerState: [String: Tensor] { get }
+    /// Restores `optimizerState`. - Throws: naming the first missing or mis-shaped tensor.
+    func loadOptimizerState(_ state: [String: Tensor]) throws
     var environment: any VectorEnvironment { get }
     /// The generator of sampling (and shuffling), saved so a resume continues it.
     var rng: RandomGenerator { get }

@@ -11,7 +11,7 @@ import ReverieRecurrent
 ///   - seed: episode k starts from `reset(seed: seed + k)`.
 ///   - onFrame: called with each rendered frame of the first episode, if given
 ///     (to record a video).
-public func evaluate(_ policy: any ActorCriticNetwork, in environment: any Environment, episodes: Int, seed: UInt64,
+public func evaluate(_ policy: any ActingPolicy, in environment: any Environment, episodes: Int, seed: UInt64,
                      deterministic: Bool = true, onFrame: ((Frame) -> Void)? = nil) throws -> [Float] {
     var rng = RandomGenerator(seed: seed)
     var returns: [Float] = []
@@ -24,6 +24,7 @@ public func evaluate(_ policy: any ActorCriticNetwork, in environment: any Envir
             let (pi, _, next) = policy.step(Tensor(observation, shape: [1, observation.count]), memory: memory)
             memory = next
             let raw = deterministic ? pi.mode : pi.sample(using: &rng)
+            memory = policy.remember(actions: raw, in: memory)
             let step = try environment.step(policy.head.envActions(raw))
             total += step.reward
             observation = step.observation
@@ -42,7 +43,7 @@ public func evaluate(_ policy: any ActorCriticNetwork, in environment: any Envir
 ///
 /// - Parameters:
 ///   - seed: the vector env is reset with it (env i gets seed + i).
-public func evaluate(_ policy: any ActorCriticNetwork, in environment: any VectorEnvironment, episodes: Int,
+public func evaluate(_ policy: any ActingPolicy, in environment: any VectorEnvironment, episodes: Int,
                      seed: UInt64, deterministic: Bool = true) throws -> [Float] {
     let n = environment.count
     var rng = RandomGenerator(seed: seed)
@@ -66,7 +67,7 @@ public func evaluate(_ policy: any ActorCriticNetwork, in environment: any Vecto
                 running[i] = 0
             }
         }
-        (observations, memory) = (step.observations, next)
+        (observations, memory) = (step.observations, policy.remember(actions: raw, in: next))
     }
     return returns
 }

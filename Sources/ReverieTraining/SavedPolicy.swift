@@ -7,7 +7,7 @@ import ReverieNN
 /// from one checkpoint file, with the config it was trained under.
 public struct SavedPolicy {
     public let config: TrainConfig
-    public let policy: any ActorCriticNetwork
+    public let policy: any ActingPolicy
     public let checkpoint: URL
     public let environmentSteps: Int
     /// The frozen observation statistics the policy was trained with, if any.
@@ -32,15 +32,16 @@ public struct SavedPolicy {
             throw ConfigError("\(checkpoint.path) was not written by reverie train (no config in its metadata)")
         }
         var config = TrainConfig()
-        try TrainConfig.schema.apply(try parseTOML(toml, source: checkpoint.lastPathComponent), to: &config,
-                                     source: checkpoint.lastPathComponent)
+        try config.apply(try parseTOML(toml, source: checkpoint.lastPathComponent), source: checkpoint.lastPathComponent)
         self.config = config
         guard !config.env.contains("://") else {
             throw ConfigError("this policy was trained on remote envs (\(config.env)); evaluate it on a built-in env")
         }
         let env = try Registry.make(config.env)
         var rng = RandomGenerator(seed: 0)
-        policy = try config.policySpec.make(observationSpace: env.observationSpace, actionSpace: env.actionSpace, rng: &rng)
+        policy = config.algorithm == "dreamer"
+            ? try DreamerNetwork(config.dreamer, observationSpace: env.observationSpace, actionSpace: env.actionSpace, rng: &rng)
+            : try config.policySpec.make(observationSpace: env.observationSpace, actionSpace: env.actionSpace, rng: &rng)
         try saved.load(into: policy, from: "model")
         normalization = EnvironmentNormalization(observations: config.normalizeObservations, rewards: false,
                                                  observationSize: env.observationSpace.flatCount, gamma: 1)

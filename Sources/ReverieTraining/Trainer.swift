@@ -56,8 +56,8 @@ public final class Trainer {
             throw ConfigError("\(runDirectory.path) has no checkpoint to resume from")
         }
         let checkpoint = try Checkpoint(contentsOf: latest.url)
-        try checkpoint.load(into: agent.policy, from: "model")
-        try agent.optimizer.load(state: checkpoint.state("optimizer"))
+        try checkpoint.load(into: agent.actingPolicy, from: "model")
+        try agent.loadOptimizerState(checkpoint.state("optimizer"))
         let meta = checkpoint.metadata
         try normalization.restore(from: meta, source: latest.url.path)
         guard let steps = meta["env_steps"].flatMap(Int.init), let updates = meta["updates"].flatMap(Int.init),
@@ -109,9 +109,11 @@ public final class Trainer {
             }
         }
         let seed = UInt64(config.seed)
-        let agent: any Agent = config.algorithm == "online-ac"
-            ? try OnlineActorCritic(config.online, policy: config.policySpec, environment: environment, seed: seed)
-            : try PPO(config.ppo, policy: config.policySpec, environment: environment, totalSteps: config.totalSteps, seed: seed)
+        let agent: any Agent = switch config.algorithm {
+        case "online-ac": try OnlineActorCritic(config.online, policy: config.policySpec, environment: environment, seed: seed)
+        case "dreamer": try Dreamer(config.dreamer, environment: environment, seed: seed)
+        default: try PPO(config.ppo, policy: config.policySpec, environment: environment, totalSteps: config.totalSteps, seed: seed)
+        }
         return (agent, normalization)
     }
 
@@ -135,7 +137,8 @@ public final class Trainer {
     /// - Returns: the summary also written to `summary.json`.
     @discardableResult
     public func run(progress: Progress? = nil, shouldStop: () -> Bool = { false }) throws -> Summary {
-        let csv = try MetricsCSV(url: runDirectory.appendingPathComponent("metrics.csv"))
+        let csv = try MetricsCSV(url: runDirectory.appendingPathComponent("metrics.csv"),
+                                 extraColumns: config.algorithm == "dreamer" ? MetricsCSV.worldModelColumns : [])
         defer { try? csv.close() }
         let events = try TensorBoardWriter(directory: runDirectory)
         defer { try? events.close() }
@@ -172,8 +175,8 @@ public final class Trainer {
             let seed = UInt64(config.seed) &+ 1_000_000
             // Remote envs are evaluated where they run, all N stepped together.
             let returns = config.env.contains("://")
-                ? try evaluate(agent.policy, in: agent.environment, episodes: config.evalEpisodes, seed: seed)
-                : try evaluate(agent.policy, in: normalization.evaluation(try Registry.make(config.env)),
+                ? try evaluate(agent.actingPolicy, in: agent.environment, episodes: config.evalEpisodes, seed: seed)
+                : try evaluate(agent.actingPolicy, in: normalization.evaluation(try Registry.make(config.env)),
                                episodes: config.evalEpisodes, seed: seed)
             summary.setEvaluation(returns)
         }
@@ -184,16 +187,18 @@ public final class Trainer {
     /// One iteration's row in metrics.csv and its events (episodes at the step they ended, as CleanRL logs them).
     private func record(_ report: IterationReport, sps: Double, wallSeconds: Double, csv: MetricsCSV, events: TensorBoardWriter) throws {
         let m = report.metrics, step = report.environmentSteps, isPPO = config.algorithm == "ppo"
+        // An iteration without updates (a world-model agent's prefill) has no losses to log.
+        let updated = m.gradientSteps > 0
         let meanReturn = report.episodes.isEmpty ? nil : Double(report.episodes.map(\.return).reduce(0, +)) / Double(report.episodes.count)
         let meanLength = report.episodes.isEmpty ? nil : Double(report.episodes.map(\.length).reduce(0, +)) / Double(report.episodes.count)
         let scalars: [(String, Double?)] = [
             ("charts/episodic_return", meanReturn), ("charts/episodic_length", meanLength), ("charts/SPS", sps),
-            ("charts/learning_rate", Double(m.learningRate)), ("losses/value_loss", Double(m.valueLoss)),
-            ("losses/policy_loss", Double(m.policyLoss)), ("losses/entropy", Double(m.entropy)),
+            ("charts/learning_rate", Double(m.learningRate)), ("losses/value_loss", updated ? Double(m.valueLoss) : nil),
+            ("losses/policy_loss", updated ? Double(m.policyLoss) : nil), ("losses/entropy", updated ? Double(m.entropy) : nil),
             // PPO's own: an online actor-critic takes one plain gradient step.
             ("losses/approx_kl", isPPO ? Double(m.approxKL) : nil), ("losses/clipfrac", isPPO ? Double(m.clipFraction) : nil),
-            ("losses/explained_variance", Double(m.explainedVariance)),
-        ]
+            ("losses/explained_variance", config.algorithm == "dreamer" || !updated ? nil : Double(m.explainedVariance)),
+        ] + report.scalars.sorted { $0.key < $1.key }.map { ($0.key, Double($0.value)) }
         var row = Dictionary(uniqueKeysWithValues: scalars)
         row["global_step"] = Double(step)
         row["wall_seconds"] = wallSeconds
@@ -207,8 +212,8 @@ public final class Trainer {
     /// Writes `checkpoints/step-<n>.safetensors` atomically.
     private func saveCheckpoint(wallSeconds: Double) throws {
         var checkpoint = Checkpoint()
-        checkpoint.store(agent.policy, as: "model")
-        checkpoint.store(agent.optimizer.state, as: "optimizer")
+        checkpoint.store(agent.actingPolicy, as: "model")
+        checkpoint.store(agent.optimizerState, as: "optimizer")
         checkpoint.metadata = [
             "format": "reverie-agent-1", "algorithm": config.algorithm, "env_steps": String(agent.environmentSteps),
             "updates": String(agent.updates),

@@ -17,7 +17,7 @@ import ReverieEnvs
     static func train(_ config: TrainConfig) throws -> (before: Float, after: Float) {
         let (ppo, normalization) = try Trainer.makeAgent(config)
         func evaluation() throws -> Float {
-            let returns = try evaluate(ppo.policy, in: normalization.evaluation(try Registry.make(config.env)),
+            let returns = try evaluate(ppo.actingPolicy, in: normalization.evaluation(try Registry.make(config.env)),
                                        episodes: 10, seed: 10_000)
             return returns.reduce(0, +) / Float(returns.count)
         }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReverieAgents
 import ReverieNN
+import ReverieWorldModels
 @testable import ReverieTraining
 
 @Suite struct TrainerTests {
@@ -14,6 +15,20 @@ import ReverieNN
         c.ppo.minibatchSize = 128
         c.checkpointEvery = checkpointEvery
         c.evalEpisodes = 2
+        return c
+    }
+
+    /// A world-model agent small enough to take a few updates a second:
+    /// 4 envs × 64 steps an iteration, training from the second on.
+    static var tinyDreamer: TrainConfig {
+        var c = config()
+        (c.algorithm, c.numEnvs) = ("dreamer", 4)
+        var d = DreamerConfig()
+        d.worldModel.backbone = BackboneConfig(kind: .gru, width: 16, layers: 1, stateSize: 4)
+        (d.worldModel.latentGroups, d.worldModel.latentClasses, d.worldModel.units, d.worldModel.layers) = (4, 4, 16, 1)
+        (d.actorCriticHidden, d.batchSize, d.sequenceLength, d.context, d.imaginationBatch, d.horizon) = ([16], 4, 8, 4, 8, 5)
+        (d.prefill, d.iterationSteps, d.trainRatio, d.replayCapacity) = (256, 64, 1, 4000)
+        c.dreamer = d
         return c
     }
 
@@ -38,13 +53,37 @@ import ReverieNN
         #expect(json["eval_episodes"] as? Int == 2)
     }
 
+    /// A world-model run logs its losses beside PPO's columns (none during
+    /// prefill), and its checkpoint plays as a saved policy (`reverie eval`).
+    @Test func aWorldModelRunLogsItsLossesAndPlaysBackAsASavedPolicy() throws {
+        let dir = try PythonTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = Self.tinyDreamer
+        config.totalSteps = 1024
+        let summary = try Trainer(config: config, runDirectory: dir).run()
+        #expect(summary.evalReturns.count == 2)
+        let rows = try String(contentsOf: dir.appendingPathComponent("metrics.csv"), encoding: .utf8).split(separator: "\n")
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = MetricsCSV.columns + MetricsCSV.worldModelColumns
+        #expect(rows[0] == header && rows.count == 1 + 4)
+        let column = { (name: String) in rows.dropFirst().map { $0[header.firstIndex(of: name)!] } }
+        #expect(column("losses/world_model").first == "" && column("losses/value_loss").first == "")
+        #expect(column("losses/world_model").dropFirst().allSatisfy { Float($0)?.isFinite == true })
+        #expect(column("losses/kl").dropFirst().allSatisfy { Float($0)?.isFinite == true })
+
+        let saved = try SavedPolicy(contentsOf: dir)
+        #expect(saved.policy is DreamerNetwork && saved.environmentSteps == 1024)
+        // The trainer evaluated with seed + 1,000,000: the saved policy plays those episodes alike.
+        #expect(try saved.evaluate(episodes: 2, seed: 1_000_001) == summary.evalReturns)
+    }
+
     /// Stopped after 3 iterations (as Ctrl-C does) and resumed: the final
     /// parameters equal those of a run that was never interrupted — for a
     /// feedforward policy, and for a GRU policy whose memory and shared
     /// normalisation statistics must come back from the checkpoint too, and
     /// for an online actor-critic whose eLSTM learns by RTRL: its
     /// sensitivities are part of what a resume needs.
-    @Test(arguments: ["feedforward", "gru", "rtrl"])
+    @Test(arguments: ["feedforward", "gru", "rtrl", "dreamer"])
     func aStoppedAndResumedRunEndsWithTheSameParameters(_ policy: String) throws {
         let straight = try PythonTool.temporaryDirectory(), interrupted = try PythonTool.temporaryDirectory()
         defer {
@@ -56,6 +95,10 @@ import ReverieNN
             config.env = "CartPoleNoVel-v1"
             (config.memory, config.memorySize, config.hidden) = ("gru", 16, [16])
             (config.normalizeObservations, config.normalizeRewards) = (true, true)
+        }
+        if policy == "dreamer" {
+            config = Self.tinyDreamer
+            (config.totalSteps, config.checkpointEvery) = (8 * 256, 0)
         }
         if policy == "rtrl" {
             config.algorithm = "online-ac"
@@ -77,7 +120,15 @@ import ReverieNN
         let a = try Checkpoint(contentsOf: Trainer.checkpoints(in: straight).last!.url)
         let b = try Checkpoint(contentsOf: Trainer.checkpoints(in: interrupted).last!.url)
         let names = a.tensors.keys.filter { $0.hasPrefix("model.") }.sorted()
-        #expect(names.count == ["feedforward": 12, "gru": 12, "rtrl": 11][policy])
+        #expect(names.count == ["feedforward": 12, "gru": 12, "rtrl": 11, "dreamer": 50][policy])
+        if policy == "dreamer" {
+            // The replay and the slow critic come back too: the runs agree on every tensor.
+            #expect(a.tensors["agent.carried.replay.observations"]?.shape == [4000, 4])
+            for (name, t) in a.tensors where name.hasPrefix("agent.") || name.hasPrefix("optimizer.") {
+                let same = t.scalars == b.tensors[name]?.scalars
+                #expect(same, "\(name) differs")
+            }
+        }
         if policy == "rtrl" {
             #expect(a.tensors["agent.carried.sensitivities.0"]?.shape == [8, 16, 8])
             #expect(a.tensors["agent.carried.sensitivities.0"]?.scalars == b.tensors["agent.carried.sensitivities.0"]?.scalars)
@@ -122,7 +173,7 @@ import ReverieNN
         let bytes = try Data(contentsOf: saved.last!.url)
 
         let trainer = try Trainer(resuming: dir)
-        let weight = (trainer.agent.policy as! ActorCritic).critic.layers[1].weight
+        let weight = (trainer.agent.actingPolicy as! ActorCritic).critic.layers[1].weight
         weight.update { $0[3] = .nan }
         #expect {
             try trainer.run()

@@ -86,3 +86,31 @@ struct SequenceReplayTests {
         }
     }
 }
+
+extension SequenceReplayTests {
+    /// A restored snapshot samples exactly as the original, wrapped ring and DFS counts included.
+    @Test func aSnapshotRestoresTheSameSampling() throws {
+        let replay = SequenceReplay(capacity: 20, streams: 2, observationSize: 1, actionSize: 1)
+        for i in 0..<27 {
+            for s in 0..<2 where i % (s + 1) == 0 {
+                try replay.append(stream: s, observation: [Float(i)], action: [Float(s)], reward: Float(i % 3),
+                                  terminated: i % 9 == 8, isFirst: i % 9 == 0)
+            }
+        }
+        var rng = RandomGenerator(seed: 1)
+        _ = try replay.sample(batch: 5, length: 4, sampling: .frequency(temperature: 2), using: &rng)
+        let copy = SequenceReplay(capacity: 20, streams: 2, observationSize: 1, actionSize: 1)
+        try copy.restore(replay.snapshot)
+        var r1 = RandomGenerator(seed: 2), r2 = RandomGenerator(seed: 2)
+        let a = try replay.sample(batch: 6, length: 4, sampling: .frequency(temperature: 2), using: &r1)
+        let b = try copy.sample(batch: 6, length: 4, sampling: .frequency(temperature: 2), using: &r2)
+        #expect(a.observations.scalars == b.observations.scalars && a.rewards.scalars == b.rewards.scalars)
+        #expect(a.continues.scalars == b.continues.scalars && a.isFirst == b.isFirst)
+        #expect(replay.startCounts == copy.startCounts)
+        // A snapshot of another shape is refused, naming the tensor, and changes nothing.
+        let other = SequenceReplay(capacity: 20, streams: 2, observationSize: 3, actionSize: 1)
+        #expect(throws: SequenceReplay.Failure.badStep("the saved replay's observations has shape [20, 1], expected [20, 3]")) {
+            try other.restore(replay.snapshot)
+        }
+    }
+}

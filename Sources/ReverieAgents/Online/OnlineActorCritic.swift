@@ -37,6 +37,9 @@ public final class OnlineActorCritic: Agent {
     public let config: OnlineActorCriticConfig
     public let policy: any ActorCriticNetwork
     public let optimizer: Adam
+    public var actingPolicy: any ActingPolicy { policy }
+    public var optimizerState: [String: Tensor] { optimizer.state }
+    public func loadOptimizerState(_ state: [String: Tensor]) throws { try optimizer.load(state: state) }
     public let environment: any VectorEnvironment
 
     /// Sampling: one generator, so a seed fixes the run.

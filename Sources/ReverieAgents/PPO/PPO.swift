@@ -30,6 +30,9 @@ public final class PPO: Agent {
     public let policy: any ActorCriticNetwork
     public let optimizer: Adam
     public let environment: any VectorEnvironment
+    public var actingPolicy: any ActingPolicy { policy }
+    public var optimizerState: [String: Tensor] { optimizer.state }
+    public func loadOptimizerState(_ state: [String: Tensor]) throws { try optimizer.load(state: state) }
     /// PPO carries nothing beyond observations and memory.
     public var carriedTensors: [String: Tensor] { [:] }
     /// The budget the learning rate and clip range anneal over.

@@ -68,4 +68,6 @@ public struct IterationReport: Sendable {
     public var environmentSteps: Int
     public var episodes: [EpisodeRecord]
     public var metrics: UpdateMetrics
+    /// Further scalars the agent logs by their TensorBoard tags (a world model's `losses/…`).
+    public var scalars: [String: Float] = [:]
 }

@@ -1,12 +1,14 @@
 import Foundation
 import ReverieAgents
 import ReverieNN
+import ReverieWorldModels
 
 /// Everything `reverie train` needs: a preset (`agents/*.toml`) decoded,
 /// then `--set` overrides applied. Every key is documented in `schema`.
 public struct TrainConfig: Sendable, Equatable {
-    /// The learning algorithm: "ppo", or "online-ac" (an actor-critic updating
-    /// every M steps whose recurrent layer learns by RTRL, TBPTT, SnAp-1 or UORO).
+    /// The learning algorithm: "ppo", "online-ac" (an actor-critic updating
+    /// every M steps whose recurrent layer learns by RTRL, TBPTT, SnAp-1 or
+    /// UORO), or "dreamer" (a world model and an actor-critic learning in imagination).
     public var algorithm = "ppo"
     /// A built-in env (`CartPole-v1`, `TMaze?length=40`) or servers (`zmq://host:5555,zmq://other:5555`).
     public var env = "CartPole-v1"
@@ -34,6 +36,7 @@ public struct TrainConfig: Sendable, Equatable {
 
     public var ppo = PPOConfig()
     public var online = OnlineActorCriticConfig()
+    public var dreamer = DreamerConfig()
 
     /// Normalise observations with running statistics shared by the N envs (SB3's `VecNormalize`).
     public var normalizeObservations = false
@@ -49,12 +52,16 @@ public struct TrainConfig: Sendable, Equatable {
 
     /// The documented keys, in `config.toml` order.
     public static let schema = ConfigSchema<TrainConfig>([
-        .string("algorithm", "ppo, or online-ac: an actor-critic updating every M steps, its memory learned by online.learning_rule",
-                \.algorithm, oneOf: ["ppo", "online-ac"]),
+        .string("algorithm", "ppo; online-ac: an actor-critic updating every M steps, its memory learned by online.learning_rule; "
+                + "dreamer: a world model and an actor-critic learning in imagination", \.algorithm, oneOf: ["ppo", "online-ac", "dreamer"]),
         .string("env", "a built-in env with ?options, or zmq://host:port[,zmq://…] servers", \.env),
         .int("num_envs", "N, environments stepped together (zmq:// servers decide their own)", \.numEnvs, in: 1...4096),
         .int("total_steps", "environment steps to train for", \.totalSteps, in: 1...Int(Int32.max)),
         .int("seed", "seed of networks, sampling and envs (env i gets seed + i)", \.seed, in: 0...Int(Int32.max)),
+        .string("backbone", "dreamer: the world model's sequence model (gru: DreamerV3's RSSM, s4: S4WM, mamba: Drama)",
+                \.backbone, oneOf: BackboneConfig.Kind.allCases.map(\.rawValue)),
+        .string("size", "dreamer: widths of the world model and actor-critic (tiny, small; custom: as the world_model keys say)",
+                \.size, oneOf: ["custom"] + DreamerConfig.Size.allCases.map(\.rawValue)),
         .ints("policy.hidden", "widths of the actor's and the critic's hidden layers", \.hidden, in: 1...65_536),
         .string("policy.activation", "nonlinearity between hidden layers", \.activation, oneOf: Activation.allCases.map(\.rawValue)),
         .bool("policy.squash_actions", "Box actions: tanh-squash into the bounds instead of clipping", \.squashActions),
@@ -97,6 +104,51 @@ public struct TrainConfig: Sendable, Equatable {
         .float("online.learning_rate", "Adam step size α", \.online.learningRate, in: 0...1),
         .float("online.adam_epsilon", "Adam's ε", \.online.adamEpsilon, in: 0...1),
         .float("online.max_grad_norm", "clip the gradients' global norm to this", \.online.maxGradientNorm, in: 1e-9...1e9),
+        .int("world_model.width", "H, the backbone's width (h_t)", \.dreamer.worldModel.backbone.width, in: 1...65_536),
+        .int("world_model.backbone_layers", "stacked backbone layers", \.dreamer.worldModel.backbone.layers, in: 1...64),
+        .int("world_model.state_size", "N: complex modes per S4 layer, states per Mamba channel", \.dreamer.worldModel.backbone.stateSize,
+             in: 1...4096),
+        .int("world_model.blocks", "G: groups of the GRU's block-diagonal recurrence (1: dense)", \.dreamer.worldModel.backbone.blocks,
+             in: 1...256),
+        .int("world_model.latents", "categorical variables of the latent z", \.dreamer.worldModel.latentGroups, in: 1...1024),
+        .int("world_model.classes", "classes of each latent variable", \.dreamer.worldModel.latentClasses, in: 2...1024),
+        .int("world_model.units", "width of the encoder's, decoder's and heads' hidden layers", \.dreamer.worldModel.units,
+             in: 1...65_536),
+        .int("world_model.mlp_layers", "hidden layers of the encoder and the decoder", \.dreamer.worldModel.layers, in: 1...16),
+        .float("world_model.free_bits", "each KL term is clamped below at this many nats", \.dreamer.worldModel.freeBits, in: 0...100),
+        .float("world_model.dyn_scale", "β_dyn, weight of KL(sg(post) ‖ prior)", \.dreamer.worldModel.dynamicsScale, in: 0...1000),
+        .float("world_model.rep_scale", "β_rep, weight of KL(post ‖ sg(prior))", \.dreamer.worldModel.representationScale,
+               in: 0...1000),
+        .float("world_model.learning_rate", "Adam step size of the world model", \.dreamer.worldModelLearningRate, in: 0...1),
+        .float("world_model.max_grad_norm", "clip the world model's gradients' global norm to this",
+               \.dreamer.worldModelGradientClip, in: 1e-9...1e9),
+        .int("dreamer.replay_capacity", "transitions the replay keeps (all envs together)", \.dreamer.replayCapacity,
+             in: 1...100_000_000),
+        .int("dreamer.batch_size", "B, sequences per world-model batch", \.dreamer.batchSize, in: 1...65_536),
+        .int("dreamer.sequence_length", "L, steps per replayed sequence", \.dreamer.sequenceLength, in: 2...65_536),
+        .optionalFloat("dreamer.dfs_temperature", "Drama's frequency-based replay sampling with temperature τ (none: uniform)",
+                       \.dreamer.samplingTemperature, in: 1e-6...1e9),
+        .float("dreamer.train_ratio", "replayed steps trained on per env step (B·L per update)", \.dreamer.trainRatio, in: 0...1e6),
+        .int("dreamer.prefill", "env steps with random actions before the first update", \.dreamer.prefill, in: 0...Int(Int32.max)),
+        .int("dreamer.iteration_steps", "env steps per env between two logged rows", \.dreamer.iterationSteps, in: 1...1_000_000),
+        .int("dreamer.horizon", "imagined steps per dream", \.dreamer.horizon, in: 1...10_000),
+        .int("dreamer.imagination_batch", "dreams per update", \.dreamer.imaginationBatch, in: 1...1_000_000),
+        .int("dreamer.context", "replayed steps the world model reads before each dream starts", \.dreamer.context, in: 1...10_000),
+        .float("dreamer.gamma", "discount γ of imagined returns", \.dreamer.gamma, in: 0...1),
+        .float("dreamer.lambda", "λ of the λ-returns", \.dreamer.lambda, in: 0...1),
+        .float("dreamer.entropy_coef", "η, weight of the actor's entropy bonus", \.dreamer.entropyCoefficient, in: 0...1e6),
+        .float("dreamer.return_norm_decay", "decay of the EMAs of the returns' 5th and 95th percentiles",
+               \.dreamer.returnNormDecay, in: 0...1),
+        .float("dreamer.slow_critic_rate", "fraction the slow critic moves towards the critic per update",
+               \.dreamer.slowCriticRate, in: 0...1),
+        .float("dreamer.slow_critic_reg", "weight of the critic's regulariser towards the slow critic",
+               \.dreamer.slowCriticRegularizer, in: 0...1e6),
+        .ints("dreamer.hidden", "widths of the actor's and the critic's hidden layers", \.dreamer.actorCriticHidden, in: 1...65_536),
+        .float("dreamer.actor_learning_rate", "Adam step size of the actor", \.dreamer.actorLearningRate, in: 0...1),
+        .float("dreamer.critic_learning_rate", "Adam step size of the critic", \.dreamer.criticLearningRate, in: 0...1),
+        .float("dreamer.adam_epsilon", "Adam's ε (all three optimizers)", \.dreamer.adamEpsilon, in: 0...1),
+        .float("dreamer.max_grad_norm", "clip the actor's and the critic's gradients' global norm to this",
+               \.dreamer.actorCriticGradientClip, in: 1e-9...1e9),
         .bool("normalize.observations", "normalise observations by running mean and std shared by the envs (VecNormalize)",
               \.normalizeObservations),
         .bool("normalize.rewards", "divide rewards by the running std of the discounted return (VecNormalize)",
@@ -113,9 +165,28 @@ public struct TrainConfig: Sendable, Equatable {
             throw ConfigError("cannot read preset \(url.path): \(error.localizedDescription)")
         }
         var config = TrainConfig()
-        try schema.apply(try parseTOML(text, source: url.path), to: &config, source: url.path)
-        try schema.apply(try overrides.map(parseOverride), to: &config, source: "--set")
+        try config.apply(try parseTOML(text, source: url.path), source: url.path)
+        try config.apply(try overrides.map(parseOverride), source: "--set")
         return config
+    }
+
+    /// Writes key–value pairs, a `size` first so the keys it sets can be
+    /// overridden one by one in the same file or `--set`s.
+    public mutating func apply(_ pairs: [(key: String, value: ConfigValue)], source: String) throws {
+        try Self.schema.apply(pairs.filter { $0.key == "size" } + pairs.filter { $0.key != "size" }, to: &self, source: source)
+    }
+
+    /// `backbone` as the schema reads and writes it.
+    var backbone: String {
+        get { dreamer.worldModel.backbone.kind.rawValue }
+        set { dreamer.worldModel.backbone.kind = BackboneConfig.Kind(rawValue: newValue) ?? .gru }
+    }
+
+    /// `size`: naming one sets the widths it stands for; it reads back as
+    /// "custom" since the widths are written out key by key.
+    var size: String {
+        get { "custom" }
+        set { if let size = DreamerConfig.Size(rawValue: newValue) { dreamer.apply(size) } }
     }
 
     /// The network these keys describe.
@@ -126,7 +197,13 @@ public struct TrainConfig: Sendable, Equatable {
     }
 
     /// The discount of the algorithm in use (reward normalisation follows it).
-    public var gamma: Float { algorithm == "ppo" ? ppo.gamma : online.gamma }
+    public var gamma: Float {
+        switch algorithm {
+        case "ppo": ppo.gamma
+        case "dreamer": dreamer.gamma
+        default: online.gamma
+        }
+    }
 
     /// `online.learning_rule` as the schema reads and writes it (the schema
     /// admits only the rules' names, so the fallback is never taken).

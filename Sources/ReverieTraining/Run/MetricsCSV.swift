@@ -9,12 +9,20 @@ public final class MetricsCSV {
         "charts/learning_rate", "losses/value_loss", "losses/policy_loss", "losses/entropy",
         "losses/approx_kl", "losses/clipfrac", "losses/explained_variance",
     ]
+    /// A world-model agent's further columns.
+    public static let worldModelColumns = [
+        "losses/world_model", "losses/reconstruction", "losses/reward", "losses/continue", "losses/kl",
+        "charts/imagined_return", "charts/return_scale",
+    ]
+    /// This file's columns: `columns`, then the agent's own.
+    public let header: [String]
     private let handle: FileHandle
 
     /// Opens `url` for appending, writing the header if the file is new.
-    public init(url: URL) throws {
+    public init(url: URL, extraColumns: [String] = []) throws {
+        header = Self.columns + extraColumns
         if !FileManager.default.fileExists(atPath: url.path) {
-            try Data((Self.columns.joined(separator: ",") + "\n").utf8).write(to: url)
+            try Data((header.joined(separator: ",") + "\n").utf8).write(to: url)
         }
         handle = try FileHandle(forWritingTo: url)
         try handle.seekToEnd()
@@ -22,7 +30,7 @@ public final class MetricsCSV {
 
     /// One row; a nil value (no episode ended this iteration) is left empty.
     public func append(_ values: [String: Double?]) throws {
-        let row = Self.columns.map { column -> String in
+        let row = header.map { column -> String in
             guard let value = values[column] ?? nil else { return "" }
             return column == "global_step" ? String(Int(value)) : String(format: "%.6g", value)
         }

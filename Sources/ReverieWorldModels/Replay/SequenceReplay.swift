@@ -1,6 +1,11 @@
 /// A bounded replay of env transitions from which a world model trains on
 /// fixed-length sequences (DreamerV3's and Drama's replay).
 ///
+/// Rows follow DreamerV3: step t of a stream holds x_t, the reward r_t
+/// received on arriving at it, whether x_t is terminal, whether it opens an
+/// episode, and a_t, the action then taken (an episode's last observation,
+/// terminal or cut short by a time limit, is a row of its own with no action).
+///
 /// Each of the `streams` envs writes its own ring of capacity/streams steps;
 /// when a ring is full the oldest step goes. A sampled sequence is L
 /// consecutive steps of one stream, never reaching past its newest step; it
@@ -23,11 +28,11 @@ public final class SequenceReplay {
     public struct Batch {
         /// (B, L, O).
         public var observations: Tensor
-        /// (B, L, A): the action taken after each observation.
+        /// (B, L, A): a_t, the action taken at x_t (zeros at an episode's last observation).
         public var actions: Tensor
-        /// (B, L): the reward that action earned.
+        /// (B, L): r_t, the reward received on arriving at x_t (0 at an episode's first).
         public var rewards: Tensor
-        /// (B, L): 0 where the episode terminated with that step, else 1.
+        /// (B, L): c_t, 0 where x_t is terminal, else 1.
         public var continues: Tensor
         /// B·L, row b·L + t: the step opens an episode (the backbone resets before it).
         public var isFirst: [Bool]
@@ -74,9 +79,8 @@ public final class SequenceReplay {
     /// Steps stream s holds now.
     public func count(stream s: Int) -> Int { min(written[s], streamCapacity) }
 
-    /// Appends one step of stream s: the observation, the action taken after
-    /// it and its reward, whether the episode terminated with it, whether it
-    /// opened an episode.
+    /// Appends step t of stream s: x_t, a_t, r_t, whether x_t is terminal,
+    /// whether it opens an episode.
     public func append(stream s: Int, observation: [Float], action: [Float], reward: Float,
                        terminated: Bool, isFirst: Bool) throws {
         guard (0..<streams).contains(s) else { throw Failure.badStep("stream \(s) is not in 0..<\(streams)") }
@@ -133,5 +137,44 @@ public final class SequenceReplay {
         return Batch(observations: Tensor(obs, shape: [batch, length, o]), actions: Tensor(act, shape: [batch, length, a]),
                      rewards: Tensor(rew, shape: [batch, length]), continues: Tensor(cont, shape: [batch, length]),
                      isFirst: first, starts: starts)
+    }
+
+    // MARK: - Saving
+
+    /// Everything the replay holds, as tensors a checkpoint can store
+    /// (counts are kept modulo the ring, so they stay exact in Float32).
+    public var snapshot: [String: Tensor] {
+        let slots = streams * streamCapacity
+        return [
+            "observations": Tensor(observations, shape: [slots, observationSize]),
+            "actions": Tensor(actions, shape: [slots, actionSize]),
+            "rewards": Tensor(rewards),
+            "terminals": Tensor(terminals.map { $0 ? 1 : 0 }),
+            "firsts": Tensor(firsts.map { $0 ? 1 : 0 }),
+            "start_counts": Tensor(startCounts.map(Float.init)),
+            // What sampling reads of `written`: the count held and the ring position.
+            "written": Tensor(written.map { Float($0 < streamCapacity ? $0 : streamCapacity + $0 % streamCapacity) }),
+        ]
+    }
+
+    /// Restores a `snapshot` of a replay of the same shape.
+    /// - Throws: `Failure.badStep` naming the first missing or mis-shaped tensor; nothing changes then.
+    public func restore(_ snapshot: [String: Tensor]) throws {
+        let slots = streams * streamCapacity
+        let expected: [String: [Int]] = [
+            "observations": [slots, observationSize], "actions": [slots, actionSize], "rewards": [slots],
+            "terminals": [slots], "firsts": [slots], "start_counts": [slots], "written": [streams],
+        ]
+        for (name, shape) in expected.sorted(by: { $0.key < $1.key }) {
+            guard let t = snapshot[name] else { throw Failure.badStep("the saved replay lacks \(name)") }
+            guard t.shape == shape else { throw Failure.badStep("the saved replay's \(name) has shape \(t.shape), expected \(shape)") }
+        }
+        observations = snapshot["observations"]!.scalars
+        actions = snapshot["actions"]!.scalars
+        rewards = snapshot["rewards"]!.scalars
+        terminals = snapshot["terminals"]!.scalars.map { $0 != 0 }
+        firsts = snapshot["firsts"]!.scalars.map { $0 != 0 }
+        startCounts = snapshot["start_counts"]!.scalars.map { Int($0) }
+        written = snapshot["written"]!.scalars.map { Int($0) }
     }
 }

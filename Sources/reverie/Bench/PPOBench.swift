@@ -26,7 +26,7 @@ struct PPOBench {
             let start = Date()
             while ppo.environmentSteps < c.totalSteps { _ = try ppo.iterate() }
             sps.append(Double(ppo.environmentSteps) / Date().timeIntervalSince(start))
-            let r = try evaluate(ppo.policy, in: normalization.evaluation(try Registry.make(c.env)), episodes: 10, seed: 1_000_000)
+            let r = try evaluate(ppo.actingPolicy, in: normalization.evaluation(try Registry.make(c.env)), episodes: 10, seed: 1_000_000)
             returns.append(Double(r.reduce(0, +)) / Double(r.count))
         }
         let result = try peer.run("sb3_ppo.py", [String(config.totalSteps)] + seeds.map(String.init) + (recurrent ? ["--lstm"] : []))

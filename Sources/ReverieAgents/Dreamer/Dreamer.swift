@@ -1,0 +1,324 @@
+import ReverieEnvs
+import ReverieWorldModels
+
+/// A world-model agent (DreamerV3, Hafner et al. 2023; with Drama's and
+/// S4WM's parallel backbones), read top to bottom as an iteration runs:
+///
+/// 1. `act`: N envs step with actions from the actor reading the world
+///    model's posterior features (uniformly random during `prefill`); every
+///    observation goes into the replay with the reward received on arriving
+///    at it and the action then taken, an ended episode's last observation
+///    as a row of its own.
+/// 2. After each env step, `train_ratio` replayed steps are owed per env
+///    step; each `update` pays B·L of them:
+///    - the world model takes one step on B replayed sequences of L steps
+///      (`WorldModel.loss`);
+///    - `imagine`: from states the world model reaches after `context`
+///      replayed steps (Drama's imagination context), the actor dreams
+///      `horizon` steps through the prior, the heads giving r̂ and ĉ;
+///    - the actor and the critic learn from the dream's λ-returns
+///      (`lambdaReturns`) with advantages scaled by 1/max(1, P95 − P5)
+///      (`ReturnNormalizer`):
+///
+///          L_actor  = −Σ_t w_t·(sg((R_t − v_t)/S)·log π(a_t|f_t) + η·H[π(·|f_t)])
+///          L_critic = −Σ_t w_t·(log p_ψ(R_t | f_t) + log p_ψ(v̄_t | f_t))
+///
+///      with w_t = γ^t·Πc the dream's discount, v̄ the slow critic (an EMA
+///      of the critic) and p_ψ the critic's two-hot distribution. The actor's
+///      gradient is REINFORCE, so the dream runs off the tape.
+public final class Dreamer: Agent {
+    public let config: DreamerConfig
+    public let network: DreamerNetwork
+    public let environment: any VectorEnvironment
+    public let replay: SequenceReplay
+    public let worldModelOptimizer: Adam, actorOptimizer: Adam, criticOptimizer: Adam
+
+    public var rng: RandomGenerator
+    public private(set) var observations: Tensor
+    public private(set) var episodeStarts: [Bool]
+    public private(set) var memory: RecurrentState
+    public private(set) var environmentSteps = 0
+    public private(set) var updates = 0
+    public private(set) var returnNormalizer: ReturnNormalizer
+    /// (N) r_t of the observation each env stands at.
+    private var arrivalRewards: [Float]
+    /// Updates owed to the train ratio and not yet taken.
+    private var owedUpdates: Float = 0
+
+    public var actingPolicy: any ActingPolicy { network }
+
+    public init(_ config: DreamerConfig, environment: any VectorEnvironment, seed: UInt64) throws {
+        self.config = config
+        self.environment = environment
+        rng = RandomGenerator(seed: seed)
+        let n = environment.count
+        guard config.replayCapacity / n >= config.sequenceLength, config.replayCapacity / n >= config.context else {
+            throw AgentError.invalidConfiguration(
+                "a replay of \(config.replayCapacity) steps over \(n) envs holds \(config.replayCapacity / n) per env, "
+                + "fewer than a sequence of \(max(config.sequenceLength, config.context))")
+        }
+        network = try DreamerNetwork(config, observationSpace: environment.singleObservationSpace,
+                                     actionSpace: environment.singleActionSpace, rng: &rng)
+        replay = SequenceReplay(capacity: config.replayCapacity, streams: n, observationSize: network.observationSize,
+                                actionSize: network.worldModel.actionSize)
+        let eps = config.adamEpsilon
+        worldModelOptimizer = Adam(network.worldModel, learningRate: config.worldModelLearningRate, epsilon: eps)
+        actorOptimizer = Adam(network.actor, learningRate: config.actorLearningRate, epsilon: eps)
+        criticOptimizer = Adam(network.critic, learningRate: config.criticLearningRate, epsilon: eps)
+        returnNormalizer = ReturnNormalizer(decay: config.returnNormDecay)
+        observations = try environment.reset(seed: seed)
+        episodeStarts = Array(repeating: true, count: n)
+        memory = network.initialMemory(batch: n)
+        arrivalRewards = Array(repeating: 0, count: n)
+    }
+
+    // MARK: - Saving and resuming
+
+    private var optimizers: [(String, Adam)] {
+        [("world_model", worldModelOptimizer), ("actor", actorOptimizer), ("critic", criticOptimizer)]
+    }
+
+    public var optimizerState: [String: Tensor] {
+        var state: [String: Tensor] = [:]
+        for (prefix, optimizer) in optimizers {
+            for (key, value) in optimizer.state { state["\(prefix).\(key)"] = value }
+        }
+        return state
+    }
+
+    public func loadOptimizerState(_ state: [String: Tensor]) throws {
+        for (prefix, optimizer) in optimizers {
+            let own = state.filter { $0.key.hasPrefix(prefix + ".") }
+            try optimizer.load(state: Dictionary(uniqueKeysWithValues: own.map { (String($0.key.dropFirst(prefix.count + 1)), $0.value) }))
+        }
+    }
+
+    /// The replay, the return normaliser's EMAs and the train-ratio account.
+    public var carriedTensors: [String: Tensor] {
+        var carried = replay.snapshot.reduce(into: [String: Tensor]()) { $0["replay.\($1.key)"] = $1.value }
+        carried["return_normalizer"] = Tensor([returnNormalizer.low, returnNormalizer.high])
+        carried["owed_updates"] = Tensor([owedUpdates])
+        carried["arrival_rewards"] = Tensor(arrivalRewards)
+        return carried
+    }
+
+    public func resume(environmentSteps: Int, updates: Int, rng: RandomGenerator, observations: Tensor?, episodeStarts: [Bool]?,
+                       memory: RecurrentState?, carried: [String: Tensor]) throws {
+        try validatePosition(observations: observations, episodeStarts: episodeStarts, memory: memory,
+                             against: self.observations, self.episodeStarts, self.memory)
+        let saved = carried.filter { $0.key.hasPrefix("replay.") }
+        if !saved.isEmpty {
+            try replay.restore(Dictionary(uniqueKeysWithValues: saved.map { (String($0.key.dropFirst(7)), $0.value) }))
+        }
+        if let moments = carried["return_normalizer"], moments.count == 2 {
+            returnNormalizer.restore(low: moments.scalars[0], high: moments.scalars[1])
+        }
+        if let owed = carried["owed_updates"], owed.count == 1 { owedUpdates = owed.item }
+        (self.environmentSteps, self.updates, self.rng) = (environmentSteps, updates, rng)
+        if let observations, let episodeStarts {
+            (self.observations, self.episodeStarts) = (observations, episodeStarts)
+            if let rewards = carried["arrival_rewards"], rewards.count == arrivalRewards.count { arrivalRewards = rewards.scalars }
+        }
+        if let memory { self.memory = memory }
+    }
+
+    // MARK: - 1. Act
+
+    /// `iteration_steps` env steps per env, each followed by the updates it earns.
+    public func iterate() throws -> IterationReport {
+        var episodes: [EpisodeRecord] = []
+        var metrics = DreamerMetrics()
+        let n = environment.count, d = network.observationSize, a = network.worldModel.actionSize
+        let actionShape = [n] + environment.singleActionSpace.shape
+        let perUpdate = Float(config.batchSize * config.sequenceLength)
+        for _ in 0..<config.iterationSteps {
+            let flat = observations.reshaped([n, d])
+            let (pi, _, next) = network.step(flat, memory: memory.reset(where: episodeStarts))
+            let raw = environmentSteps < config.prefill
+                ? (0..<n).flatMap { _ in randomAction() } : pi.sample(using: &rng)
+            memory = network.remember(actions: raw, in: next)
+            let modelActions = network.modelActions(raw).scalars, rows = flat.scalars
+            for i in 0..<n {
+                try replay.append(stream: i, observation: Array(rows[(i * d)..<((i + 1) * d)]),
+                                  action: Array(modelActions[(i * a)..<((i + 1) * a)]), reward: arrivalRewards[i],
+                                  terminated: false, isFirst: episodeStarts[i])
+            }
+            let step = try environment.step(Tensor(network.head.envActions(raw), shape: actionShape))
+            for i in 0..<n {
+                if step.episodeStarts[i], let last = step.finalObservations[i] {
+                    try replay.append(stream: i, observation: last, action: Array(repeating: 0, count: a),
+                                      reward: step.rewards[i], terminated: step.terminated[i], isFirst: false)
+                    arrivalRewards[i] = 0
+                } else {
+                    arrivalRewards[i] = step.rewards[i]
+                }
+            }
+            episodes += EpisodeRecord.ended(in: step.infos)
+            (observations, episodeStarts) = (step.observations, step.episodeStarts)
+            environmentSteps += n
+            guard environmentSteps >= config.prefill,
+                  (0..<n).contains(where: { replay.count(stream: $0) >= Swift.max(config.sequenceLength, config.context) })
+            else { continue }
+            owedUpdates += Float(n) * config.trainRatio / perUpdate
+            while owedUpdates >= 1 {
+                metrics.add(try update())
+                owedUpdates -= 1
+            }
+        }
+        return IterationReport(environmentSteps: environmentSteps, episodes: episodes,
+                               metrics: metrics.update(learningRate: actorOptimizer.learningRate), scalars: metrics.scalars)
+    }
+
+    /// A uniformly random raw action row (prefill).
+    private func randomAction() -> [Float] {
+        switch network.head {
+        case .categorical(let k): [Float(rng.int(below: k))]
+        case .gaussian(let low, let high), .squashed(let low, let high): zip(low, high).map { rng.uniform($0, $1) }
+        }
+    }
+
+    // MARK: - 2. Update
+
+    /// One world-model step, one dream, one actor step and one critic step.
+    func update() throws -> DreamerMetrics.Step {
+        var step = DreamerMetrics.Step()
+        try trainWorldModel(&step)
+        let dream = try imagine()
+        try trainActorCritic(on: dream, &step)
+        updates += 1
+        return step
+    }
+
+    private func trainWorldModel(_ step: inout DreamerMetrics.Step) throws {
+        let sampling: SequenceReplay.Sampling = config.samplingTemperature.map { .frequency(temperature: $0) } ?? .uniform
+        let batch = try replay.sample(batch: config.batchSize, length: config.sequenceLength, sampling: sampling, using: &rng)
+        let model = network.worldModel
+        var terms: WorldModel.Losses?
+        var (loss, gradients) = valueWithGradients(wrt: worldModelOptimizer.parameters) {
+            let (loss, t, _) = model.loss(observations: batch.observations, actions: batch.actions, rewards: batch.rewards,
+                                          continues: batch.continues, isFirst: batch.isFirst, using: &rng)
+            terms = t
+            return loss
+        }
+        try apply(&gradients, loss: loss, to: worldModelOptimizer, clip: config.worldModelGradientClip, what: "the world-model loss")
+        step.worldModel = terms!
+    }
+
+    /// An imagined batch, time-major: features f_0 … f_H, actions a_0 … a_{H−1},
+    /// rewards and continues of steps 1 … H, and c_0 of the starts.
+    struct Dream {
+        var features: [Tensor]
+        var actions: [[Float]]
+        var rewards: [[Float]], continues: [[Float]]
+        var startContinues: [Float]
+    }
+
+    func imagine() throws -> Dream {
+        let model = network.worldModel
+        let context = try replay.sample(batch: config.imaginationBatch, length: config.context, using: &rng)
+        var state = model.observe(observations: context.observations, actions: context.actions, isFirst: context.isFirst,
+                                  using: &rng).last
+        let startContinues = (0..<config.imaginationBatch).map { context.continues.scalars[$0 * config.context + config.context - 1] }
+        var dream = Dream(features: [state.features], actions: [], rewards: [], continues: [], startContinues: startContinues)
+        var generator: RandomGenerator? = rng.split()
+        for t in 0..<config.horizon {
+            let raw = network.policy(dream.features[t]).sample(using: &rng)
+            state = model.imagineStep(state, action: network.modelActions(raw), using: &generator)
+            let f = state.features
+            dream.actions.append(raw)
+            dream.features.append(f)
+            dream.rewards.append(model.predictedReward(f).scalars)
+            dream.continues.append(model.continueProbability(f).scalars)
+        }
+        return dream
+    }
+
+    private func trainActorCritic(on dream: Dream, _ step: inout DreamerMetrics.Step) throws {
+        let (h, b) = (config.horizon, config.imaginationBatch)
+        let all = Tensor.concatenate(dream.features)                       // ((H + 1)·B, F)
+        let v = network.value(all).scalars
+        let values = (0...h).map { Array(v[($0 * b)..<(($0 + 1) * b)]) }
+        let returns = lambdaReturns(rewards: dream.rewards, continues: dream.continues, values: values,
+                                    gamma: config.gamma, lambda: config.lambda)
+        // w_0 = c_0, w_t = w_{t−1}·γ·c_t: later steps of a dream count less, steps after its end not at all.
+        var weights = [dream.startContinues]
+        for t in 1..<h { weights.append(zip(weights[t - 1], dream.continues[t - 1]).map { $0 * config.gamma * $1 }) }
+        let flatReturns = Array(returns.joined())
+        let scale = returnNormalizer.update(flatReturns)
+        let advantages = Tensor(zip(flatReturns, values[0..<h].joined()).map { ($0 - $1) / scale })
+        let w = Tensor(Array(weights.joined()))
+        let features = all.slice(0..<(h * b)), actions = Array(dream.actions.joined())
+
+        var entropy: Float = 0
+        var (actorLoss, actorGradients) = valueWithGradients(wrt: actorOptimizer.parameters) {
+            let pi = network.policy(features)
+            let h = pi.entropy(estimatingWith: actions)
+            entropy = h.mean().item
+            return -(w * (advantages * pi.logProb(actions) + config.entropyCoefficient * h)).mean()
+        }
+        try apply(&actorGradients, loss: actorLoss, to: actorOptimizer, clip: config.actorCriticGradientClip, what: "the actor loss")
+
+        let slowTargets = network.slowValue(features), targets = Tensor(flatReturns)
+        var (criticLoss, criticGradients) = valueWithGradients(wrt: criticOptimizer.parameters) {
+            let logits = network.critic(features)
+            let fit = network.twoHot.crossEntropy(logits: logits, targets: targets)
+            let regulariser = network.twoHot.crossEntropy(logits: logits, targets: slowTargets)
+            return (w * (fit + config.slowCriticRegularizer * regulariser)).mean()
+        }
+        try apply(&criticGradients, loss: criticLoss, to: criticOptimizer, clip: config.actorCriticGradientClip, what: "the critic loss")
+        // ψ̄ ← ψ̄ + τ(ψ − ψ̄).
+        let rate = config.slowCriticRate
+        for (slow, fast) in zip(network.slowCritic.parameters, network.critic.parameters) {
+            fast.storedValue.withUnsafeBufferPointer { p in
+                slow.update { s in for i in 0..<s.count { s[i] += rate * (p[i] - s[i]) } }
+            }
+        }
+        (step.actorLoss, step.criticLoss, step.entropy) = (actorLoss, criticLoss, entropy)
+        step.imaginedReturn = flatReturns.prefix(b).reduce(0, +) / Float(b)
+        step.returnScale = scale
+    }
+
+    /// Clips and applies gradients, refusing anything not finite.
+    private func apply(_ gradients: inout [Tensor], loss: Float, to optimizer: Adam, clip: Float, what: String) throws {
+        guard loss.isFinite else { throw AgentError.nonFinite(what: what, update: updates, environmentSteps: environmentSteps) }
+        let norm = clipGlobalNorm(&gradients, maxNorm: clip)
+        guard norm.isFinite else {
+            throw AgentError.nonFinite(what: "the gradient of \(what)", update: updates, environmentSteps: environmentSteps)
+        }
+        optimizer.update(gradients)
+    }
+}
+
+/// What an iteration's updates did, averaged over them.
+struct DreamerMetrics {
+    struct Step {
+        var worldModel = WorldModel.Losses(reconstruction: 0, reward: 0, continuation: 0, kl: 0, total: 0)
+        var actorLoss: Float = 0, criticLoss: Float = 0, entropy: Float = 0
+        var imaginedReturn: Float = 0, returnScale: Float = 1
+    }
+
+    private var steps: [Step] = []
+
+    mutating func add(_ step: Step) { steps.append(step) }
+
+    private func mean(_ value: (Step) -> Float) -> Float {
+        steps.isEmpty ? 0 : steps.map(value).reduce(0, +) / Float(steps.count)
+    }
+
+    func update(learningRate: Float) -> UpdateMetrics {
+        UpdateMetrics(policyLoss: mean(\.actorLoss), valueLoss: mean(\.criticLoss), entropy: mean(\.entropy), approxKL: 0,
+                      clipFraction: 0, gradientNorm: 0, explainedVariance: 0, learningRate: learningRate, clipRange: 0,
+                      gradientSteps: steps.count)
+    }
+
+    /// The world model's `losses/…` and the dream's numbers (empty before the first update).
+    var scalars: [String: Float] {
+        guard !steps.isEmpty else { return [:] }
+        return [
+            "losses/world_model": mean(\.worldModel.total), "losses/reconstruction": mean(\.worldModel.reconstruction),
+            "losses/reward": mean(\.worldModel.reward), "losses/continue": mean(\.worldModel.continuation),
+            "losses/kl": mean(\.worldModel.kl), "charts/imagined_return": mean(\.imaginedReturn),
+            "charts/return_scale": mean(\.returnScale),
+        ]
+    }
+}

@@ -1,0 +1,244 @@
+/// A world model whose memory is any `SequenceBackbone` (DreamerV3's RSSM,
+/// S4WM, Drama), for vector observations. With x_t the observation, a_t the
+/// action taken at it, and z_t a latent of G categoricals of K classes:
+///
+///     e_t = enc(symlog x_t)                                 encoder
+///     h_t = backbone(u_t),  u_t = in([z_{t−1}, a_{t−1}])    deterministic state (reset: u = in(0), state 0)
+///     z_t ~ q(z_t | h_t, e_t)   RSSM (backbone .gru)        posterior, 1% unimix, straight-through
+///     z_t ~ q(z_t | e_t)        S4WM, Drama (.s4, .mamba)
+///     ẑ_t ~ p(ẑ_t | h_t)                                    prior (the dynamics)
+///     f_t = [h_t, z_t]          x̂_t = symexp dec(f_t),  r̂_t, ĉ_t from heads of f_t
+///
+/// Replay rows follow DreamerV3: r_t is the reward received on arriving at
+/// x_t, c_t = 0 where x_t is terminal. The loss of a sequence (eq. 5 of the
+/// DreamerV3 paper, with its weights) is
+///
+///     L = ‖dec(f_t) − symlog x_t‖² − log p(r_t | f_t) − log p(c_t | f_t)
+///       + β_dyn·max(1, KL(sg q ‖ p)) + β_rep·max(1, KL(q ‖ sg p))
+///
+/// averaged over the batch. Because S4WM's and Drama's posterior reads the
+/// observation only, all their latents are sampled at once and the whole
+/// sequence runs through the backbone's parallel `scan`; the RSSM's posterior
+/// needs h_t first, so its sequence runs step by step.
+///
+/// Sequences sampled from replay start mid-episode: their first step starts
+/// from the initial state, and its KL terms are left out (the prior there has
+/// seen nothing) unless it truly opens an episode.
+public final class WorldModel: Module {
+    public let config: WorldModelConfig
+    /// O and A: widths of a flat observation and of an action as the model reads it (one-hot for discrete).
+    public let observationSize: Int, actionSize: Int
+    public let encoder: NormMLP
+    /// in(·): [z_{t−1}, a_{t−1}] → the backbone's input.
+    public let dynamicsInput: NormMLP
+    public let backbone: any SequenceBackbone
+    /// h_t → logits of p(ẑ_t | h_t).
+    public let prior: NormMLP
+    /// e_t (and h_t for the RSSM) → logits of q(z_t | ·).
+    public let posterior: NormMLP
+    public let decoder: NormMLP
+    /// f_t → logits over the reward's symlog bins (zero-initialised output, as DreamerV3).
+    public let reward: NormMLP
+    /// f_t → the logit of c_t (the episode continues).
+    public let continuation: NormMLP
+    public let twoHot: SymlogTwoHot
+
+    public init(_ config: WorldModelConfig, observationSize: Int, actionSize: Int, rng: inout RandomGenerator) {
+        self.config = config
+        (self.observationSize, self.actionSize) = (observationSize, actionSize)
+        let (u, hidden) = (config.units, Array(repeating: config.units, count: config.layers))
+        let (h, latent, feature) = (config.backbone.width, config.latentSize, config.featureSize)
+        encoder = NormMLP(observationSize, hidden: hidden, nil, rng: &rng)
+        dynamicsInput = NormMLP(latent + actionSize, hidden: [u], nil, rng: &rng)
+        backbone = config.backbone.make(inputSize: u, rng: &rng)
+        prior = NormMLP(h, hidden: [u], latent, rng: &rng)
+        posterior = NormMLP(u + (config.posteriorReadsBackbone ? h : 0), hidden: [u], latent, rng: &rng)
+        decoder = NormMLP(feature, hidden: hidden, observationSize, rng: &rng)
+        reward = NormMLP(feature, hidden: [u], config.rewardBins, outputInit: .zeros, rng: &rng)
+        continuation = NormMLP(feature, hidden: [u], 1, rng: &rng)
+        twoHot = SymlogTwoHot(binCount: config.rewardBins)
+    }
+
+    // MARK: - State
+
+    /// Where B rows of the model stand after step t: the backbone's state,
+    /// h_t (B, H) and z_t (B, G·K).
+    public struct State {
+        public var backbone: RecurrentState
+        public var deterministic: Tensor
+        public var stochastic: Tensor
+
+        public init(backbone: RecurrentState, deterministic: Tensor, stochastic: Tensor) {
+            (self.backbone, self.deterministic, self.stochastic) = (backbone, deterministic, stochastic)
+        }
+
+        /// f_t = [h_t, z_t], (B, H + G·K).
+        public var features: Tensor { Tensor.concatenate([deterministic, stochastic], axis: -1) }
+    }
+
+    /// B rows before anything was seen: all zeros.
+    public func initialState(batch: Int) -> State {
+        State(backbone: backbone.initialState(batch: batch), deterministic: .zeros([batch, config.backbone.width]),
+              stochastic: .zeros([batch, config.latentSize]))
+    }
+
+    func latent(_ logits: Tensor) -> OneHotCategorical {
+        OneHotCategorical(logits: logits.reshaped([logits.count / config.latentSize, config.latentGroups, config.latentClasses]),
+                          unimix: config.unimix)
+    }
+
+    /// A flat latent from a distribution: a straight-through sample, or the mode without a generator.
+    func draw(_ distribution: OneHotCategorical, _ rng: inout RandomGenerator?) -> Tensor {
+        let z = rng == nil ? distribution.mode : distribution.sample(using: &rng!)
+        return z.reshaped([z.shape[0], config.latentSize])
+    }
+
+    // MARK: - Acting and imagining, one step at a time
+
+    /// The posterior state at x_t from the state after t − 1 and a_{t−1}.
+    /// - Parameters:
+    ///   - observation: (B, O) x_t.
+    ///   - action: (B, A) a_{t−1} as the model reads it.
+    ///   - resets: (B) rows where x_t opens an episode (state, z and a start from zero).
+    ///   - rng: sample z_t; nil takes the mode.
+    public func observeStep(_ state: State, action: Tensor, observation: Tensor, resets: [Bool],
+                            using rng: inout RandomGenerator?) -> State {
+        let start = resets.contains(true) ? state.zeroed(where: resets) : state
+        let previousAction = resets.contains(true) ? action * Tensor(resets.map { $0 ? 0 : 1 }, shape: [resets.count, 1]) : action
+        let u = dynamicsInput(Tensor.concatenate([start.stochastic, previousAction], axis: -1))
+        let (h, next) = backbone.step(u, start.backbone, resets: resets)
+        let e = encoder(observation.symlog())
+        let q = latent(posterior(config.posteriorReadsBackbone ? Tensor.concatenate([h, e], axis: -1) : e))
+        return State(backbone: next, deterministic: h, stochastic: draw(q, &rng))
+    }
+
+    /// One imagined step: h_{t+1} from (z_t, a_t), and ẑ_{t+1} drawn from the prior.
+    /// - Parameter action: (B, A) a_t as the model reads it.
+    public func imagineStep(_ state: State, action: Tensor, using rng: inout RandomGenerator?) -> State {
+        let u = dynamicsInput(Tensor.concatenate([state.stochastic, action], axis: -1))
+        let (h, next) = backbone.step(u, state.backbone, resets: Array(repeating: false, count: u.shape[0]))
+        return State(backbone: next, deterministic: h, stochastic: draw(latent(prior(h)), &rng))
+    }
+
+    /// (B) r̂ = symexp of the reward head's expected bin.
+    public func predictedReward(_ features: Tensor) -> Tensor { twoHot.expectation(logits: reward(features)) }
+
+    /// (B) P(c = 1): the episode goes on after this state.
+    public func continueProbability(_ features: Tensor) -> Tensor {
+        continuation(features).reshaped([features.shape[0]]).sigmoid()
+    }
+
+    /// (B, O) the decoded observation, symexp dec(f).
+    public func reconstruction(_ features: Tensor) -> Tensor { decoder(features).symexp() }
+
+    // MARK: - Sequences
+
+    /// A batch of sequences seen through the model, time-major: row t·B + b.
+    public struct Observation {
+        /// (L·B, H + G·K) f_t = [h_t, z_t].
+        public var features: Tensor
+        public var posterior: OneHotCategorical
+        public var prior: OneHotCategorical
+        /// The state after each sequence's last step.
+        public var last: State
+    }
+
+    /// Runs B sequences of L steps through the model (differentiable).
+    /// - Parameters:
+    ///   - observations: (B, L, O).
+    ///   - actions: (B, L, A), a_t taken at x_t.
+    ///   - isFirst: B·L flags, row b·L + t: x_t opens an episode.
+    public func observe(observations: Tensor, actions: Tensor, isFirst: [Bool], using rng: inout RandomGenerator) -> Observation {
+        precondition(observations.rank == 3 && observations.shape[2] == observationSize
+                     && actions.shape == [observations.shape[0], observations.shape[1], actionSize],
+                     "observe needs observations (B, L, \(observationSize)) and actions (B, L, \(actionSize)), "
+                     + "got \(observations.shape) and \(actions.shape)")
+        let (b, l) = (observations.shape[0], observations.shape[1])
+        // Every sequence starts from the initial state; episode starts inside it reset too.
+        let resets = (0..<l).flatMap { t in (0..<b).map { t == 0 || isFirst[$0 * l + t] } }  // time-major
+        let keep = Tensor(resets.map { $0 ? 0 : 1 }, shape: [l, b, 1])
+        // a_{t−1} at row (t, b): the actions shifted one step later, zero where a sequence or episode starts.
+        let a = actions.swappingLeadingAxes()
+        let previousActions = Tensor.concatenate([.zeros([1, b, actionSize]), a.slice(0..<(l - 1))], axis: 0) * keep
+        let embeddings = encoder(observations.swappingLeadingAxes().reshaped([l * b, observationSize]).symlog())
+
+        var h: Tensor, z: Tensor, posteriorLogits: Tensor, last: RecurrentState
+        if config.posteriorReadsBackbone {
+            var state = backbone.initialState(batch: b), previous = Tensor.zeros([b, config.latentSize])
+            var hs: [Tensor] = [], zs: [Tensor] = [], logits: [Tensor] = []
+            var generator: RandomGenerator? = rng
+            for t in 0..<l {
+                let rows = (t * b)..<((t + 1) * b)
+                let u = dynamicsInput(Tensor.concatenate([previous * keep.select(t), previousActions.select(t)], axis: -1))
+                let (ht, next) = backbone.step(u, state, resets: Array(resets[rows]))
+                let qt = posterior(Tensor.concatenate([ht, embeddings.slice(rows)], axis: -1))
+                previous = draw(latent(qt), &generator)
+                (state, hs, zs, logits) = (next, hs + [ht], zs + [previous], logits + [qt])
+            }
+            rng = generator!
+            (h, z, posteriorLogits, last) = (Tensor.concatenate(hs), Tensor.concatenate(zs), Tensor.concatenate(logits), state)
+        } else {
+            posteriorLogits = posterior(embeddings)
+            z = latent(posteriorLogits).sample(using: &rng).reshaped([l, b, config.latentSize])
+            let previous = Tensor.concatenate([.zeros([1, b, config.latentSize]), z.slice(0..<(l - 1))], axis: 0) * keep
+            let u = dynamicsInput(Tensor.concatenate([previous, previousActions], axis: -1))
+            let (outputs, state) = backbone.scan(u.swappingLeadingAxes(), backbone.initialState(batch: b),
+                                                 resets: (0..<b).flatMap { s in (0..<l).map { resets[$0 * b + s] } })
+            (h, last) = (outputs.swappingLeadingAxes().reshaped([l * b, config.backbone.width]), state)
+            z = z.reshaped([l * b, config.latentSize])
+        }
+        let lastRows = ((l - 1) * b)..<(l * b)
+        return Observation(features: Tensor.concatenate([h, z], axis: -1), posterior: latent(posteriorLogits),
+                           prior: latent(prior(h)),
+                           last: State(backbone: last, deterministic: h.slice(lastRows), stochastic: z.slice(lastRows)))
+    }
+
+    /// The world model's terms, each averaged over the batch.
+    public struct Losses: Sendable {
+        public var reconstruction: Float, reward: Float, continuation: Float
+        /// KL(q ‖ p) before free bits, in nats per step.
+        public var kl: Float
+        public var total: Float
+
+        public init(reconstruction: Float, reward: Float, continuation: Float, kl: Float, total: Float) {
+            (self.reconstruction, self.reward, self.continuation, self.kl, self.total) = (reconstruction, reward, continuation, kl, total)
+        }
+    }
+
+    /// L of a replayed batch (see the type's doc), with its terms, and the
+    /// sequences as the model saw them.
+    /// - Parameters:
+    ///   - rewards: (B, L) r_t, received on arriving at x_t.
+    ///   - continues: (B, L) c_t, 0 where x_t is terminal.
+    public func loss(observations: Tensor, actions: Tensor, rewards: Tensor, continues: Tensor, isFirst: [Bool],
+                     using rng: inout RandomGenerator) -> (loss: Tensor, terms: Losses, observation: Observation) {
+        let (b, l) = (observations.shape[0], observations.shape[1])
+        let seen = observe(observations: observations, actions: actions, isFirst: isFirst, using: &rng)
+        let f = seen.features
+        let timeMajor = { (x: Tensor) in x.reshaped([b, l, 1]).swappingLeadingAxes().reshaped([l * b]) }
+        let targets = observations.swappingLeadingAxes().reshaped([l * b, observationSize]).symlog()
+        let reconstruction = (decoder(f) - targets).squared().sum(axis: -1).mean()
+        let rewardLoss = twoHot.crossEntropy(logits: reward(f), targets: timeMajor(rewards)).mean()
+        let continueLoss = -Bernoulli(logits: continuation(f).reshaped([l * b])).logProb(timeMajor(continues)).mean()
+        // KL balancing with free bits over the G groups of each step; not at a sequence's first step mid-episode.
+        let mask = Tensor((0..<l).flatMap { t in (0..<b).map { t > 0 || isFirst[$0 * l] ? Float(1) : 0 } })
+        let weight = 1 / Swift.max(mask.sum().item, 1)
+        let (q, p) = (seen.posterior.logProbabilities, seen.prior.logProbabilities)
+        let kl = categoricalKL(q.detached, p).sum(axis: -1)
+        let dynamics = (kl.clamped(config.freeBits, .infinity) * mask).sum() * weight
+        let representation = (categoricalKL(q, p.detached).sum(axis: -1).clamped(config.freeBits, .infinity) * mask).sum() * weight
+        let total = reconstruction + rewardLoss + continueLoss
+            + config.dynamicsScale * dynamics + config.representationScale * representation
+        let terms = Losses(reconstruction: reconstruction.item, reward: rewardLoss.item, continuation: continueLoss.item,
+                           kl: (kl.detached * mask).sum().item * weight, total: total.item)
+        return (total, terms, seen)
+    }
+}
+
+extension WorldModel.State {
+    /// Rows where `resets` is set start from zero.
+    func zeroed(where resets: [Bool]) -> WorldModel.State {
+        let keep = Tensor(resets.map { $0 ? 0 : 1 }, shape: [resets.count, 1])
+        return .init(backbone: backbone.reset(where: resets), deterministic: deterministic * keep, stochastic: stochastic * keep)
+    }
+}

@@ -1,0 +1,109 @@
+import Testing
+import ReverieWorldModels
+
+/// The world model over each backbone: a replayed sequence seen at once
+/// (`observe`, the RSSM step by step, S4WM and Drama through `scan`) equals
+/// the same sequence filtered one step at a time as the agent acts
+/// (`observeStep`); an episode start isolates what follows from what came
+/// before; and the loss trains.
+struct WorldModelTests {
+    static func model(_ kind: BackboneConfig.Kind, seed: UInt64 = 1) -> WorldModel {
+        var config = WorldModelConfig()
+        config.backbone = BackboneConfig(kind: kind, width: 8, layers: 1, stateSize: 4)
+        (config.latentGroups, config.latentClasses, config.units, config.layers) = (3, 4, 8, 1)
+        var rng = RandomGenerator(seed: seed)
+        return WorldModel(config, observationSize: 3, actionSize: 2, rng: &rng)
+    }
+
+    /// (B, L, O) observations, one-hot actions and episode starts at (b, t) with (b·L + t) % 5 == 3.
+    static func sequences(batch: Int, length: Int, seed: UInt64) -> (Tensor, Tensor, [Bool]) {
+        var rng = RandomGenerator(seed: seed)
+        let observations = Tensor.uniform([batch, length, 3], low: -3, high: 3, using: &rng)
+        let actions = Tensor.oneHot((0..<(batch * length)).map { _ in rng.int(below: 2) }, depth: 2).reshaped([batch, length, 2])
+        return (observations, actions, (0..<(batch * length)).map { $0 % 5 == 3 })
+    }
+
+    /// Row t of every sequence of (B, L, D): (B, D).
+    static func column(_ x: Tensor, _ t: Int) -> Tensor {
+        let (b, l) = (x.shape[0], x.shape[1])
+        return Tensor.concatenate((0..<b).map { x.select($0).slice(t..<(t + 1)) }, axis: 0).reshaped([b, x.count / (b * l)])
+    }
+
+    @Test(arguments: BackboneConfig.Kind.allCases)
+    func observingASequenceEqualsFilteringItStepByStep(_ kind: BackboneConfig.Kind) {
+        let model = Self.model(kind)
+        let (b, l) = (3, 7)
+        let (observations, actions, isFirst) = Self.sequences(batch: b, length: l, seed: 2)
+        var rng = RandomGenerator(seed: 9)
+        let seen = model.observe(observations: observations, actions: actions, isFirst: isFirst, using: &rng)
+        #expect(seen.features.shape == [l * b, 8 + 12])
+
+        // The same draws, in the same order (row t·B + b), one step at a time.
+        var generator: RandomGenerator? = RandomGenerator(seed: 9)
+        var state = model.initialState(batch: b)
+        for t in 0..<l {
+            let previous = t == 0 ? Tensor.zeros([b, 2]) : Self.column(actions, t - 1)
+            state = model.observeStep(state, action: previous, observation: Self.column(observations, t),
+                                      resets: (0..<b).map { t == 0 || isFirst[$0 * l + t] }, using: &generator)
+            let expected = seen.features.slice((t * b)..<((t + 1) * b))
+            #expect(state.features.isClose(to: expected, absolute: 2e-5), "\(kind) step \(t)")
+        }
+        #expect(state.features.isClose(to: seen.last.features, absolute: 2e-5))
+    }
+
+    /// What a sequence saw before an episode start does not reach past it.
+    @Test(arguments: BackboneConfig.Kind.allCases)
+    func anEpisodeStartIsolatesWhatFollows(_ kind: BackboneConfig.Kind) {
+        let model = Self.model(kind)
+        let (b, l, cut) = (2, 8, 4)
+        let (observations, actions, _) = Self.sequences(batch: b, length: l, seed: 3)
+        let isFirst = (0..<(b * l)).map { $0 % l == cut }
+        // Other observations and actions before the cut.
+        var rng = RandomGenerator(seed: 4)
+        let mask = Tensor((0..<(b * l)).map { $0 % l < cut ? 1 : 0 }, shape: [b, l, 1])
+        let otherObservations = observations + mask * Tensor.uniform(observations.shape, low: -1, high: 1, using: &rng)
+        let otherActions = actions * (1 - mask) + mask * (1 - actions)
+        // Both runs draw the same uniforms row by row, so equal probabilities give equal latents.
+        var r1 = RandomGenerator(seed: 5), r2 = RandomGenerator(seed: 5)
+        let a = model.observe(observations: observations, actions: actions, isFirst: isFirst, using: &r1)
+        let c = model.observe(observations: otherObservations, actions: otherActions, isFirst: isFirst, using: &r2)
+        let after = (cut * b)..<(l * b), before = 0..<(cut * b)
+        #expect(a.features.slice(after).isClose(to: c.features.slice(after), absolute: 1e-5), "\(kind)")
+        #expect(a.posterior.probabilities.slice(after).isClose(to: c.posterior.probabilities.slice(after), absolute: 1e-5))
+        #expect(!a.features.slice(before).isClose(to: c.features.slice(before), absolute: 1e-3))
+    }
+
+    /// Adam on the loss of one fixed batch whose observations are four
+    /// prototypes (a latent can name each): every term falls.
+    @Test(arguments: BackboneConfig.Kind.allCases)
+    func theLossTrains(_ kind: BackboneConfig.Kind) {
+        let model = Self.model(kind)
+        let (b, l) = (4, 10)
+        let (_, actions, isFirst) = Self.sequences(batch: b, length: l, seed: 6)
+        let prototypes: [[Float]] = [[2, -1, 0.5], [-2, 1, 0], [0, 2, -2], [1, 1, 1]]
+        var draw = RandomGenerator(seed: 8)
+        let observations = Tensor((0..<(b * l)).flatMap { _ in prototypes[draw.int(below: 4)] }, shape: [b, l, 3])
+        let rewards = observations.slice(0..<1, axis: 2).reshaped([b, l]).tanh()
+        let continues = Tensor((0..<(b * l)).map { $0 % 7 == 6 ? 0 : 1 }, shape: [b, l])
+        let optimizer = Adam(model, learningRate: 3e-3)
+        var rng = RandomGenerator(seed: 7)
+        var first: WorldModel.Losses?, last: WorldModel.Losses?
+        for _ in 0..<150 {
+            var terms: WorldModel.Losses?
+            let (_, gradients) = valueWithGradients(wrt: optimizer.parameters) {
+                let (loss, t, _) = model.loss(observations: observations, actions: actions, rewards: rewards,
+                                              continues: continues, isFirst: isFirst, using: &rng)
+                terms = t
+                return loss
+            }
+            optimizer.update(gradients)
+            if first == nil { first = terms }
+            last = terms
+        }
+        let (f, z) = (first!, last!)
+        #expect(z.reconstruction < 0.3 * f.reconstruction, "\(kind): reconstruction \(f.reconstruction) → \(z.reconstruction)")
+        #expect(z.reward < 0.5 * f.reward, "\(kind): reward \(f.reward) → \(z.reward)")
+        #expect(z.continuation < 0.5 * f.continuation, "\(kind): continue \(f.continuation) → \(z.continuation)")
+        #expect(z.total < 0.5 * f.total)
+    }
+}
