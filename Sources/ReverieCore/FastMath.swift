@@ -157,3 +157,42 @@ func laneSquaredDeviations(_ p: UnsafePointer<Float>, _ count: Int, from center:
     while i < count { sum += (p[i] - center) * (p[i] - center); i += 1 }
     return sum
 }
+
+/// The largest of `count` floats (−∞ for none).
+@inline(__always)
+func laneMax(_ p: UnsafePointer<Float>, _ count: Int) -> Float {
+    var m = -Float.infinity, i = 0
+    if count >= 8 {
+        var lanes = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+        i = 8
+        while i + 8 <= count {
+            let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+            lanes.replace(with: v, where: v .> lanes)
+            i += 8
+        }
+        m = lanes.max()
+    }
+    while i < count { m = Swift.max(m, p[i]); i += 1 }
+    return m
+}
+
+/// y[i] = e^(x[i] − shift) over `count` floats, written to `y` if given;
+/// returns Σ y[i].
+@inline(__always)
+func laneShiftedExp(_ x: UnsafePointer<Float>, shift: Float, _ count: Int, into y: UnsafeMutablePointer<Float>?) -> Float {
+    var lanes = SIMD8<Float>(), i = 0
+    while i + 8 <= count {
+        let e = fastExp(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - shift)
+        if let y { UnsafeMutableRawPointer(y + i).storeBytes(of: e, as: SIMD8<Float>.self) }
+        lanes += e
+        i += 8
+    }
+    var sum = lanes.sum()
+    while i < count {
+        let e = fastExp(x[i] - shift)
+        y?[i] = e
+        sum += e
+        i += 1
+    }
+    return sum
+}

@@ -14,27 +14,33 @@ extension Tensor {
         var inverseStd = [Float](repeating: 0, count: rows)
         let out = Tensor(shape: shape) { y in
             for r in 0..<rows {
-                let x = p + r * d
-                var mean: Float = 0
-                for j in 0..<d { mean += x[j] }
-                mean /= Float(d)
-                var variance: Float = 0
-                for j in 0..<d { variance += (x[j] - mean) * (x[j] - mean) }
-                let s = 1 / (variance / Float(d) + epsilon).squareRoot()
+                let x = p + r * d, out = y.baseAddress! + r * d
+                let mean = laneSum(x, d) / Float(d)
+                let s = 1 / (laneSquaredDeviations(x, d, from: mean) / Float(d) + epsilon).squareRoot()
                 inverseStd[r] = s
-                for j in 0..<d { y[r * d + j] = (x[j] - mean) * s }
+                var j = 0
+                while j + 8 <= d {
+                    let v = (UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self) - mean) * s
+                    UnsafeMutableRawPointer(out + j).storeBytes(of: v, as: SIMD8<Float>.self)
+                    j += 8
+                }
+                while j < d { out[j] = (x[j] - mean) * s; j += 1 }
             }
         }
         return recorded(.layerNorm, out, self, backward: { g in
             let pg = g.storage.pointer, py = out.storage.pointer
             return [Tensor(shape: g.shape) { dx in
                 for r in 0..<rows {
-                    var meanG: Float = 0, meanGY: Float = 0
-                    for j in 0..<d { meanG += pg[r * d + j]; meanGY += pg[r * d + j] * py[r * d + j] }
-                    meanG /= Float(d); meanGY /= Float(d)
-                    for j in 0..<d {
-                        dx[r * d + j] = (pg[r * d + j] - meanG - py[r * d + j] * meanGY) * inverseStd[r]
+                    let (g, y, out, s) = (pg + r * d, py + r * d, dx.baseAddress! + r * d, inverseStd[r])
+                    let meanG = laneSum(g, d) / Float(d), meanGY = laneDot(g, y, d) / Float(d)
+                    var j = 0
+                    while j + 8 <= d {
+                        let v = (UnsafeRawPointer(g + j).loadUnaligned(as: SIMD8<Float>.self) - meanG
+                                 - UnsafeRawPointer(y + j).loadUnaligned(as: SIMD8<Float>.self) * meanGY) * s
+                        UnsafeMutableRawPointer(out + j).storeBytes(of: v, as: SIMD8<Float>.self)
+                        j += 8
                     }
+                    while j < d { out[j] = (g[j] - meanG - y[j] * meanGY) * s; j += 1 }
                 }
             }]
         })

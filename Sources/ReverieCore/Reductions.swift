@@ -141,12 +141,14 @@ extension Tensor {
                 let x = p + r * n, y = dst.baseAddress! + r * n
                 // exp(x − max) / Σ exp(x − max): one exp per element, and no
                 // rounding of logsumexp at the magnitude of x.
-                var m = -Float.infinity
-                for j in 0..<n { m = Swift.max(m, x[j]) }
-                var s: Float = 0
-                for j in 0..<n { y[j] = fastExp(x[j] - m); s += y[j] }
-                let inverse = 1 / s
-                for j in 0..<n { y[j] *= inverse }
+                let inverse = 1 / laneShiftedExp(x, shift: laneMax(x, n), n, into: y)
+                var j = 0
+                while j + 8 <= n {
+                    let v = UnsafeRawPointer(y + j).loadUnaligned(as: SIMD8<Float>.self) * inverse
+                    UnsafeMutableRawPointer(y + j).storeBytes(of: v, as: SIMD8<Float>.self)
+                    j += 8
+                }
+                while j < n { y[j] *= inverse; j += 1 }
             }
         }
         return recorded(.softmax, out, self, backward: { g in
@@ -154,9 +156,16 @@ extension Tensor {
             let py = out.storage.pointer, pg = g.storage.pointer
             return [Tensor(shape: g.shape) { dx in
                 for r in 0..<rows {
-                    var dot: Float = 0
-                    for j in 0..<n { dot += pg[r * n + j] * py[r * n + j] }
-                    for j in 0..<n { dx[r * n + j] = py[r * n + j] * (pg[r * n + j] - dot) }
+                    let (y, g, d) = (py + r * n, pg + r * n, dx.baseAddress! + r * n)
+                    let dot = laneDot(g, y, n)
+                    var j = 0
+                    while j + 8 <= n {
+                        let v = UnsafeRawPointer(y + j).loadUnaligned(as: SIMD8<Float>.self)
+                            * (UnsafeRawPointer(g + j).loadUnaligned(as: SIMD8<Float>.self) - dot)
+                        UnsafeMutableRawPointer(d + j).storeBytes(of: v, as: SIMD8<Float>.self)
+                        j += 8
+                    }
+                    while j < n { d[j] = y[j] * (g[j] - dot); j += 1 }
                 }
             }]
         })
@@ -168,8 +177,15 @@ extension Tensor {
         let p = storage.pointer
         let out = Tensor(shape: shape) { dst in
             for r in 0..<rows {
-                let (m, logSum) = rowShiftedLogSumExp(p + r * n, n)
-                for j in 0..<n { dst[r * n + j] = (p[r * n + j] - m) - logSum }
+                let (x, y) = (p + r * n, dst.baseAddress! + r * n)
+                let (m, logSum) = rowShiftedLogSumExp(x, n)
+                var j = 0
+                while j + 8 <= n {
+                    let v = (UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self) - m) - logSum
+                    UnsafeMutableRawPointer(y + j).storeBytes(of: v, as: SIMD8<Float>.self)
+                    j += 8
+                }
+                while j < n { y[j] = (x[j] - m) - logSum; j += 1 }
             }
         }
         return recorded(.logSoftmax, out, self, backward: { g in
@@ -177,9 +193,16 @@ extension Tensor {
             let py = out.storage.pointer, pg = g.storage.pointer
             return [Tensor(shape: g.shape) { dx in
                 for r in 0..<rows {
-                    var total: Float = 0
-                    for j in 0..<n { total += pg[r * n + j] }
-                    for j in 0..<n { dx[r * n + j] = pg[r * n + j] - fastExp(py[r * n + j]) * total }
+                    let (y, g, d) = (py + r * n, pg + r * n, dx.baseAddress! + r * n)
+                    let total = laneSum(g, n)
+                    var j = 0
+                    while j + 8 <= n {
+                        let v = UnsafeRawPointer(g + j).loadUnaligned(as: SIMD8<Float>.self)
+                            - fastExp(UnsafeRawPointer(y + j).loadUnaligned(as: SIMD8<Float>.self)) * total
+                        UnsafeMutableRawPointer(d + j).storeBytes(of: v, as: SIMD8<Float>.self)
+                        j += 8
+                    }
+                    while j < n { d[j] = g[j] - fastExp(y[j]) * total; j += 1 }
                 }
             }]
         })
@@ -191,10 +214,7 @@ extension Tensor {
 /// exact, while m + log Σ … rounds at the magnitude of m (±5·10⁻⁴ at 10⁴).
 @inline(__always)
 func rowShiftedLogSumExp(_ p: UnsafePointer<Float>, _ n: Int) -> (max: Float, logSum: Float) {
-    var m = -Float.infinity
-    for j in 0..<n { m = Swift.max(m, p[j]) }
+    let m = laneMax(p, n)
     if m == -.infinity { return (m, 0) }
-    var s: Float = 0
-    for j in 0..<n { s += fastExp(p[j] - m) }
-    return (m, logf(s))
+    return (m, logf(laneShiftedExp(p, shift: m, n, into: nil)))
 }

@@ -224,12 +224,14 @@ public final class Dreamer: Agent {
         for t in 0..<config.horizon {
             let raw = network.policy(dream.features[t]).sample(using: &rng)
             state = model.imagineStep(state, action: network.modelActions(raw), using: &generator)
-            let f = state.features
             dream.actions.append(raw)
-            dream.features.append(f)
-            dream.rewards.append(model.predictedReward(f).scalars)
-            dream.continues.append(model.continueProbability(f).scalars)
+            dream.features.append(state.features)
         }
+        // The heads read all H steps at once.
+        let b = config.imaginationBatch, later = Tensor.concatenate(Array(dream.features.dropFirst()))
+        let (rewards, continues) = (model.predictedReward(later).scalars, model.continueProbability(later).scalars)
+        dream.rewards = (0..<config.horizon).map { Array(rewards[($0 * b)..<(($0 + 1) * b)]) }
+        dream.continues = (0..<config.horizon).map { Array(continues[($0 * b)..<(($0 + 1) * b)]) }
         return dream
     }
 

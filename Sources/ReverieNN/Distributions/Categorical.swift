@@ -15,6 +15,8 @@ public struct Categorical: Sendable {
     public let logits: Tensor
     /// (…, K) log π(k) = logits − logsumexp(logits), normalised over the last axis.
     public let logProbabilities: Tensor
+    /// π itself when the builder had it already (a mixture), saving an exp.
+    private let knownProbabilities: Tensor?
 
     /// - Parameter logits: (…, K) unnormalised log-probabilities, K ≥ 1.
     public init(logits: Tensor) {
@@ -22,6 +24,13 @@ public struct Categorical: Sendable {
                      "Categorical needs logits with a class axis, got shape \(logits.shape)")
         self.logits = logits
         self.logProbabilities = logits.logSoftmax()
+        knownProbabilities = nil
+    }
+
+    /// The distribution with probabilities π (…, K), already normalised, and
+    /// their logarithms: no normalisation is recomputed.
+    init(probabilities: Tensor, logProbabilities: Tensor) {
+        (logits, self.logProbabilities, knownProbabilities) = (logProbabilities, logProbabilities, probabilities)
     }
 
     /// Number of classes K.
@@ -31,7 +40,7 @@ public struct Categorical: Sendable {
     public var rowCount: Int { logits.count / classCount }
 
     /// (…, K) π(k) = softmax(logits).
-    public var probabilities: Tensor { logProbabilities.exp() }
+    public var probabilities: Tensor { knownProbabilities ?? logProbabilities.exp() }
 
     /// log π(a) of one class index per row.
     ///

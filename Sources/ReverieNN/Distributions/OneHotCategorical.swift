@@ -33,8 +33,9 @@ public struct OneHotCategorical: Sendable {
             // log-softmax directly: log(softmax) would reach −∞ for very negative logits.
             categorical = Categorical(logits: logits)
         } else {
-            let uniform = unimix / Float(logits.shape.last!)
-            categorical = Categorical(logits: ((1 - unimix) * logits.softmax() + uniform).log())
+            // Already normalised: π and log π are taken as they are.
+            let uniform = unimix / Float(logits.shape.last!), mixed = (1 - unimix) * logits.softmax() + uniform
+            categorical = Categorical(probabilities: mixed, logProbabilities: mixed.log())
         }
     }
 

@@ -223,10 +223,12 @@ public final class WorldModel: Module {
         // KL balancing with free bits over the G groups of each step; not at a sequence's first step mid-episode.
         let mask = Tensor((0..<l).flatMap { t in (0..<b).map { t > 0 || isFirst[$0 * l] ? Float(1) : 0 } })
         let weight = 1 / Swift.max(mask.sum().item, 1)
-        let (q, p) = (seen.posterior.logProbabilities, seen.prior.logProbabilities)
-        let kl = categoricalKL(q.detached, p).sum(axis: -1)
+        // KL(q ‖ p) = Σ q·(log q − log p) of the mixed distributions, per group, summed over the G groups.
+        let (q, logQ, logP) = (seen.posterior.probabilities, seen.posterior.logProbabilities, seen.prior.logProbabilities)
+        let kl = (q.detached * (logQ.detached - logP)).sum(axis: -1).sum(axis: -1)
         let dynamics = (kl.clamped(config.freeBits, .infinity) * mask).sum() * weight
-        let representation = (categoricalKL(q, p.detached).sum(axis: -1).clamped(config.freeBits, .infinity) * mask).sum() * weight
+        let representation = ((q * (logQ - logP.detached)).sum(axis: -1).sum(axis: -1)
+            .clamped(config.freeBits, .infinity) * mask).sum() * weight
         let total = reconstruction + rewardLoss + continueLoss
             + config.dynamicsScale * dynamics + config.representationScale * representation
         let terms = Losses(reconstruction: reconstruction.item, reward: rewardLoss.item, continuation: continueLoss.item,
