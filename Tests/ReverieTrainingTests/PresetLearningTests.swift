@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReverieAgents
 import ReverieEnvs
+import ReverieWorldModels
 @testable import ReverieTraining
 
 /// The presets in agents/ learn what their comments claim, with their own
@@ -46,6 +47,17 @@ import ReverieEnvs
         #expect(config.env == "CartPoleNoVel-v1" && config.memory == "gru" && config.totalSteps <= 200_000)
         let (before, after) = try Self.train(config)
         print("CartPoleNoVel-v1, GRU: \(before) → \(after)")
+        #expect(before < 100)
+        #expect(after >= 450)
+    }
+
+    /// The world-model issue's bar: a DreamerV3-style agent (RSSM backbone)
+    /// learning in imagination balances CartPole, ≥ 450, within 30k env steps.
+    @Test func worldModelAgentBalancesCartPoleWithin30kSteps() throws {
+        let config = try Self.preset("dreamer-gru-cartpole")
+        #expect(config.algorithm == "dreamer" && config.dreamer.worldModel.backbone.kind == .gru && config.totalSteps <= 30_000)
+        let (before, after) = try Self.train(config)
+        print("CartPole-v1, world-model agent (GRU): \(before) → \(after)")
         #expect(before < 100)
         #expect(after >= 450)
     }

@@ -17,6 +17,7 @@ struct Bench: ParsableCommand {
         case ppoLSTM = "ppo-lstm"
         case tmaze, rtrl, backbone
         case wmGRU = "wm-gru", wmS5 = "wm-s5", wmMamba = "wm-mamba"
+        case dreamer
     }
 
     @Argument(help: "What to measure: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -31,7 +32,7 @@ struct Bench: ParsableCommand {
     @Option(help: "tmaze: corridor lengths; backbone and wm-*: sequence lengths (default 64,256,1024). Comma-separated.")
     var lengths: String?
 
-    @Option(help: "tmaze: seeds, comma-separated.")
+    @Option(help: "tmaze, dreamer: seeds, comma-separated.")
     var seeds = "1,2,3"
 
     @Option(help: "tmaze: environment steps per run.")
@@ -39,6 +40,9 @@ struct Bench: ParsableCommand {
 
     @Flag(help: "wm-gru, wm-s5, wm-mamba: measure our side only (no Python peer).")
     var oursOnly = false
+
+    @Option(help: "dreamer: backbones, comma-separated (gru,s4,mamba).")
+    var backbones = "gru,s4,mamba"
 
     @Option(help: .hidden)
     var probe: String?
@@ -70,6 +74,9 @@ struct Bench: ParsableCommand {
             }
             result = try BackboneBench(kinds: kinds, withPeer: workload != .backbone && !oursOnly, lengths: numbers(lengths ?? "64,256,1024"),
                                        repeats: min(repeats, 3)).run()
+        case .dreamer:
+            result = try DreamerBench(backbones: backbones.split(separator: ",").map(String.init),
+                                      seeds: seeds.split(separator: ",").compactMap { Int($0) }).run()
         case .tmaze:
             result = try TMazeBench(lengths: numbers(lengths ?? "10,40"),
                                     seeds: seeds.split(separator: ",").compactMap { Int($0) }, steps: steps).run()
