@@ -12,7 +12,7 @@ struct WorldModelTests {
         config.backbone = BackboneConfig(kind: kind, width: 8, layers: 1, stateSize: 4)
         (config.latentGroups, config.latentClasses, config.units, config.layers) = (3, 4, 8, 1)
         var rng = RandomGenerator(seed: seed)
-        return WorldModel(config, observationSize: 3, actionSize: 2, rng: &rng)
+        return WorldModel(config, observationShape: [3], actionSize: 2, rng: &rng)
     }
 
     /// (B, L, O) observations, one-hot actions and episode starts at (b, t) with (b·L + t) % 5 == 3.
@@ -71,6 +71,48 @@ struct WorldModelTests {
         #expect(a.features.slice(after).isClose(to: c.features.slice(after), absolute: 1e-5), "\(kind)")
         #expect(a.posterior.probabilities.slice(after).isClose(to: c.posterior.probabilities.slice(after), absolute: 1e-5))
         #expect(!a.features.slice(before).isClose(to: c.features.slice(before), absolute: 1e-3))
+    }
+
+    /// The image encoder and decoder: 16×16 RGB observations (HWC rows,
+    /// 0…255) of four prototype pictures; the loss trains and reconstructions
+    /// come back as HWC rows in pixel units.
+    @Test func imagesAreEncodedDecodedAndLearned() {
+        var config = WorldModelConfig()
+        config.backbone = BackboneConfig(kind: .s4, width: 8, layers: 1, stateSize: 4)
+        (config.latentGroups, config.latentClasses, config.units, config.cnnDepth) = (3, 4, 16, 4)
+        var rng = RandomGenerator(seed: 1)
+        let model = WorldModel(config, observationShape: [16, 16, 3], actionSize: 2, rng: &rng)
+        #expect(model.encoder is PixelEncoder && model.encoder.embeddingSize == 32 * 1 * 1)
+        let (b, l) = (2, 6)
+        // Picture k: a bright square in quadrant k, each in its own colour, on black.
+        let pictures = (0..<4).map { k in
+            (0..<256).flatMap { p -> [Float] in
+                let (y, x) = (p / 16, p % 16)
+                return (y / 8) * 2 + x / 8 == k ? [Float(k % 2) * 255, 200, Float(k / 2) * 255] : [0, 0, 0]
+            }
+        }
+        let observations = Tensor((0..<(b * l)).flatMap { pictures[$0 % 4] }, shape: [b, l, 768])
+        let (_, actions, isFirst) = Self.sequences(batch: b, length: l, seed: 3)
+        let (rewards, continues) = (Tensor.zeros([b, l]), Tensor.ones([b, l]))
+        let optimizer = Adam(model, learningRate: 3e-3)
+        var losses: [Float] = []
+        for _ in 0..<100 {
+            var reconstruction: Float = 0
+            let (_, gradients) = valueWithGradients(wrt: optimizer.parameters) {
+                let (loss, terms, _) = model.loss(observations: observations, actions: actions, rewards: rewards,
+                                                  continues: continues, isFirst: isFirst, using: &rng)
+                reconstruction = terms.reconstruction
+                return loss
+            }
+            optimizer.update(gradients)
+            losses.append(reconstruction)
+        }
+        #expect(losses.last! < 0.2 * losses.first!, "image reconstruction loss \(losses.first!) → \(losses.last!)")
+        var generator: RandomGenerator? = nil
+        let state = model.observeStep(model.initialState(batch: 1), action: .zeros([1, 2]),
+                                      observation: Tensor(pictures[0], shape: [1, 768]), resets: [true], using: &generator)
+        let picture = model.reconstruction(state.features)
+        #expect(picture.shape == [1, 768] && picture.scalars.allSatisfy { $0 >= 0 && $0 <= 255 })
     }
 
     /// Adam on the loss of one fixed batch whose observations are four

@@ -25,12 +25,18 @@ public final class DreamerNetwork: ActingPolicy {
     public let actorUnimix: Float = 0.01
 
     public init(_ config: DreamerConfig, observationSpace: Space, actionSpace: Space, rng: inout RandomGenerator) throws {
-        if case .box(_, _, let shape, _) = observationSpace, shape.count > 1 {
-            throw AgentError.unsupportedSpace(observationSpace, reason: "the world model reads flat vector observations (pixels need its CNN encoder)")
+        let shape = observationSpace.shape
+        if shape.count == 3 {
+            guard shape[0] % 16 == 0 && shape[1] % 16 == 0 else {
+                throw AgentError.unsupportedSpace(observationSpace, reason: "the image encoder needs sides divisible by 16 (64×64 is usual)")
+            }
+        } else if shape.count > 1 {
+            throw AgentError.unsupportedSpace(observationSpace, reason: "the world model reads vectors or H×W×C images")
         }
         head = try ActionHead(for: actionSpace)
         let a = head.outputCount
-        worldModel = WorldModel(config.worldModel, observationSize: observationSpace.flatCount, actionSize: a, rng: &rng)
+        worldModel = WorldModel(config.worldModel, observationShape: shape.count == 3 ? shape : [observationSpace.flatCount],
+                                actionSize: a, rng: &rng)
         let f = config.worldModel.featureSize
         actor = NormMLP(f, hidden: config.actorCriticHidden, head.actionWidth == 1 ? a : 2 * a, rng: &rng)
         critic = NormMLP(f, hidden: config.actorCriticHidden, 255, outputInit: .zeros, rng: &rng)

@@ -115,6 +115,8 @@ public struct TrainConfig: Sendable, Equatable {
         .int("world_model.units", "width of the encoder's, decoder's and heads' hidden layers", \.dreamer.worldModel.units,
              in: 1...65_536),
         .int("world_model.mlp_layers", "hidden layers of the encoder and the decoder", \.dreamer.worldModel.layers, in: 1...16),
+        .int("world_model.cnn_depth", "pixels: channels d of the image encoder's first convolution (2d, 4d, 8d follow)",
+             \.dreamer.worldModel.cnnDepth, in: 1...1024),
         .float("world_model.free_bits", "each KL term is clamped below at this many nats", \.dreamer.worldModel.freeBits, in: 0...100),
         .float("world_model.dyn_scale", "β_dyn, weight of KL(sg(post) ‖ prior)", \.dreamer.worldModel.dynamicsScale, in: 0...1000),
         .float("world_model.rep_scale", "β_rep, weight of KL(post ‖ sg(prior))", \.dreamer.worldModel.representationScale,

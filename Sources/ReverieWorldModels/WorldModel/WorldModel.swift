@@ -1,22 +1,24 @@
 /// A world model whose memory is any `SequenceBackbone` (DreamerV3's RSSM,
-/// S4WM, Drama), for vector observations. With x_t the observation, a_t the
-/// action taken at it, and z_t a latent of G categoricals of K classes:
+/// S4WM, Drama), for vector or pixel observations (an MLP on symlog x, or a
+/// CNN; `ObservationCoding.swift`). With x_t the observation, a_t the action
+/// taken at it, and z_t a latent of G categoricals of K classes:
 ///
-///     e_t = enc(symlog x_t)                                 encoder
+///     e_t = enc(x_t)                                        encoder
 ///     h_t = backbone(u_t),  u_t = in([z_{t−1}, a_{t−1}])    deterministic state (reset: u = in(0), state 0)
 ///     z_t ~ q(z_t | h_t, e_t)   RSSM (backbone .gru)        posterior, 1% unimix, straight-through
 ///     z_t ~ q(z_t | e_t)        S4WM, Drama (.s4, .mamba)
 ///     ẑ_t ~ p(ẑ_t | h_t)                                    prior (the dynamics)
-///     f_t = [h_t, z_t]          x̂_t = symexp dec(f_t),  r̂_t, ĉ_t from heads of f_t
+///     f_t = [h_t, z_t]          x̂_t = dec(f_t),  r̂_t, ĉ_t from heads of f_t
 ///
 /// Replay rows follow DreamerV3: r_t is the reward received on arriving at
 /// x_t, c_t = 0 where x_t is terminal. The loss of a sequence (eq. 5 of the
 /// DreamerV3 paper, with its weights) is
 ///
-///     L = ‖dec(f_t) − symlog x_t‖² − log p(r_t | f_t) − log p(c_t | f_t)
+///     L = −log p(x_t | f_t) − log p(r_t | f_t) − log p(c_t | f_t)
 ///       + β_dyn·max(1, KL(sg q ‖ p)) + β_rep·max(1, KL(q ‖ sg p))
 ///
-/// averaged over the batch. Because S4WM's and Drama's posterior reads the
+/// averaged over the batch; −log p(x | f) is the squared error of symlog x
+/// (vectors) or of x/255 (pixels), summed over the observation. Because S4WM's and Drama's posterior reads the
 /// observation only, all their latents are sampled at once and the whole
 /// sequence runs through the backbone's parallel `scan`; the RSSM's posterior
 /// needs h_t first, so its sequence runs step by step.
@@ -28,7 +30,7 @@ public final class WorldModel: Module {
     public let config: WorldModelConfig
     /// O and A: widths of a flat observation and of an action as the model reads it (one-hot for discrete).
     public let observationSize: Int, actionSize: Int
-    public let encoder: NormMLP
+    public let encoder: any ObservationEncoder
     /// in(·): [z_{t−1}, a_{t−1}] → the backbone's input.
     public let dynamicsInput: NormMLP
     public let backbone: any SequenceBackbone
@@ -36,24 +38,35 @@ public final class WorldModel: Module {
     public let prior: NormMLP
     /// e_t (and h_t for the RSSM) → logits of q(z_t | ·).
     public let posterior: NormMLP
-    public let decoder: NormMLP
+    public let decoder: any ObservationDecoder
     /// f_t → logits over the reward's symlog bins (zero-initialised output, as DreamerV3).
     public let reward: NormMLP
     /// f_t → the logit of c_t (the episode continues).
     public let continuation: NormMLP
     public let twoHot: SymlogTwoHot
 
-    public init(_ config: WorldModelConfig, observationSize: Int, actionSize: Int, rng: inout RandomGenerator) {
+    /// - Parameter observationShape: [O] for vectors, [H, W, C] for images (pixels 0…255, sides divisible by 16).
+    public init(_ config: WorldModelConfig, observationShape: [Int], actionSize: Int, rng: inout RandomGenerator) {
         self.config = config
-        (self.observationSize, self.actionSize) = (observationSize, actionSize)
-        let (u, hidden) = (config.units, Array(repeating: config.units, count: config.layers))
+        (observationSize, self.actionSize) = (observationShape.reduce(1, *), actionSize)
+        let u = config.units
         let (h, latent, feature) = (config.backbone.width, config.latentSize, config.featureSize)
-        encoder = NormMLP(observationSize, hidden: hidden, nil, rng: &rng)
+        if observationShape.count == 3 {
+            let (height, width, channels) = (observationShape[0], observationShape[1], observationShape[2])
+            encoder = PixelEncoder(height: height, width: width, channels: channels, depth: config.cnnDepth, rng: &rng)
+        } else {
+            encoder = VectorEncoder(observationSize: observationSize, units: u, layers: config.layers, rng: &rng)
+        }
         dynamicsInput = NormMLP(latent + actionSize, hidden: [u], nil, rng: &rng)
         backbone = config.backbone.make(inputSize: u, rng: &rng)
         prior = NormMLP(h, hidden: [u], latent, rng: &rng)
-        posterior = NormMLP(u + (config.posteriorReadsBackbone ? h : 0), hidden: [u], latent, rng: &rng)
-        decoder = NormMLP(feature, hidden: hidden, observationSize, rng: &rng)
+        posterior = NormMLP(encoder.embeddingSize + (config.posteriorReadsBackbone ? h : 0), hidden: [u], latent, rng: &rng)
+        if observationShape.count == 3 {
+            decoder = PixelDecoder(featureSize: feature, height: observationShape[0], width: observationShape[1],
+                                   channels: observationShape[2], depth: config.cnnDepth, rng: &rng)
+        } else {
+            decoder = VectorDecoder(featureSize: feature, observationSize: observationSize, units: u, layers: config.layers, rng: &rng)
+        }
         reward = NormMLP(feature, hidden: [u], config.rewardBins, outputInit: .zeros, rng: &rng)
         continuation = NormMLP(feature, hidden: [u], 1, rng: &rng)
         twoHot = SymlogTwoHot(binCount: config.rewardBins)
@@ -107,7 +120,7 @@ public final class WorldModel: Module {
         let previousAction = resets.contains(true) ? action * Tensor(resets.map { $0 ? 0 : 1 }, shape: [resets.count, 1]) : action
         let u = dynamicsInput(Tensor.concatenate([start.stochastic, previousAction], axis: -1))
         let (h, next) = backbone.step(u, start.backbone, resets: resets)
-        let e = encoder(observation.symlog())
+        let e = encoder(observation)
         let q = latent(posterior(config.posteriorReadsBackbone ? Tensor.concatenate([h, e], axis: -1) : e))
         return State(backbone: next, deterministic: h, stochastic: draw(q, &rng))
     }
@@ -128,8 +141,8 @@ public final class WorldModel: Module {
         continuation(features).reshaped([features.shape[0]]).sigmoid()
     }
 
-    /// (B, O) the decoded observation, symexp dec(f).
-    public func reconstruction(_ features: Tensor) -> Tensor { decoder(features).symexp() }
+    /// (B, O) the decoded observation, in the observation's units.
+    public func reconstruction(_ features: Tensor) -> Tensor { decoder.reconstruction(features) }
 
     // MARK: - Sequences
 
@@ -160,7 +173,7 @@ public final class WorldModel: Module {
         // a_{t−1} at row (t, b): the actions shifted one step later, zero where a sequence or episode starts.
         let a = actions.swappingLeadingAxes()
         let previousActions = Tensor.concatenate([.zeros([1, b, actionSize]), a.slice(0..<(l - 1))], axis: 0) * keep
-        let embeddings = encoder(observations.swappingLeadingAxes().reshaped([l * b, observationSize]).symlog())
+        let embeddings = encoder(observations.swappingLeadingAxes().reshaped([l * b, observationSize]))
 
         var h: Tensor, z: Tensor, posteriorLogits: Tensor, last: RecurrentState
         if config.posteriorReadsBackbone {
@@ -216,8 +229,8 @@ public final class WorldModel: Module {
         let seen = observe(observations: observations, actions: actions, isFirst: isFirst, using: &rng)
         let f = seen.features
         let timeMajor = { (x: Tensor) in x.reshaped([b, l, 1]).swappingLeadingAxes().reshaped([l * b]) }
-        let targets = observations.swappingLeadingAxes().reshaped([l * b, observationSize]).symlog()
-        let reconstruction = (decoder(f) - targets).squared().sum(axis: -1).mean()
+        let targets = observations.swappingLeadingAxes().reshaped([l * b, observationSize])
+        let reconstruction = decoder.loss(f, targets: targets).mean()
         let rewardLoss = twoHot.crossEntropy(logits: reward(f), targets: timeMajor(rewards)).mean()
         let continueLoss = -Bernoulli(logits: continuation(f).reshaped([l * b])).logProb(timeMajor(continues)).mean()
         // KL balancing with free bits over the G groups of each step; not at a sequence's first step mid-episode.

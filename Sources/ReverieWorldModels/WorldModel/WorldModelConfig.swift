@@ -12,6 +12,8 @@ public struct WorldModelConfig: Sendable, Equatable {
     public var units = 256
     /// Hidden layers of the encoder and the decoder.
     public var layers = 2
+    /// d, the channels of the image encoder's first convolution (2d, 4d, 8d follow).
+    public var cnnDepth = 16
     /// Weight of the uniform mixture in the latents' distributions (1%).
     public var unimix: Float = 0.01
     /// Free bits: each KL term is clamped below at this many nats.

@@ -1,0 +1,102 @@
+/// DreamerV3's image encoder: four convolutions of kernel 4 and stride 2
+/// (depth d, 2d, 4d, 8d channels), each normalised and followed by SiLU, on
+/// x/255 − 0.5; a 64×64 image becomes 8d maps of 4×4, flattened.
+///
+/// Each feature map is normalised over all its channels and positions with
+/// a learned gain and bias per channel (GroupNorm with one group; DreamerV3
+/// normalises over channels at each position).
+public final class PixelEncoder: ObservationEncoder {
+    public let convolutions: [Conv2d]
+    public let norms: [MapNorm]
+    /// H, W, C of an observation (HWC).
+    public let height: Int, width: Int, channels: Int
+
+    /// - Parameters:
+    ///   - height, width: divisible by 16.
+    ///   - depth: d, the channels of the first convolution.
+    public init(height: Int, width: Int, channels: Int, depth: Int, rng: inout RandomGenerator) {
+        precondition(height % 16 == 0 && width % 16 == 0, "the image encoder needs sides divisible by 16, got \(height)×\(width)")
+        (self.height, self.width, self.channels) = (height, width, channels)
+        let widths = [channels, depth, 2 * depth, 4 * depth, 8 * depth]
+        convolutions = (0..<4).map { Conv2d(widths[$0], widths[$0 + 1], kernel: 4, stride: 2, padding: 1, bias: false, rng: &rng) }
+        norms = (1...4).map { MapNorm(widths[$0]) }
+    }
+
+    public var embeddingSize: Int { convolutions.last!.weight.shape[0] * (height / 16) * (width / 16) }
+
+    public func callAsFunction(_ observations: Tensor) -> Tensor {
+        let n = observations.shape[0]
+        // HWC rows → (N, C, H, W), scaled to [−0.5, 0.5].
+        var x = observations.reshaped([n, height * width, channels]).transposed().reshaped([n, channels, height, width])
+            .affine(scale: 1 / 255, shift: -0.5)
+        for (conv, norm) in zip(convolutions, norms) { x = norm(conv(x)).silu() }
+        return x.reshaped([n, embeddingSize])
+    }
+}
+
+/// DreamerV3's image decoder: a linear layer to 8d maps of 4×4, then four
+/// transposed convolutions of kernel 4 and stride 2 back to C channels at the
+/// full size (normalised and SiLU between them). Trained by the squared
+/// error against x/255 − 0.5 summed over pixels.
+public final class PixelDecoder: ObservationDecoder {
+    public let input: Linear
+    public let convolutions: [ConvTranspose2d]
+    public let norms: [MapNorm]
+    public let height: Int, width: Int, channels: Int, depth: Int
+
+    public init(featureSize: Int, height: Int, width: Int, channels: Int, depth: Int, rng: inout RandomGenerator) {
+        precondition(height % 16 == 0 && width % 16 == 0, "the image decoder needs sides divisible by 16, got \(height)×\(width)")
+        (self.height, self.width, self.channels, self.depth) = (height, width, channels, depth)
+        input = Linear(featureSize, 8 * depth * (height / 16) * (width / 16), rng: &rng)
+        let widths = [8 * depth, 4 * depth, 2 * depth, depth, channels]
+        convolutions = (0..<4).map {
+            ConvTranspose2d(widths[$0], widths[$0 + 1], kernel: 4, stride: 2, padding: 1, bias: $0 == 3, rng: &rng)
+        }
+        norms = (1...3).map { MapNorm(widths[$0]) }
+    }
+
+    /// (N, F) → (N, C, H, W) in the [−0.5, 0.5] units of the targets.
+    func decode(_ features: Tensor) -> Tensor {
+        let n = features.shape[0]
+        var x = input(features).reshaped([n, 8 * depth, height / 16, width / 16])
+        for (k, conv) in convolutions.enumerated() {
+            x = conv(x)
+            if k < norms.count { x = norms[k](x).silu() }
+        }
+        return x
+    }
+
+    /// (N, C, H, W) → HWC rows (N, H·W·C).
+    func rows(_ maps: Tensor) -> Tensor {
+        let n = maps.shape[0]
+        return maps.reshaped([n, channels, height * width]).transposed().reshaped([n, height * width * channels])
+    }
+
+    public func loss(_ features: Tensor, targets: Tensor) -> Tensor {
+        (rows(decode(features)) - targets.affine(scale: 1 / 255, shift: -0.5)).squared().sum(axis: -1)
+    }
+
+    public func reconstruction(_ features: Tensor) -> Tensor {
+        rows(decode(features)).affine(scale: 255, shift: 127.5).clamped(0, 255)
+    }
+}
+
+/// Normalises each sample's feature maps (N, C, H, W) over all of C·H·W,
+/// then scales and shifts each channel by a learned gain and bias.
+public final class MapNorm: Module {
+    /// (C), initialised to 1.
+    public let weight: Parameter
+    /// (C), initialised to 0.
+    public let bias: Parameter
+
+    public init(_ channels: Int) {
+        weight = Parameter(.ones([channels]))
+        bias = Parameter(.zeros([channels]))
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let (n, c) = (x.shape[0], x.shape[1])
+        let normalised = x.reshaped([n, x.count / n]).layerNormalized(epsilon: 1e-3).reshaped(x.shape)
+        return normalised * weight.value.reshaped([c, 1, 1]) + bias.value.reshaped([c, 1, 1])
+    }
+}
