@@ -10,6 +10,8 @@ public struct SavedPolicy {
     public let policy: any ActingPolicy
     public let checkpoint: URL
     public let environmentSteps: Int
+    /// The observations the policy reads (the training env's).
+    public let observationSpace: Space
     /// The frozen observation statistics the policy was trained with, if any.
     public let normalization: EnvironmentNormalization
 
@@ -38,6 +40,7 @@ public struct SavedPolicy {
             throw ConfigError("this policy was trained on remote envs (\(config.env)); evaluate it on a built-in env")
         }
         let env = try Registry.make(config.env)
+        observationSpace = env.observationSpace
         var rng = RandomGenerator(seed: 0)
         policy = config.algorithm == "dreamer"
             ? try DreamerNetwork(config.dreamer, observationSpace: env.observationSpace, actionSpace: env.actionSpace, rng: &rng)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ReverieAgents
 import ReverieEnvs
 import ReverieTraining
 
@@ -24,7 +25,7 @@ struct Eval: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a sentence.")
     var json = false
 
-    @Option(help: "Write the first episode as an animated GIF to this file.")
+    @Option(help: "Write the first episode as an animated GIF to this file (a world-model agent on images: real, reconstructed and dreamed frames side by side).")
     var record: String?
 
     func validate() throws {
@@ -38,10 +39,19 @@ struct Eval: ParsableCommand {
             throw ValidationError(error.message)
         }
         var gif: GIFWriter?
-        let returns = try saved.evaluate(episodes: episodes, seed: seed, deterministic: !stochastic, record: record == nil ? nil : { frame in
+        let add = { (frame: Frame) in
             if gif == nil { gif = GIFWriter(width: frame.width, height: frame.height) }
             gif!.add(frame)
-        })
+        }
+        let dreamer = saved.policy as? DreamerNetwork
+        let dreams = record != nil && dreamer != nil && saved.observationSpace.shape.count == 3
+        if dreams, let dreamer {
+            // The first episode again, seen by the world model too.
+            let (frames, _) = try recordDream(dreamer, in: try Registry.make(saved.config.env), seed: seed, deterministic: !stochastic)
+            frames.forEach(add)
+        }
+        let returns = try saved.evaluate(episodes: episodes, seed: seed, deterministic: !stochastic,
+                                         record: record == nil || dreams ? nil : add)
         if let record {
             guard let gif else { throw ValidationError("\(saved.config.env) does not render frames; nothing to record.") }
             try gif.write(to: URL(fileURLWithPath: record))

@@ -1,0 +1,40 @@
+import Testing
+import ReverieAgents
+import ReverieEnvs
+import ReverieWorldModels
+
+/// A world-model agent's dream recording on a pixel game: one frame per
+/// step, three 64×64 panels, the first exactly the observation.
+struct DreamRecordingTests {
+    @Test func framesShowTheObservationItsReconstructionAndTheDream() throws {
+        var config = DreamerConfig()
+        config.worldModel.backbone = BackboneConfig(kind: .gru, width: 16, layers: 1)
+        (config.worldModel.latentGroups, config.worldModel.latentClasses, config.worldModel.units) = (4, 4, 16)
+        (config.worldModel.cnnDepth, config.actorCriticHidden) = (4, [16])
+        let env = try Registry.make("PixelCatch?balls=1")
+        var rng = RandomGenerator(seed: 1)
+        let network = try DreamerNetwork(config, observationSpace: env.observationSpace, actionSpace: env.actionSpace, rng: &rng)
+        let (frames, total) = try recordDream(network, in: env, seed: 3, context: 5)
+
+        // The same episode played by `evaluate` has as many steps and the same return.
+        let twin = try Registry.make("PixelCatch?balls=1")
+        var length = 0
+        let returns = try evaluate(network, in: twin, episodes: 1, seed: 3, onFrame: { _ in length += 1 })
+        #expect(returns == [total] && frames.count == length && frames.count > 5)
+        #expect(frames.allSatisfy { $0.width == 3 * 64 + 4 && $0.height == 64 })
+
+        /// Panel k (0, 1, 2) of a frame as HWC bytes.
+        func panel(_ frame: Frame, _ k: Int) -> [UInt8] {
+            var bytes: [UInt8] = []
+            for y in 0..<64 {
+                let start: Int = (y * 196 + k * 66) * 3
+                bytes += frame.pixels[start..<(start + 64 * 3)]
+            }
+            return bytes
+        }
+        let first: [UInt8] = env.reset(seed: 3).map { UInt8($0) }
+        #expect(panel(frames[0], 0) == first)
+        // Before the context ends the dream panel is the reconstruction; the gaps are grey.
+        #expect(panel(frames[2], 1) == panel(frames[2], 2) && frames[0].pixels[64 * 3] == 128)
+    }
+}
