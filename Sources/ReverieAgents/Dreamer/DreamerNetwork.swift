@@ -38,7 +38,8 @@ public final class DreamerNetwork: ActingPolicy {
         worldModel = WorldModel(config.worldModel, observationShape: shape.count == 3 ? shape : [observationSpace.flatCount],
                                 actionSize: a, rng: &rng)
         let f = config.worldModel.featureSize
-        actor = NormMLP(f, hidden: config.actorCriticHidden, head.actionWidth == 1 ? a : 2 * a, rng: &rng)
+        let isCategorical = if case .categorical = head { true } else { false }
+        actor = NormMLP(f, hidden: config.actorCriticHidden, isCategorical ? a : 2 * a, rng: &rng)
         critic = NormMLP(f, hidden: config.actorCriticHidden, 255, outputInit: .zeros, rng: &rng)
         slowCritic = NormMLP(f, hidden: config.actorCriticHidden, 255, outputInit: .zeros, rng: &rng)
         twoHot = SymlogTwoHot(binCount: 255)

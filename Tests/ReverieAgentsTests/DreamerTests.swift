@@ -1,0 +1,68 @@
+import Testing
+import ReverieAgents
+import ReverieEnvs
+import ReverieWorldModels
+
+/// The world-model agent's moving parts on small budgets: continuous
+/// actions (DreamerV3's bounded normal actor), the replay's episode
+/// bookkeeping, and the train-ratio accounting.
+struct DreamerTests {
+    static func tiny(_ kind: BackboneConfig.Kind = .gru) -> DreamerConfig {
+        var d = DreamerConfig()
+        d.worldModel.backbone = BackboneConfig(kind: kind, width: 16, layers: 1, stateSize: 4)
+        (d.worldModel.latentGroups, d.worldModel.latentClasses, d.worldModel.units, d.worldModel.layers) = (4, 4, 16, 1)
+        (d.actorCriticHidden, d.batchSize, d.sequenceLength, d.context, d.imaginationBatch, d.horizon) = ([16], 4, 8, 4, 8, 5)
+        (d.prefill, d.iterationSteps, d.trainRatio, d.replayCapacity) = (64, 32, 4, 4000)
+        return d
+    }
+
+    static func environment(_ name: String, count: Int = 2) throws -> SyncVectorEnvironment {
+        try SyncVectorEnvironment(count: count) { _ in EpisodeStatistics(try Registry.make(name)) }
+    }
+
+    /// Pendulum's Box action: the actor's draws are clipped into [−2, 2] for
+    /// the env and read by the model in [−1, 1] units; every loss is finite.
+    @Test(arguments: BackboneConfig.Kind.allCases)
+    func continuousActionsTrainEndToEnd(_ kind: BackboneConfig.Kind) throws {
+        let agent = try Dreamer(Self.tiny(kind), environment: try Self.environment("Pendulum-v1"), seed: 1)
+        #expect(agent.network.worldModel.actionSize == 1)
+        var report = try agent.iterate()
+        report = try agent.iterate()
+        #expect(agent.updates > 0 && report.metrics.gradientSteps > 0)
+        for (tag, value) in report.scalars { #expect(value.isFinite, "\(tag) = \(value)") }
+        #expect(report.metrics.policyLoss.isFinite && report.metrics.valueLoss.isFinite)
+        let pi = agent.network.policy(.zeros([3, agent.network.worldModel.config.featureSize]))
+        var rng = RandomGenerator(seed: 2)
+        let raw = pi.sample(using: &rng) + [-7, 7]
+        let modelActions = agent.network.modelActions(raw).scalars
+        #expect(modelActions.allSatisfy { $0 >= -1 && $0 <= 1 } && modelActions.suffix(2) == [-1, 1])
+    }
+
+    /// Updates follow `train_ratio`: replayed steps (B·L per update) ≈ ratio × env steps after prefill.
+    @Test func updatesFollowTheTrainRatio() throws {
+        var config = Self.tiny()
+        (config.trainRatio, config.iterationSteps) = (8, 64)
+        let agent = try Dreamer(config, environment: try Self.environment("CartPole-v1"), seed: 3)
+        for _ in 0..<3 { _ = try agent.iterate() }
+        let trained = Float(agent.environmentSteps - config.prefill) * config.trainRatio / Float(config.batchSize * config.sequenceLength)
+        #expect(agent.environmentSteps == 3 * 64 * 2)
+        #expect(abs(Float(agent.updates) - trained) <= 1, "\(agent.updates) updates for \(trained) owed")
+    }
+
+    /// Every observation goes into the replay once, each ended episode's last
+    /// observation as a row of its own: rows = env steps + ended episodes.
+    @Test func theReplayHoldsEveryObservationAndEachEpisodesLast() throws {
+        var config = Self.tiny()
+        config.prefill = 10_000   // acting only
+        let agent = try Dreamer(config, environment: try Self.environment("CartPole-v1"), seed: 4)
+        var ended = 0
+        for _ in 0..<4 { ended += try agent.iterate().episodes.count }
+        let rows = (0..<2).map { agent.replay.count(stream: $0) }.reduce(0, +)
+        #expect(ended > 0 && rows == agent.environmentSteps + ended)
+        var rng = RandomGenerator(seed: 5)
+        let batch = try agent.replay.sample(batch: 16, length: 8, using: &rng)
+        // A terminal row (c = 0) is always followed by an episode's first.
+        let continues = batch.continues.scalars
+        for i in continues.indices where continues[i] == 0 && i % 8 < 7 { #expect(batch.isFirst[i + 1]) }
+    }
+}
