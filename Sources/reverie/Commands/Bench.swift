@@ -18,6 +18,7 @@ struct Bench: ParsableCommand {
         case tmaze, rtrl, backbone
         case wmGRU = "wm-gru", wmS5 = "wm-s5", wmMamba = "wm-mamba"
         case dreamer
+        case wmMemory = "wm-memory"
     }
 
     @Argument(help: "What to measure: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -35,13 +36,19 @@ struct Bench: ParsableCommand {
     @Option(help: "tmaze, dreamer: seeds, comma-separated.")
     var seeds = "1,2,3"
 
-    @Option(help: "tmaze: environment steps per run.")
-    var steps = 1_000_000
+    @Option(help: "tmaze: environment steps per run (1,000,000); wm-memory: random steps the world models train on (20,000).")
+    var steps: Int?
+
+    @Option(help: "wm-memory: world-model updates per backbone.")
+    var updates = 500
+
+    @Option(help: "wm-memory: real steps read before imagining.")
+    var context = 100
 
     @Flag(help: "wm-gru, wm-s5, wm-mamba: measure our side only (no Python peer).")
     var oursOnly = false
 
-    @Option(help: "dreamer: backbones, comma-separated (gru,s4,mamba).")
+    @Option(help: "dreamer, wm-memory: backbones, comma-separated (gru,s4,mamba).")
     var backbones = "gru,s4,mamba"
 
     @Option(help: .hidden)
@@ -77,9 +84,17 @@ struct Bench: ParsableCommand {
         case .dreamer:
             result = try DreamerBench(backbones: backbones.split(separator: ",").map(String.init),
                                       seeds: seeds.split(separator: ",").compactMap { Int($0) }).run()
+        case .wmMemory:
+            let kinds = try backbones.split(separator: ",").map { name in
+                guard let kind = BackboneConfig.Kind(rawValue: String(name)) else {
+                    throw ValidationError("unknown backbone \(name); choose from gru, s4, mamba")
+                }
+                return kind
+            }
+            result = try WorldModelMemoryBench(backbones: kinds, replaySteps: steps ?? 20_000, updates: updates, context: context).run()
         case .tmaze:
             result = try TMazeBench(lengths: numbers(lengths ?? "10,40"),
-                                    seeds: seeds.split(separator: ",").compactMap { Int($0) }, steps: steps).run()
+                                    seeds: seeds.split(separator: ",").compactMap { Int($0) }, steps: steps ?? 1_000_000).run()
         }
         if !json { FileHandle.standardError.write(Data((result.table + "\n").utf8)) }
         print(result.json)
