@@ -64,6 +64,9 @@ public final class Trainer {
               let words = meta["rng"]?.split(separator: ",").compactMap({ UInt64($0) }), words.count == 5 else {
             throw ConfigError("\(latest.url.path) lacks the counters a resume needs (env_steps, updates, rng)")
         }
+        // What the agent carries beyond parameters (RTRL's sensitivities, a world model's replay).
+        let carried = Dictionary(uniqueKeysWithValues: checkpoint.tensors.filter { $0.key.hasPrefix("agent.carried.") }
+            .map { (String($0.key.dropFirst(14)), $0.value) })
         // Where the environments stood, if they could save it; otherwise they start new episodes.
         if let vector = agent.environment as? SyncVectorEnvironment, let saved = meta["environment"],
            let observations = checkpoint.tensors["agent.observations"], let starts = checkpoint.tensors["agent.episode_starts"] {
@@ -71,17 +74,15 @@ public final class Trainer {
             let parts = agent.memory.parts.indices.compactMap { checkpoint.tensors["agent.memory.\($0)"] }
             let memoryRestored = parts.count == agent.memory.parts.count
             if !memoryRestored { log("the checkpoint holds no recurrent memory: every env's memory starts empty") }
-            let carried = checkpoint.tensors.filter { $0.key.hasPrefix("agent.carried.") }
             // Without its memory, a recurrent policy treats every env as starting an episode.
             try agent.resume(environmentSteps: steps, updates: updates, rng: RandomGenerator(state: words),
                              observations: observations,
                              episodeStarts: memoryRestored ? starts.scalars.map { $0 != 0 }
                                                            : Array(repeating: true, count: agent.environment.count),
-                             memory: memoryRestored ? RecurrentState(parts) : nil,
-                             carried: Dictionary(uniqueKeysWithValues: carried.map { (String($0.key.dropFirst(14)), $0.value) }))
+                             memory: memoryRestored ? RecurrentState(parts) : nil, carried: carried)
         } else {
             try agent.resume(environmentSteps: steps, updates: updates, rng: RandomGenerator(state: words),
-                             observations: nil, episodeStarts: nil, memory: nil, carried: [:])
+                             observations: nil, episodeStarts: nil, memory: nil, carried: carried)
             log("the environments could not save their state: they start new episodes")
         }
         wallSecondsBefore = meta["wall_seconds"].flatMap(Double.init) ?? 0
@@ -226,8 +227,9 @@ public final class Trainer {
             checkpoint.tensors["agent.observations"] = agent.observations
             checkpoint.tensors["agent.episode_starts"] = Tensor(agent.episodeStarts.map { $0 ? 1 : 0 })
             for (k, part) in agent.memory.parts.enumerated() { checkpoint.tensors["agent.memory.\(k)"] = part }
-            for (name, tensor) in agent.carriedTensors { checkpoint.tensors["agent.carried.\(name)"] = tensor }
         }
+        // Kept even where the envs cannot be: an agent uses what still fits (a world model its replay).
+        for (name, tensor) in agent.carriedTensors { checkpoint.tensors["agent.carried.\(name)"] = tensor }
         let url = runDirectory.appendingPathComponent("checkpoints/step-\(String(format: "%09d", agent.environmentSteps)).safetensors")
         try checkpoint.write(to: url)
         log("checkpoint \(url.lastPathComponent)")
