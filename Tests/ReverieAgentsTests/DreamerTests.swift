@@ -38,6 +38,18 @@ struct DreamerTests {
         #expect(modelActions.allSatisfy { $0 >= -1 && $0 <= 1 } && modelActions.suffix(2) == [-1, 1])
     }
 
+    /// Settings that cannot work together are refused, naming them.
+    @Test func impossibleSettingsAreClearErrors() throws {
+        var config = Self.tiny()
+        config.worldModel.backbone.blocks = 3
+        #expect(throws: AgentError.invalidConfiguration("world_model.width 16 cannot form world_model.blocks = 3 equal groups")) {
+            try Dreamer(config, environment: try Self.environment("CartPole-v1"), seed: 1)
+        }
+        config = Self.tiny()
+        config.replayCapacity = 10
+        #expect(throws: AgentError.self) { try Dreamer(config, environment: try Self.environment("CartPole-v1"), seed: 1) }
+    }
+
     /// Updates follow `train_ratio`: replayed steps (B·L per update) ≈ ratio × env steps after prefill.
     @Test func updatesFollowTheTrainRatio() throws {
         var config = Self.tiny()

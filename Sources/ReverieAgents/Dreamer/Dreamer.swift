@@ -57,6 +57,11 @@ public final class Dreamer: Agent {
                 "a replay of \(config.replayCapacity) steps over \(n) envs holds \(config.replayCapacity / n) per env, "
                 + "fewer than a sequence of \(max(config.sequenceLength, config.context))")
         }
+        let backbone = config.worldModel.backbone
+        guard backbone.kind != .gru || backbone.width % backbone.blocks == 0 else {
+            throw AgentError.invalidConfiguration(
+                "world_model.width \(backbone.width) cannot form world_model.blocks = \(backbone.blocks) equal groups")
+        }
         network = try DreamerNetwork(config, observationSpace: environment.singleObservationSpace,
                                      actionSpace: environment.singleActionSpace, rng: &rng)
         replay = SequenceReplay(capacity: config.replayCapacity, streams: n, observationSize: network.observationSize,
