@@ -26,6 +26,13 @@ import ReverieWorldModels
 ///      with w_t = γ^t·Πc the dream's discount, v̄ the slow critic (an EMA
 ///      of the critic) and p_ψ the critic's two-hot distribution. The actor's
 ///      gradient is REINFORCE, so the dream runs off the tape.
+///
+/// Where this differs from the DreamerV3 paper: dreams start from states the
+/// world model reaches over a short replayed context (Drama's way, the same
+/// for every backbone, since a parallel scan keeps no per-step state) rather
+/// than from every posterior state of the training batch; the three networks
+/// use Adam with global-norm clipping (not LaProp with adaptive clipping);
+/// the critic learns from dreams only (no replay-return term).
 public final class Dreamer: Agent {
     public let config: DreamerConfig
     public let network: DreamerNetwork
