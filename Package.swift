@@ -35,6 +35,7 @@ let package = Package(
         .library(name: "ReverieAgents", targets: ["ReverieAgents"]),
         .library(name: "ReverieWorldModels", targets: ["ReverieWorldModels"]),
         .library(name: "ReverieTraining", targets: ["ReverieTraining"]),
+        .library(name: "ReverieViewer", targets: ["ReverieViewer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -64,6 +65,7 @@ let package = Package(
         .target(name: "ReverieTraining", dependencies: [
             "ReverieAgents", "ReverieWorldModels", "ReverieRemote", .product(name: "TOMLKit", package: "TOMLKit"),
         ], swiftSettings: vectorSettings),
+        .target(name: "ReverieViewer", dependencies: ["ReverieEnvs"], swiftSettings: vectorSettings),
         .executableTarget(
             name: "reverie",
             dependencies: [
@@ -81,6 +83,7 @@ let package = Package(
         .testTarget(name: "ReverieWorldModelsTests", dependencies: ["ReverieWorldModels"]),
         .testTarget(name: "ReverieTrainingTests", dependencies: ["ReverieTraining"]),
         .testTarget(name: "ReverieRemoteTests", dependencies: ["ReverieRemote", "ReverieAgents"]),
+        .testTarget(name: "ReverieViewerTests", dependencies: ["ReverieViewer"]),
         .testTarget(name: "ReverieEnvsTests", dependencies: ["ReverieEnvs"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,71 @@
+import ReverieEnvs
+
+/// The viewer's software framebuffer: an RGB8 image the window shows as it
+/// is, and `--screenshot` writes as it is, so what tests check is what users
+/// see. Panels are env frames scaled by nearest neighbour (crisp pixels);
+/// the heads-up display is rectangles and `BitmapFont` text.
+public struct Raster: Sendable, Equatable {
+    public let width: Int, height: Int
+    /// Row-major RGB, top row first.
+    public private(set) var pixels: [UInt8]
+
+    public init(width: Int, height: Int, fill: (UInt8, UInt8, UInt8) = (0, 0, 0)) {
+        precondition(width > 0 && height > 0, "a raster needs a positive size, got \(width)×\(height)")
+        (self.width, self.height) = (width, height)
+        pixels = [UInt8](repeating: 0, count: width * height * 3)
+        self.fill(x: 0, y: 0, width: width, height: height, fill)
+    }
+
+    /// The colour at (x, y).
+    public func pixel(_ x: Int, _ y: Int) -> (UInt8, UInt8, UInt8) {
+        let i = (y * width + x) * 3
+        return (pixels[i], pixels[i + 1], pixels[i + 2])
+    }
+
+    /// Paints the rectangle with top-left (x, y), clipped to the raster.
+    public mutating func fill(x: Int, y: Int, width w: Int, height h: Int, _ colour: (UInt8, UInt8, UInt8)) {
+        let x0 = max(x, 0), x1 = min(x + w, width), y0 = max(y, 0), y1 = min(y + h, height)
+        guard x0 < x1, y0 < y1 else { return }
+        for row in y0..<y1 {
+            for column in x0..<x1 {
+                let i = (row * width + column) * 3
+                (pixels[i], pixels[i + 1], pixels[i + 2]) = colour
+            }
+        }
+    }
+
+    /// Draws `frame` scaled by nearest neighbour into the rectangle (x, y, w, h).
+    public mutating func draw(_ frame: Frame, x: Int, y: Int, width w: Int, height h: Int) {
+        guard w > 0, h > 0 else { return }
+        for row in max(y, 0)..<min(y + h, height) {
+            let source = (row - y) * frame.height / h
+            for column in max(x, 0)..<min(x + w, width) {
+                let s = (source * frame.width + (column - x) * frame.width / w) * 3, d = (row * width + column) * 3
+                (pixels[d], pixels[d + 1], pixels[d + 2]) = (frame.pixels[s], frame.pixels[s + 1], frame.pixels[s + 2])
+            }
+        }
+    }
+
+    /// Writes `text` with its first glyph's top-left at (x, y), each font
+    /// pixel a `scale`×`scale` square; `\n` starts a new line. Characters the
+    /// font lacks are drawn as `?`.
+    public mutating func text(_ text: String, x: Int, y: Int, scale: Int = 1, _ colour: (UInt8, UInt8, UInt8)) {
+        var (penX, penY) = (x, y)
+        for character in text {
+            if character == "\n" {
+                (penX, penY) = (x, penY + BitmapFont.lineHeight * scale)
+                continue
+            }
+            let rows = BitmapFont.rows(character) ?? BitmapFont.rows("?")!
+            for (r, bits) in rows.enumerated() {
+                for c in 0..<BitmapFont.glyphWidth where bits & (1 << (BitmapFont.glyphWidth - 1 - c)) != 0 {
+                    fill(x: penX + c * scale, y: penY + r * scale, width: scale, height: scale, colour)
+                }
+            }
+            penX += BitmapFont.advance * scale
+        }
+    }
+
+    /// The raster as an env `Frame` (for GIFs and PNG screenshots).
+    public var frame: Frame { Frame(width: width, height: height, pixels: pixels) }
+}

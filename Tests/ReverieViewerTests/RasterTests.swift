@@ -1,0 +1,49 @@
+import Testing
+import ReverieEnvs
+@testable import ReverieViewer
+
+/// The viewer's drawing, checked pixel by pixel without a window.
+struct RasterTests {
+    @Test func everyPrintableASCIIGlyphIsSevenRowsOfFive() {
+        #expect(BitmapFont.art.count == 95)
+        for (k, glyph) in BitmapFont.art.enumerated() {
+            let rows = glyph.split(separator: "|", omittingEmptySubsequences: false)
+            #expect(rows.count == 7 && rows.allSatisfy { $0.count == 5 && $0.allSatisfy { ".#".contains($0) } },
+                    "glyph \(k + 32) is malformed: \(glyph)")
+        }
+        // Distinct characters look distinct (space aside, no two glyphs alike).
+        #expect(Set(BitmapFont.table.map { $0.map(String.init).joined(separator: ",") }).count == 95)
+        #expect(BitmapFont.rows("é") == nil && BitmapFont.rows("A") == BitmapFont.table[33])
+    }
+
+    @Test func textLandsOnItsGridInItsColourAtAnyScale() {
+        var raster = Raster(width: 40, height: 20)
+        raster.text("Hi", x: 2, y: 3, scale: 2, (255, 200, 0))
+        // 'H' row 0 is #...#: columns 0 and 4 of the glyph, each a 2×2 block.
+        for (dx, on) in [(0, true), (1, true), (2, false), (8, true), (9, true)] {
+            let p = raster.pixel(2 + dx, 3)
+            #expect((p == (255, 200, 0)) == on, "H at +\(dx)")
+        }
+        // 'i' starts one advance (6 pixels × scale 2) to the right; its dot sits in row 0, column 2.
+        #expect(raster.pixel(2 + 12 + 4, 3) == (255, 200, 0) && raster.pixel(2 + 12 + 4, 3 + 2) == (0, 0, 0))
+        // Nothing drawn below the glyphs' 7 rows.
+        #expect((0..<40).allSatisfy { raster.pixel($0, 3 + 14) == (0, 0, 0) })
+        // An unknown character is drawn as '?'.
+        var a = Raster(width: 8, height: 8), b = Raster(width: 8, height: 8)
+        a.text("é", x: 0, y: 0, (1, 2, 3))
+        b.text("?", x: 0, y: 0, (1, 2, 3))
+        #expect(a == b)
+    }
+
+    @Test func framesScaleByNearestNeighbourAndClipToTheRaster() {
+        // A 2×2 frame: red, green / blue, white.
+        let frame = Frame(width: 2, height: 2, pixels: [255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255])
+        var raster = Raster(width: 10, height: 10, fill: (9, 9, 9))
+        raster.draw(frame, x: 1, y: 1, width: 8, height: 8)
+        #expect(raster.pixel(1, 1) == (255, 0, 0) && raster.pixel(4, 4) == (255, 0, 0))
+        #expect(raster.pixel(5, 4) == (0, 255, 0) && raster.pixel(4, 5) == (0, 0, 255) && raster.pixel(8, 8) == (255, 255, 255))
+        #expect(raster.pixel(0, 0) == (9, 9, 9) && raster.pixel(9, 9) == (9, 9, 9))
+        raster.draw(frame, x: 6, y: 6, width: 8, height: 8)   // partly outside: clipped, no crash
+        #expect(raster.pixel(9, 9) == (255, 0, 0))
+    }
+}
