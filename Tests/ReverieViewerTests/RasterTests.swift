@@ -47,3 +47,28 @@ struct RasterTests {
         #expect(raster.pixel(9, 9) == (255, 0, 0))
     }
 }
+
+/// The window's layout: panels where the layout says, the readout drawn.
+struct ViewerLayoutTests {
+    @Test func panelsSitWhereTheLayoutSaysAndTheHUDIsDrawn() {
+        let layout = ViewerLayout(panelCount: 3, panelSize: 128)
+        #expect(layout.width == 8 + 3 * 136 && layout.panel(2).x == 8 + 2 * 136)
+        let red = Frame(width: 64, height: 64, fill: (255, 0, 0)), wide = Frame(width: 128, height: 64, fill: (0, 255, 0))
+        var readout = AgentReadout()
+        readout.actionProbabilities = [0.25, 0.75]
+        let raster = layout.draw(panels: [("real", red), ("reconstruction", wide), ("dream", nil)], readout: readout)
+        let (x0, y0, side) = layout.panel(0)
+        #expect(raster.pixel(x0, y0) == (255, 0, 0) && raster.pixel(x0 + side - 1, y0 + side - 1) == (255, 0, 0))
+        // A 2:1 frame is letterboxed in its square: green in the middle, background above.
+        let (x1, y1, _) = layout.panel(1)
+        #expect(raster.pixel(x1 + 64, y1 + 64) == (0, 255, 0) && raster.pixel(x1 + 64, y1 + 2) == ViewerLayout.background)
+        // The third panel has no frame: black.
+        let (x2, y2, _) = layout.panel(2)
+        #expect(raster.pixel(x2 + 100, y2 + 100) == (0, 0, 0))
+        // The action bars: the second is three times the first.
+        let barRow = { (a: Int) in (0..<layout.width).filter { raster.pixel($0, layout.hudTop + 28 + a * 12 + 4) == ViewerLayout.bar }.count }
+        #expect(barRow(0) > 0 && abs(barRow(1) - 3 * barRow(0)) <= 2)
+        // Some ink in the readout lines and the keys line.
+        #expect((0..<layout.width).contains { raster.pixel($0, layout.hudTop + 3) == ViewerLayout.ink })
+    }
+}
