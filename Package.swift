@@ -65,11 +65,12 @@ let package = Package(
         .target(name: "ReverieTraining", dependencies: [
             "ReverieAgents", "ReverieWorldModels", "ReverieRemote", .product(name: "TOMLKit", package: "TOMLKit"),
         ], swiftSettings: vectorSettings),
-        .target(name: "ReverieViewer", dependencies: ["ReverieEnvs"], swiftSettings: vectorSettings),
+        .target(name: "ReverieViewer", dependencies: ["ReverieTraining", "CGLFW"], swiftSettings: vectorSettings),
         .executableTarget(
             name: "reverie",
             dependencies: [
                 "ReverieCore", "ReverieNN", "ReverieEnvs", "ReverieRemote", "ReverieAgents", "ReverieTraining", "ReverieWorldModels",
+                "ReverieViewer",
                 "CBLAS", "CZeroMQ", "CGLFW",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+import ReverieEnvs
+@testable import ReverieViewer
+
+/// `reverie view` in a real GLFW window on a virtual display (xvfb-run,
+/// which scripts/setup installs): the screenshot is read back from OpenGL,
+/// so it is what a user would see. It must equal the picture the viewer
+/// composes for the same seed and step count, and not be blank.
+@Suite(.serialized) struct ViewerWindowTests {
+    static var executable: URL {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("reverie").path), dir.path != "/" {
+            dir.deleteLastPathComponent()
+        }
+        return dir.appendingPathComponent("reverie")
+    }
+
+    /// Runs `xvfb-run -a reverie view …`; returns the screenshot's RGB bytes.
+    static func screenshot(_ arguments: [String]) throws -> (width: Int, height: Int, pixels: [UInt8]) {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("view-\(UUID().uuidString).png")
+        defer { try? FileManager.default.removeItem(at: path) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/xvfb-run")
+        process.arguments = ["-a", executable.path, "view"] + arguments + ["--screenshot", path.path, "--hidden"]
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        process.waitUntilExit()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "reverie view failed: \(message)")
+        return try decodeStoredPNG(Data(contentsOf: path))
+    }
+
+    /// Reads back a PNG as `PNGWriter` writes it (stored deflate blocks, filter 0);
+    /// Tests/ReverieTrainingTests/PNGTests.swift checks such files with Pillow.
+    static func decodeStoredPNG(_ data: Data) throws -> (width: Int, height: Int, pixels: [UInt8]) {
+        let bytes = [UInt8](data)
+        func u32(_ i: Int) -> Int { Int(bytes[i]) << 24 | Int(bytes[i + 1]) << 16 | Int(bytes[i + 2]) << 8 | Int(bytes[i + 3]) }
+        var (i, width, height, zlib) = (8, 0, 0, [UInt8]())
+        while i < bytes.count {
+            let (length, type) = (u32(i), String(decoding: bytes[(i + 4)..<(i + 8)], as: UTF8.self))
+            let body = Array(bytes[(i + 8)..<(i + 8 + length)])
+            if type == "IHDR" { (width, height) = (u32(i + 8), u32(i + 12)) }
+            if type == "IDAT" { zlib += body }
+            i += 12 + length
+        }
+        var raw: [UInt8] = [], p = 2
+        while p < zlib.count - 4 {
+            let count = Int(zlib[p + 1]) | Int(zlib[p + 2]) << 8
+            raw += zlib[(p + 5)..<(p + 5 + count)]
+            p += 5 + count
+        }
+        let row = width * 3 + 1
+        return (width, height, (0..<height).flatMap { raw[($0 * row + 1)..<(($0 + 1) * row)] })
+    }
+
+    /// Variance of the pixel values inside a rectangle.
+    static func variance(_ shot: (width: Int, height: Int, pixels: [UInt8]), x: Int, y: Int, size: Int) -> Double {
+        var values: [Double] = []
+        for row in y..<(y + size) { for column in x..<(x + size) { for c in 0..<3 { values.append(Double(shot.pixels[(row * shot.width + column) * 3 + c])) } } }
+        let mean = values.reduce(0, +) / Double(values.count)
+        return values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)
+    }
+
+    @Test(arguments: ["CartPole-v1", "PixelCatch"])
+    func aRandomPolicysWindowShowsTheComposedPicture(_ env: String) throws {
+        let shot = try Self.screenshot(["--random", env, "--frames", "25", "--seed", "3"])
+        let viewer = Viewer(environment: try Registry.make(env), policy: nil, seed: 3)
+        for _ in 0..<25 { try viewer.step() }
+        let expected = viewer.picture()
+        #expect(shot.width == expected.width && shot.height == expected.height)
+        // Counted, not compared as arrays: a failing comparison of 600k bytes would take minutes to print.
+        let differing = shot.pixels.indices.filter { shot.pixels[$0] != expected.pixels[$0] }
+        #expect(differing.count == 0, "\(differing.count) bytes of the window differ from the composed picture, first at \(differing.first ?? -1)")
+        let (x, y, size) = viewer.layout.panel(0)
+        #expect(Self.variance(shot, x: x, y: y, size: size) > 100, "the env panel is blank")
+    }
+}
