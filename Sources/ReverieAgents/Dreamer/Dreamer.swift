@@ -37,7 +37,7 @@ public final class Dreamer: Agent {
     public let config: DreamerConfig
     public let network: DreamerNetwork
     public let environment: any VectorEnvironment
-    public let replay: SequenceReplay
+    public var replay: SequenceReplay { recorder.replay }
     public let worldModelOptimizer: Adam, actorOptimizer: Adam, criticOptimizer: Adam
 
     public var rng: RandomGenerator
@@ -47,8 +47,8 @@ public final class Dreamer: Agent {
     public private(set) var environmentSteps = 0
     public private(set) var updates = 0
     public private(set) var returnNormalizer: ReturnNormalizer
-    /// (N) r_t of the observation each env stands at.
-    private var arrivalRewards: [Float]
+    /// Writes acting into the replay (and keeps r_t of where each env stands).
+    private var recorder: ReplayRecorder
     /// Updates owed to the train ratio and not yet taken.
     private var owedUpdates: Float = 0
 
@@ -71,8 +71,9 @@ public final class Dreamer: Agent {
         }
         network = try DreamerNetwork(config, observationSpace: environment.singleObservationSpace,
                                      actionSpace: environment.singleActionSpace, rng: &rng)
-        replay = SequenceReplay(capacity: config.replayCapacity, streams: n, observationSize: network.observationSize,
-                                actionSize: network.worldModel.actionSize)
+        recorder = ReplayRecorder(replay: SequenceReplay(capacity: config.replayCapacity, streams: n,
+                                                         observationSize: network.observationSize,
+                                                         actionSize: network.worldModel.actionSize))
         let eps = config.adamEpsilon
         worldModelOptimizer = Adam(network.worldModel, learningRate: config.worldModelLearningRate, epsilon: eps)
         actorOptimizer = Adam(network.actor, learningRate: config.actorLearningRate, epsilon: eps)
@@ -81,7 +82,6 @@ public final class Dreamer: Agent {
         observations = try environment.reset(seed: seed)
         episodeStarts = Array(repeating: true, count: n)
         memory = network.initialMemory(batch: n)
-        arrivalRewards = Array(repeating: 0, count: n)
     }
 
     // MARK: - Saving and resuming
@@ -110,7 +110,7 @@ public final class Dreamer: Agent {
         var carried = replay.snapshot.reduce(into: [String: Tensor]()) { $0["replay.\($1.key)"] = $1.value }
         carried["return_normalizer"] = Tensor([returnNormalizer.low, returnNormalizer.high])
         carried["owed_updates"] = Tensor([owedUpdates])
-        carried["arrival_rewards"] = Tensor(arrivalRewards)
+        carried["arrival_rewards"] = Tensor(recorder.arrivalRewards)
         return carried
     }
 
@@ -129,7 +129,7 @@ public final class Dreamer: Agent {
         (self.environmentSteps, self.updates, self.rng) = (environmentSteps, updates, rng)
         if let observations, let episodeStarts {
             (self.observations, self.episodeStarts) = (observations, episodeStarts)
-            if let rewards = carried["arrival_rewards"], rewards.count == arrivalRewards.count { arrivalRewards = rewards.scalars }
+            if let rewards = carried["arrival_rewards"], rewards.count == environment.count { recorder.arrivalRewards = rewards.scalars }
         }
         if let memory { self.memory = memory }
     }
@@ -140,7 +140,7 @@ public final class Dreamer: Agent {
     public func iterate() throws -> IterationReport {
         var episodes: [EpisodeRecord] = []
         var metrics = DreamerMetrics()
-        let n = environment.count, d = network.observationSize, a = network.worldModel.actionSize
+        let n = environment.count, d = network.observationSize
         let actionShape = [n] + environment.singleActionSpace.shape
         let perUpdate = Float(config.batchSize * config.sequenceLength)
         for _ in 0..<config.iterationSteps {
@@ -149,22 +149,9 @@ public final class Dreamer: Agent {
             let raw = environmentSteps < config.prefill
                 ? (0..<n).flatMap { _ in randomAction() } : pi.sample(using: &rng)
             memory = network.remember(actions: raw, in: next)
-            let modelActions = network.modelActions(raw).scalars, rows = flat.scalars
-            for i in 0..<n {
-                try replay.append(stream: i, observation: Array(rows[(i * d)..<((i + 1) * d)]),
-                                  action: Array(modelActions[(i * a)..<((i + 1) * a)]), reward: arrivalRewards[i],
-                                  terminated: false, isFirst: episodeStarts[i])
-            }
+            try recorder.recordActing(observations: flat.scalars, actions: network.modelActions(raw).scalars, isFirst: episodeStarts)
             let step = try environment.step(Tensor(network.head.envActions(raw), shape: actionShape))
-            for i in 0..<n {
-                if step.episodeStarts[i], let last = step.finalObservations[i] {
-                    try replay.append(stream: i, observation: last, action: Array(repeating: 0, count: a),
-                                      reward: step.rewards[i], terminated: step.terminated[i], isFirst: false)
-                    arrivalRewards[i] = 0
-                } else {
-                    arrivalRewards[i] = step.rewards[i]
-                }
-            }
+            try recorder.recordOutcome(step)
             episodes += EpisodeRecord.ended(in: step.infos)
             (observations, episodeStarts) = (step.observations, step.episodeStarts)
             environmentSteps += n

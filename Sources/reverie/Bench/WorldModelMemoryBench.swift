@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ReverieAgents
 import ReverieEnvs
 import ReverieWorldModels
 
@@ -80,27 +81,14 @@ struct WorldModelMemoryBench {
         let envs = try SyncVectorEnvironment(count: n) { _ in try Registry.make(environment) }
         let replay = SequenceReplay(capacity: steps + n * 64, streams: n, observationSize: observationSize, actionSize: actionCount)
         var rng = RandomGenerator(seed: seed)
+        var recorder = ReplayRecorder(replay: replay)
         var observations = try envs.reset(seed: seed), starts = [Bool](repeating: true, count: n)
-        var rewards = [Float](repeating: 0, count: n)
         for _ in 0..<(steps / n) {
             let actions = (0..<n).map { _ in rng.int(below: actionCount) }
-            let rows = observations.scalars
-            for i in 0..<n {
-                var action = [Float](repeating: 0, count: actionCount)
-                action[actions[i]] = 1
-                try replay.append(stream: i, observation: Array(rows[(i * observationSize)..<((i + 1) * observationSize)]),
-                                  action: action, reward: rewards[i], terminated: false, isFirst: starts[i])
-            }
+            try recorder.recordActing(observations: observations.scalars,
+                                      actions: Tensor.oneHot(actions, depth: actionCount).scalars, isFirst: starts)
             let step = try envs.step(actions.map { [Float($0)] })
-            for i in 0..<n {
-                if step.episodeStarts[i], let last = step.finalObservations[i] {
-                    try replay.append(stream: i, observation: last, action: [Float](repeating: 0, count: actionCount),
-                                      reward: step.rewards[i], terminated: step.terminated[i], isFirst: false)
-                    rewards[i] = 0
-                } else {
-                    rewards[i] = step.rewards[i]
-                }
-            }
+            try recorder.recordOutcome(step)
             (observations, starts) = (step.observations, step.episodeStarts)
         }
         return replay
