@@ -28,6 +28,9 @@ struct WorldModelMemoryBench {
         guard case .discrete(let actionCount) = env.actionSpace, env.observationSpace.shape.count == 3 else {
             throw ValidationError("wm-memory needs an image env with discrete actions, got \(environment)")
         }
+        guard replaySteps / 4 >= 2 * length else {
+            throw ValidationError("wm-memory needs at least \(8 * length) replay steps (--steps) for sequences of \(length) from 4 envs")
+        }
         let shape = env.observationSpace.shape, o = shape.reduce(1, *)
         let replay = try collect(steps: replaySteps, seed: 1, actionCount: actionCount, observationSize: o)
         let span = context + (horizons.max() ?? 0)
