@@ -23,6 +23,8 @@ public final class DreamerNetwork: ActingPolicy {
     public let twoHot: SymlogTwoHot
     /// Weight of the uniform mixture in a categorical actor (1%).
     public let actorUnimix: Float = 0.01
+    /// A Box's centre and half-range (D), mapping [−1, 1] onto it; empty for discrete actions.
+    private let boxCentre: Tensor, boxHalfRange: Tensor
 
     public init(_ config: DreamerConfig, observationSpace: Space, actionSpace: Space, rng: inout RandomGenerator) throws {
         let shape = observationSpace.shape
@@ -35,6 +37,12 @@ public final class DreamerNetwork: ActingPolicy {
         }
         head = try ActionHead(for: actionSpace)
         let a = head.outputCount
+        switch head {
+        case .categorical: (boxCentre, boxHalfRange) = (Tensor([Float]()), Tensor([Float]()))
+        case .gaussian(let low, let high), .squashed(let low, let high):
+            boxCentre = Tensor(zip(low, high).map { ($0 + $1) / 2 })
+            boxHalfRange = Tensor(zip(low, high).map { ($1 - $0) / 2 })
+        }
         worldModel = WorldModel(config.worldModel, observationShape: shape.count == 3 ? shape : [observationSpace.flatCount],
                                 actionSize: a, rng: &rng)
         let f = config.worldModel.featureSize
@@ -56,13 +64,12 @@ public final class DreamerNetwork: ActingPolicy {
         switch head {
         case .categorical:
             return .categorical(OneHotCategorical(logits: out, unimix: actorUnimix).categorical)
-        case .gaussian(let low, let high), .squashed(let low, let high):
+        case .gaussian, .squashed:
             // DreamerV3's bounded normal: mean tanh(m) and σ ∈ [0.1, 1] in [−1, 1] units, mapped onto the box.
-            let d = low.count
-            let centre = Tensor(zip(low, high).map { ($0 + $1) / 2 }), half = Tensor(zip(low, high).map { ($1 - $0) / 2 })
+            let d = boxCentre.count
             let (m, s) = (out.slice(0..<d, axis: 1), out.slice(d..<(2 * d), axis: 1))
-            let std = ((s + 2).sigmoid() * 0.9 + 0.1) * half
-            return .gaussian(Normal(mean: m.tanh() * half + centre, logStd: std.log()))
+            let std = ((s + 2).sigmoid() * 0.9 + 0.1) * boxHalfRange
+            return .gaussian(Normal(mean: m.tanh() * boxHalfRange + boxCentre, logStd: std.log()))
         }
     }
 

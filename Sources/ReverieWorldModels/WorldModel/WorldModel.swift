@@ -116,10 +116,14 @@ public final class WorldModel: Module {
     ///   - rng: sample z_t; nil takes the mode.
     public func observeStep(_ state: State, action: Tensor, observation: Tensor, resets: [Bool],
                             using rng: inout RandomGenerator?) -> State {
-        let start = resets.contains(true) ? state.zeroed(where: resets) : state
-        let previousAction = resets.contains(true) ? action * Tensor(resets.map { $0 ? 0 : 1 }, shape: [resets.count, 1]) : action
-        let u = dynamicsInput(Tensor.concatenate([start.stochastic, previousAction], axis: -1))
-        let (h, next) = backbone.step(u, start.backbone, resets: resets)
+        // Where x_t opens an episode, z_{t−1} and a_{t−1} read as zeros; the backbone resets its own state.
+        var (previousLatent, previousAction) = (state.stochastic, action)
+        if resets.contains(true) {
+            let keep = Tensor(resets.map { $0 ? 0 : 1 }, shape: [resets.count, 1])
+            (previousLatent, previousAction) = (previousLatent * keep, previousAction * keep)
+        }
+        let u = dynamicsInput(Tensor.concatenate([previousLatent, previousAction], axis: -1))
+        let (h, next) = backbone.step(u, state.backbone, resets: resets)
         let e = encoder(observation)
         let q = latent(posterior(config.posteriorReadsBackbone ? Tensor.concatenate([h, e], axis: -1) : e))
         return State(backbone: next, deterministic: h, stochastic: draw(q, &rng))
@@ -247,13 +251,5 @@ public final class WorldModel: Module {
         let terms = Losses(reconstruction: reconstruction.item, reward: rewardLoss.item, continuation: continueLoss.item,
                            kl: (kl.detached * mask).sum().item * weight, total: total.item)
         return (total, terms, seen)
-    }
-}
-
-extension WorldModel.State {
-    /// Rows where `resets` is set start from zero.
-    func zeroed(where resets: [Bool]) -> WorldModel.State {
-        let keep = Tensor(resets.map { $0 ? 0 : 1 }, shape: [resets.count, 1])
-        return .init(backbone: backbone.reset(where: resets), deterministic: deterministic * keep, stochastic: stochastic * keep)
     }
 }
