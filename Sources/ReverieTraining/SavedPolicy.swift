@@ -15,8 +15,11 @@ public struct SavedPolicy {
     /// The frozen observation statistics the policy was trained with, if any.
     public let normalization: EnvironmentNormalization
 
-    /// - Parameter url: a run folder or a `.safetensors` checkpoint.
-    public init(contentsOf url: URL) throws {
+    /// - Parameters:
+    ///   - url: a run folder or a `.safetensors` checkpoint.
+    ///   - spaces: the spaces of the env the policy will meet, for a policy
+    ///     trained on remote envs (a built-in env's are read from the registry).
+    public init(contentsOf url: URL, spaces: (observation: Space, action: Space)? = nil) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw ConfigError("\(url.path) does not exist")
@@ -36,18 +39,23 @@ public struct SavedPolicy {
         var config = TrainConfig()
         try config.apply(try parseTOML(toml, source: checkpoint.lastPathComponent), source: checkpoint.lastPathComponent)
         self.config = config
-        guard !config.env.contains("://") else {
-            throw ConfigError("this policy was trained on remote envs (\(config.env)); evaluate it on a built-in env")
+        let actionSpace: Space
+        if let spaces {
+            (observationSpace, actionSpace) = spaces
+        } else {
+            guard !config.env.contains("://") else {
+                throw ConfigError("this policy was trained on remote envs (\(config.env)); evaluate it on a built-in env")
+            }
+            let env = try Registry.make(config.env)
+            (observationSpace, actionSpace) = (env.observationSpace, env.actionSpace)
         }
-        let env = try Registry.make(config.env)
-        observationSpace = env.observationSpace
         var rng = RandomGenerator(seed: 0)
         policy = config.algorithm == "dreamer"
-            ? try DreamerNetwork(config.dreamer, observationSpace: env.observationSpace, actionSpace: env.actionSpace, rng: &rng)
-            : try config.policySpec.make(observationSpace: env.observationSpace, actionSpace: env.actionSpace, rng: &rng)
+            ? try DreamerNetwork(config.dreamer, observationSpace: observationSpace, actionSpace: actionSpace, rng: &rng)
+            : try config.policySpec.make(observationSpace: observationSpace, actionSpace: actionSpace, rng: &rng)
         try saved.load(into: policy, from: "model")
         normalization = EnvironmentNormalization(observations: config.normalizeObservations, rewards: false,
-                                                 observationSize: env.observationSpace.flatCount, gamma: 1)
+                                                 observationSize: observationSpace.flatCount, gamma: 1)
         try normalization.restore(from: saved.metadata, source: checkpoint.path)
         environmentSteps = saved.metadata["env_steps"].flatMap(Int.init) ?? 0
     }

@@ -46,6 +46,24 @@ public struct Raster: Sendable, Equatable {
         }
     }
 
+    /// A one-pixel line from (x0, y0) to (x1, y1), both ends included,
+    /// clipped to the raster (Bresenham's algorithm).
+    public mutating func line(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, _ colour: (UInt8, UInt8, UInt8)) {
+        let (dx, dy) = (abs(x1 - x0), -abs(y1 - y0))
+        let (sx, sy) = (x0 < x1 ? 1 : -1, y0 < y1 ? 1 : -1)
+        var (x, y, error) = (x0, y0, dx + dy)
+        while true {
+            if x >= 0, x < width, y >= 0, y < height {
+                let i = (y * width + x) * 3
+                (pixels[i], pixels[i + 1], pixels[i + 2]) = colour
+            }
+            if x == x1 && y == y1 { return }
+            let e2 = 2 * error
+            if e2 >= dy { error += dy; x += sx }
+            if e2 <= dx { error += dx; y += sy }
+        }
+    }
+
     /// Writes `text` with its first glyph's top-left at (x, y), each font
     /// pixel a `scale`×`scale` square; `\n` starts a new line. Characters the
     /// font lacks are drawn as `?`.

@@ -6,46 +6,124 @@ import ReverieTraining
 
 /// `reverie view`: an agent (or a random policy) acting in its env, live in
 /// a window — the env's frame scaled crisply, and a heads-up display with
-/// episode, step, return, the critic's value and π(a|s) as bars.
+/// episode, step, return, the critic's value and π(a|s) as bars. A
+/// world-model agent on an image env gets two more panels: its model's
+/// reconstruction of the frame, and an open-loop dream from a recent state
+/// that runs `dreamSteps` ahead and is compared with reality as it unfolds
+/// (D starts a new dream from now). Envs without pixels get strip charts of
+/// the observation's components (with the model's reconstruction and the
+/// dream's prediction beside them for a world-model agent), the value and
+/// the reward over the last few hundred steps.
 ///
 /// The window redraws at the display's rate; the simulation advances by
 /// wall time at `stepsPerSecond`, so drawing neither slows nor speeds it.
+/// Decoding the model's pictures also happens at the display's rate.
 /// Keys: space pauses, → single-steps while paused, + and − double and
-/// halve the speed, R restarts the episode, S saves a screenshot, Esc closes.
+/// halve the speed, R restarts the episode, S saves a screenshot, D dreams,
+/// Esc closes.
 public final class Viewer {
-    public let environment: any Environment
+    public let environment: WatchedEnvironment
     /// The acting policy, or nil for uniformly random actions.
     public let policy: (any ActingPolicy)?
     public private(set) var readout = AgentReadout()
     public let layout: ViewerLayout
+    /// The strip charts' data (envs without pixels).
+    public private(set) var plots: PlotHistory?
+    /// How far ahead a dream runs.
+    public let dreamSteps: Int
+    private let dreamer: DreamerNetwork?
+    private let isImage: Bool
+    /// Observation components plotted (the first eight).
+    private let plottedComponents: Int
     private var rng: RandomGenerator
     private var seed: UInt64
+    /// The current observation x_t, the reward that came with it (NaN at a reset), and the
+    /// policy's reading of it (memory holds s_t once the policy has seen x_t).
     private var observation: [Float] = []
+    private var reward: Float = 0
     private var memory = RecurrentState.none
+    private var distribution: PolicyDistribution?
+    /// Observations seen since the viewer started; the current one's index is `seen − 1`.
+    private var seen = 0
+    /// The dream's frames (frame k predicts observation `dreamStart + k`) and
+    /// the episode it belongs to; a new one starts when it runs out, with a
+    /// new episode, or on D.
+    private var dreamFrames: [[Float]] = []
+    private var dreamStart = 0, dreamEpisode = 0
+    private var dreamRequested = false
+    /// The reconstruction of observation `reconstructed.index`, decoded for display.
+    private var reconstructed: (index: Int, frame: Frame?) = (-1, nil)
 
-    public init(environment: any Environment, policy: (any ActingPolicy)?, seed: UInt64) {
-        (self.environment, self.policy, self.seed) = (environment, policy, seed)
+    /// Watches `environment` in-process.
+    public convenience init(environment: any Environment, policy: (any ActingPolicy)?, seed: UInt64, dreamSteps: Int = 30) throws {
+        try self.init(watching: .single(environment), policy: policy, seed: seed, dreamSteps: dreamSteps)
+    }
+
+    /// - Throws: what the env throws when it is first reset (a remote server that does not answer).
+    public init(watching environment: WatchedEnvironment, policy: (any ActingPolicy)?, seed: UInt64, dreamSteps: Int = 30) throws {
+        precondition(dreamSteps >= 1, "a dream needs at least one step, got \(dreamSteps)")
+        (self.environment, self.policy, self.seed, self.dreamSteps) = (environment, policy, seed, dreamSteps)
         rng = RandomGenerator(seed: seed)
-        layout = ViewerLayout(panelCount: 1, panelSize: 400)
-        restart()
+        dreamer = policy as? DreamerNetwork
+        let shape = environment.observationSpace.shape
+        isImage = shape.count == 3
+        plottedComponents = isImage ? 0 : min(environment.observationSpace.flatCount, 8)
+        if !isImage {
+            let components = (0..<plottedComponents).map { "obs[\($0)]" }
+            plots = PlotHistory(titles: components + (policy == nil ? [] : ["value"]) + ["reward"],
+                                modelled: dreamer == nil ? 0 : plottedComponents)
+        }
+        let panels = dreamer != nil && isImage ? 3 : 1
+        layout = ViewerLayout(panelCount: panels, panelSize: panels == 3 ? 320 : 400, plotCount: plots?.series.count ?? 0,
+                              dreams: dreamer != nil)
+        try restart()
     }
 
     /// Starts episode `readout.episode` from `reset(seed: seed + episode − 1)`.
-    private func restart() {
-        observation = environment.reset(seed: seed &+ UInt64(readout.episode - 1))
+    private func restart() throws {
         memory = policy?.initialMemory(batch: 1) ?? .none
-        (readout.step, readout.episodeReturn, readout.value, readout.actionProbabilities) = (0, 0, nil, [])
+        dreamEpisode = -1
+        (readout.step, readout.episodeReturn) = (0, 0)
+        see(try environment.reset(seed: seed &+ UInt64(readout.episode - 1)), reward: .nan)  // no reward comes with x_0: a gap in its chart
     }
+
+    /// Takes in observation x_t: the policy reads it (π(·|s_t), V(s_t)) and the charts record it.
+    private func see(_ observation: [Float], reward: Float) {
+        (self.observation, self.reward) = (observation, reward)
+        seen += 1
+        if let policy {
+            let (pi, value, next) = policy.step(Tensor(observation, shape: [1, observation.count]), memory: memory)
+            (distribution, memory) = (pi, next)
+            readout.value = value.scalars.first
+            if case .categorical(let c) = pi { readout.actionProbabilities = c.probabilities.scalars } else { readout.actionProbabilities = [] }
+        }
+        guard plots != nil else { return }
+        let components = Array(observation.prefix(plottedComponents))
+        var values = components + (policy == nil ? [] : [readout.value ?? .nan]) + [reward]
+        values = values.map { $0.isFinite ? $0 : .nan }
+        var reconstruction: [Float] = [], dream: [Float] = []
+        if let dreamer {
+            reconstruction = Array(dreamer.reconstruction(of: memory).prefix(plottedComponents))
+            if let k = dreamIndex(seen - 1) { dream = Array(dreamFrames[k].prefix(plottedComponents)) }
+        }
+        plots!.append(values, reconstruction: reconstruction, dream: dream)
+    }
+
+    /// The dream frame predicting observation `index`, if the current dream covers it.
+    private func dreamIndex(_ index: Int) -> Int? {
+        let k = index - dreamStart
+        return dreamEpisode == readout.episode && k >= 0 && k < dreamFrames.count ? k : nil
+    }
+
+    /// Starts a new dream from now (the D key).
+    public func requestDream() { dreamRequested = true }
 
     /// One env step with the policy's most likely action (random: a uniform draw).
     public func step() throws {
         var action: [Float]
-        if let policy {
-            let (pi, value, next) = policy.step(Tensor(observation, shape: [1, observation.count]), memory: memory)
-            let raw = pi.mode
-            memory = policy.remember(actions: raw, in: next)
-            readout.value = value.scalars.first
-            if case .categorical(let c) = pi { readout.actionProbabilities = c.probabilities.scalars }
+        if let policy, let distribution {
+            let raw = distribution.mode
+            memory = policy.remember(actions: raw, in: memory)
             action = policy.head.envActions(raw)
         } else {
             action = environment.actionSpace.sample(using: &rng)
@@ -55,16 +133,38 @@ public final class Viewer {
         let result = try environment.step(action)
         readout.step += 1
         readout.episodeReturn += result.reward
-        observation = result.observation
         if result.isDone {
             readout.episode += 1
-            restart()
+            try restart()
+        } else {
+            see(result.observation, reward: result.reward)
         }
     }
 
-    /// The window's picture now.
-    public func picture() -> Raster {
-        layout.draw(panels: [(environment.name, environment.render())], readout: readout)
+    /// The window's picture now. For a world-model agent this is where its
+    /// reconstruction is decoded and a due dream imagined, once per display frame.
+    public func picture() throws -> Raster {
+        var panels: [(title: String, frame: Frame?)] = [(environment.name, try environment.render())]
+        if let dreamer {
+            let now = seen - 1
+            if dreamRequested || dreamIndex(now) == nil {
+                dreamFrames = dreamer.dream(from: memory, steps: dreamSteps)
+                (dreamStart, dreamEpisode, dreamRequested) = (now, readout.episode, false)
+                plots?.replaceLastDream(Array(dreamFrames[0].prefix(plottedComponents)))
+            }
+            if isImage {
+                if reconstructed.index != now { reconstructed = (now, image(dreamer.reconstruction(of: memory))) }
+                let k = dreamIndex(now)!
+                panels += [("reconstruction", reconstructed.frame), ("dream +\(k) of \(dreamSteps)", image(dreamFrames[k]))]
+            }
+        }
+        return layout.draw(panels: panels, plots: plots, readout: readout)
+    }
+
+    /// An H×W×3 observation (values 0…255) as a frame.
+    private func image(_ values: [Float]) -> Frame {
+        let shape = environment.observationSpace.shape
+        return Frame(width: shape[1], height: shape[0], pixels: values.map { UInt8(min(max($0.rounded(), 0), 255)) })
     }
 
     /// Opens the window and runs until Esc or the window closes; with
@@ -76,7 +176,7 @@ public final class Viewer {
     public func run(frames: Int? = nil, screenshot: URL? = nil, visible: Bool = true) throws -> Raster {
         let window = try Window(title: "Reverie — \(environment.name)", width: layout.width, height: layout.height, visible: visible)
         window.readBack = screenshot != nil
-        var last = picture(), owed = 0.0, clock = window.time, shown = 0
+        var last = try picture(), owed = 0.0, clock = window.time, shown = 0
         while !window.shouldClose {
             for key in window.pollKeys() {
                 switch key {
@@ -84,7 +184,8 @@ public final class Viewer {
                 case GLFW_KEY_RIGHT where readout.paused: try step()
                 case GLFW_KEY_EQUAL, GLFW_KEY_KP_ADD: readout.stepsPerSecond = min(readout.stepsPerSecond * 2, 7680)
                 case GLFW_KEY_MINUS, GLFW_KEY_KP_SUBTRACT: readout.stepsPerSecond = max(readout.stepsPerSecond / 2, 0.25)
-                case GLFW_KEY_R: restart()
+                case GLFW_KEY_R: try restart()
+                case GLFW_KEY_D: requestDream()
                 case GLFW_KEY_S: try save(last.frame, to: URL(fileURLWithPath: "reverie-\(Int(Date().timeIntervalSince1970)).png"))
                 case GLFW_KEY_ESCAPE: window.close()
                 default: break
@@ -98,7 +199,7 @@ public final class Viewer {
                 while owed >= 1 { try step(); owed -= 1 }
             }
             clock = now
-            last = picture()
+            last = try picture()
             window.show(last)
             shown += 1
             if let frames, shown >= frames { break }

@@ -203,4 +203,28 @@ struct RemoteEnvironmentTests {
         _ = try remote.reset(seed: 0)
         #expect(try remote.step(Tensor([0, 1])).rewards == [1, 1])
     }
+
+    /// `reverie view` watches a served env as it watches a built-in one: the
+    /// same seed gives the same picture, byte for byte, through the server
+    /// (both screenshots read back from a window under xvfb-run).
+    @Test func theViewerWatchesAServedEnvAsAnInProcessOne() throws {
+        let server = try ServerProcess(numEnvs: 2)
+        func screenshot(_ env: String) throws -> Data {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("view-\(UUID().uuidString).png")
+            defer { try? FileManager.default.removeItem(at: path) }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/xvfb-run")
+            process.arguments = ["-a", ServerProcess.executable.path, "view", "--random", env, "--frames", "40", "--seed", "5",
+                                 "--screenshot", path.path, "--hidden"]
+            let errors = Pipe()
+            process.standardError = errors
+            try process.run()
+            process.waitUntilExit()
+            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(process.terminationStatus == 0, "reverie view --random \(env) failed: \(message)")
+            return try Data(contentsOf: path)
+        }
+        let served = try screenshot("zmq://127.0.0.1:\(server.port)"), local = try screenshot("CartPole-v1")
+        #expect(served.count > 100_000 && served == local)
+    }
 }

@@ -72,3 +72,47 @@ struct ViewerLayoutTests {
         #expect((0..<layout.width).contains { raster.pixel($0, layout.hudTop + 3) == ViewerLayout.ink })
     }
 }
+
+/// Strip charts for envs without pixels: the history they keep and where they draw.
+struct PlotTests {
+    @Test func linesIncludeBothEndsAndClip() {
+        var raster = Raster(width: 10, height: 10)
+        raster.line(1, 1, 8, 4, (255, 255, 255))
+        #expect(raster.pixel(1, 1) == (255, 255, 255) && raster.pixel(8, 4) == (255, 255, 255))
+        // One pixel per column for a shallow line: 8 lit pixels from x = 1 to 8.
+        #expect((0..<10).flatMap { x in (0..<10).map { (x, $0) } }.filter { raster.pixel($0.0, $0.1) == (255, 255, 255) }.count == 8)
+        raster.line(-5, -5, 20, 20, (1, 1, 1))   // through the corner and out: clipped, no crash
+        #expect(raster.pixel(0, 0) == (1, 1, 1) && raster.pixel(9, 9) == (1, 1, 1))
+    }
+
+    @Test func aHistoryKeepsTheLastCapacityStepsAndTheModelsColumns() {
+        var history = PlotHistory(titles: ["x", "y", "reward"], modelled: 2, capacity: 4)
+        for t in 0..<6 {
+            history.append([Float(t), -Float(t), 1], reconstruction: [Float(t) + 0.5, 0], dream: t.isMultiple(of: 2) ? [9, 9] : [])
+        }
+        #expect(history.series[0].values == [2, 3, 4, 5] && history.series[0].reconstruction == [2.5, 3.5, 4.5, 5.5])
+        #expect(history.series[1].dream!.map(\.isNaN) == [false, true, false, true])
+        #expect(history.series[2].reconstruction == nil && history.series[2].dream == nil)
+    }
+
+    @Test func chartsSitInThePlotColumnAndSpanTheirRange() {
+        var history = PlotHistory(titles: ["ramp", "flat"], capacity: 10)
+        for t in 0..<10 { history.append([Float(t), 3]) }
+        let layout = ViewerLayout(panelCount: 1, panelSize: 100, plotCount: 2)
+        #expect(layout.width == 8 + 108 + ViewerLayout.plotWidth + 8)
+        let raster = layout.draw(panels: [("env", nil)], plots: history, readout: AgentReadout())
+        // The ramp runs from the chart's bottom-left to its top-right in ink.
+        let r = layout.plot(0)
+        let inked = (r.x + 64..<(r.x + r.width)).flatMap { x in (r.y..<(r.y + r.height)).map { (x, $0) } }
+            .filter { raster.pixel($0.0, $0.1) == ViewerLayout.ink }
+        #expect(!inked.isEmpty)
+        #expect(inked.min { $0.0 < $1.0 }!.1 > inked.max { $0.0 < $1.0 }!.1, "the ramp should rise to the right")
+        // The second chart sits below the first, inside the panels' height.
+        let s = layout.plot(1)
+        #expect(s.y == r.y + r.height && s.y + s.height <= layout.panel(0).y + layout.panel(0).size)
+        // A constant is a flat line across the middle of its chart.
+        let flat = Set((s.x + 64..<(s.x + s.width)).flatMap { x in (s.y..<(s.y + s.height)).map { (x, $0) } }
+            .filter { raster.pixel($0.0, $0.1) == ViewerLayout.ink }.map(\.1))
+        #expect(flat.count == 1 && abs(flat.first! - (s.y + s.height / 2)) <= 2, "\(flat)")
+    }
+}

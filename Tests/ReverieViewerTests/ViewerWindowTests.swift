@@ -1,6 +1,9 @@
 import Foundation
 import Testing
+import ReverieAgents
 import ReverieEnvs
+import ReverieTraining
+import ReverieWorldModels
 @testable import ReverieViewer
 
 /// `reverie view` in a real GLFW window on a virtual display (xvfb-run,
@@ -66,14 +69,51 @@ import ReverieEnvs
     @Test(arguments: ["CartPole-v1", "PixelCatch"])
     func aRandomPolicysWindowShowsTheComposedPicture(_ env: String) throws {
         let shot = try Self.screenshot(["--random", env, "--frames", "25", "--seed", "3"])
-        let viewer = Viewer(environment: try Registry.make(env), policy: nil, seed: 3)
+        let viewer = try Viewer(environment: try Registry.make(env), policy: nil, seed: 3)
         for _ in 0..<25 { try viewer.step() }
-        let expected = viewer.picture()
+        let expected = try viewer.picture()
         #expect(shot.width == expected.width && shot.height == expected.height)
         // Counted, not compared as arrays: a failing comparison of 600k bytes would take minutes to print.
         let differing = shot.pixels.indices.filter { shot.pixels[$0] != expected.pixels[$0] }
         #expect(differing.count == 0, "\(differing.count) bytes of the window differ from the composed picture, first at \(differing.first ?? -1)")
         let (x, y, size) = viewer.layout.panel(0)
         #expect(Self.variance(shot, x: x, y: y, size: size) > 100, "the env panel is blank")
+    }
+
+    /// A world-model agent's run folder (tiny, untrained: the run ends
+    /// before replay is full enough to learn) plays in the window with three
+    /// panels — real, reconstruction, dream — exactly as composed in-process.
+    @Test func aWorldModelAgentsWindowShowsRealReconstructedAndDreamedPanels() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("view-run-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = TrainConfig()
+        (config.env, config.algorithm, config.numEnvs, config.totalSteps) = ("PixelCatch", "dreamer", 2, 128)
+        (config.checkpointEvery, config.evalEpisodes, config.dreamer.replayCapacity) = (0, 1, 1024)
+        config.dreamer.worldModel.backbone = BackboneConfig(kind: .gru, width: 16, layers: 1, stateSize: 4)
+        (config.dreamer.worldModel.latentGroups, config.dreamer.worldModel.latentClasses) = (4, 4)
+        (config.dreamer.worldModel.units, config.dreamer.worldModel.layers, config.dreamer.worldModel.cnnDepth) = (16, 1, 4)
+        (config.dreamer.actorCriticHidden, config.dreamer.prefill, config.dreamer.iterationSteps) = ([16], 1000, 64)
+        try Trainer(config: config, runDirectory: dir).run()
+
+        let shot = try Self.screenshot([dir.path, "--frames", "12", "--seed", "3"])
+        let saved = try SavedPolicy(contentsOf: dir)
+        let viewer = try Viewer(environment: saved.normalization.evaluation(try Registry.make(saved.config.env)), policy: saved.policy, seed: 3)
+        // As the window's loop: a picture, then a step and a picture per frame.
+        var expected = try viewer.picture()
+        for _ in 0..<12 {
+            try viewer.step()
+            expected = try viewer.picture()
+        }
+        #expect(viewer.layout.panelCount == 3)
+        #expect(shot.width == expected.width && shot.height == expected.height)
+        let differing = shot.pixels.indices.filter { shot.pixels[$0] != expected.pixels[$0] }
+        #expect(differing.count == 0, "\(differing.count) bytes of the window differ from the composed picture, first at \(differing.first ?? -1)")
+        let (x, y, size) = viewer.layout.panel(0)
+        #expect(Self.variance(shot, x: x, y: y, size: size) > 100, "the env panel is blank")
+        // The model's panels are drawn (an untrained decoder's picture is faint, not empty).
+        for k in 1...2 {
+            let (x, y, size) = viewer.layout.panel(k)
+            #expect(Self.variance(shot, x: x, y: y, size: size) > 0.1, "panel \(k) is blank")
+        }
     }
 }

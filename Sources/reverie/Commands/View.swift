@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ReverieEnvs
+import ReverieRemote
 import ReverieTraining
 import ReverieViewer
 
@@ -9,19 +10,31 @@ struct View: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Watch an agent act in its env in a window, with a heads-up display.",
         discussion: """
+            A world-model agent on an image env shows three panels: the real frame, its model's \
+            reconstruction, and an open-loop dream running --dream-steps ahead. Envs without pixels \
+            get charts of the observation (with the model's reconstruction and dream for a \
+            world-model agent), the value and the reward over the last 300 steps.
+
             Keys: space pauses, → single-steps, + and − change speed, R resets the episode, \
-            S saves a screenshot, Esc closes. Without a display, run under xvfb-run with \
-            --screenshot PATH --frames N, or record a GIF with reverie eval RUN --record out.gif.
+            S saves a screenshot, D starts a dream from now, Esc closes. Without a display, run \
+            under xvfb-run with --screenshot PATH --frames N, or record a GIF with \
+            reverie eval RUN --record out.gif.
             """)
 
     @Argument(help: ArgumentHelp("A run folder or a checkpoint (.safetensors).", valueName: "run"))
     var path: String?
 
-    @Option(help: "Watch a uniformly random policy in this env instead of a trained agent.")
+    @Option(help: "Watch a uniformly random policy in this env (a built-in id or zmq://host:port) instead of a trained agent.")
     var random: String?
+
+    @Option(help: ArgumentHelp("Watch the agent in this env instead of its training env: a built-in id, or zmq://host:port for a server (reverie serve, envs/gymnasium_server.py).", valueName: "env"))
+    var env: String?
 
     @Option(help: "Seed of the first episode (episode k uses seed + k − 1).")
     var seed: UInt64 = 1_000_000
+
+    @Option(help: "How many steps a world-model agent's dream runs ahead.")
+    var dreamSteps = 30
 
     @Option(help: "Write a PNG of the last frame shown here.")
     var screenshot: String?
@@ -34,21 +47,53 @@ struct View: ParsableCommand {
 
     func validate() throws {
         if (path == nil) == (random == nil) { throw ValidationError("Give a run folder or checkpoint, or --random ENV (not both).") }
+        if random != nil && env != nil { throw ValidationError("--env is for a trained agent; --random names its env itself.") }
+        if dreamSteps < 1 { throw ValidationError("--dream-steps must be at least 1.") }
         if let frames, frames < 1 { throw ValidationError("--frames must be at least 1.") }
         if hidden && frames == nil { throw ValidationError("--hidden needs --frames: a hidden window would run forever.") }
         if let screenshot, !screenshot.lowercased().hasSuffix(".png") { throw ValidationError("--screenshot writes a PNG: give a .png path.") }
     }
 
+    /// A built-in env, or env 0 of the servers `spec` names.
+    static func watched(_ spec: String) throws -> WatchedEnvironment {
+        if spec.contains("://") {
+            let remote = try RemoteVectorEnvironment(spec)
+            return .vector(remote, name: remote.name)
+        }
+        return .single(try Registry.make(spec))
+    }
+
     func run() throws {
         let viewer: Viewer
-        if let random {
-            viewer = Viewer(environment: try Registry.make(random), policy: nil, seed: seed)
-        } else {
-            let saved: SavedPolicy
-            do { saved = try SavedPolicy(contentsOf: URL(fileURLWithPath: path!)) } catch let error as ConfigError {
-                throw ValidationError(error.message)
+        do {
+            if let random {
+                viewer = try Viewer(watching: try Self.watched(random), policy: nil, seed: seed, dreamSteps: dreamSteps)
+            } else {
+                let url = URL(fileURLWithPath: path!)
+                var watched: WatchedEnvironment?
+                if let env { watched = try Self.watched(env) }
+                let saved: SavedPolicy
+                do {
+                    saved = try SavedPolicy(contentsOf: url, spaces: watched.map { ($0.observationSpace, $0.actionSpace) })
+                } catch let error where watched != nil && !(error is ConfigError) {
+                    throw ConfigError("the policy in \(path!) does not fit \(env!) (observations \(watched!.observationSpace), "
+                                      + "actions \(watched!.actionSpace)): \(error)")
+                }
+                switch watched {
+                case nil:
+                    watched = .single(saved.normalization.evaluation(try Registry.make(saved.config.env)))
+                case .single(let env)?:
+                    watched = .single(saved.normalization.evaluation(env))
+                case .vector?:
+                    guard saved.normalization.observations == nil else {
+                        throw ConfigError("this policy normalises its observations with statistics from training; "
+                                          + "the viewer applies them to built-in envs only, not to \(env!)")
+                    }
+                }
+                viewer = try Viewer(watching: watched!, policy: saved.policy, seed: seed, dreamSteps: dreamSteps)
             }
-            viewer = Viewer(environment: saved.normalization.evaluation(try Registry.make(saved.config.env)), policy: saved.policy, seed: seed)
+        } catch let error as ConfigError {
+            throw ValidationError(error.message)
         }
         do {
             try viewer.run(frames: frames, screenshot: screenshot.map { URL(fileURLWithPath: $0) }, visible: !hidden)
