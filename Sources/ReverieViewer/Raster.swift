@@ -26,10 +26,14 @@ public struct Raster: Sendable, Equatable {
     public mutating func fill(x: Int, y: Int, width w: Int, height h: Int, _ colour: (UInt8, UInt8, UInt8)) {
         let x0 = max(x, 0), x1 = min(x + w, width), y0 = max(y, 0), y1 = min(y + h, height)
         guard x0 < x1, y0 < y1 else { return }
-        for row in y0..<y1 {
-            for column in x0..<x1 {
-                let i = (row * width + column) * 3
-                (pixels[i], pixels[i + 1], pixels[i + 2]) = colour
+        let stride = width
+        pixels.withUnsafeMutableBufferPointer { p in
+            for row in y0..<y1 {
+                var i = (row * stride + x0) * 3
+                for _ in x0..<x1 {
+                    (p[i], p[i + 1], p[i + 2]) = colour
+                    i += 3
+                }
             }
         }
     }
@@ -37,11 +41,22 @@ public struct Raster: Sendable, Equatable {
     /// Draws `frame` scaled by nearest neighbour into the rectangle (x, y, w, h).
     public mutating func draw(_ frame: Frame, x: Int, y: Int, width w: Int, height h: Int) {
         guard w > 0, h > 0 else { return }
-        for row in max(y, 0)..<min(y + h, height) {
-            let source = (row - y) * frame.height / h
-            for column in max(x, 0)..<min(x + w, width) {
-                let s = (source * frame.width + (column - x) * frame.width / w) * 3, d = (row * width + column) * 3
-                (pixels[d], pixels[d + 1], pixels[d + 2]) = (frame.pixels[s], frame.pixels[s + 1], frame.pixels[s + 2])
+        let (x0, x1) = (max(x, 0), min(x + w, width))
+        guard x0 < x1 else { return }
+        // The source column of every target column, once.
+        let columns = (x0..<x1).map { ($0 - x) * frame.width / w * 3 }
+        let stride = width
+        frame.pixels.withUnsafeBufferPointer { source in
+            pixels.withUnsafeMutableBufferPointer { target in
+                for row in max(y, 0)..<min(y + h, height) {
+                    let sourceRow = (row - y) * frame.height / h * frame.width * 3
+                    var d = (row * stride + x0) * 3
+                    for c in columns {
+                        let s = sourceRow + c
+                        (target[d], target[d + 1], target[d + 2]) = (source[s], source[s + 1], source[s + 2])
+                        d += 3
+                    }
+                }
             }
         }
     }

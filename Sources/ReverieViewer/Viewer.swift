@@ -167,23 +167,47 @@ public final class Viewer {
         return Frame(width: shape[1], height: shape[0], pixels: values.map { UInt8(min(max($0.rounded(), 0), 255)) })
     }
 
-    /// Opens the window and runs until Esc or the window closes; with
-    /// `frames`, runs that many display frames, one env step each (so the
-    /// result does not depend on timing), then writes `screenshot` if given.
+    /// What a `run` did: display frames, env steps, and the wall time spent
+    /// drawing frames (the viewer's own cost): composing the picture (with a
+    /// world model's decoding) and showing it (OpenGL).
+    public struct Statistics: Sendable {
+        public var frames = 0, steps = 0
+        public var seconds = 0.0, composingSeconds = 0.0, drawingSeconds = 0.0
+    }
+    public private(set) var statistics = Statistics()
+
+    /// Sets the simulation speed (the + and − keys double and halve it).
+    public func setSpeed(_ stepsPerSecond: Double) {
+        readout.stepsPerSecond = min(max(stepsPerSecond, 0.25), Self.maximumSpeed)
+    }
+    public static let maximumSpeed = 7680.0
+
+    /// Opens the window and runs until Esc or the window closes (or for
+    /// `seconds` of wall time); with `frames`, runs that many display frames,
+    /// one env step each (so the result does not depend on timing), then
+    /// writes `screenshot` if given.
+    ///
+    /// Frames are paced at the monitor's refresh rate (vsync on top where the
+    /// display has it); between frames the simulation takes the steps the
+    /// speed setting owes it by wall time, and otherwise sleeps. So drawing
+    /// costs a fixed share of time per second, whatever the speed.
     /// - Parameter visible: false opens a hidden window (screenshots only).
     /// - Returns: the last picture shown.
     @discardableResult
-    public func run(frames: Int? = nil, screenshot: URL? = nil, visible: Bool = true) throws -> Raster {
+    public func run(frames: Int? = nil, seconds: Double? = nil, screenshot: URL? = nil, visible: Bool = true) throws -> Raster {
         let window = try Window(title: "Reverie — \(environment.name)", width: layout.width, height: layout.height, visible: visible)
         window.readBack = screenshot != nil
-        var last = try picture(), owed = 0.0, clock = window.time, shown = 0
+        let interval = 1 / window.refreshRate, start = window.time
+        var last = try picture(), owed = 0.0, clock = start, nextFrame = start
+        var drawnFor: (seen: Int, readout: AgentReadout)? = (seen, readout)
+        statistics = Statistics()
         while !window.shouldClose {
             for key in window.pollKeys() {
                 switch key {
                 case GLFW_KEY_SPACE: readout.paused.toggle()
                 case GLFW_KEY_RIGHT where readout.paused: try step()
-                case GLFW_KEY_EQUAL, GLFW_KEY_KP_ADD: readout.stepsPerSecond = min(readout.stepsPerSecond * 2, 7680)
-                case GLFW_KEY_MINUS, GLFW_KEY_KP_SUBTRACT: readout.stepsPerSecond = max(readout.stepsPerSecond / 2, 0.25)
+                case GLFW_KEY_EQUAL, GLFW_KEY_KP_ADD: setSpeed(readout.stepsPerSecond * 2)
+                case GLFW_KEY_MINUS, GLFW_KEY_KP_SUBTRACT: setSpeed(readout.stepsPerSecond / 2)
                 case GLFW_KEY_R: try restart()
                 case GLFW_KEY_D: requestDream()
                 case GLFW_KEY_S: try save(last.frame, to: URL(fileURLWithPath: "reverie-\(Int(Date().timeIntervalSince1970)).png"))
@@ -191,19 +215,39 @@ public final class Viewer {
                 default: break
                 }
             }
-            let now = window.time
             if frames != nil {
-                if !readout.paused { try step() }
-            } else if !readout.paused {
-                owed = min(owed + (now - clock) * readout.stepsPerSecond, 1000)
-                while owed >= 1 { try step(); owed -= 1 }
+                if !readout.paused { try step(); statistics.steps += 1 }
+            } else {
+                // Until the next frame is due: the steps owed by wall time, else sleep.
+                nextFrame += interval
+                while true {
+                    let now = window.time
+                    if !readout.paused { owed = min(owed + (now - clock) * readout.stepsPerSecond, 1000) }
+                    clock = now
+                    if now >= nextFrame { break }
+                    if owed >= 1 {
+                        try step()
+                        (owed, statistics.steps) = (owed - 1, statistics.steps + 1)
+                    } else {
+                        Thread.sleep(forTimeInterval: min(nextFrame - now, 0.001))
+                    }
+                }
+                nextFrame = max(nextFrame, clock - interval)   // after a stall, do not rush to catch up
             }
-            clock = now
-            last = try picture()
+            let drawing = window.time
+            // Compose only when something changed (a step, a reset, a key); show every frame.
+            if drawnFor?.seen != seen || drawnFor?.readout != readout || dreamRequested {
+                last = try picture()
+                drawnFor = (seen, readout)
+                statistics.composingSeconds += window.time - drawing
+            }
             window.show(last)
-            shown += 1
-            if let frames, shown >= frames { break }
+            statistics.drawingSeconds += window.time - drawing
+            statistics.frames += 1
+            if let frames, statistics.frames >= frames { break }
+            if let seconds, window.time - start >= seconds { break }
         }
+        statistics.seconds = window.time - start
         if let screenshot {
             // What the window shows, read back from OpenGL; the composed picture if the sizes differ (HiDPI).
             let shown = window.lastShown.map { Frame(width: last.width, height: last.height, pixels: $0) }

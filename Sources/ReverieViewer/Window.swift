@@ -55,6 +55,12 @@ final class Window {
     /// Seconds since GLFW started.
     var time: Double { glfwGetTime() }
 
+    /// The primary monitor's refresh rate in Hz (60 where it does not say, as under Xvfb).
+    var refreshRate: Double {
+        guard let monitor = glfwGetPrimaryMonitor(), let mode = glfwGetVideoMode(monitor), mode.pointee.refreshRate > 0 else { return 60 }
+        return Double(mode.pointee.refreshRate)
+    }
+
     /// Processes window events and returns the keys pressed since the last call.
     func pollKeys() -> [Int32] {
         glfwPollEvents()

@@ -19,6 +19,7 @@ struct Bench: ParsableCommand {
         case wmGRU = "wm-gru", wmS5 = "wm-s5", wmMamba = "wm-mamba"
         case dreamer
         case wmMemory = "wm-memory"
+        case viewer
     }
 
     @Argument(help: "What to measure: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -92,6 +93,8 @@ struct Bench: ParsableCommand {
                 return kind
             }
             result = try WorldModelMemoryBench(backbones: kinds, replaySteps: steps ?? 20_000, updates: updates, context: context).run()
+        case .viewer:
+            result = try ViewerBench().run()
         case .tmaze:
             result = try TMazeBench(lengths: numbers(lengths ?? "10,40"),
                                     seeds: seeds.split(separator: ",").compactMap { Int($0) }, steps: steps ?? 1_000_000).run()
