@@ -65,6 +65,10 @@ public final class Dreamer: Agent {
                 + "fewer than a sequence of \(max(config.sequenceLength, config.context))")
         }
         let backbone = config.worldModel.backbone
+        guard backbone.minTimestep > 0 && backbone.minTimestep <= backbone.maxTimestep else {
+            throw AgentError.invalidConfiguration(
+                "world_model.dt_min \(backbone.minTimestep) and dt_max \(backbone.maxTimestep) must satisfy 0 < dt_min ≤ dt_max")
+        }
         guard backbone.kind != .gru || backbone.width % backbone.blocks == 0 else {
             throw AgentError.invalidConfiguration(
                 "world_model.width \(backbone.width) cannot form world_model.blocks = \(backbone.blocks) equal groups")

@@ -7,7 +7,7 @@
 ///
 /// The SSM runs N complex modes per layer, continuous-time eigenvalues
 /// Λ = −exp(Λ_re,log) + i·Λ_im (S4D-Lin initialisation: −1/2 + iπn), learned
-/// timescales Δ = exp(log Δ), log-uniform in [10⁻³, 10⁻¹], discretised by
+/// timescales Δ = exp(log Δ), log-uniform in [10⁻³, 10⁻¹] by default, discretised by
 /// zero-order hold:
 ///
 ///     Λ̄ = exp(ΛΔ),  B̄ = (Λ̄ − 1)/Λ · B
@@ -19,10 +19,12 @@ public final class S4Backbone: SequenceBackbone {
     public let input: Linear
     public let blocks: [S4Block]
 
-    public init(inputSize: Int, width: Int, layers: Int, stateSize: Int, rng: inout RandomGenerator) {
+    /// - Parameter timesteps: the range Δ starts in (log-uniformly).
+    public init(inputSize: Int, width: Int, layers: Int, stateSize: Int, timesteps: ClosedRange<Float> = 1e-3...1e-1,
+                rng: inout RandomGenerator) {
         precondition(layers >= 1, "a backbone needs at least one layer")
         input = Linear(inputSize, width, rng: &rng)
-        blocks = (0..<layers).map { _ in S4Block(width: width, stateSize: stateSize, rng: &rng) }
+        blocks = (0..<layers).map { _ in S4Block(width: width, stateSize: stateSize, timesteps: timesteps, rng: &rng) }
     }
 
     public var inputSize: Int { input.inFeatures }
@@ -76,11 +78,13 @@ public final class S4Block: Module {
     public let mix: Linear
     public let norm: LayerNorm
 
-    public init(width: Int, stateSize: Int, rng: inout RandomGenerator) {
+    public init(width: Int, stateSize: Int, timesteps: ClosedRange<Float> = 1e-3...1e-1, rng: inout RandomGenerator) {
+        precondition(timesteps.lowerBound > 0, "S4's timesteps Δ must be positive, got \(timesteps)")
         let n = stateSize
         lambdaRealLog = Parameter(Tensor(repeating: logf(0.5), shape: [n]))
         lambdaImaginary = Parameter(Tensor((0..<n).map { Float.pi * Float($0) }))
-        logStep = Parameter(Tensor((0..<n).map { _ in logf(1e-3) + rng.uniform() * (logf(1e-1) - logf(1e-3)) }))
+        let (low, high) = (logf(timesteps.lowerBound), logf(timesteps.upperBound))
+        logStep = Parameter(Tensor((0..<n).map { _ in low + rng.uniform() * (high - low) }))
         let bStd = 1 / Float(2 * width).squareRoot(), cStd = 1 / Float(n).squareRoot()
         inputWeightReal = Parameter(Tensor.normal([n, width], std: bStd, using: &rng))
         inputWeightImaginary = Parameter(Tensor.normal([n, width], std: bStd, using: &rng))

@@ -53,6 +53,10 @@ public struct BackboneConfig: Sendable, Equatable {
     public var stateSize: Int
     /// G: groups of the GRU's block-diagonal recurrence (1 = dense; DreamerV3 uses 8).
     public var blocks: Int
+    /// S4: the range Δ is initialised in, log-uniformly (S4D's dt_min, dt_max).
+    /// A mode with step Δ decays by e^(−Δ/2) a step, so it remembers about
+    /// 2/Δ steps: 10⁻³…10⁻¹ spans 20 to 2,000 steps.
+    public var minTimestep: Float = 1e-3, maxTimestep: Float = 1e-1
 
     public init(kind: Kind = .gru, width: Int = 256, layers: Int = 1, stateSize: Int = 64, blocks: Int = 1) {
         (self.kind, self.width, self.layers, self.stateSize, self.blocks) = (kind, width, layers, stateSize, blocks)
@@ -62,7 +66,8 @@ public struct BackboneConfig: Sendable, Equatable {
     public func make(inputSize: Int, rng: inout RandomGenerator) -> any SequenceBackbone {
         switch kind {
         case .gru: GRUBackbone(inputSize: inputSize, width: width, layers: layers, blocks: blocks, rng: &rng)
-        case .s4: S4Backbone(inputSize: inputSize, width: width, layers: layers, stateSize: stateSize, rng: &rng)
+        case .s4: S4Backbone(inputSize: inputSize, width: width, layers: layers, stateSize: stateSize,
+                             timesteps: minTimestep...maxTimestep, rng: &rng)
         case .mamba: MambaBackbone(inputSize: inputSize, width: width, layers: layers, stateSize: stateSize, rng: &rng)
         }
     }
