@@ -59,7 +59,9 @@ extension Raster {
     /// Draws `series` as a strip chart in the rectangle: its title and latest
     /// value at the left, then the lines (real in `ink`, reconstruction in
     /// `ViewerLayout.bar`, dream in `ViewerLayout.dream`) scaled to the
-    /// range of everything drawn, over a dim zero line when 0 is in range.
+    /// range of the real values and the reconstruction — a dream that
+    /// wanders further is clipped at the chart's edge — over a dim zero line
+    /// when 0 is in range.
     /// The newest step sits at the right edge; `capacity` steps fill the width.
     mutating func plot(_ series: PlotHistory.Series, capacity: Int, x: Int, y: Int, width: Int, height: Int) {
         let labelWidth = 64
@@ -68,10 +70,10 @@ extension Raster {
         let (left, right, top, bottom) = (x + labelWidth, x + width - 1, y + 2, y + height - 3)
         fill(x: left, y: y, width: right - left + 1, height: height - 1, (34, 34, 44))
         let lines = [(series.dream, ViewerLayout.dream), (series.reconstruction, ViewerLayout.bar), (series.values, ViewerLayout.ink)]
-        let all = lines.flatMap { $0.0 ?? [] }.filter(\.isFinite)
+        let all = (series.values + (series.reconstruction ?? [])).filter(\.isFinite)
         guard var low = all.min(), var high = all.max() else { return }
         if high - low < 1e-6 { (low, high) = (low - 1, high + 1) }
-        func row(_ v: Float) -> Int { bottom - Int(((v - low) / (high - low) * Float(bottom - top)).rounded()) }
+        func row(_ v: Float) -> Int { bottom - Int((min(max((v - low) / (high - low), 0), 1) * Float(bottom - top)).rounded()) }
         if low < 0 && high > 0 { line(left, row(0), right, row(0), (70, 70, 84)) }
         let step = Float(right - left) / Float(capacity - 1)
         for (values, colour) in lines {

@@ -48,6 +48,11 @@ struct DreamerTests {
         config = Self.tiny()
         config.replayCapacity = 10
         #expect(throws: AgentError.self) { try Dreamer(config, environment: try Self.environment("CartPole-v1"), seed: 1) }
+        config = Self.tiny()
+        (config.worldModel.backbone.kind, config.worldModel.backbone.minTimestep, config.worldModel.backbone.maxTimestep) = (.s4, 0.5, 0.1)
+        #expect(throws: AgentError.invalidConfiguration("world_model.dt_min 0.5 and dt_max 0.1 must satisfy 0 < dt_min ≤ dt_max")) {
+            try Dreamer(config, environment: try Self.environment("CartPole-v1"), seed: 1)
+        }
     }
 
     /// Updates follow `train_ratio`: replayed steps (B·L per update) ≈ ratio × env steps after prefill.
