@@ -50,7 +50,7 @@ public final class Trainer {
         guard FileManager.default.fileExists(atPath: configURL.path) else {
             throw ConfigError("\(runDirectory.path) is not a run folder (no config.toml)")
         }
-        config = try TrainConfig.load(preset: configURL)
+        config = try TrainConfig.load(preset: configURL, resolved: true)
         (agent, normalization) = try Self.makeAgent(config)
         guard let latest = try Self.checkpoints(in: runDirectory).last else {
             throw ConfigError("\(runDirectory.path) has no checkpoint to resume from")

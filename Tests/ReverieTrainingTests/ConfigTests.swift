@@ -3,12 +3,12 @@ import Testing
 @testable import ReverieTraining
 
 @Suite struct ConfigTests {
-    static func load(_ text: String, overrides: [String] = []) throws -> TrainConfig {
+    static func load(_ text: String, overrides: [String] = [], resolved: Bool = false) throws -> TrainConfig {
         let dir = try PythonTool.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("preset.toml")
         try Data(text.utf8).write(to: url)
-        return try TrainConfig.load(preset: url, overrides: overrides)
+        return try TrainConfig.load(preset: url, overrides: overrides, resolved: resolved)
     }
 
     static func message(_ body: () throws -> Void) -> String {
@@ -60,6 +60,17 @@ import Testing
         }
     }
 
+    /// A key the algorithm never reads is a mistake (`--set backbone=s4` on a
+    /// PPO preset would otherwise train PPO and say nothing).
+    @Test func keysOfAnotherAlgorithmAreErrors() throws {
+        let ppo = Self.message { _ = try Self.load("[ppo]\ngamma = 0.9\n", overrides: ["backbone=s4"]) }
+        #expect(ppo.contains("--set: backbone has no effect with algorithm = \"ppo\"; it configures \"dreamer\""), "\(ppo)")
+        let dreamer = Self.message { _ = try Self.load("algorithm = \"dreamer\"\n[policy]\nhidden = [8]\n") }
+        #expect(dreamer.contains("preset.toml: policy.hidden has no effect") && dreamer.contains("\"ppo\" or \"online-ac\""), "\(dreamer)")
+        // Keys every algorithm reads, and the algorithm's own, load.
+        _ = try Self.load("algorithm = \"dreamer\"\nsize = \"tiny\"\n[run]\neval_episodes = 3\n", overrides: ["world_model.dt_min=0.01"])
+    }
+
     @Test func malformedTOMLNamesFileLineAndColumn() {
         let error = Self.message { _ = try Self.load("env = \"CartPole-v1\"\n[ppo\n") }
         #expect(error.contains("preset.toml:2:"), "\(error)")
@@ -71,7 +82,9 @@ import Testing
         config.ppo.targetKL = 0.015
         config.env = "TMaze?length=40"
         config.hidden = [16, 8]
-        let again = try Self.load(config.toml)
+        let again = try Self.load(config.toml, resolved: true)
         #expect(again == config)
+        // Read as a preset, it names keys PPO does not read.
+        #expect(Self.message { _ = try Self.load(config.toml) }.contains("has no effect with algorithm = \"ppo\""))
     }
 }

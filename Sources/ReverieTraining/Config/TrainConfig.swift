@@ -163,17 +163,40 @@ public struct TrainConfig: Sendable, Equatable {
     ])
 
     /// A preset file with overrides applied.
+    /// - Parameter resolved: the file is a run folder's `config.toml`, which
+    ///   writes out every key, the other algorithms' too; a preset or `--set`
+    ///   naming a key the algorithm does not read is otherwise an error.
     /// - Throws: `ConfigError` naming the file, the key and what is allowed.
-    public static func load(preset url: URL, overrides: [String] = []) throws -> TrainConfig {
+    public static func load(preset url: URL, overrides: [String] = [], resolved: Bool = false) throws -> TrainConfig {
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
             throw ConfigError("cannot read preset \(url.path): \(error.localizedDescription)")
         }
         var config = TrainConfig()
-        try config.apply(try parseTOML(text, source: url.path), source: url.path)
-        try config.apply(try overrides.map(parseOverride), source: "--set")
+        let file = try parseTOML(text, source: url.path), sets = try overrides.map(parseOverride)
+        try config.apply(file, source: url.path)
+        try config.apply(sets, source: "--set")
+        for (keys, source) in [(resolved ? [] : file.map(\.key), url.path), (sets.map(\.key), "--set")] {
+            if let key = keys.first(where: { !config.uses($0) }) {
+                throw ConfigError("\(source): \(key) has no effect with algorithm = \"\(config.algorithm)\"; it configures "
+                                  + (Self.algorithms(using: key) ?? []).map { "\"\($0)\"" }.joined(separator: " or "))
+            }
+        }
         return config
     }
+
+    /// The algorithms a key configures, for keys that only some use (nil: all).
+    static func algorithms(using key: String) -> [String]? {
+        if key.hasPrefix("ppo.") { return ["ppo"] }
+        if key.hasPrefix("online.") { return ["online-ac"] }
+        if key.hasPrefix("policy.") { return ["ppo", "online-ac"] }
+        if key.hasPrefix("dreamer.") || key.hasPrefix("world_model.") || key == "backbone" || key == "size" { return ["dreamer"] }
+        return nil
+    }
+
+    /// Whether `key` changes anything under this config's algorithm (a preset
+    /// or `--set` naming a key that does not is a mistake worth an error).
+    func uses(_ key: String) -> Bool { Self.algorithms(using: key)?.contains(algorithm) ?? true }
 
     /// Writes key–value pairs, a `size` first so the keys it sets can be
     /// overridden one by one in the same file or `--set`s.
