@@ -8,10 +8,16 @@ import ReverieTraining
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate a trained policy: mean ± std return over episodes.",
-        discussion: "RUN is a run folder (its newest checkpoint is used) or a checkpoint file.")
+        discussion: """
+            RUN is a run folder (its newest checkpoint is used) or a checkpoint file. \
+            --random ENV plays uniformly random actions instead: the baseline a trained agent should beat.
+            """)
 
     @Argument(help: ArgumentHelp("A run folder or a checkpoint (.safetensors).", valueName: "run"))
-    var path: String
+    var path: String?
+
+    @Option(help: "Play uniformly random actions in this built-in env instead of a trained policy.")
+    var random: String?
 
     @Option(help: "Episodes to play.")
     var episodes = 10
@@ -29,13 +35,15 @@ struct Eval: ParsableCommand {
     var record: String?
 
     func validate() throws {
+        if (path == nil) == (random == nil) { throw ValidationError("Give a run folder or checkpoint, or --random ENV (not both).") }
         guard episodes >= 1 else { throw ValidationError("--episodes must be at least 1.") }
         if let record, !record.lowercased().hasSuffix(".gif") { throw ValidationError("--record writes a GIF: give a .gif path.") }
     }
 
     func run() throws {
+        if let random { return try evaluateRandom(random) }
         let saved: SavedPolicy
-        do { saved = try SavedPolicy(contentsOf: URL(fileURLWithPath: path)) } catch let error as ConfigError {
+        do { saved = try SavedPolicy(contentsOf: URL(fileURLWithPath: path!)) } catch let error as ConfigError {
             throw ValidationError(error.message)
         }
         var gif: GIFWriter?
@@ -57,17 +65,47 @@ struct Eval: ParsableCommand {
             try gif.write(to: URL(fileURLWithPath: record))
             FileHandle.standardError.write(Data("wrote \(record) (\(gif.frameCount) frames)\n".utf8))
         }
+        report(returns, env: saved.config.env, extra: ["checkpoint": saved.checkpoint.path, "env_steps": saved.environmentSteps,
+                                                       "deterministic": !stochastic],
+               how: String(format: "%@, trained %@ steps", stochastic ? "sampled actions" : "deterministic", String(saved.environmentSteps)))
+    }
+
+    /// Episodes of uniformly random actions (seeded by --seed), episode k reset with seed + k.
+    private func evaluateRandom(_ name: String) throws {
+        let env = try Registry.make(name)
+        var rng = RandomGenerator(seed: seed)
+        var gif: GIFWriter?
+        var returns: [Float] = []
+        for k in 0..<episodes {
+            _ = env.reset(seed: seed &+ UInt64(k))
+            var total: Float = 0, done = false
+            while !done {
+                if k == 0, record != nil, let frame = env.render() {
+                    if gif == nil { gif = GIFWriter(width: frame.width, height: frame.height) }
+                    gif!.add(frame)
+                }
+                let step = try env.step(env.actionSpace.sample(using: &rng))
+                (total, done) = (total + step.reward, step.isDone)
+            }
+            returns.append(total)
+        }
+        if let record {
+            guard let gif else { throw ValidationError("\(name) does not render frames; nothing to record.") }
+            try gif.write(to: URL(fileURLWithPath: record))
+        }
+        report(returns, env: name, extra: ["policy": "random"], how: "uniformly random actions")
+    }
+
+    private func report(_ returns: [Float], env: String, extra: [String: Any], how: String) {
         let mean = Double(returns.reduce(0, +)) / Double(returns.count)
         let std = (returns.reduce(0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(returns.count)).squareRoot()
         if json {
-            let object: [String: Any] = ["checkpoint": saved.checkpoint.path, "env": saved.config.env, "episodes": episodes,
-                                         "env_steps": saved.environmentSteps, "return_mean": mean, "return_std": std,
-                                         "returns": returns.map(Double.init), "deterministic": !stochastic]
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            let object = extra.merging(["env": env, "episodes": episodes, "return_mean": mean, "return_std": std,
+                                        "returns": returns.map(Double.init)]) { $1 }
+            let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print(String(format: "%@: return %.1f ± %.1f over %d episodes (%@, trained %@ steps)", saved.config.env, mean, std,
-                         episodes, stochastic ? "sampled actions" : "deterministic", String(saved.environmentSteps)))
+            print(String(format: "%@: return %.1f ± %.1f over %d episodes (%@)", env, mean, std, episodes, how))
         }
     }
 }

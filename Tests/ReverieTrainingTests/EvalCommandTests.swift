@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+
+/// `reverie eval --random ENV`: the random baseline a trained agent is
+/// measured against, run as a user runs it.
+@Suite struct EvalCommandTests {
+    /// Runs the `reverie` built next to this test bundle; returns its exit status, stdout and stderr.
+    static func reverie(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("reverie").path), dir.path != "/" {
+            dir.deleteLastPathComponent()
+        }
+        let process = Process()
+        process.executableURL = dir.appendingPathComponent("reverie")
+        process.arguments = arguments
+        let (out, err) = (Pipe(), Pipe())
+        (process.standardOutput, process.standardError) = (out, err)
+        try process.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile(), errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+    }
+
+    @Test func aRandomPolicysReturnIsReportedAndRepeatsForItsSeed() throws {
+        let a = try Self.reverie(["eval", "--random", "CartPole-v1", "--episodes", "30", "--json"])
+        #expect(a.status == 0, "\(a.err)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(a.out.utf8)) as? [String: Any])
+        let returns = try #require(object["returns"] as? [Double])
+        #expect(returns.count == 30 && object["policy"] as? String == "random")
+        // CartPole-v1 under random actions lasts about 22 steps (Gymnasium's figure): far from 500, never below 8.
+        let mean = try #require(object["return_mean"] as? Double)
+        #expect(mean > 12 && mean < 40 && returns.allSatisfy { $0 >= 8 }, "\(returns)")
+        #expect(try Self.reverie(["eval", "--random", "CartPole-v1", "--episodes", "30", "--json"]).out == a.out)
+        #expect(try Self.reverie(["eval", "--random", "CartPole-v1", "--episodes", "30", "--json", "--seed", "7"]).out != a.out)
+    }
+
+    @Test func evalNeedsARunOrARandomEnvAndNamesUnknownEnvs() throws {
+        let neither = try Self.reverie(["eval"])
+        #expect(neither.status != 0 && neither.err.contains("--random ENV"), "\(neither.err)")
+        let unknown = try Self.reverie(["eval", "--random", "CartPol-v1"])
+        #expect(unknown.status != 0 && unknown.err.contains("unknown environment 'CartPol-v1'"), "\(unknown.err)")
+    }
+}
