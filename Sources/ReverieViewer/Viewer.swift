@@ -15,9 +15,10 @@ import ReverieTraining
 /// dream's prediction beside them for a world-model agent), the value and
 /// the reward over the last few hundred steps.
 ///
-/// The window redraws at the display's rate; the simulation advances by
-/// wall time at `stepsPerSecond`, so drawing neither slows nor speeds it.
-/// Decoding the model's pictures also happens at the display's rate.
+/// Frames are paced at the display's refresh rate and composed only when
+/// something changed; between them the simulation takes the steps that
+/// `stepsPerSecond` owes it by wall time. Decoding the model's pictures
+/// happens while composing, so its cost follows the display, not the speed.
 /// Keys: space pauses, → single-steps while paused, + and − double and
 /// halve the speed, R restarts the episode, S saves a screenshot, D dreams,
 /// Esc closes.
@@ -37,10 +38,7 @@ public final class Viewer {
     private let plottedComponents: Int
     private var rng: RandomGenerator
     private var seed: UInt64
-    /// The current observation x_t, the reward that came with it (NaN at a reset), and the
-    /// policy's reading of it (memory holds s_t once the policy has seen x_t).
-    private var observation: [Float] = []
-    private var reward: Float = 0
+    /// The policy's reading of the current observation x_t (memory holds s_t once the policy has seen x_t).
     private var memory = RecurrentState.none
     private var distribution: PolicyDistribution?
     /// Observations seen since the viewer started; the current one's index is `seen − 1`.
@@ -87,9 +85,9 @@ public final class Viewer {
         see(try environment.reset(seed: seed &+ UInt64(readout.episode - 1)), reward: .nan)  // no reward comes with x_0: a gap in its chart
     }
 
-    /// Takes in observation x_t: the policy reads it (π(·|s_t), V(s_t)) and the charts record it.
+    /// Takes in observation x_t and the reward that came with it (NaN at a
+    /// reset): the policy reads it (π(·|s_t), V(s_t)) and the charts record it.
     private func see(_ observation: [Float], reward: Float) {
-        (self.observation, self.reward) = (observation, reward)
         seen += 1
         if let policy {
             let (pi, value, next) = policy.step(Tensor(observation, shape: [1, observation.count]), memory: memory)
