@@ -43,10 +43,13 @@ public final class Viewer {
     private var distribution: PolicyDistribution?
     /// Observations seen since the viewer started; the current one's index is `seen − 1`.
     private var seen = 0
-    /// The dream's frames (frame k predicts observation `dreamStart + k`) and
-    /// the episode it belongs to; a new one starts when it runs out, with a
-    /// new episode, or on D.
-    private var dreamFrames: [[Float]] = []
+    /// The dream's imagined features (row k predicts observation `dreamStart + k`)
+    /// and the episode it belongs to; a new one starts when it runs out, with a
+    /// new episode, or on D. For vector observations all rows are decoded at
+    /// once (`dreamVectors`, cheap); for images only the row on show.
+    private var dreamFeatures = Tensor.zeros([0, 1])
+    private var dreamVectors: [[Float]] = []
+    private var dreamShown: (index: Int, frame: Frame?) = (-1, nil)
     private var dreamStart = 0, dreamEpisode = 0
     private var dreamRequested = false
     /// The reconstruction of observation `reconstructed.index`, decoded for display.
@@ -102,7 +105,7 @@ public final class Viewer {
         var reconstruction: [Float] = [], dream: [Float] = []
         if let dreamer {
             reconstruction = Array(dreamer.reconstruction(of: memory).prefix(plottedComponents))
-            if let k = dreamIndex(seen - 1) { dream = Array(dreamFrames[k].prefix(plottedComponents)) }
+            if let k = dreamIndex(seen - 1) { dream = Array(dreamVectors[k].prefix(plottedComponents)) }
         }
         plots!.append(values, reconstruction: reconstruction, dream: dream)
     }
@@ -110,7 +113,7 @@ public final class Viewer {
     /// The dream frame predicting observation `index`, if the current dream covers it.
     private func dreamIndex(_ index: Int) -> Int? {
         let k = index - dreamStart
-        return dreamEpisode == readout.episode && k >= 0 && k < dreamFrames.count ? k : nil
+        return dreamEpisode == readout.episode && k >= 0 && k < dreamFeatures.shape[0] ? k : nil
     }
 
     /// Starts a new dream from now (the D key).
@@ -146,14 +149,21 @@ public final class Viewer {
         if let dreamer {
             let now = seen - 1
             if dreamRequested || dreamIndex(now) == nil {
-                dreamFrames = dreamer.dream(from: memory, steps: dreamSteps)
-                (dreamStart, dreamEpisode, dreamRequested) = (now, readout.episode, false)
-                plots?.replaceLastDream(Array(dreamFrames[0].prefix(plottedComponents)))
+                dreamFeatures = dreamer.dream(from: memory, steps: dreamSteps)
+                (dreamStart, dreamEpisode, dreamRequested, dreamShown) = (now, readout.episode, false, (-1, nil))
+                if !isImage {
+                    let decoded = dreamer.worldModel.reconstruction(dreamFeatures), size = decoded.shape[1]
+                    dreamVectors = (0...dreamSteps).map { Array(decoded.scalars[($0 * size)..<(($0 + 1) * size)]) }
+                    plots?.replaceLastDream(Array(dreamVectors[0].prefix(plottedComponents)))
+                }
             }
             if isImage {
                 if reconstructed.index != now { reconstructed = (now, image(dreamer.reconstruction(of: memory))) }
                 let k = dreamIndex(now)!
-                panels += [("reconstruction", reconstructed.frame), ("dream +\(k) of \(dreamSteps)", image(dreamFrames[k]))]
+                if dreamShown.index != k {
+                    dreamShown = (k, image(dreamer.worldModel.reconstruction(dreamFeatures.slice(k..<(k + 1))).scalars))
+                }
+                panels += [("reconstruction", reconstructed.frame), ("dream +\(k) of \(dreamSteps)", dreamShown.frame)]
             }
         }
         return layout.draw(panels: panels, plots: plots, readout: readout)

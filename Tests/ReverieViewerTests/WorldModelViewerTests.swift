@@ -73,7 +73,7 @@ import ReverieWorldModels
         #expect(position.values.count == 13 && position.reconstruction!.count == 13 && position.reconstruction!.allSatisfy { $0.isFinite })
         // Every step is covered by a dream (one starts each time the last runs out); its first frame is the reconstruction.
         #expect(position.dream!.allSatisfy { $0.isFinite })
-        #expect(position.dream![0] == position.reconstruction![0])
+        #expect(abs(position.dream![0] - position.reconstruction![0]) < 1e-5, "a batched decode may differ in the last bits")
         #expect(plots.series[5].values[0].isNaN && plots.series[5].values[1] == 1, "no reward comes with a reset; CartPole pays 1 a step")
         #expect(plots.series[4].reconstruction == nil && plots.series[4].values.allSatisfy { $0.isFinite })
     }

@@ -14,23 +14,24 @@ extension DreamerNetwork {
         worldModel.reconstruction(worldModelState(in: memory).features).scalars
     }
 
-    /// An open-loop dream from the memory's state s_t: frame 0 is x̂_t (the
-    /// reconstruction of now); then, for k = 1…`steps`, the actor picks its
-    /// most likely action in s_{t+k−1}, the world model's prior imagines
-    /// s_{t+k} from it, and frame k is the decoder's picture of s_{t+k}. No
-    /// observation enters after t: this is the imagination the actor-critic
-    /// learns from (DreamerV3 §2), made visible.
-    /// - Returns: `steps + 1` decoded observations (O each).
-    public func dream(from memory: RecurrentState, steps: Int) -> [[Float]] {
+    /// An open-loop dream from the memory's state s_t: row 0 is f_t =
+    /// [h_t, z_t]; then, for k = 1…`steps`, the actor picks its most likely
+    /// action in s_{t+k−1}, the world model's prior imagines s_{t+k} from it,
+    /// and row k is f_{t+k}. No observation enters after t: this is the
+    /// imagination the actor-critic learns from (DreamerV3 §2); decode a row
+    /// with `worldModel.reconstruction` to see it (the viewer decodes only
+    /// the rows it shows).
+    /// - Returns: (steps + 1, F) imagined features.
+    public func dream(from memory: RecurrentState, steps: Int) -> Tensor {
         precondition(steps >= 0, "a dream needs steps ≥ 0, got \(steps)")
         var state = worldModelState(in: memory)
         var noSampling: RandomGenerator? = nil
-        var frames = [worldModel.reconstruction(state.features).scalars]
+        var features = [state.features]
         for _ in 0..<steps {
             let action = modelActions(policy(state.features).mode)
             state = worldModel.imagineStep(state, action: action, using: &noSampling)
-            frames.append(worldModel.reconstruction(state.features).scalars)
+            features.append(state.features)
         }
-        return frames
+        return Tensor.concatenate(features)
     }
 }
