@@ -27,49 +27,148 @@ struct ConvolutionGeometry {
     var patchSize: Int { channels * kernelH * kernelW }
     var outputSize: Int { outH * outW }
 
-    /// cols (patchSize, outH·outW) ← image patches; zero where the window hangs over the padding.
-    func im2col(_ image: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>) {
+    /// The output columns x whose input column x·stride − padding + kj lies
+    /// inside the image: outside them the window hangs over the padding.
+    @inline(__always)
+    func validColumns(_ kj: Int) -> Range<Int> {
+        let before = padding - kj, last = width - 1 + padding - kj
+        let x0 = before <= 0 ? 0 : Swift.min(outW, (before + stride - 1) / stride)
+        let x1 = last < 0 ? 0 : Swift.min(outW, last / stride + 1)
+        return x0..<Swift.max(x0, x1)
+    }
+
+    /// cols (patchSize, outH·outW) ← image patches; zero where the window
+    /// hangs over the padding. Row r of cols starts at `cols + r·rowStride`
+    /// (`outputSize` for a matrix of its own, wider when several images'
+    /// columns sit side by side).
+    func im2col(_ image: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, rowStride: Int) {
         for c in 0..<channels {
             for ki in 0..<kernelH {
                 for kj in 0..<kernelW {
-                    let row = cols + ((c * kernelH + ki) * kernelW + kj) * outputSize
+                    let row = cols + ((c * kernelH + ki) * kernelW + kj) * rowStride
+                    let valid = validColumns(kj)
                     for y in 0..<outH {
                         let iy = y * stride - padding + ki
                         let dst = row + y * outW
-                        guard iy >= 0 && iy < height else {
+                        guard iy >= 0 && iy < height, !valid.isEmpty else {
                             dst.initialize(repeating: 0, count: outW); continue
                         }
-                        let src = image + (c * height + iy) * width
-                        for x in 0..<outW {
-                            let ix = x * stride - padding + kj
-                            dst[x] = ix >= 0 && ix < width ? src[ix] : 0
+                        // Input column of output column x: x·stride + offset.
+                        let src = image + (c * height + iy) * width + (kj - padding)
+                        dst.initialize(repeating: 0, count: valid.lowerBound)
+                        switch stride {
+                        case 1: (dst + valid.lowerBound).update(from: src + valid.lowerBound, count: valid.count)
+                        case 2: gatherEven(src, dst, valid)
+                        default: for x in valid { dst[x] = src[x * stride] }
                         }
+                        (dst + valid.upperBound).initialize(repeating: 0, count: outW - valid.upperBound)
                     }
                 }
             }
         }
     }
 
-    /// image += scatter of cols (the adjoint of `im2col`). `image` must be zeroed by the caller.
-    func col2im(_ cols: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>) {
+    /// image += scatter of cols (the adjoint of `im2col`, rows `rowStride`
+    /// apart). `image` must be zeroed by the caller.
+    func col2im(_ cols: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, rowStride: Int) {
         for c in 0..<channels {
             for ki in 0..<kernelH {
                 for kj in 0..<kernelW {
-                    let row = cols + ((c * kernelH + ki) * kernelW + kj) * outputSize
+                    let row = cols + ((c * kernelH + ki) * kernelW + kj) * rowStride
+                    let valid = validColumns(kj)
                     for y in 0..<outH {
                         let iy = y * stride - padding + ki
                         guard iy >= 0 && iy < height else { continue }
-                        let dst = image + (c * height + iy) * width, src = row + y * outW
-                        for x in 0..<outW {
-                            let ix = x * stride - padding + kj
-                            if ix >= 0 && ix < width { dst[ix] += src[x] }
-                        }
+                        let dst = image + (c * height + iy) * width + (kj - padding), src = row + y * outW
+                        if stride == 2 { scatterEven(src, dst, valid) } else { for x in valid { dst[x * stride] += src[x] } }
                     }
                 }
             }
         }
     }
 }
+
+// Stride 2, the image models' every layer, eight columns at a time. A vector
+// of 16 input values spans eight columns' inputs and the odd values between
+// them, so it stops before the last column of the range: the value after it
+// may lie outside the row.
+
+/// dst[x] = src[2x] for x in `columns`.
+@inline(__always)
+private func gatherEven(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ columns: Range<Int>) {
+    var x = columns.lowerBound
+    while x + 8 < columns.upperBound {
+        let pairs = UnsafeRawPointer(src + 2 * x).loadUnaligned(as: SIMD16<Float>.self)
+        UnsafeMutableRawPointer(dst + x).storeBytes(of: pairs.evenHalf, as: SIMD8<Float>.self)
+        x += 8
+    }
+    while x < columns.upperBound { dst[x] = src[2 * x]; x += 1 }
+}
+
+/// dst[2x] += src[x] for x in `columns` (the odd values in between are
+/// written back unchanged).
+@inline(__always)
+private func scatterEven(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ columns: Range<Int>) {
+    var x = columns.lowerBound
+    while x + 8 < columns.upperBound {
+        let p = UnsafeMutableRawPointer(dst + 2 * x)
+        var pairs = p.loadUnaligned(as: SIMD16<Float>.self)
+        pairs.evenHalf += UnsafeRawPointer(src + x).loadUnaligned(as: SIMD8<Float>.self)
+        p.storeBytes(of: pairs, as: SIMD16<Float>.self)
+        x += 8
+    }
+    while x < columns.upperBound { dst[2 * x] += src[x]; x += 1 }
+}
+
+/// Scratch for `Parallel.chunks` pieces: `count` floats per worker.
+private func withScratch<R>(_ count: Int, zeroed: Bool = false, _ body: (UnsafeMutablePointer<Float>) -> R) -> R {
+    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Parallel.workers * count)
+    defer { scratch.deallocate() }
+    if zeroed { scratch.initialize(repeating: 0, count: Parallel.workers * count) }
+    return body(scratch)
+}
+
+/// The weight's gradient: the sum of the workers' partial sums in `partials`.
+private func sumOfPartials(_ partials: UnsafeMutablePointer<Float>, shape: [Int]) -> Tensor {
+    let count = shape.reduce(1, *)
+    return Tensor(shape: shape) { dw in
+        dw.baseAddress!.update(from: partials, count: count)
+        for piece in 1..<Swift.max(Parallel.workers, 1) {
+            let p = partials + piece * count
+            for j in 0..<count { dw[j] += p[j] }
+        }
+    }
+}
+
+/// Samples `first..<first + count` of maps (N, C, size), sample-major, to
+/// or from a (C, count·size) block whose row c holds channel c of each.
+@inline(__always)
+private func interleave(_ maps: UnsafeMutablePointer<Float>, _ block: UnsafeMutablePointer<Float>, first: Int, count: Int,
+                        channels: Int, size: Int, toBlock: Bool) {
+    let width = count * size
+    for j in 0..<count {
+        for c in 0..<channels {
+            let sample = maps + ((first + j) * channels + c) * size, column = block + c * width + j * size
+            if toBlock { column.update(from: sample, count: size) } else { sample.update(from: column, count: size) }
+        }
+    }
+}
+
+/// Splits `samples` into runs of at most `per` for one product each.
+@inline(__always)
+private func forEachRun(_ samples: Range<Int>, of per: Int, _ body: (_ first: Int, _ count: Int) -> Void) {
+    for first in stride(from: samples.lowerBound, to: samples.upperBound, by: per) {
+        body(first, Swift.min(per, samples.upperBound - first))
+    }
+}
+
+// The images of a batch are split over the workers, each with its own
+// scratch and its own partial sum of the weight's gradient. A worker takes
+// its images a few at a time, their columns side by side, so that every
+// product is at least `productColumns` wide: a deep layer's 4×4 maps would
+// otherwise make matrix products 16 columns wide, where OpenBLAS runs at a
+// fraction of its speed.
+private let productColumns = 512
 
 extension Tensor {
     /// 2-D cross-correlation, as PyTorch's `conv2d` (no bias; add it by broadcasting).
@@ -84,36 +183,53 @@ extension Tensor {
         let g = ConvolutionGeometry(channels: shape[1], height: shape[2], width: shape[3],
                                     kernelH: weight.shape[2], kernelW: weight.shape[3], stride: stride, padding: padding)
         let px = storage.pointer, pw = weight.storage.pointer
+        let per = Swift.max(1, productColumns / g.outputSize), width = per * g.outputSize
+        let colsSize = g.patchSize * width, blockSize = o * width
         let out = Tensor(shape: [n, o, g.outH, g.outW]) { y in
-            let cols = UnsafeMutablePointer<Float>.allocate(capacity: g.patchSize * g.outputSize)
-            defer { cols.deallocate() }
-            for i in 0..<n {
-                g.im2col(px + i * g.imageSize, cols)
-                // y_i (O, H'W') = W (O, CKK) · cols (CKK, H'W')
-                sgemm(pw, transposeA: false, cols, transposeB: false, y.baseAddress! + i * o * g.outputSize,
-                      m: o, n: g.outputSize, k: g.patchSize)
+            let py = y.baseAddress!
+            withScratch(colsSize + blockSize) { scratch in
+                Parallel.chunks(n) { piece, samples in
+                    let cols = scratch + piece * (colsSize + blockSize), block = cols + colsSize
+                    forEachRun(samples, of: per) { first, count in
+                        let w = count * g.outputSize
+                        for j in 0..<count { g.im2col(px + (first + j) * g.imageSize, cols + j * g.outputSize, rowStride: w) }
+                        // Y (O, count·H'W') = W (O, CKK) · cols (CKK, count·H'W')
+                        sgemm(pw, transposeA: false, cols, transposeB: false, block, m: o, n: w, k: g.patchSize)
+                        interleave(py, block, first: first, count: count, channels: o, size: g.outputSize, toBlock: false)
+                    }
+                }
             }
         }
+        // Images that are data (an encoder's input) need no gradient: its
+        // scatter back through col2im is skipped.
+        let needsInputGradient = tracking != nil
         return recorded(.conv2d, out, self, weight, backward: { [self, weight] gy in
             // Pointers are taken from the captured tensors, which keep the storage alive.
             let px = self.storage.pointer, pw = weight.storage.pointer, pg = gy.storage.pointer
-            var dw = Tensor.zeros(weight.shape)
-            let dx = Tensor(shape: shape) { dx in
-                dx.initialize(repeating: 0)
-                let cols = UnsafeMutablePointer<Float>.allocate(capacity: g.patchSize * g.outputSize)
-                defer { cols.deallocate() }
-                dw.withUnsafeMutableBufferPointer { dwp in
-                    for i in 0..<n {
-                        let gi = pg + i * o * g.outputSize
-                        // ∂W += ∂y_i · cols_iᵀ
-                        g.im2col(px + i * g.imageSize, cols)
-                        sgemm(gi, transposeA: false, cols, transposeB: true, dwp.baseAddress!,
-                              m: o, n: g.patchSize, k: g.outputSize, beta: 1)
-                        // ∂cols_i = Wᵀ · ∂y_i, then scatter back to the image
-                        sgemm(pw, transposeA: true, gi, transposeB: false, cols,
-                              m: g.patchSize, n: g.outputSize, k: o)
-                        g.col2im(cols, dx.baseAddress! + i * g.imageSize)
+            let dx: Tensor? = needsInputGradient ? .zeros(shape) : nil
+            let pdx = dx?.storage.pointer
+            let wCount = weight.count
+            let dw = withScratch(colsSize + blockSize) { scratch in
+                withScratch(wCount, zeroed: true) { partials in
+                    Parallel.chunks(n) { piece, samples in
+                        let cols = scratch + piece * (colsSize + blockSize), block = cols + colsSize
+                        let dwp = partials + piece * wCount
+                        forEachRun(samples, of: per) { first, count in
+                            let w = count * g.outputSize
+                            for j in 0..<count { g.im2col(px + (first + j) * g.imageSize, cols + j * g.outputSize, rowStride: w) }
+                            interleave(UnsafeMutablePointer(mutating: pg), block, first: first, count: count,
+                                       channels: o, size: g.outputSize, toBlock: true)
+                            // ∂W += ∂Y · colsᵀ
+                            sgemm(block, transposeA: false, cols, transposeB: true, dwp, m: o, n: g.patchSize, k: w, beta: 1)
+                            guard let pdx else { return }
+                            // ∂cols = Wᵀ · ∂Y, then scattered back to each image
+                            sgemm(pw, transposeA: true, block, transposeB: false, cols, m: g.patchSize, n: w, k: o)
+                            for j in 0..<count {
+                                g.col2im(cols + j * g.outputSize, pdx + (first + j) * g.imageSize, rowStride: w)
+                            }
+                        }
                     }
+                    return sumOfPartials(partials, shape: weight.shape)
                 }
             }
             return [dx, dw]
@@ -140,32 +256,49 @@ extension Tensor {
         precondition(g.outH == h && g.outW == w, "convTranspose2d geometry does not invert: \(shape) → \(outH)×\(outW)")
         let px = storage.pointer, pw = weight.storage.pointer
         let inSize = h * w
+        let per = Swift.max(1, productColumns / inSize), width = per * inSize
+        let colsSize = g.patchSize * width, blockSize = c * width
         let out = Tensor(shape: [n, o, outH, outW]) { y in
-            y.initialize(repeating: 0)
-            let cols = UnsafeMutablePointer<Float>.allocate(capacity: g.patchSize * inSize)
-            defer { cols.deallocate() }
-            for i in 0..<n {
-                // cols (O·kh·kw, HW) = Wᵀ (O·kh·kw, C) · x_i (C, HW)
-                sgemm(pw, transposeA: true, px + i * c * inSize, transposeB: false, cols,
-                      m: g.patchSize, n: inSize, k: c)
-                g.col2im(cols, y.baseAddress! + i * g.imageSize)
+            let py = y.baseAddress!
+            py.initialize(repeating: 0, count: y.count)
+            withScratch(colsSize + blockSize) { scratch in
+                Parallel.chunks(n) { piece, samples in
+                    let cols = scratch + piece * (colsSize + blockSize), block = cols + colsSize
+                    forEachRun(samples, of: per) { first, count in
+                        let w = count * inSize
+                        interleave(UnsafeMutablePointer(mutating: px), block, first: first, count: count,
+                                   channels: c, size: inSize, toBlock: true)
+                        // cols (O·kh·kw, count·HW) = Wᵀ (O·kh·kw, C) · X (C, count·HW)
+                        sgemm(pw, transposeA: true, block, transposeB: false, cols, m: g.patchSize, n: w, k: c)
+                        for j in 0..<count { g.col2im(cols + j * inSize, py + (first + j) * g.imageSize, rowStride: w) }
+                    }
+                }
             }
         }
         return recorded(.convTranspose2d, out, self, weight, backward: { [self, weight] gy in
             let px = self.storage.pointer, pw = weight.storage.pointer, pg = gy.storage.pointer
-            var dw = Tensor.zeros(weight.shape)
+            let wCount = weight.count
+            var dw = Tensor.zeros([0])
             let dx = Tensor(shape: shape) { dx in
-                let cols = UnsafeMutablePointer<Float>.allocate(capacity: g.patchSize * inSize)
-                defer { cols.deallocate() }
-                dw.withUnsafeMutableBufferPointer { dwp in
-                    for i in 0..<n {
-                        g.im2col(pg + i * g.imageSize, cols)
-                        // ∂x_i (C, HW) = W (C, O·kh·kw) · cols
-                        sgemm(pw, transposeA: false, cols, transposeB: false, dx.baseAddress! + i * c * inSize,
-                              m: c, n: inSize, k: g.patchSize)
-                        // ∂W (C, O·kh·kw) += x_i · colsᵀ
-                        sgemm(px + i * c * inSize, transposeA: false, cols, transposeB: true, dwp.baseAddress!,
-                              m: c, n: g.patchSize, k: inSize, beta: 1)
+                let pdx = dx.baseAddress!
+                withScratch(colsSize + blockSize) { scratch in
+                    withScratch(wCount, zeroed: true) { partials in
+                        Parallel.chunks(n) { piece, samples in
+                            let cols = scratch + piece * (colsSize + blockSize), block = cols + colsSize
+                            let dwp = partials + piece * wCount
+                            forEachRun(samples, of: per) { first, count in
+                                let w = count * inSize
+                                for j in 0..<count { g.im2col(pg + (first + j) * g.imageSize, cols + j * inSize, rowStride: w) }
+                                // ∂X (C, count·HW) = W (C, O·kh·kw) · cols
+                                sgemm(pw, transposeA: false, cols, transposeB: false, block, m: c, n: w, k: g.patchSize)
+                                interleave(pdx, block, first: first, count: count, channels: c, size: inSize, toBlock: false)
+                                // ∂W (C, O·kh·kw) += X · colsᵀ
+                                interleave(UnsafeMutablePointer(mutating: px), block, first: first, count: count,
+                                           channels: c, size: inSize, toBlock: true)
+                                sgemm(block, transposeA: false, cols, transposeB: true, dwp, m: c, n: g.patchSize, k: w, beta: 1)
+                            }
+                        }
+                        dw = sumOfPartials(partials, shape: weight.shape)
                     }
                 }
             }

@@ -23,6 +23,10 @@ struct ConvolutionTests {
         Geometry(batch: 3, inChannels: 2, height: 6, width: 6, outChannels: 2, kernelH: 2, kernelW: 2, stride: 2, padding: 0),
         Geometry(batch: 1, inChannels: 2, height: 11, width: 4, outChannels: 5, kernelH: 2, kernelW: 4, stride: 2, padding: 1),
         Geometry(batch: 2, inChannels: 2, height: 8, width: 9, outChannels: 3, kernelH: 3, kernelW: 4, stride: 2, padding: 1),
+        // Rows wide enough for the eight-column stride-2 loops, five images one product each.
+        Geometry(batch: 5, inChannels: 2, height: 34, width: 37, outChannels: 3, kernelH: 4, kernelW: 4, stride: 2, padding: 1),
+        // 4×4 outputs: 32 images to a product, 40 images in two products.
+        Geometry(batch: 40, inChannels: 2, height: 8, width: 8, outChannels: 3, kernelH: 4, kernelW: 4, stride: 2, padding: 1),
     ]
 
     static let transposedConvolutions: [Geometry] = [
@@ -32,6 +36,8 @@ struct ConvolutionTests {
         Geometry(batch: 2, inChannels: 2, height: 3, width: 5, outChannels: 1, kernelH: 5, kernelW: 2, stride: 3, padding: 2, outputPadding: 2),
         Geometry(batch: 1, inChannels: 1, height: 2, width: 2, outChannels: 1, kernelH: 2, kernelW: 2, stride: 2, padding: 0),
         Geometry(batch: 3, inChannels: 4, height: 2, width: 3, outChannels: 2, kernelH: 1, kernelW: 2, stride: 1, padding: 0),
+        Geometry(batch: 5, inChannels: 3, height: 17, width: 19, outChannels: 2, kernelH: 4, kernelW: 4, stride: 2, padding: 1),
+        Geometry(batch: 40, inChannels: 3, height: 4, width: 4, outChannels: 2, kernelH: 4, kernelW: 4, stride: 2, padding: 1),
     ]
 
     // MARK: - Direct loops (the definitions, as in PyTorch's documentation)
@@ -115,6 +121,49 @@ struct ConvolutionTests {
         let expected = Self.naiveConvTranspose2d(x, w, stride: g.stride, padding: g.padding, outputPadding: g.outputPadding)
         let y = x.convTranspose2d(w, stride: g.stride, padding: g.padding, outputPadding: g.outputPadding)
         expectClose(y, expected.values, shape: expected.shape, "convTranspose2d \(g)")
+    }
+
+    // MARK: - A batch at once
+
+    /// The weight's gradient and the images' of ⟨f(x; W), r⟩ for a random r;
+    /// `x` a constant (no gradient of its own, as an encoder's input) unless
+    /// `inputGradient`.
+    static func gradients(_ f: (Tensor, Tensor) -> Tensor, x: Tensor, w: Tensor, inputGradient: Bool) -> (dx: Tensor?, dw: Tensor) {
+        let (px, pw) = (Parameter(x), Parameter(w))
+        let r = randomTensor(f(x, w).shape, seed: 9)
+        let (_, g) = valueWithGradients(wrt: inputGradient ? [pw, px] : [pw]) {
+            (f(inputGradient ? px.value : x, pw.value) * r).sum()
+        }
+        return (inputGradient ? g[1] : nil, g[0])
+    }
+
+    /// A batch, whose images the convolutions take several to a product and
+    /// split over the workers, gets the gradients its images get one at a
+    /// time (which finite differences check in GradientCheckTests); with a
+    /// constant input, the weight's gradient is the same.
+    @Test(arguments: [(convolutions.last!, false), (transposedConvolutions.last!, true),
+                      (convolutions[convolutions.count - 2], false), (transposedConvolutions[transposedConvolutions.count - 2], true)])
+    func aBatchGetsTheGradientsOfItsImages(_ g: Geometry, transposed: Bool) {
+        let f: (Tensor, Tensor) -> Tensor = { x, w in
+            transposed ? x.convTranspose2d(w, stride: g.stride, padding: g.padding, outputPadding: g.outputPadding)
+                : x.conv2d(w, stride: g.stride, padding: g.padding)
+        }
+        let x = randomTensor([g.batch, g.inChannels, g.height, g.width], seed: 10)
+        let w = randomTensor(transposed ? [g.inChannels, g.outChannels, g.kernelH, g.kernelW]
+                                        : [g.outChannels, g.inChannels, g.kernelH, g.kernelW], seed: 11)
+        let batch = Self.gradients(f, x: x, w: w, inputGradient: true)
+        // Image i alone, against its rows of the same r.
+        let r = randomTensor(f(x, w).shape, seed: 9)
+        var dw = [Double](repeating: 0, count: w.count), dx: [Double] = []
+        for i in 0..<g.batch {
+            let ri = r.slice(i..<(i + 1)), xi = Parameter(x.slice(i..<(i + 1))), pw = Parameter(w)
+            let (_, gi) = valueWithGradients(wrt: [pw, xi]) { (f(xi.value, pw.value) * ri).sum() }
+            dw = zip(dw, doubles(gi[0])).map { $0 + $1 }
+            dx += doubles(gi[1])
+        }
+        expectClose(batch.dw, dw, shape: w.shape, tolerance: 1e-4, "∂W of the batch, \(g)")
+        expectClose(batch.dx!, dx, shape: x.shape, tolerance: 1e-4, "∂x of the batch, \(g)")
+        expectClose(Self.gradients(f, x: x, w: w, inputGradient: false).dw, batch.dw, tolerance: 1e-6, "∂W with a constant input, \(g)")
     }
 
     // MARK: - Adjointness
