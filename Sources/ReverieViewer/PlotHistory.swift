@@ -46,11 +46,11 @@ public struct PlotHistory: Sendable, Equatable {
         }
     }
 
-    /// Replaces the newest step's dream predictions (a dream that starts at
-    /// that step: its frame 0).
-    public mutating func replaceLastDream(_ dream: [Float]) {
-        for k in series.indices where series[k].dream != nil && !series[k].dream!.isEmpty {
-            series[k].dream![series[k].dream!.count - 1] = k < dream.count ? dream[k] : .nan
+    /// Replaces the dream predictions of the step `stepsAgo` before the
+    /// newest (0: the newest), if the charts still hold it.
+    public mutating func replaceDream(_ dream: [Float], stepsAgo: Int = 0) {
+        for k in series.indices where series[k].dream != nil && stepsAgo < series[k].dream!.count {
+            series[k].dream![series[k].dream!.count - 1 - stepsAgo] = k < dream.count ? dream[k] : .nan
         }
     }
 }

@@ -1,5 +1,6 @@
 import CGLFW
 import Foundation
+import Synchronization
 import ReverieAgents
 import ReverieEnvs
 import ReverieTraining
@@ -15,27 +16,39 @@ import ReverieTraining
 /// dream's prediction beside them for a world-model agent), the value and
 /// the reward over the last few hundred steps.
 ///
-/// Frames are paced at the display's refresh rate and composed only when
-/// something changed; between them the simulation takes the steps that
-/// `stepsPerSecond` owes it by wall time. Decoding the model's pictures
-/// happens while composing, so its cost follows the display, not the speed.
+/// In `run`, the simulation has a thread of its own, taking the steps that
+/// `stepsPerSecond` owes it by wall time. The display, on the main thread,
+/// copies what a frame shows under a lock once per refresh (a `Scene`) and
+/// composes and draws from that copy — decoding the model's pictures
+/// included — while the simulation goes on: with a core to spare, watching
+/// costs the agent nothing, whatever the speed.
 /// Keys: space pauses, → single-steps while paused, + and − double and
 /// halve the speed, R restarts the episode, S saves a screenshot, D dreams,
 /// Esc closes.
-public final class Viewer {
+public final class Viewer: @unchecked Sendable {
     public let environment: WatchedEnvironment
     /// The acting policy, or nil for uniformly random actions.
     public let policy: (any ActingPolicy)?
-    public private(set) var readout = AgentReadout()
     public let layout: ViewerLayout
-    /// The strip charts' data (envs without pixels).
-    public private(set) var plots: PlotHistory?
     /// How far ahead a dream runs.
     public let dreamSteps: Int
     private let dreamer: DreamerNetwork?
     private let isImage: Bool
     /// Observation components plotted (the first eight).
     private let plottedComponents: Int
+
+    // MARK: Simulation state (guarded by `lock`)
+
+    /// Guards everything below it until the display's caches: the simulation
+    /// thread writes it, the display reads it (and starts dreams in it).
+    private let lock = NSLock()
+    /// Set while the display waits for the lock: the simulation steps aside
+    /// (a mutex is not fair, and a simulation flat out would take it back
+    /// between every two steps).
+    private let displayWaiting = Atomic<Bool>(false)
+    private var current = AgentReadout()
+    /// The strip charts' data (envs without pixels).
+    private var history: PlotHistory?
     private var rng: RandomGenerator
     private var seed: UInt64
     /// The policy's reading of the current observation x_t (memory holds s_t once the policy has seen x_t).
@@ -46,14 +59,26 @@ public final class Viewer {
     /// The dream's imagined features (row k predicts observation `dreamStart + k`)
     /// and the episode it belongs to; a new one starts when it runs out, with a
     /// new episode, or on D. For vector observations all rows are decoded at
-    /// once (`dreamVectors`, cheap); for images only the row on show.
+    /// once (`dreamVectors`, cheap, and charted as the simulation reaches them).
     private var dreamFeatures = Tensor.zeros([0, 1])
     private var dreamVectors: [[Float]] = []
-    private var dreamShown: (index: Int, frame: Frame?) = (-1, nil)
     private var dreamStart = 0, dreamEpisode = 0
     private var dreamRequested = false
-    /// The reconstruction of observation `reconstructed.index`, decoded for display.
+    /// Steps the simulation thread took, and what stopped it.
+    private var simulatedSteps = 0
+    private var simulationError: (any Error)?
+    private var simulating = false
+
+    // MARK: Display caches (main thread only)
+
+    /// The reconstruction of observation `index`, and the dream frame shown, decoded for display.
     private var reconstructed: (index: Int, frame: Frame?) = (-1, nil)
+    private var dreamShown: (start: Int, index: Int, frame: Frame?) = (-1, -1, nil)
+
+    /// What the heads-up display shows now.
+    public var readout: AgentReadout { lock.withLock { current } }
+    /// The strip charts' data now (envs without pixels).
+    public var plots: PlotHistory? { lock.withLock { history } }
 
     /// Watches `environment` in-process.
     public convenience init(environment: any Environment, policy: (any ActingPolicy)?, seed: UInt64, dreamSteps: Int = 30) throws {
@@ -71,21 +96,23 @@ public final class Viewer {
         plottedComponents = isImage ? 0 : min(environment.observationSpace.flatCount, 8)
         if !isImage {
             let components = (0..<plottedComponents).map { "obs[\($0)]" }
-            plots = PlotHistory(titles: components + (policy == nil ? [] : ["value"]) + ["reward"],
-                                modelled: dreamer == nil ? 0 : plottedComponents)
+            history = PlotHistory(titles: components + (policy == nil ? [] : ["value"]) + ["reward"],
+                                  modelled: dreamer == nil ? 0 : plottedComponents)
         }
         let panels = dreamer != nil && isImage ? 3 : 1
-        layout = ViewerLayout(panelCount: panels, panelSize: panels == 3 ? 320 : 400, plotCount: plots?.series.count ?? 0,
+        layout = ViewerLayout(panelCount: panels, panelSize: panels == 3 ? 320 : 400, plotCount: history?.series.count ?? 0,
                               dreams: dreamer != nil)
         try restart()
     }
 
-    /// Starts episode `readout.episode` from `reset(seed: seed + episode − 1)`.
+    // MARK: - Simulation (called with the lock held)
+
+    /// Starts episode `current.episode` from `reset(seed: seed + episode − 1)`.
     private func restart() throws {
         memory = policy?.initialMemory(batch: 1) ?? .none
         dreamEpisode = -1
-        (readout.step, readout.episodeReturn) = (0, 0)
-        see(try environment.reset(seed: seed &+ UInt64(readout.episode - 1)), reward: .nan)  // no reward comes with x_0: a gap in its chart
+        (current.step, current.episodeReturn) = (0, 0)
+        see(try environment.reset(seed: seed &+ UInt64(current.episode - 1)), reward: .nan)  // no reward comes with x_0: a gap in its chart
     }
 
     /// Takes in observation x_t and the reward that came with it (NaN at a
@@ -95,32 +122,29 @@ public final class Viewer {
         if let policy {
             let (pi, value, next) = policy.step(Tensor(observation, shape: [1, observation.count]), memory: memory)
             (distribution, memory) = (pi, next)
-            readout.value = value.scalars.first
-            if case .categorical(let c) = pi { readout.actionProbabilities = c.probabilities.scalars } else { readout.actionProbabilities = [] }
+            current.value = value.scalars.first
+            if case .categorical(let c) = pi { current.actionProbabilities = c.probabilities.scalars } else { current.actionProbabilities = [] }
         }
-        guard plots != nil else { return }
+        guard history != nil else { return }
         let components = Array(observation.prefix(plottedComponents))
-        var values = components + (policy == nil ? [] : [readout.value ?? .nan]) + [reward]
+        var values = components + (policy == nil ? [] : [current.value ?? .nan]) + [reward]
         values = values.map { $0.isFinite ? $0 : .nan }
         var reconstruction: [Float] = [], dream: [Float] = []
         if let dreamer {
             reconstruction = Array(dreamer.reconstruction(of: memory).prefix(plottedComponents))
             if let k = dreamIndex(seen - 1) { dream = Array(dreamVectors[k].prefix(plottedComponents)) }
         }
-        plots!.append(values, reconstruction: reconstruction, dream: dream)
+        history!.append(values, reconstruction: reconstruction, dream: dream)
     }
 
     /// The dream frame predicting observation `index`, if the current dream covers it.
     private func dreamIndex(_ index: Int) -> Int? {
         let k = index - dreamStart
-        return dreamEpisode == readout.episode && k >= 0 && k < dreamFeatures.shape[0] ? k : nil
+        return dreamEpisode == current.episode && k >= 0 && k < dreamFeatures.shape[0] ? k : nil
     }
 
-    /// Starts a new dream from now (the D key).
-    public func requestDream() { dreamRequested = true }
-
     /// One env step with the policy's most likely action (random: a uniform draw).
-    public func step() throws {
+    private func advance() throws {
         var action: [Float]
         if let policy, let distribution {
             let raw = distribution.mode
@@ -129,44 +153,105 @@ public final class Viewer {
         } else {
             action = environment.actionSpace.sample(using: &rng)
         }
-        readout.action = action.count == 1 ? String(format: action[0] == action[0].rounded() ? "%.0f" : "%.2f", action[0])
+        current.action = action.count == 1 ? String(format: action[0] == action[0].rounded() ? "%.0f" : "%.2f", action[0])
             : "[" + action.map { String(format: "%.2f", $0) }.joined(separator: ", ") + "]"
         let result = try environment.step(action)
-        readout.step += 1
-        readout.episodeReturn += result.reward
+        current.step += 1
+        current.episodeReturn += result.reward
         if result.isDone {
-            readout.episode += 1
+            current.episode += 1
             try restart()
         } else {
             see(result.observation, reward: result.reward)
         }
     }
 
+    // MARK: - Control
+
+    /// One env step.
+    public func step() throws { try lock.withLock { try advance() } }
+
+    /// Starts a new dream from now (the D key).
+    public func requestDream() { lock.withLock { dreamRequested = true } }
+
+    /// Sets the simulation speed (the + and − keys double and halve it).
+    public func setSpeed(_ stepsPerSecond: Double) {
+        lock.withLock { current.stepsPerSecond = min(max(stepsPerSecond, 0.25), Self.maximumSpeed) }
+    }
+    public static let maximumSpeed = 7680.0
+
+    // MARK: - Display
+
+    /// What a frame shows, copied from the simulation under the lock.
+    private struct Scene {
+        var frame: Frame?
+        var readout: AgentReadout
+        var plots: PlotHistory?
+        var memory: RecurrentState
+        /// The index of the observation on show.
+        var now: Int
+        /// The dream running, or nil when a new one is due.
+        var dream: (features: Tensor, start: Int)?
+    }
+
+    /// `lock.withLock` for the display: the simulation lets it in at its next step.
+    private func displayLock<R>(_ body: () throws -> R) rethrows -> R {
+        displayWaiting.store(true, ordering: .relaxed)
+        lock.lock()
+        displayWaiting.store(false, ordering: .relaxed)
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    private func scene() throws -> Scene {
+        try displayLock {
+            let now = seen - 1
+            let dream = dreamer != nil && !dreamRequested && dreamIndex(now) != nil ? (dreamFeatures, dreamStart) : nil
+            return Scene(frame: try environment.render(), readout: current, plots: history, memory: memory, now: now, dream: dream)
+        }
+    }
+
     /// The window's picture now. For a world-model agent this is where its
     /// reconstruction is decoded and a due dream imagined, once per display frame.
     public func picture() throws -> Raster {
-        var panels: [(title: String, frame: Frame?)] = [(environment.name, try environment.render())]
+        var scene = try scene()
+        var panels: [(title: String, frame: Frame?)] = [(environment.name, scene.frame)]
         if let dreamer {
-            let now = seen - 1
-            if dreamRequested || dreamIndex(now) == nil {
-                dreamFeatures = dreamer.dream(from: memory, steps: dreamSteps)
-                (dreamStart, dreamEpisode, dreamRequested, dreamShown) = (now, readout.episode, false, (-1, nil))
+            if scene.dream == nil {
+                let features = dreamer.dream(from: scene.memory, steps: dreamSteps)
+                var vectors: [[Float]] = []
                 if !isImage {
-                    let decoded = dreamer.worldModel.reconstruction(dreamFeatures), size = decoded.shape[1]
-                    dreamVectors = (0...dreamSteps).map { Array(decoded.scalars[($0 * size)..<(($0 + 1) * size)]) }
-                    plots?.replaceLastDream(Array(dreamVectors[0].prefix(plottedComponents)))
+                    let decoded = dreamer.worldModel.reconstruction(features), size = decoded.shape[1]
+                    vectors = (0...dreamSteps).map { Array(decoded.scalars[($0 * size)..<(($0 + 1) * size)].prefix(plottedComponents)) }
+                    scene.plots?.replaceDream(vectors[0])
                 }
+                startDream(features, vectors: vectors, at: scene.now, episode: scene.readout.episode)
+                scene.dream = (features, scene.now)
             }
-            if isImage {
-                if reconstructed.index != now { reconstructed = (now, image(dreamer.reconstruction(of: memory))) }
-                let k = dreamIndex(now)!
-                if dreamShown.index != k {
-                    dreamShown = (k, image(dreamer.worldModel.reconstruction(dreamFeatures.slice(k..<(k + 1))).scalars))
+            if isImage, let (features, start) = scene.dream {
+                if reconstructed.index != scene.now { reconstructed = (scene.now, image(dreamer.reconstruction(of: scene.memory))) }
+                let k = scene.now - start
+                if dreamShown.start != start || dreamShown.index != k {
+                    dreamShown = (start, k, image(dreamer.worldModel.reconstruction(features.slice(k..<(k + 1))).scalars))
                 }
                 panels += [("reconstruction", reconstructed.frame), ("dream +\(k) of \(dreamSteps)", dreamShown.frame)]
             }
         }
-        return layout.draw(panels: panels, plots: plots, readout: readout)
+        return layout.draw(panels: panels, plots: scene.plots, readout: scene.readout)
+    }
+
+    /// Makes `features` the running dream, imagined from observation `start`
+    /// of `episode`; the steps the simulation took meanwhile get its
+    /// predictions in the charts.
+    private func startDream(_ features: Tensor, vectors: [[Float]], at start: Int, episode: Int) {
+        displayLock {
+            (dreamFeatures, dreamVectors, dreamStart, dreamEpisode, dreamRequested) = (features, vectors, start, episode, false)
+            guard !vectors.isEmpty, episode == current.episode else { return }
+            let newest = seen - 1
+            for index in start...newest where index - start < vectors.count {
+                history?.replaceDream(vectors[index - start], stepsAgo: newest - index)
+            }
+        }
     }
 
     /// An H×W×3 observation (values 0…255) as a frame.
@@ -176,29 +261,50 @@ public final class Viewer {
     }
 
     /// What a `run` did: display frames, env steps, and the wall time spent
-    /// drawing frames (the viewer's own cost): composing the picture (with a
-    /// world model's decoding) and showing it (OpenGL).
+    /// on the display: composing the picture (with a world model's decoding)
+    /// and showing it (OpenGL).
     public struct Statistics: Sendable {
         public var frames = 0, steps = 0
         public var seconds = 0.0, composingSeconds = 0.0, drawingSeconds = 0.0
     }
     public private(set) var statistics = Statistics()
 
-    /// Sets the simulation speed (the + and − keys double and halve it).
-    public func setSpeed(_ stepsPerSecond: Double) {
-        readout.stepsPerSecond = min(max(stepsPerSecond, 0.25), Self.maximumSpeed)
+    // MARK: - Running
+
+    /// The simulation thread's loop: the steps the speed setting owes by
+    /// wall time, one at a time under the lock, sleeping when none is owed.
+    private func simulate() {
+        var owed = 0.0, clock = ProcessInfo.processInfo.systemUptime
+        while true {
+            let pause: Double? = lock.withLock {
+                guard simulating else { return nil }
+                let now = ProcessInfo.processInfo.systemUptime
+                if !current.paused { owed = min(owed + (now - clock) * current.stepsPerSecond, 1000) }
+                clock = now
+                guard owed >= 1 else { return current.paused ? 0.001 : min((1 - owed) / current.stepsPerSecond, 0.001) }
+                do {
+                    try advance()
+                    (owed, simulatedSteps) = (owed - 1, simulatedSteps + 1)
+                } catch {
+                    (simulationError, simulating) = (error, false)
+                }
+                return 0
+            }
+            guard let pause else { return }
+            if pause > 0 { Thread.sleep(forTimeInterval: pause) }
+            while displayWaiting.load(ordering: .relaxed) { Thread.sleep(forTimeInterval: 0.00005) }
+        }
     }
-    public static let maximumSpeed = 7680.0
 
     /// Opens the window and runs until Esc or the window closes (or for
     /// `seconds` of wall time); with `frames`, runs that many display frames,
-    /// one env step each (so the result does not depend on timing), then
-    /// writes `screenshot` if given.
+    /// one env step each on the main thread (so the result does not depend
+    /// on timing), then writes `screenshot` if given.
     ///
-    /// Frames are paced at the monitor's refresh rate (vsync on top where the
-    /// display has it); between frames the simulation takes the steps the
-    /// speed setting owes it by wall time, and otherwise sleeps. So drawing
-    /// costs a fixed share of time per second, whatever the speed.
+    /// Otherwise the simulation runs on its own thread at the speed setting,
+    /// and the display wakes at the monitor's refresh rate (vsync on top
+    /// where the display has it), composing a new picture when the
+    /// simulation moved.
     /// - Parameter visible: false opens a hidden window (screenshots only).
     /// - Returns: the last picture shown.
     @discardableResult
@@ -206,17 +312,31 @@ public final class Viewer {
         let window = try Window(title: "Reverie — \(environment.name)", width: layout.width, height: layout.height, visible: visible)
         window.readBack = screenshot != nil
         let interval = 1 / window.refreshRate, start = window.time
-        var last = try picture(), owed = 0.0, clock = start, nextFrame = start
-        var drawnFor: (seen: Int, readout: AgentReadout)? = (seen, readout)
+        var last = try picture(), nextFrame = start
+        var drawnFor = lock.withLock { (seen, current, dreamRequested) }
         statistics = Statistics()
+        let simulation = DispatchSemaphore(value: 0)
+        if frames == nil {
+            lock.withLock { (simulating, simulatedSteps, simulationError) = (true, 0, nil) }
+            Thread.detachNewThread { [self] in
+                simulate()
+                simulation.signal()
+            }
+        }
+        defer {
+            if frames == nil {
+                lock.withLock { simulating = false }
+                simulation.wait()
+            }
+        }
         while !window.shouldClose {
             for key in window.pollKeys() {
                 switch key {
-                case GLFW_KEY_SPACE: readout.paused.toggle()
-                case GLFW_KEY_RIGHT where readout.paused: try step()
+                case GLFW_KEY_SPACE: lock.withLock { current.paused.toggle() }
+                case GLFW_KEY_RIGHT: try lock.withLock { if current.paused { try advance() } }
                 case GLFW_KEY_EQUAL, GLFW_KEY_KP_ADD: setSpeed(readout.stepsPerSecond * 2)
                 case GLFW_KEY_MINUS, GLFW_KEY_KP_SUBTRACT: setSpeed(readout.stepsPerSecond / 2)
-                case GLFW_KEY_R: try restart()
+                case GLFW_KEY_R: try lock.withLock { try restart() }
                 case GLFW_KEY_D: requestDream()
                 case GLFW_KEY_S: try save(last.frame, to: URL(fileURLWithPath: "reverie-\(Int(Date().timeIntervalSince1970)).png"))
                 case GLFW_KEY_ESCAPE: window.close()
@@ -226,27 +346,18 @@ public final class Viewer {
             if frames != nil {
                 if !readout.paused { try step(); statistics.steps += 1 }
             } else {
-                // Until the next frame is due: the steps owed by wall time, else sleep.
+                if let error = lock.withLock({ simulationError }) { throw error }
                 nextFrame += interval
-                while true {
-                    let now = window.time
-                    if !readout.paused { owed = min(owed + (now - clock) * readout.stepsPerSecond, 1000) }
-                    clock = now
-                    if now >= nextFrame { break }
-                    if owed >= 1 {
-                        try step()
-                        (owed, statistics.steps) = (owed - 1, statistics.steps + 1)
-                    } else {
-                        Thread.sleep(forTimeInterval: min(nextFrame - now, 0.001))
-                    }
-                }
-                nextFrame = max(nextFrame, clock - interval)   // after a stall, do not rush to catch up
+                let now = window.time
+                if nextFrame > now { Thread.sleep(forTimeInterval: nextFrame - now) }
+                nextFrame = max(nextFrame, window.time - interval)   // after a stall, do not rush to catch up
             }
             let drawing = window.time
             // Compose only when something changed (a step, a reset, a key); show every frame.
-            if drawnFor?.seen != seen || drawnFor?.readout != readout || dreamRequested {
+            let state = displayLock { (seen, current, dreamRequested) }
+            if state.0 != drawnFor.0 || state.1 != drawnFor.1 || state.2 {
                 last = try picture()
-                drawnFor = (seen, readout)
+                drawnFor = state
                 statistics.composingSeconds += window.time - drawing
             }
             window.show(last)
@@ -256,6 +367,7 @@ public final class Viewer {
             if let seconds, window.time - start >= seconds { break }
         }
         statistics.seconds = window.time - start
+        if frames == nil { statistics.steps = lock.withLock { simulatedSteps } }
         if let screenshot {
             // What the window shows, read back from OpenGL; the composed picture if the sizes differ (HiDPI).
             let shown = window.lastShown.map { Frame(width: last.width, height: last.height, pixels: $0) }

@@ -21,6 +21,11 @@ import ReverieWorldModels
 
     /// Runs `xvfb-run -a reverie view …`; returns the screenshot's RGB bytes.
     static func screenshot(_ arguments: [String]) throws -> (width: Int, height: Int, pixels: [UInt8]) {
+        try watch(arguments).shot
+    }
+
+    /// `screenshot`, with what the command printed (its summary line).
+    static func watch(_ arguments: [String]) throws -> (shot: (width: Int, height: Int, pixels: [UInt8]), message: String) {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("view-\(UUID().uuidString).png")
         defer { try? FileManager.default.removeItem(at: path) }
         let process = Process()
@@ -32,7 +37,7 @@ import ReverieWorldModels
         process.waitUntilExit()
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationStatus == 0, "reverie view failed: \(message)")
-        return try decodeStoredPNG(Data(contentsOf: path))
+        return (try decodeStoredPNG(Data(contentsOf: path)), message)
     }
 
     /// Reads back a PNG as `PNGWriter` writes it (stored deflate blocks, filter 0);
@@ -115,5 +120,23 @@ import ReverieWorldModels
             let (x, y, size) = viewer.layout.panel(k)
             #expect(Self.variance(shot, x: x, y: y, size: size) > 0.1, "panel \(k) is blank")
         }
+    }
+
+    /// Run for wall time, the simulation has a thread of its own: it keeps
+    /// the speed setting (480 steps/s here, ~30 CartPole episodes in 2 s)
+    /// while the window draws at the display's rate, and the summary says so.
+    @Test func forWallTimeTheSimulationKeepsItsSpeedWhileTheWindowDraws() throws {
+        let (shot, message) = try Self.watch(["--random", "CartPole-v1", "--speed", "480", "--seconds", "2"])
+        let numbers = message.split(separator: "\n").first { $0.hasPrefix("watched ") }?
+            .split(whereSeparator: { !"0123456789.".contains($0) }).compactMap { Double($0) } ?? []
+        try #require(numbers.count == 5, "no summary line in: \(message)")
+        let (steps, episodes, framesPerSecond) = (numbers[0], numbers[1], numbers[4])
+        // Generous bounds: a loaded 2-core machine must still pass, a stalled simulation or display must not.
+        #expect(steps >= 400 && steps <= 1100, "\(steps) steps in 2 s at 480 steps/s")
+        #expect(episodes >= 5, "\(episodes) random CartPole episodes in \(steps) steps")
+        #expect(framesPerSecond >= 20, "\(framesPerSecond) frames/s")
+        let viewer = try Viewer(environment: try Registry.make("CartPole-v1"), policy: nil, seed: 1)
+        let (x, y, size) = viewer.layout.panel(0)
+        #expect(Self.variance(shot, x: x, y: y, size: size) > 100, "the env panel is blank")
     }
 }

@@ -42,7 +42,13 @@ struct View: ParsableCommand {
     @Option(help: "Run this many display frames (one env step each) and stop.")
     var frames: Int?
 
-    @Flag(help: "Use a hidden window (with --screenshot and --frames).")
+    @Option(help: "Close the window after this many seconds.")
+    var seconds: Double?
+
+    @Option(help: "Env steps per second to start at (+ and − double and halve it; up to 7680).")
+    var speed = 30.0
+
+    @Flag(help: "Use a hidden window (with --screenshot and --frames or --seconds).")
     var hidden = false
 
     func validate() throws {
@@ -50,7 +56,12 @@ struct View: ParsableCommand {
         if random != nil && env != nil { throw ValidationError("--env is for a trained agent; --random names its env itself.") }
         if dreamSteps < 1 { throw ValidationError("--dream-steps must be at least 1.") }
         if let frames, frames < 1 { throw ValidationError("--frames must be at least 1.") }
-        if hidden && frames == nil { throw ValidationError("--hidden needs --frames: a hidden window would run forever.") }
+        if let seconds, !(seconds > 0) { throw ValidationError("--seconds must be positive.") }
+        if !(speed > 0) { throw ValidationError("--speed must be positive.") }
+        if frames != nil && seconds != nil { throw ValidationError("--frames and --seconds both say when to stop: give one.") }
+        if hidden && frames == nil && seconds == nil {
+            throw ValidationError("--hidden needs --frames or --seconds: a hidden window would run forever.")
+        }
         if let screenshot, !screenshot.lowercased().hasSuffix(".png") { throw ValidationError("--screenshot writes a PNG: give a .png path.") }
     }
 
@@ -95,8 +106,13 @@ struct View: ParsableCommand {
         } catch let error as ConfigError {
             throw ValidationError(error.message)
         }
+        viewer.setSpeed(speed)
         do {
-            try viewer.run(frames: frames, screenshot: screenshot.map { URL(fileURLWithPath: $0) }, visible: !hidden)
+            try viewer.run(frames: frames, seconds: seconds, screenshot: screenshot.map { URL(fileURLWithPath: $0) }, visible: !hidden)
+            let s = viewer.statistics, episodes = viewer.readout.episode - 1
+            FileHandle.standardError.write(Data(String(format: "watched %d steps (%d episodes ended) in %.1f s: %.0f steps/s, %.1f frames/s\n",
+                                                       s.steps, episodes, s.seconds, Double(s.steps) / max(s.seconds, 1e-9),
+                                                       Double(s.frames) / max(s.seconds, 1e-9)).utf8))
         } catch let error as ViewerError {
             FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
             throw ExitCode.failure
