@@ -72,7 +72,7 @@ struct PixelWorldTests {
         while try !env.step([1]).isDone {}
         #expect(throws: EnvironmentError.stepAfterEnd(environment: "PixelCatch?balls=1&fallSpeed=4")) { try env.step([1]) }
         #expect(throws: EnvironmentError.self) { try MemoryMaze().step([0]) }
-        for spec in ["PixelCatch?speed=2", "PixelCatch?drift=9", "MemoryMaze?rooms=2&targets=5", "MemoryMaze?roomSize=x"] {
+        for spec in ["PixelCatch?speed=2", "PixelCatch?drift=9", "PixelCatch?ballSize=9", "MemoryMaze?rooms=2&targets=5", "MemoryMaze?roomSize=x"] {
             #expect(throws: EnvironmentError.self, "\(spec)") { try Registry.make(spec) }
         }
         #expect(try Registry.make("MemoryMaze?rooms=4&roomSize=2&targets=6").reset(seed: 1).count == 64 * 64 * 3)
@@ -97,11 +97,11 @@ struct PixelWorldTests {
         return paddle < ball - 2 ? 2 : paddle > ball + 2 ? 0 : 1
     }
 
-    /// (balls, fallSpeed, drift, paddleWidth) where following the ball suffices:
-    /// the paddle closes in faster than the ball drifts away.
-    @Test(arguments: [(5, 2, 1, 12), (8, 2, 0, 12), (5, 3, 0, 8), (3, 4, 0, 8), (5, 1, 3, 12)])
-    func trackingTheBallCatchesEveryBall(balls: Int, fallSpeed: Int, drift: Int, paddleWidth: Int) throws {
-        let env = PixelCatch(balls: balls, fallSpeed: fallSpeed, drift: drift, paddleWidth: paddleWidth)
+    /// (balls, fallSpeed, drift, paddleWidth, ballSize) where following the
+    /// ball suffices: the paddle closes in faster than the ball drifts away.
+    @Test(arguments: [(5, 2, 1, 12, 4), (8, 2, 0, 12, 4), (5, 3, 0, 8, 4), (3, 4, 0, 8, 4), (5, 1, 3, 12, 4), (5, 2, 1, 12, 8), (5, 2, 1, 8, 2)])
+    func trackingTheBallCatchesEveryBall(balls: Int, fallSpeed: Int, drift: Int, paddleWidth: Int, ballSize: Int) throws {
+        let env = PixelCatch(balls: balls, fallSpeed: fallSpeed, drift: drift, paddleWidth: paddleWidth, ballSize: ballSize)
         for seed: UInt64 in 0..<5 {
             var observation = env.reset(seed: seed)
             var step: Step

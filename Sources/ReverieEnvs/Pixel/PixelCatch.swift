@@ -11,7 +11,8 @@
 /// ball overlaps the paddle (a catch), −1 otherwise (a miss); every other step
 /// rewards 0. The next ball then appears at the top at a random column with a
 /// random sideways speed in −`drift`…`drift`. After `balls` balls the episode
-/// terminates. A ball takes ⌈54 / fallSpeed⌉ steps to fall, in which the
+/// terminates. A ball (a square of `ballSize`, 4 pixels by default) takes
+/// ⌈(58 − ballSize) / fallSpeed⌉ steps to fall (27 by default), in which the
 /// paddle can cross the screen; with the defaults, a policy that keeps the
 /// paddle under the ball catches every ball and earns the maximum return `balls`.
 ///
@@ -20,7 +21,7 @@
 /// is heading), the blue paddle, and along the bottom edge one yellow tick per
 /// ball not yet resolved, the falling one included.
 public final class PixelCatch: Environment {
-    static let size = 64, ballSize = 4, paddleSpeed = 4, paddleTop = 58, paddleHeight = 3
+    static let size = 64, paddleSpeed = 4, paddleTop = 58, paddleHeight = 3
 
     public let name: String
     public let observationSpace: Space
@@ -33,6 +34,8 @@ public final class PixelCatch: Environment {
     public let drift: Int
     /// Paddle width in pixels (8…32).
     public let paddleWidth: Int
+    /// Side of the square ball in pixels (2…8).
+    public let ballSize: Int
 
     private var rng = RandomGenerator(seed: 0)
     private var screen = PixelBuffer(width: size, height: size)
@@ -41,12 +44,14 @@ public final class PixelCatch: Environment {
     private var ballsLeft = 0
     private var ended = true
 
-    /// A game of `balls` balls; the registry's `PixelCatch?balls=…&fallSpeed=…&drift=…&paddleWidth=…`
+    /// A game of `balls` balls; the registry's `PixelCatch?balls=…&fallSpeed=…&drift=…&paddleWidth=…&ballSize=…`
     /// builds one, checking the ranges documented on each property.
-    public init(balls: Int = 5, fallSpeed: Int = 2, drift: Int = 1, paddleWidth: Int = 12, name: String = "PixelCatch") {
+    public init(balls: Int = 5, fallSpeed: Int = 2, drift: Int = 1, paddleWidth: Int = 12, ballSize: Int = 4,
+                name: String = "PixelCatch") {
         precondition((1...16).contains(balls) && (1...4).contains(fallSpeed) && (0...3).contains(drift)
-                     && (8...32).contains(paddleWidth), "PixelCatch options out of range")
-        (self.balls, self.fallSpeed, self.drift, self.paddleWidth, self.name) = (balls, fallSpeed, drift, paddleWidth, name)
+                     && (8...32).contains(paddleWidth) && (2...8).contains(ballSize), "PixelCatch options out of range")
+        (self.balls, self.fallSpeed, self.drift, self.paddleWidth, self.ballSize, self.name) =
+            (balls, fallSpeed, drift, paddleWidth, ballSize, name)
         observationSpace = screen.observationSpace
     }
 
@@ -62,7 +67,7 @@ public final class PixelCatch: Environment {
     public func step(_ action: [Float]) throws -> Step {
         try validate(action)
         guard !ended else { throw EnvironmentError.stepAfterEnd(environment: name) }
-        let maxX = Self.size - Self.ballSize
+        let maxX = Self.size - ballSize
         paddleX = min(max(paddleX + (Int(action[0]) - 1) * Self.paddleSpeed, 0), Self.size - paddleWidth)
         ball.x += ball.vx
         if ball.x < 0 || ball.x > maxX {
@@ -71,8 +76,8 @@ public final class PixelCatch: Environment {
         }
         ball.y += fallSpeed
         var reward: Float = 0
-        if ball.y + Self.ballSize >= Self.paddleTop {
-            let caught = ball.x < paddleX + paddleWidth && paddleX < ball.x + Self.ballSize
+        if ball.y + ballSize >= Self.paddleTop {
+            let caught = ball.x < paddleX + paddleWidth && paddleX < ball.x + ballSize
             reward = caught ? 1 : -1
             ballsLeft -= 1
             if ballsLeft == 0 { ended = true } else { dropBall() }
@@ -84,7 +89,7 @@ public final class PixelCatch: Environment {
 
     /// A new ball at the top, at a random column with a random sideways speed.
     private func dropBall() {
-        ball = (x: rng.int(below: Self.size - Self.ballSize + 1), y: 0, vx: rng.int(below: 2 * drift + 1) - drift)
+        ball = (x: rng.int(below: Self.size - ballSize + 1), y: 0, vx: rng.int(below: 2 * drift + 1) - drift)
     }
 
     // MARK: - Drawing
@@ -93,7 +98,7 @@ public final class PixelCatch: Environment {
     static let paddleColour = RGB(64, 160, 255), tickColour = RGB(255, 200, 0)
 
     private func draw() -> [Float] {
-        let s = Self.ballSize
+        let s = ballSize
         screen.fill(Self.background)
         screen.fillRect(x: ball.x - ball.vx, y: ball.y - fallSpeed, width: s, height: s, Self.trailColour)
         screen.fillRect(x: ball.x, y: ball.y, width: s, height: s, Self.ballColour)

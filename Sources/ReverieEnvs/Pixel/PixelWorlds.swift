@@ -3,7 +3,7 @@ public enum PixelWorlds {
     public static let registrations: [Registration] = [
         Registration(
             "PixelCatch",
-            summary: "catch falling, drifting balls with a paddle; +1 catch, −1 miss (options: balls, fallSpeed, drift, paddleWidth)",
+            summary: "catch falling, drifting balls with a paddle; +1 catch, −1 miss (options: balls, fallSpeed, drift, paddleWidth, ballSize)",
             // Episodes end after at most 16 balls of 54 steps; the limit is a safety net.
             maxEpisodeSteps: 1000
         ) { options in
@@ -13,6 +13,7 @@ public enum PixelWorlds {
                 fallSpeed: try options.int("fallSpeed", default: 2, in: 1...4),
                 drift: try options.int("drift", default: 1, in: 0...3),
                 paddleWidth: try options.int("paddleWidth", default: 12, in: 8...32),
+                ballSize: try options.int("ballSize", default: 4, in: 2...8),
                 name: options.environment)
             try options.finish()
             return env
