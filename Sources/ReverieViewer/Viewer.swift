@@ -42,10 +42,10 @@ public final class Viewer: @unchecked Sendable {
     /// Guards everything below it until the display's caches: the simulation
     /// thread writes it, the display reads it (and starts dreams in it).
     private let lock = NSLock()
-    /// Set while the display waits for the lock: the simulation steps aside
-    /// (a mutex is not fair, and a simulation flat out would take it back
-    /// between every two steps).
-    private let displayWaiting = Atomic<Bool>(false)
+    /// Threads other than the simulation's waiting for the lock: the
+    /// simulation steps aside for them (a mutex is not fair, and a
+    /// simulation flat out would take it back between every two steps).
+    private let waiting = Atomic<Int>(0)
     private var current = AgentReadout()
     /// The strip charts' data (envs without pixels).
     private var history: PlotHistory?
@@ -76,9 +76,9 @@ public final class Viewer: @unchecked Sendable {
     private var dreamShown: (start: Int, index: Int, frame: Frame?) = (-1, -1, nil)
 
     /// What the heads-up display shows now.
-    public var readout: AgentReadout { lock.withLock { current } }
+    public var readout: AgentReadout { displayLock { current } }
     /// The strip charts' data now (envs without pixels).
-    public var plots: PlotHistory? { lock.withLock { history } }
+    public var plots: PlotHistory? { displayLock { history } }
 
     /// Watches `environment` in-process.
     public convenience init(environment: any Environment, policy: (any ActingPolicy)?, seed: UInt64, dreamSteps: Int = 30) throws {
@@ -169,14 +169,14 @@ public final class Viewer: @unchecked Sendable {
     // MARK: - Control
 
     /// One env step.
-    public func step() throws { try lock.withLock { try advance() } }
+    public func step() throws { try displayLock { try advance() } }
 
     /// Starts a new dream from now (the D key).
-    public func requestDream() { lock.withLock { dreamRequested = true } }
+    public func requestDream() { displayLock { dreamRequested = true } }
 
     /// Sets the simulation speed (the + and − keys double and halve it).
     public func setSpeed(_ stepsPerSecond: Double) {
-        lock.withLock { current.stepsPerSecond = min(max(stepsPerSecond, 0.25), Self.maximumSpeed) }
+        displayLock { current.stepsPerSecond = min(max(stepsPerSecond, 0.25), Self.maximumSpeed) }
     }
     public static let maximumSpeed = 7680.0
 
@@ -194,11 +194,12 @@ public final class Viewer: @unchecked Sendable {
         var dream: (features: Tensor, start: Int)?
     }
 
-    /// `lock.withLock` for the display: the simulation lets it in at its next step.
+    /// `lock.withLock` for anyone but the simulation thread (the display,
+    /// keys, callers): the simulation lets them in at its next step.
     private func displayLock<R>(_ body: () throws -> R) rethrows -> R {
-        displayWaiting.store(true, ordering: .relaxed)
+        waiting.wrappingAdd(1, ordering: .relaxed)
         lock.lock()
-        displayWaiting.store(false, ordering: .relaxed)
+        waiting.wrappingSubtract(1, ordering: .relaxed)
         defer { lock.unlock() }
         return try body()
     }
@@ -292,7 +293,7 @@ public final class Viewer: @unchecked Sendable {
             }
             guard let pause else { return }
             if pause > 0 { Thread.sleep(forTimeInterval: pause) }
-            while displayWaiting.load(ordering: .relaxed) { Thread.sleep(forTimeInterval: 0.00005) }
+            while waiting.load(ordering: .relaxed) > 0 { Thread.sleep(forTimeInterval: 0.00005) }
         }
     }
 
@@ -313,11 +314,11 @@ public final class Viewer: @unchecked Sendable {
         window.readBack = screenshot != nil
         let interval = 1 / window.refreshRate, start = window.time
         var last = try picture(), nextFrame = start
-        var drawnFor = lock.withLock { (seen, current, dreamRequested) }
+        var drawnFor = displayLock { (seen, current, dreamRequested) }
         statistics = Statistics()
         let simulation = DispatchSemaphore(value: 0)
         if frames == nil {
-            lock.withLock { (simulating, simulatedSteps, simulationError) = (true, 0, nil) }
+            displayLock { (simulating, simulatedSteps, simulationError) = (true, 0, nil) }
             Thread.detachNewThread { [self] in
                 simulate()
                 simulation.signal()
@@ -325,18 +326,18 @@ public final class Viewer: @unchecked Sendable {
         }
         defer {
             if frames == nil {
-                lock.withLock { simulating = false }
+                displayLock { simulating = false }
                 simulation.wait()
             }
         }
         while !window.shouldClose {
             for key in window.pollKeys() {
                 switch key {
-                case GLFW_KEY_SPACE: lock.withLock { current.paused.toggle() }
-                case GLFW_KEY_RIGHT: try lock.withLock { if current.paused { try advance() } }
+                case GLFW_KEY_SPACE: displayLock { current.paused.toggle() }
+                case GLFW_KEY_RIGHT: try displayLock { if current.paused { try advance() } }
                 case GLFW_KEY_EQUAL, GLFW_KEY_KP_ADD: setSpeed(readout.stepsPerSecond * 2)
                 case GLFW_KEY_MINUS, GLFW_KEY_KP_SUBTRACT: setSpeed(readout.stepsPerSecond / 2)
-                case GLFW_KEY_R: try lock.withLock { try restart() }
+                case GLFW_KEY_R: try displayLock { try restart() }
                 case GLFW_KEY_D: requestDream()
                 case GLFW_KEY_S: try save(last.frame, to: URL(fileURLWithPath: "reverie-\(Int(Date().timeIntervalSince1970)).png"))
                 case GLFW_KEY_ESCAPE: window.close()
@@ -346,7 +347,7 @@ public final class Viewer: @unchecked Sendable {
             if frames != nil {
                 if !readout.paused { try step(); statistics.steps += 1 }
             } else {
-                if let error = lock.withLock({ simulationError }) { throw error }
+                if let error = displayLock({ simulationError }) { throw error }
                 nextFrame += interval
                 let now = window.time
                 if nextFrame > now { Thread.sleep(forTimeInterval: nextFrame - now) }
@@ -367,7 +368,7 @@ public final class Viewer: @unchecked Sendable {
             if let seconds, window.time - start >= seconds { break }
         }
         statistics.seconds = window.time - start
-        if frames == nil { statistics.steps = lock.withLock { simulatedSteps } }
+        if frames == nil { statistics.steps = displayLock { simulatedSteps } }
         if let screenshot {
             // What the window shows, read back from OpenGL; the composed picture if the sizes differ (HiDPI).
             let shown = window.lastShown.map { Frame(width: last.width, height: last.height, pixels: $0) }
