@@ -59,7 +59,8 @@ public final class Viewer: @unchecked Sendable {
     /// The dream's imagined features (row k predicts observation `dreamStart + k`)
     /// and the episode it belongs to; a new one starts when it runs out, with a
     /// new episode, or on D. For vector observations all rows are decoded at
-    /// once (`dreamVectors`, cheap, and charted as the simulation reaches them).
+    /// once (`dreamVectors`, the plotted components of each row, charted as the
+    /// simulation reaches them).
     private var dreamFeatures = Tensor.zeros([0, 1])
     private var dreamVectors: [[Float]] = []
     private var dreamStart = 0, dreamEpisode = 0
@@ -132,7 +133,7 @@ public final class Viewer: @unchecked Sendable {
         var reconstruction: [Float] = [], dream: [Float] = []
         if let dreamer {
             reconstruction = Array(dreamer.reconstruction(of: memory).prefix(plottedComponents))
-            if let k = dreamIndex(seen - 1) { dream = Array(dreamVectors[k].prefix(plottedComponents)) }
+            if let k = dreamIndex(seen - 1) { dream = dreamVectors[k] }
         }
         history!.append(values, reconstruction: reconstruction, dream: dream)
     }
@@ -222,8 +223,8 @@ public final class Viewer: @unchecked Sendable {
                 let features = dreamer.dream(from: scene.memory, steps: dreamSteps)
                 var vectors: [[Float]] = []
                 if !isImage {
-                    let decoded = dreamer.worldModel.reconstruction(features), size = decoded.shape[1]
-                    vectors = (0...dreamSteps).map { Array(decoded.scalars[($0 * size)..<(($0 + 1) * size)].prefix(plottedComponents)) }
+                    let decoded = dreamer.worldModel.reconstruction(features), size = decoded.shape[1], values = decoded.scalars
+                    vectors = (0...dreamSteps).map { Array(values[($0 * size)..<($0 * size + plottedComponents)]) }
                     scene.plots?.replaceDream(vectors[0])
                 }
                 startDream(features, vectors: vectors, at: scene.now, episode: scene.readout.episode)
