@@ -5,20 +5,27 @@ import Testing
 /// measured against, run as a user runs it.
 @Suite struct EvalCommandTests {
     /// Runs the `reverie` built next to this test bundle; returns its exit status, stdout and stderr.
-    static func reverie(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("reverie").path), dir.path != "/" {
-            dir.deleteLastPathComponent()
-        }
+    /// `executable` replaces the built tool (a copy elsewhere); `directory` is its working directory.
+    static func reverie(_ arguments: [String], executable: URL? = nil, directory: URL? = nil) throws -> (status: Int32, out: String, err: String) {
         let process = Process()
-        process.executableURL = dir.appendingPathComponent("reverie")
+        process.executableURL = executable ?? builtExecutable
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         let (out, err) = (Pipe(), Pipe())
         (process.standardOutput, process.standardError) = (out, err)
         try process.run()
         let output = out.fileHandleForReading.readDataToEndOfFile(), errors = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+    }
+
+    /// The `reverie` built next to this test bundle.
+    static var builtExecutable: URL {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("reverie").path), dir.path != "/" {
+            dir.deleteLastPathComponent()
+        }
+        return dir.appendingPathComponent("reverie")
     }
 
     @Test func aRandomPolicysReturnIsReportedAndRepeatsForItsSeed() throws {
@@ -39,5 +46,19 @@ import Testing
         #expect(neither.status != 0 && neither.err.contains("--random ENV"), "\(neither.err)")
         let unknown = try Self.reverie(["eval", "--random", "CartPol-v1"])
         #expect(unknown.status != 0 && unknown.err.contains("unknown environment 'CartPol-v1'"), "\(unknown.err)")
+    }
+
+    /// A preset name used away from the repository (a copied binary, another
+    /// working directory) says where presets were looked for and what to do.
+    @Test func aPresetNameAwayFromTheRepositorySaysWhereItLooked() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("reverie-presets-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let copy = dir.appendingPathComponent("reverie")
+        try FileManager.default.copyItem(at: Self.builtExecutable, to: copy)
+        let away = try Self.reverie(["train", "ppo-cartpole"], executable: copy, directory: dir)
+        #expect(away.status != 0 && away.err.contains("REVERIE_ROOT") && away.err.contains(dir.path), "\(away.err)")
+        let typo = try Self.reverie(["train", "ppo-cartpol"])
+        #expect(typo.status != 0 && typo.err.contains("presets: ") && typo.err.contains("ppo-cartpole"), "\(typo.err)")
     }
 }

@@ -110,6 +110,11 @@ enum Presets {
             let url = dir.appendingPathComponent(preset + ".toml")
             if FileManager.default.fileExists(atPath: url.path) { return url }
         }
-        throw ConfigError("no preset named \(preset); presets: \(names.joined(separator: ", "))")
+        let known = names
+        guard !known.isEmpty else {
+            throw ConfigError("no preset named \(preset): no agents/ folder with presets in \(directories.map(\.path).joined(separator: ", ")); "
+                              + "run from the repository, set REVERIE_ROOT to it, or give a .toml path")
+        }
+        throw ConfigError("no preset named \(preset); presets: \(known.joined(separator: ", "))")
     }
 }
