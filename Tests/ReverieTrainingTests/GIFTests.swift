@@ -4,9 +4,17 @@ import ReverieEnvs
 @testable import ReverieTraining
 
 @Suite struct GIFTests {
-    /// The 6×7×6 cube colour a pixel is drawn with.
-    static func quantized(_ v: UInt8, levels: Int) -> UInt8 {
-        UInt8(((Int(v) * (levels - 1) + 127) / 255) * 255 / (levels - 1))
+    /// The colour a pixel is drawn with: near-greys (channels at most 6
+    /// apart) as the nearest of six greys, others as the nearest colour of
+    /// the 6×7×6 cube.
+    static func drawn(_ rgb: [UInt8]) -> [UInt8] {
+        let c = rgb.map(Int.init)
+        if c.max()! - c.min()! <= 6 {
+            let mean = Double(c.reduce(0, +)) / 3
+            return Array(repeating: UInt8((mean / 51).rounded() * 51), count: 3)
+        }
+        func level(_ v: Int, _ levels: Int) -> UInt8 { UInt8(((v * (levels - 1) + 127) / 255) * 255 / (levels - 1)) }
+        return [level(c[0], 6), level(c[1], 7), level(c[2], 6)]
     }
 
     /// Frames that exercise LZW's code widths and table resets (noise), long
@@ -16,6 +24,10 @@ import ReverieEnvs
         var rng = RandomGenerator(seed: 3)
         let noise = Frame(width: w, height: h, pixels: (0..<(w * h * 3)).map { _ in UInt8(rng.int(below: 256)) })
         let flat = Frame(width: w, height: h, pixels: Array(repeating: 200, count: w * h * 3))
+        let grey = Frame(width: w, height: h, pixels: (0..<(w * h)).flatMap { i -> [UInt8] in
+            let v = UInt8(i % 256), tint = UInt8(i % 5)
+            return [v, v &+ (v < 250 ? tint : 0), v]
+        })
         var ramp: [UInt8] = []
         for i in 0..<(w * h) {
             let (x, y) = (i % w, i / w)
@@ -23,7 +35,7 @@ import ReverieEnvs
         }
         let gradient = Frame(width: w, height: h, pixels: ramp)
         var gif = GIFWriter(width: w, height: h, framesPerSecond: 25)
-        let frames = [noise, flat, gradient, noise]
+        let frames = [noise, flat, gradient, grey, noise]
         for f in frames { gif.add(f) }
         let dir = try PythonTool.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -37,7 +49,7 @@ import ReverieEnvs
         let decoded = object["frames"] as! [String]
         #expect(decoded.count == frames.count)
         for (k, (hex, frame)) in zip(decoded, frames).enumerated() {
-            let expected = frame.pixels.enumerated().map { i, v in Self.quantized(v, levels: i % 3 == 1 ? 7 : 6) }
+            let expected = (0..<(w * h)).flatMap { i in Self.drawn(Array(frame.pixels[(3 * i)..<(3 * i + 3)])) }
             let same = hex == expected.map { String(format: "%02x", $0) }.joined()
             #expect(same, "frame \(k) decodes differently")
         }

@@ -5,7 +5,10 @@ import ReverieEnvs
 /// can be watched anywhere a browser runs.
 ///
 /// Colours are quantised to a fixed 6×7×6 cube (252 colours, green finest,
-/// as the eye is most sensitive to it) shared by every frame; pixels are
+/// as the eye is most sensitive to it) shared by every frame, and greys to
+/// six greys (the cube's black and white and four more in the table's last
+/// slots: the cube's greys would be tinted, its green levels differing from
+/// red and blue); pixels are
 /// LZW-compressed as the GIF89a specification (section 22 and appendix F) lays out.
 public struct GIFWriter {
     public let width: Int, height: Int
@@ -24,8 +27,12 @@ public struct GIFWriter {
         data.append(0xF7)  // global colour table of 2^(7+1) = 256 entries, 8 bits per primary
         data.append(contentsOf: [0, 0])  // background colour, aspect ratio
         for i in 0..<256 {
-            let (r, g, b) = i < 252 ? (i / 42, (i / 6) % 7, i % 6) : (0, 0, 0)
-            data.append(contentsOf: [UInt8(r * 255 / 5), UInt8(g * 255 / 6), UInt8(b * 255 / 5)])
+            if i < 252 {
+                let (r, g, b) = (i / 42, (i / 6) % 7, i % 6)
+                data.append(contentsOf: [UInt8(r * 255 / 5), UInt8(g * 255 / 6), UInt8(b * 255 / 5)])
+            } else {
+                data.append(contentsOf: Array(repeating: UInt8((i - 251) * 51), count: 3))
+            }
         }
         // NETSCAPE2.0 application extension: loop forever.
         data.append(contentsOf: [0x21, 0xFF, 0x0B] + Array("NETSCAPE2.0".utf8) + [0x03, 0x01, 0x00, 0x00, 0x00])
@@ -44,7 +51,7 @@ public struct GIFWriter {
         let indices = frame.pixels.withUnsafeBufferPointer { p in
             (0..<(width * height)).map { i -> UInt8 in
                 let r = Int(p[3 * i]), g = Int(p[3 * i + 1]), b = Int(p[3 * i + 2])
-                return UInt8(((r * 5 + 127) / 255) * 42 + ((g * 6 + 127) / 255) * 6 + (b * 5 + 127) / 255)
+                return Self.paletteIndex(r, g, b)
             }
         }
         data.append(8)  // LZW minimum code size
@@ -57,6 +64,20 @@ public struct GIFWriter {
         data.append(0x00)
         frameCount += 1
     }
+
+    /// The table entry drawing (r, g, b): a near-grey (channels within
+    /// `greyTolerance`) goes to the nearest of the greys 0, 51, …, 255, any
+    /// other colour to the nearest cube colour.
+    static func paletteIndex(_ r: Int, _ g: Int, _ b: Int) -> UInt8 {
+        if max(r, g, b) - min(r, g, b) <= greyTolerance {
+            let level = ((r + g + b) * 5 + 382) / 765  // round(mean / 51)
+            return level == 0 ? 0 : level == 5 ? 251 : UInt8(251 + level)
+        }
+        return UInt8(((r * 5 + 127) / 255) * 42 + ((g * 6 + 127) / 255) * 6 + (b * 5 + 127) / 255)
+    }
+
+    /// How far apart a pixel's channels may be for it to count as grey.
+    static let greyTolerance = 6
 
     /// The finished file's bytes.
     public var bytes: Data { data + [0x3B] }
