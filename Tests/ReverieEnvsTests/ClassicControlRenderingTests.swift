@@ -57,4 +57,27 @@ struct ClassicControlRenderingTests {
         #expect(pixel(frame, 250, 180) == [204, 77, 77])
         #expect(pixel(frame, 250, 320) == [255, 255, 255])
     }
+
+    /// An observation drawn (`ObservationDrawing`, what a dream recording
+    /// uses) is the env's own picture of the state behind it — up to edge
+    /// pixels where Float observations round the angles.
+    @Test(arguments: states.map(\.id) + ["CartPoleNoVel-v1"])
+    func anObservationIsDrawnAsItsState(id: String) throws {
+        let env = try Registry.make(id)
+        let drawing = try #require(env.observationDrawing, "\(id) through its registry wrappers")
+        var rng = RandomGenerator(seed: 5)
+        var observation = env.reset(seed: 5)
+        for _ in 0..<7 { observation = try env.step(env.actionSpace.sample(using: &rng)).observation }
+        let drawn = drawing.draw(observation: observation), rendered = try #require(env.render())
+        #expect(drawn.width == rendered.width && drawn.height == rendered.height)
+        let differing = zip(drawn.pixels, rendered.pixels).count { $0 != $1 }
+        #expect(differing <= rendered.pixels.count / 1000, "\(id): \(differing) bytes differ")
+    }
+
+    /// Wrappers that change observations hide the drawing; others pass it on.
+    @Test func onlyWrappersThatKeepObservationsPassTheDrawingOn() throws {
+        #expect(TimeLimit(EpisodeStatistics(CartPole()), maxEpisodeSteps: 10).observationDrawing != nil)
+        #expect(NormalizeObservation(CartPole()).observationDrawing == nil)
+        #expect(try Registry.make("RepeatFirst").observationDrawing == nil)
+    }
 }

@@ -1,26 +1,27 @@
 import ReverieEnvs
 import ReverieWorldModels
 
-/// One episode of a world-model agent on an image env, seen three ways side
-/// by side per step: the observation, the world model's reconstruction of it
-/// (decoded from its posterior state), and an open-loop dream — from step
-/// `context` on, the model stops observing and imagines forward through its
-/// prior, fed the actions the agent really took, so the dream can be compared
-/// with reality frame by frame (S4WM's long-term imagination, in pictures).
-/// Before `context` the third panel shows the reconstruction.
+/// One episode of a world-model agent seen three ways side by side per step:
+/// the observation, the world model's reconstruction of it (decoded from its
+/// posterior state), and an open-loop dream — from step `context` on, the
+/// model stops observing and imagines forward through its prior, fed the
+/// actions the agent really took, so the dream can be compared with reality
+/// frame by frame (S4WM's long-term imagination, in pictures). Before
+/// `context` the third panel shows the reconstruction.
+///
+/// Image observations are shown as they are; vector observations are drawn
+/// by the environment (`ObservationDrawing`: a reconstructed CartPole
+/// observation becomes a cart and pole where the model puts them).
 ///
 /// - Parameters:
 ///   - seed: the episode's reset seed.
 ///   - deterministic: act with the actor's mode (else sample with `seed`).
-/// - Returns: the frames (3 panels of W×H, 2-pixel grey gaps) and the episode's return.
-/// - Throws: `AgentError.unsupportedSpace` unless observations are H×W×3 images.
+/// - Returns: the frames (3 panels, 2-pixel grey gaps) and the episode's return.
+/// - Throws: `AgentError.unsupportedSpace` unless observations are H×W×3
+///   images or the environment can draw its observations.
 public func recordDream(_ network: DreamerNetwork, in environment: any Environment, seed: UInt64, context: Int = 10,
                         deterministic: Bool = true) throws -> (frames: [Frame], return: Float) {
-    let shape = environment.observationSpace.shape
-    guard shape.count == 3 && shape[2] == 3 else {
-        throw AgentError.unsupportedSpace(environment.observationSpace, reason: "a dream recording needs H×W×3 image observations")
-    }
-    let (height, width) = (shape[0], shape[1])
+    let draw = try panelDrawing(for: environment)
     let model = network.worldModel
     var rng = RandomGenerator(seed: seed)
     var noSampling: RandomGenerator? = nil
@@ -33,7 +34,7 @@ public func recordDream(_ network: DreamerNetwork, in environment: any Environme
                                   resets: [t == 0], using: &noSampling)
         if t < context { dream = state } else { dream = model.imagineStep(dream, action: previousAction, using: &noSampling) }
         let panels = [observation, model.reconstruction(state.features).scalars, model.reconstruction(dream.features).scalars]
-        frames.append(sideBySide(panels, width: width, height: height))
+        frames.append(sideBySide(panels.map(draw)))
         let pi = network.policy(state.features)
         let raw = deterministic ? pi.mode : pi.sample(using: &rng)
         previousAction = network.modelActions(raw)
@@ -45,18 +46,35 @@ public func recordDream(_ network: DreamerNetwork, in environment: any Environme
     return (frames, total)
 }
 
-/// HWC images (values 0…255) in a row, 2 grey pixels apart.
-private func sideBySide(_ images: [[Float]], width: Int, height: Int) -> Frame {
-    let gap = 2, total = images.count * width + (images.count - 1) * gap
+/// Whether `recordDream` can show `environment`'s observations.
+public func canRecordDream(in environment: any Environment) -> Bool { (try? panelDrawing(for: environment)) != nil }
+
+/// How one observation becomes a panel: an H×W×3 image (values 0…255) as it
+/// is, a vector through the environment's `ObservationDrawing`.
+private func panelDrawing(for environment: any Environment) throws -> ([Float]) -> Frame {
+    let shape = environment.observationSpace.shape
+    if shape.count == 3 && shape[2] == 3 {
+        let (height, width) = (shape[0], shape[1])
+        return { image in
+            Frame(width: width, height: height,
+                  pixels: image.map { UInt8(Swift.min(Swift.max($0.rounded(), 0), 255)) })
+        }
+    }
+    if let drawing = environment.observationDrawing { return { drawing.draw(observation: $0) } }
+    throw AgentError.unsupportedSpace(environment.observationSpace,
+                                      reason: "a dream recording needs H×W×3 image observations or an env that draws its observations")
+}
+
+/// Frames of one size in a row, 2 grey pixels apart.
+private func sideBySide(_ panels: [Frame]) -> Frame {
+    let (width, height) = (panels[0].width, panels[0].height)
+    let gap = 2, total = panels.count * width + (panels.count - 1) * gap
     var pixels = [UInt8](repeating: 128, count: total * height * 3)
-    for (k, image) in images.enumerated() {
+    for (k, panel) in panels.enumerated() {
         let left = k * (width + gap)
         for y in 0..<height {
-            for x in 0..<width {
-                for c in 0..<3 {
-                    pixels[(y * total + left + x) * 3 + c] = UInt8(Swift.min(Swift.max(image[(y * width + x) * 3 + c].rounded(), 0), 255))
-                }
-            }
+            let row = (y * total + left) * 3
+            pixels.replaceSubrange(row..<(row + width * 3), with: panel.pixels[(y * width * 3)..<((y + 1) * width * 3)])
         }
     }
     return Frame(width: total, height: height, pixels: pixels)

@@ -126,7 +126,9 @@ public final class Acrobot: Environment {
 
     /// Gymnasium's picture, 500×500: the goal line, two cyan links and yellow
     /// joints (acrobot.py, `render`).
-    public func render() -> Frame? {
+    public func render() -> Frame? { Self.render(theta1: s[0], theta2: s[1]) }
+
+    static func render(theta1: Double, theta2: Double) -> Frame {
         var screen = GymnasiumScreen(width: 500, height: 500)
         let bound = Self.linkLength1 + Self.linkLength2 + 0.2
         let scale = 500 / (bound * 2), offset = 500.0 / 2
@@ -134,8 +136,8 @@ public final class Acrobot: Environment {
                         to: Canvas.Point(2.2 * scale + offset, 1 * scale + offset), color: .black)
         // acrobot.py draws x = sin θ₁, y = −cos θ₁ (its `xys[:, ::-1]`): θ₁ = 0 hangs down.
         let joints = [Canvas.Point(offset, offset),
-                      Canvas.Point(Self.linkLength1 * sin(s[0]) * scale + offset, -Self.linkLength1 * cos(s[0]) * scale + offset)]
-        let angles = [s[0] - Double.pi / 2, s[0] + s[1] - Double.pi / 2]
+                      Canvas.Point(Self.linkLength1 * sin(theta1) * scale + offset, -Self.linkLength1 * cos(theta1) * scale + offset)]
+        let angles = [theta1 - Double.pi / 2, theta1 + theta2 - Double.pi / 2]
         let lengths = [Self.linkLength1 * scale, Self.linkLength2 * scale]
         for k in 0..<2 {
             screen.fillBox(left: 0, right: lengths[k], bottom: -0.1 * scale, top: 0.1 * scale,
@@ -143,5 +145,13 @@ public final class Acrobot: Environment {
             screen.fillCircle(center: joints[k], radius: 0.1 * scale, color: Canvas.Color(204, 204, 0))
         }
         return screen.frame
+    }
+}
+
+extension Acrobot: ObservationDrawing {
+    /// [cos θ₁, sin θ₁, cos θ₂, sin θ₂, θ̇₁, θ̇₂]: the links at θ₁ and θ₂.
+    public func draw(observation: [Float]) -> Frame {
+        Self.render(theta1: atan2(Double(observation[1]), Double(observation[0])),
+                    theta2: atan2(Double(observation[3]), Double(observation[2])))
     }
 }

@@ -118,7 +118,9 @@ public final class CartPole: Environment, Snapshotting {
 
     /// Gymnasium's picture, 600×400: a black cart on a black track, a brown
     /// pole and a blue axle (cartpole.py, `render`).
-    public func render() -> Frame? {
+    public func render() -> Frame? { Self.render(x: x, theta: theta) }
+
+    static func render(x: Double, theta: Double) -> Frame {
         var screen = GymnasiumScreen(width: 600, height: 400)
         let scale = 600 / (Self.xThreshold * 2)
         let poleWidth = 10.0, poleLength = scale * (2 * Self.length)
@@ -134,4 +136,9 @@ public final class CartPole: Environment, Snapshotting {
         screen.drawLine(from: Canvas.Point(0, cart.y), to: Canvas.Point(600, cart.y), color: .black)
         return screen.frame
     }
+}
+
+extension CartPole: ObservationDrawing {
+    /// [x, ẋ, θ, θ̇]: the cart at x, the pole at θ.
+    public func draw(observation: [Float]) -> Frame { Self.render(x: Double(observation[0]), theta: Double(observation[2])) }
 }

@@ -121,3 +121,8 @@ public final class MountainCar: Environment {
         return screen.frame
     }
 }
+
+extension MountainCar: ObservationDrawing {
+    /// [position, velocity]: the car at its position.
+    public func draw(observation: [Float]) -> Frame { MountainCar.render(position: Double(observation[0]), goalPosition: Self.goalPosition) }
+}

@@ -89,3 +89,8 @@ public final class MountainCarContinuous: Environment {
     /// Gymnasium's picture, 600×400, as `MountainCar`'s with the flag at 0.45.
     public func render() -> Frame? { MountainCar.render(position: position, goalPosition: Self.goalPosition) }
 }
+
+extension MountainCarContinuous: ObservationDrawing {
+    /// [position, velocity]: the car at its position.
+    public func draw(observation: [Float]) -> Frame { MountainCar.render(position: Double(observation[0]), goalPosition: Self.goalPosition) }
+}

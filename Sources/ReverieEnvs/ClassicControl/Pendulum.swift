@@ -92,7 +92,9 @@ public final class Pendulum: Environment {
     /// Gymnasium's picture, 500×500: a red rod with rounded ends on a black
     /// pivot (pendulum.py, `render`), without Gymnasium's arrow image of the
     /// last torque.
-    public func render() -> Frame? {
+    public func render() -> Frame? { Self.render(theta: theta) }
+
+    static func render(theta: Double) -> Frame {
         var screen = GymnasiumScreen(width: 500, height: 500)
         let scale = 500 / (2.2 * 2), offset = Canvas.Point(250, 250)
         let rodLength = 1 * scale, rodWidth = 0.2 * scale
@@ -106,4 +108,9 @@ public final class Pendulum: Environment {
         screen.fillCircle(center: offset, radius: 0.05 * scale, color: .black)
         return screen.frame
     }
+}
+
+extension Pendulum: ObservationDrawing {
+    /// [cos θ, sin θ, θ̇]: the rod at θ.
+    public func draw(observation: [Float]) -> Frame { Self.render(theta: atan2(Double(observation[1]), Double(observation[0]))) }
 }

@@ -51,6 +51,11 @@ public final class PositionOnlyCartPole: Environment {
     public func render() -> Frame? { cartPole.render() }
 }
 
+extension PositionOnlyCartPole: ObservationDrawing {
+    /// [x, θ]: the cart at x, the pole at θ.
+    public func draw(observation: [Float]) -> Frame { CartPole.render(x: Double(observation[0]), theta: Double(observation[1])) }
+}
+
 extension PositionOnlyCartPole: Snapshotting {
     /// All its state is the CartPole's underneath.
     public var snapshot: [UInt64]? { cartPole.snapshot }

@@ -1,6 +1,7 @@
 /// Repeats each action `repeats` times, summing the rewards and stopping early
 /// when the episode ends (DreamerV3's `action_repeat`, Atari's frame skip).
 public final class ActionRepeat: EnvironmentWrapper {
+    public override var keepsObservations: Bool { true }
     public let repeats: Int
 
     public init(_ inner: any Environment, repeats: Int) {

@@ -12,6 +12,10 @@ open class EnvironmentWrapper: Environment {
     open func step(_ action: [Float]) throws -> Step { try inner.step(action) }
     open func render() -> Frame? { inner.render() }
 
+    /// Whether observations pass through unchanged, so the inner env can
+    /// draw them (`observationDrawing`). False unless a subclass says so.
+    open var keepsObservations: Bool { false }
+
     // MARK: - Snapshots
 
     /// This wrapper's own state as words, or nil if it cannot be saved. A

@@ -3,6 +3,7 @@
 /// `"episode_length"`. Put it inside reward-changing wrappers so it reports
 /// the environment's own reward.
 public final class EpisodeStatistics: EnvironmentWrapper {
+    public override var keepsObservations: Bool { true }
     public private(set) var episodeReturn: Double = 0
     public private(set) var episodeLength = 0
 

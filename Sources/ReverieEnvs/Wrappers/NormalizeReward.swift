@@ -2,6 +2,7 @@
 /// (Gymnasium's `NormalizeReward`, Engstrom et al. 2020's "reward scaling"):
 /// R ← γ·R·(1 − done) + r, reward / √(Var[R] + ε). The mean is not removed.
 public final class NormalizeReward: EnvironmentWrapper {
+    public override var keepsObservations: Bool { true }
     public let statistics: RunningMeanStd
     /// γ of the discounted return whose scale is tracked.
     public let gamma: Double
@@ -42,6 +43,7 @@ public final class NormalizeReward: EnvironmentWrapper {
 
 /// Multiplies every reward by a constant.
 public final class ScaleReward: EnvironmentWrapper {
+    public override var keepsObservations: Bool { true }
     public let scale: Float
 
     public init(_ inner: any Environment, scale: Float) {

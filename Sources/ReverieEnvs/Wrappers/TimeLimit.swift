@@ -2,6 +2,7 @@
 /// An episode that terminates on its last allowed step is terminated, and
 /// also truncated, exactly as Gymnasium reports it.
 public final class TimeLimit: EnvironmentWrapper {
+    public override var keepsObservations: Bool { true }
     public let maxEpisodeSteps: Int
     public private(set) var elapsedSteps = 0
 

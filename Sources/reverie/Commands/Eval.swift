@@ -31,7 +31,7 @@ struct Eval: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a sentence.")
     var json = false
 
-    @Option(help: "Write the first episode as an animated GIF to this file (a world-model agent on images: real, reconstructed and dreamed frames side by side).")
+    @Option(help: "Write the first episode as an animated GIF to this file (a world-model agent: real, reconstructed and dreamed frames side by side, on images and on envs that draw their observations).")
     var record: String?
 
     func validate() throws {
@@ -52,10 +52,11 @@ struct Eval: ParsableCommand {
             gif!.add(frame)
         }
         let dreamer = saved.policy as? DreamerNetwork
-        let dreams = record != nil && dreamer != nil && saved.observationSpace.shape.count == 3
-        if dreams, let dreamer {
+        let dreamEnv = record != nil && dreamer != nil ? try Registry.make(saved.config.env) : nil
+        let dreams = dreamEnv.map(canRecordDream(in:)) ?? false
+        if dreams, let dreamer, let dreamEnv {
             // The first episode again, seen by the world model too.
-            let (frames, _) = try recordDream(dreamer, in: try Registry.make(saved.config.env), seed: seed, deterministic: !stochastic)
+            let (frames, _) = try recordDream(dreamer, in: dreamEnv, seed: seed, deterministic: !stochastic)
             frames.forEach(add)
         }
         let returns = try saved.evaluate(episodes: episodes, seed: seed, deterministic: !stochastic,
