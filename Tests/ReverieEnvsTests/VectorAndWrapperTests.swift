@@ -54,6 +54,28 @@ struct VectorEnvironmentTests {
         #expect(s2.rewards == [1, 1])
         let s3 = try vector.step([[0], [0]])
         #expect(s3.observations.scalars == [1001, 1100] && s3.episodeStarts == [false, true])
+        #expect(s3.finalObservations[0] == nil && s3.finalObservations[1] == [103])
+        // The vector reuses its arrays, but never under a step the caller still holds.
+        #expect(s2.terminated == [true, false] && s2.finalObservations[0] == [2] && s2.finalObservations[1] == nil)
+    }
+
+    /// Steps whose results are dropped at once (the arrays are then written in
+    /// place) report each step's own endings, none left over from the last.
+    @Test func aReusedStepCarriesNothingOver() throws {
+        let vector = try SyncVectorEnvironment(count: 2) { i in
+            EpisodeStatistics(TimeLimit(CountingEnvironment(length: 10), maxEpisodeSteps: 2 + i))
+        }
+        _ = try vector.reset(seed: 1)
+        var ends: [[Bool]] = [], finals: [[Float?]] = [], lengths: [[Float?]] = []
+        for _ in 0..<6 {
+            let step = try vector.step([[1], [1]])
+            ends.append(step.episodeStarts)
+            finals.append(step.finalObservations.map { $0?[0] })
+            lengths.append(step.infos.map { $0["episode_length"] })
+        }
+        #expect(ends == [[false, false], [true, false], [false, true], [true, false], [false, false], [true, true]])
+        #expect(finals[1] == [102, nil] && finals[2] == [nil, 203] && finals[4] == [nil, nil] && finals[3] == [1102, nil] && finals[5] == [2102, 1203])
+        #expect(lengths[0] == [nil, nil] && lengths[1] == [2, nil] && lengths[2] == [nil, 3] && lengths[4] == [nil, nil])
     }
 
     @Test func truncationIsReportedApartFromTermination() throws {

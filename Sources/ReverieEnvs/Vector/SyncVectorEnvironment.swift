@@ -7,6 +7,12 @@ public final class SyncVectorEnvironment: VectorEnvironment {
     /// One action array per env, overwritten in place each step (no allocation
     /// per env step; an env that keeps its action array forces a copy instead).
     private var actionBuffers: [[Float]]
+    /// The arrays of the last `VectorStep`, written in place by the next step
+    /// when the caller has let go of them (else copied on write, as any
+    /// array): a step then allocates only its observations.
+    private var buffers: StepBuffers
+    /// Flat sizes of one env's action and observation, and (N, observation shape…).
+    private let actionSize: Int, observationSize: Int, batchShape: [Int]
 
     /// - Parameter environments: N ≥ 1 environments with identical spaces.
     public init(_ environments: [any Environment]) throws {
@@ -22,6 +28,9 @@ public final class SyncVectorEnvironment: VectorEnvironment {
         singleObservationSpace = first.observationSpace
         singleActionSpace = first.actionSpace
         actionBuffers = Array(repeating: [Float](repeating: 0, count: first.actionSpace.flatCount), count: environments.count)
+        buffers = StepBuffers(count: environments.count)
+        (actionSize, observationSize) = (first.actionSpace.flatCount, first.observationSpace.flatCount)
+        batchShape = [environments.count] + first.observationSpace.shape
     }
 
     /// N copies made by `make(i)`.
@@ -39,45 +48,47 @@ public final class SyncVectorEnvironment: VectorEnvironment {
     }
 
     public func step(_ actions: Tensor) throws -> VectorStep {
-        let actionSize = singleActionSpace.flatCount, observationSize = singleObservationSpace.flatCount
         precondition(actions.count == count * actionSize,
                      "\(count) environments need actions of shape \([count] + singleActionSpace.shape), got \(actions.shape)")
-        var rewards = [Float](repeating: 0, count: count)
-        var terminated = [Bool](repeating: false, count: count), truncated = terminated
-        var finals = [[Float]?](repeating: nil, count: count)
-        var infos = [[String: Float]](repeating: [:], count: count)
+        // Taken out of `self` so that each is uniquely referenced (unless the
+        // caller still holds the last step's) and written in place.
+        var (out, inputs) = (buffers, actionBuffers)
+        (buffers, actionBuffers) = (StepBuffers(count: 0), [])
+        defer { (buffers, actionBuffers) = (out, inputs) }
+        out.clearEndings()
         var failure: Error?
-        var buffers = actionBuffers
-        actionBuffers = []  // keeps `buffers` uniquely referenced, so writes go in place
-        defer { actionBuffers = buffers }
-        let observations = Tensor(shape: [count] + singleObservationSpace.shape) { out in
+        let observations = Tensor(shape: batchShape) { observations in
             actions.withUnsafeBufferPointer { a in
-                for (i, env) in environments.enumerated() {
-                    do {
-                        buffers[i].withUnsafeMutableBufferPointer {
-                            $0.baseAddress!.update(from: a.baseAddress! + i * actionSize, count: actionSize)
+                out.rewards.withUnsafeMutableBufferPointer { rewards in
+                    for i in 0..<count {
+                        let env = environments[i]
+                        do {
+                            inputs[i].withUnsafeMutableBufferPointer {
+                                $0.baseAddress!.update(from: a.baseAddress! + i * actionSize, count: actionSize)
+                            }
+                            let step = try env.step(inputs[i])
+                            rewards[i] = step.reward
+                            if step.terminated { out.terminated[i] = true }
+                            if step.truncated { out.truncated[i] = true }
+                            var observation = step.observation
+                            if step.isDone {
+                                out.finals[i] = observation
+                                observation = env.reset(seed: nil)
+                            }
+                            if !step.info.isEmpty { out.infos[i] = step.info }
+                            if step.isDone || !step.info.isEmpty { out.ended.append(i) }
+                            try copy(observation, of: env, to: observations.baseAddress! + i * observationSize)
+                        } catch {
+                            failure = error
+                            return
                         }
-                        let step = try env.step(buffers[i])
-                        rewards[i] = step.reward
-                        terminated[i] = step.terminated
-                        truncated[i] = step.truncated
-                        if !step.info.isEmpty { infos[i] = step.info }
-                        var observation = step.observation
-                        if step.isDone {
-                            finals[i] = observation
-                            observation = env.reset(seed: nil)
-                        }
-                        try copy(observation, of: env, to: out.baseAddress! + i * observationSize)
-                    } catch {
-                        failure = error
-                        return
                     }
                 }
             }
         }
         if let failure { throw failure }
-        return VectorStep(observations: observations, rewards: rewards, terminated: terminated,
-                          truncated: truncated, finalObservations: finals, infos: infos)
+        return VectorStep(observations: observations, rewards: out.rewards, terminated: out.terminated,
+                          truncated: out.truncated, finalObservations: out.finals, infos: out.infos)
     }
 
     public func render(index: Int) throws -> Frame? { environments[index].render() }
@@ -105,9 +116,9 @@ public final class SyncVectorEnvironment: VectorEnvironment {
 
     /// (N, shape…) from N flat observations.
     private func batch(_ observations: [[Float]]) throws -> Tensor {
-        let n = singleObservationSpace.flatCount
+        let n = observationSize
         var failure: Error?
-        let out = Tensor(shape: [count] + singleObservationSpace.shape) { out in
+        let out = Tensor(shape: batchShape) { out in
             for (i, o) in observations.enumerated() {
                 do { try copy(o, of: environments[i], to: out.baseAddress! + i * n) } catch { failure = error; return }
             }
@@ -118,10 +129,35 @@ public final class SyncVectorEnvironment: VectorEnvironment {
 
     /// Writes one observation into the batch, refusing one of the wrong size.
     private func copy(_ observation: [Float], of env: any Environment, to destination: UnsafeMutablePointer<Float>) throws {
-        let n = singleObservationSpace.flatCount
+        let n = observationSize
         guard observation.count == n else {
             throw EnvironmentError.invalidObservation(environment: env.name, expected: singleObservationSpace, count: observation.count)
         }
         observation.withUnsafeBufferPointer { destination.update(from: $0.baseAddress!, count: n) }
+    }
+}
+
+/// The per-env arrays of a `VectorStep`, kept between steps.
+private struct StepBuffers {
+    var rewards: [Float], terminated: [Bool], truncated: [Bool]
+    var finals: [[Float]?], infos: [[String: Float]]
+    /// Envs whose flags, final observation or info were set by the last step.
+    var ended: [Int] = []
+
+    init(count: Int) {
+        rewards = Array(repeating: 0, count: count)
+        (terminated, truncated) = (Array(repeating: false, count: count), Array(repeating: false, count: count))
+        (finals, infos) = (Array(repeating: nil, count: count), Array(repeating: [:], count: count))
+    }
+
+    /// Empties what the last step set (rewards are all overwritten).
+    mutating func clearEndings() {
+        for i in ended {
+            if terminated[i] { terminated[i] = false }
+            if truncated[i] { truncated[i] = false }
+            if finals[i] != nil { finals[i] = nil }
+            if !infos[i].isEmpty { infos[i] = [:] }
+        }
+        ended.removeAll(keepingCapacity: true)
     }
 }

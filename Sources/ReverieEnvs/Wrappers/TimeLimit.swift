@@ -4,7 +4,11 @@
 public final class TimeLimit: EnvironmentWrapper {
     public override var keepsObservations: Bool { true }
     public let maxEpisodeSteps: Int
-    public private(set) var elapsedSteps = 0
+    /// Steps since the last reset.
+    public var elapsedSteps: Int { elapsed }
+    /// Private storage, so the compiler sees every access and drops the
+    /// run-time exclusivity checks a public stored property costs per step.
+    private var elapsed = 0
 
     public init(_ inner: any Environment, maxEpisodeSteps: Int) {
         precondition(maxEpisodeSteps > 0, "maxEpisodeSteps must be positive")
@@ -13,19 +17,19 @@ public final class TimeLimit: EnvironmentWrapper {
     }
 
     public override func reset(seed: UInt64?) -> [Float] {
-        elapsedSteps = 0
+        elapsed = 0
         return inner.reset(seed: seed)
     }
 
     public override func step(_ action: [Float]) throws -> Step {
         var step = try inner.step(action)
-        elapsedSteps += 1
-        if elapsedSteps >= maxEpisodeSteps { step.truncated = true }
+        elapsed += 1
+        if elapsed >= maxEpisodeSteps { step.truncated = true }
         return step
     }
 
     public override var ownState: [UInt64]? { [UInt64(elapsedSteps)] }
     public override func restoreOwnState(_ words: inout ArraySlice<UInt64>) throws {
-        elapsedSteps = Int(try words.take(1, for: "TimeLimit")[0])
+        elapsed = Int(try words.take(1, for: "TimeLimit")[0])
     }
 }
