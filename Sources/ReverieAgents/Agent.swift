@@ -22,8 +22,10 @@ public protocol Agent: AnyObject {
     /// The policy's memory after the last step (`.none` without memory).
     var memory: RecurrentState { get }
     /// Further state a checkpoint must hold to continue the run exactly
-    /// (RTRL's sensitivities), by name.
+    /// (RTRL's sensitivities, a world model's replay), by name.
     var carriedTensors: [String: Tensor] { get }
+    /// Further state kept as bytes (a replay's 8-bit frames), by name.
+    var carriedBytes: [String: ByteTensor] { get }
     var environmentSteps: Int { get }
     var updates: Int { get }
 
@@ -35,7 +37,11 @@ public protocol Agent: AnyObject {
     /// each env stands (parameters and optimizer state load separately).
     /// - Throws: `AgentError.invalidConfiguration` if a tensor does not fit.
     func resume(environmentSteps: Int, updates: Int, rng: RandomGenerator, observations: Tensor?, episodeStarts: [Bool]?,
-                memory: RecurrentState?, carried: [String: Tensor]) throws
+                memory: RecurrentState?, carried: [String: Tensor], carriedBytes: [String: ByteTensor]) throws
+}
+
+extension Agent {
+    public var carriedBytes: [String: ByteTensor] { [:] }
 }
 
 /// Checks where N envs stood and the memory they carried against the

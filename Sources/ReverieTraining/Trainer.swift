@@ -67,6 +67,8 @@ public final class Trainer {
         // What the agent carries beyond parameters (RTRL's sensitivities, a world model's replay).
         let carried = Dictionary(uniqueKeysWithValues: checkpoint.tensors.filter { $0.key.hasPrefix("agent.carried.") }
             .map { (String($0.key.dropFirst(14)), $0.value) })
+        let carriedBytes = Dictionary(uniqueKeysWithValues: checkpoint.bytes.filter { $0.key.hasPrefix("agent.carried.") }
+            .map { (String($0.key.dropFirst(14)), $0.value) })
         // Where the environments stood, if they could save it; otherwise they start new episodes.
         if let vector = agent.environment as? SyncVectorEnvironment, let saved = meta["environment"],
            let observations = checkpoint.tensors["agent.observations"], let starts = checkpoint.tensors["agent.episode_starts"] {
@@ -79,10 +81,10 @@ public final class Trainer {
                              observations: observations,
                              episodeStarts: memoryRestored ? starts.scalars.map { $0 != 0 }
                                                            : Array(repeating: true, count: agent.environment.count),
-                             memory: memoryRestored ? RecurrentState(parts) : nil, carried: carried)
+                             memory: memoryRestored ? RecurrentState(parts) : nil, carried: carried, carriedBytes: carriedBytes)
         } else {
             try agent.resume(environmentSteps: steps, updates: updates, rng: RandomGenerator(state: words),
-                             observations: nil, episodeStarts: nil, memory: nil, carried: carried)
+                             observations: nil, episodeStarts: nil, memory: nil, carried: carried, carriedBytes: carriedBytes)
             log("the environments could not save their state: they start new episodes")
         }
         wallSecondsBefore = meta["wall_seconds"].flatMap(Double.init) ?? 0
@@ -230,6 +232,7 @@ public final class Trainer {
         }
         // Kept even where the envs cannot be: an agent uses what still fits (a world model its replay).
         for (name, tensor) in agent.carriedTensors { checkpoint.tensors["agent.carried.\(name)"] = tensor }
+        for (name, bytes) in agent.carriedBytes { checkpoint.bytes["agent.carried.\(name)"] = bytes }
         let url = runDirectory.appendingPathComponent("checkpoints/step-\(String(format: "%09d", agent.environmentSteps)).safetensors")
         try checkpoint.write(to: url)
         log("checkpoint \(url.lastPathComponent)")

@@ -22,6 +22,7 @@ EXPECTED = {
     "model.encoder.bias": np.array([1.5, -2.25, 1e-8], dtype=np.float32),
     "optimizer.step": np.array([7.0], dtype=np.float32),
     "scalar": np.array(3.25, dtype=np.float32),
+    "replay.frames": np.array([[0, 1, 127], [128, 254, 255]], dtype=np.uint8),  # a ByteTensor, U8
 }
 EXPECTED_METADATA = {"format": "pt", "reverie": "checkpoint test", "seed": "42"}
 
@@ -33,10 +34,11 @@ def parse_with_numpy(path):
     header = json.loads(data[8:8 + n])
     metadata = header.pop("__metadata__", {})
     tensors = {}
+    dtypes = {"F32": "<f4", "U8": "u1"}
     for name, entry in header.items():
-        assert entry["dtype"] == "F32", (name, entry["dtype"])
+        assert entry["dtype"] in dtypes, (name, entry["dtype"])
         begin, end = entry["data_offsets"]
-        tensors[name] = np.frombuffer(data[8 + n + begin:8 + n + end], dtype="<f4").reshape(entry["shape"])
+        tensors[name] = np.frombuffer(data[8 + n + begin:8 + n + end], dtype=dtypes[entry["dtype"]]).reshape(entry["shape"])
     return tensors, metadata
 
 
@@ -45,7 +47,7 @@ def compare(tensors, source):
     for name, want in EXPECTED.items():
         got = tensors[name]
         assert got.shape == want.shape, f"{source}: {name} shape {got.shape} != {want.shape}"
-        assert got.dtype == np.float32, f"{source}: {name} dtype {got.dtype}"
+        assert got.dtype == want.dtype, f"{source}: {name} dtype {got.dtype} != {want.dtype}"
         assert np.array_equal(got, want), f"{source}: {name} values {got} != {want}"
 
 

@@ -129,4 +129,25 @@ struct PixelWorldTests {
             #expect(rewards.count == 5 && rewards.contains(-1) && rewards.reduce(0, +) < 5, "seed \(seed): \(rewards)")
         }
     }
+
+    /// A PixelCatch snapshot taken mid-episode puts a fresh game exactly
+    /// where the first stood: same screen, same steps after it (new balls too).
+    @Test func pixelCatchSnapshotsResumeTheSameGame() throws {
+        let a = PixelCatch(balls: 4), b = PixelCatch(balls: 4)
+        _ = a.reset(seed: 9)
+        for k in 0..<17 { _ = try a.step([Float(k % 3)]) }
+        let snapshot = try #require(a.snapshot)
+        _ = b.reset(seed: 123)
+        try b.restore(snapshot)
+        #expect(b.render() == a.render())
+        var same = true, steps = 0
+        while true {
+            let (x, y) = (try a.step([Float(steps % 3)]), try b.step([Float(steps % 3)]))
+            same = same && x == y
+            steps += 1
+            if x.isDone { break }
+        }
+        #expect(same && steps > 20)
+        #expect(throws: SnapshotError.self) { try PixelCatch(balls: 2).restore(snapshot) }
+    }
 }

@@ -18,6 +18,8 @@ struct CheckpointTests {
             "scalar": Tensor(scalar: 3.25),
         ]
     }
+    /// Stored as U8 (what a replay keeps its 8-bit frames as).
+    static let interopBytes = ["replay.frames": ByteTensor([0, 1, 127, 128, 254, 255], shape: [2, 3])]
     static let interopMetadata = ["format": "pt", "reverie": "checkpoint test", "seed": "42"]
 
     /// Runs Tests/Python/safetensors_interop.py with $REVERIE_PYTHON (or python3).
@@ -39,19 +41,22 @@ struct CheckpointTests {
 
     @Test func roundTripKeepsNamesShapesValuesAndMetadata() throws {
         let url = try Self.temporaryDirectory().appendingPathComponent("a.safetensors")
-        try SafeTensors.write(Self.interopTensors, metadata: Self.interopMetadata, to: url)
-        let (tensors, metadata) = try SafeTensors.read(from: url)
+        try SafeTensors.write(Self.interopTensors, bytes: Self.interopBytes, metadata: Self.interopMetadata, to: url)
+        let (tensors, bytes, metadata) = try SafeTensors.read(from: url, keepingU8: true)
         #expect(metadata == Self.interopMetadata)
         #expect(tensors.keys.sorted() == Self.interopTensors.keys.sorted())
         for (name, t) in Self.interopTensors { #expect(tensors[name]?.shape == t.shape && tensors[name]?.scalars == t.scalars, "\(name)") }
+        #expect(bytes == Self.interopBytes)
+        // Read as Float32 by default, as any other dtype.
+        #expect(try SafeTensors.read(from: url).tensors["replay.frames"]?.scalars == [0, 1, 127, 128, 254, 255])
         // The header is padded to a multiple of 8, as the reference writer does.
-        let bytes = try Data(contentsOf: url)
-        #expect(bytes.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) } % 8 == 0)
+        let file = try Data(contentsOf: url)
+        #expect(file.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) } % 8 == 0)
     }
 
     @Test func pythonReadsWhatReverieWrites() throws {
         let url = try Self.temporaryDirectory().appendingPathComponent("from-swift.safetensors")
-        try SafeTensors.write(Self.interopTensors, metadata: Self.interopMetadata, to: url)
+        try SafeTensors.write(Self.interopTensors, bytes: Self.interopBytes, metadata: Self.interopMetadata, to: url)
         let (status, output) = try Self.python(["check", url.path])
         #expect(status == 0, "Python could not read Reverie's file (needs numpy and safetensors, see Tests/Python/requirements.txt):\n\(output)")
     }
@@ -67,6 +72,7 @@ struct CheckpointTests {
         #expect(tensors["f16"]?.scalars == [0.5, -1.25, 65504])
         #expect(tensors["i64"]?.shape == [2, 1] && tensors["i64"]?.scalars == [-3, 9])
         #expect(tensors["u8"]?.scalars == [0, 128, 255])
+        #expect(try Checkpoint(contentsOf: url).bytes["u8"] == ByteTensor([0, 128, 255], shape: [3]))
     }
 
     @Test func modelAndOptimizerResumeFromOneFile() throws {

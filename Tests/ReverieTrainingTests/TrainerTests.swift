@@ -82,8 +82,9 @@ import ReverieWorldModels
     /// feedforward policy, and for a GRU policy whose memory and shared
     /// normalisation statistics must come back from the checkpoint too, and
     /// for an online actor-critic whose eLSTM learns by RTRL: its
-    /// sensitivities are part of what a resume needs.
-    @Test(arguments: ["feedforward", "gru", "rtrl", "dreamer"])
+    /// sensitivities are part of what a resume needs; and for world-model
+    /// agents, whose replay comes back too (on pixels, its frames as bytes).
+    @Test(arguments: ["feedforward", "gru", "rtrl", "dreamer", "dreamer-pixels"])
     func aStoppedAndResumedRunEndsWithTheSameParameters(_ policy: String) throws {
         let straight = try PythonTool.temporaryDirectory(), interrupted = try PythonTool.temporaryDirectory()
         defer {
@@ -96,9 +97,15 @@ import ReverieWorldModels
             (config.memory, config.memorySize, config.hidden) = ("gru", 16, [16])
             (config.normalizeObservations, config.normalizeRewards) = (true, true)
         }
-        if policy == "dreamer" {
+        if policy.hasPrefix("dreamer") {
             config = Self.tinyDreamer
             (config.totalSteps, config.checkpointEvery) = (8 * 256, 0)
+        }
+        if policy == "dreamer-pixels" {
+            config.env = "PixelCatch?balls=1"
+            config.dreamer.worldModel.cnnDepth = 2
+            config.dreamer.replayCapacity = 2400
+            config.evalEpisodes = 1
         }
         if policy == "rtrl" {
             config.algorithm = "online-ac"
@@ -120,10 +127,18 @@ import ReverieWorldModels
         let a = try Checkpoint(contentsOf: Trainer.checkpoints(in: straight).last!.url)
         let b = try Checkpoint(contentsOf: Trainer.checkpoints(in: interrupted).last!.url)
         let names = a.tensors.keys.filter { $0.hasPrefix("model.") }.sorted()
-        #expect(names.count == ["feedforward": 12, "gru": 12, "rtrl": 11, "dreamer": 50][policy])
-        if policy == "dreamer" {
+        #expect(names.count == ["feedforward": 12, "gru": 12, "rtrl": 11, "dreamer": 50][policy] ?? names.count)
+        if policy.hasPrefix("dreamer") {
             // The replay and the slow critic come back too: the runs agree on every tensor.
-            #expect(a.tensors["agent.carried.replay.observations"]?.shape == [4000, 4])
+            if policy == "dreamer" {
+                #expect(a.tensors["agent.carried.replay.observations"]?.shape == [4000, 4])
+            } else {
+                // 8-bit frames are kept as U8 (a quarter of Float32's size).
+                #expect(a.tensors["agent.carried.replay.observations"] == nil)
+                #expect(a.bytes["agent.carried.replay.observations"]?.shape == [2400, 64 * 64 * 3])
+                let sameFrames = a.bytes == b.bytes
+                #expect(sameFrames)
+            }
             for (name, t) in a.tensors where name.hasPrefix("agent.") || name.hasPrefix("optimizer.") {
                 let same = t.scalars == b.tensors[name]?.scalars
                 #expect(same, "\(name) differs")

@@ -113,4 +113,41 @@ extension SequenceReplayTests {
             try other.restore(replay.snapshot)
         }
     }
+
+    /// A replay keeping observations as bytes samples what a Float32 one
+    /// samples for 8-bit values (others rounded and clamped), and its
+    /// snapshots restore into either kind.
+    @Test func byteStorageSamplesAndRestoresAsFloat32() throws {
+        let floats = SequenceReplay(capacity: 12, streams: 2, observationSize: 3, actionSize: 1)
+        let bytes = SequenceReplay(capacity: 12, streams: 2, observationSize: 3, actionSize: 1, storage: .bytes)
+        for i in 0..<9 {
+            for (s, replay) in [floats, bytes].enumerated().flatMap({ _, r in (0..<2).map { ($0, r) } }) {
+                let v = Float((i * 37 + s * 11) % 256)
+                try replay.append(stream: s, observation: [v, 255 - v, Float(i)], action: [Float(s)], reward: 1,
+                                  terminated: false, isFirst: i == 0)
+            }
+        }
+        func sample(_ replay: SequenceReplay) throws -> [Float] {
+            var rng = RandomGenerator(seed: 3)
+            return try replay.sample(batch: 4, length: 3, using: &rng).observations.scalars
+        }
+        #expect(try sample(bytes) == sample(floats))
+        #expect(bytes.snapshot["observations"] == nil && bytes.byteSnapshot["observations"]?.shape == [12, 3])
+        #expect(floats.byteSnapshot.isEmpty)
+        // Bytes into bytes, bytes into Float32, Float32 into bytes.
+        let a = SequenceReplay(capacity: 12, streams: 2, observationSize: 3, actionSize: 1, storage: .bytes)
+        try a.restore(bytes.snapshot, bytes: bytes.byteSnapshot)
+        let b = SequenceReplay(capacity: 12, streams: 2, observationSize: 3, actionSize: 1)
+        try b.restore(bytes.snapshot, bytes: bytes.byteSnapshot)
+        let c = SequenceReplay(capacity: 12, streams: 2, observationSize: 3, actionSize: 1, storage: .bytes)
+        try c.restore(floats.snapshot)
+        #expect(try sample(a) == sample(floats) && sample(b) == sample(floats) && sample(c) == sample(floats))
+        // Without observations in either form, a restore is refused.
+        #expect(throws: SequenceReplay.Failure.badStep("the saved replay lacks observations")) { try a.restore(bytes.snapshot) }
+        // Values outside a byte are clamped, fractions rounded.
+        let clamped = SequenceReplay(capacity: 2, streams: 1, observationSize: 3, actionSize: 1, storage: .bytes)
+        for _ in 0..<2 { try clamped.append(stream: 0, observation: [-3, 7.6, 300], action: [0], reward: 0, terminated: false, isFirst: false) }
+        var rng = RandomGenerator(seed: 1)
+        #expect(try clamped.sample(batch: 1, length: 1, using: &rng).observations.scalars == [0, 8, 255])
+    }
 }

@@ -114,7 +114,8 @@ public final class OnlineActorCritic: Agent {
     /// memory cannot be learned through: every env's memory then restarts
     /// empty (the envs themselves continue their episodes).
     public func resume(environmentSteps: Int, updates: Int, rng: RandomGenerator, observations: Tensor? = nil,
-                       episodeStarts: [Bool]? = nil, memory: RecurrentState? = nil, carried: [String: Tensor] = [:]) throws {
+                       episodeStarts: [Bool]? = nil, memory: RecurrentState? = nil, carried: [String: Tensor] = [:],
+                       carriedBytes: [String: ByteTensor] = [:]) throws {
         try validatePosition(observations: observations, episodeStarts: episodeStarts, memory: memory,
                              against: self.observations, self.episodeStarts, self.memory)
         let current = carriedTensors, names = current.keys.sorted()

@@ -84,7 +84,8 @@ public final class PPO: Agent {
     }
 
     public func resume(environmentSteps: Int, updates: Int, rng: RandomGenerator, observations: Tensor? = nil,
-                       episodeStarts: [Bool]? = nil, memory: RecurrentState? = nil, carried: [String: Tensor] = [:]) throws {
+                       episodeStarts: [Bool]? = nil, memory: RecurrentState? = nil, carried: [String: Tensor] = [:],
+                       carriedBytes: [String: ByteTensor] = [:]) throws {
         try validatePosition(observations: observations, episodeStarts: episodeStarts, memory: memory,
                              against: self.observations, self.episodeStarts, self.memory)
         (self.environmentSteps, self.updates, self.rng) = (environmentSteps, updates, rng)

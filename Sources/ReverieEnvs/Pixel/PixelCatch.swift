@@ -109,3 +109,22 @@ public final class PixelCatch: Environment {
         return screen.observation()
     }
 }
+
+extension PixelCatch: Snapshotting {
+    /// Ball, paddle, balls left, whether the episode ended, and the generator;
+    /// the screen is drawn again from them.
+    public var snapshot: [UInt64]? {
+        [ball.x, ball.y, ball.vx, paddleX, ballsLeft].map { UInt64(bitPattern: Int64($0)) } + [ended ? 1 : 0] + rng.state
+    }
+
+    public func restore(_ words: inout ArraySlice<UInt64>) throws {
+        let w = try words.take(6 + rng.state.count, for: name)
+        let v = w.prefix(5).map { Int(Int64(bitPattern: $0)) }
+        guard (0...balls).contains(v[4]), (0...(Self.size - paddleWidth)).contains(v[3]) else {
+            throw SnapshotError.mismatch(name, "paddle at \(v[3]) or \(v[4]) balls left do not fit this game")
+        }
+        (ball, paddleX, ballsLeft, ended) = ((v[0], v[1], v[2]), v[3], v[4], w[5] != 0)
+        rng = RandomGenerator(state: Array(w.suffix(rng.state.count)))
+        _ = draw()
+    }
+}

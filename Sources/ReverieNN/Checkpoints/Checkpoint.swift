@@ -6,17 +6,19 @@ import Foundation
 /// `optimizer.<name>`, `<extra key>.<name>`.
 public struct Checkpoint {
     public var tensors: [String: Tensor] = [:]
+    /// State kept as bytes (U8 in the file), e.g. a replay's 8-bit frames.
+    public var bytes: [String: ByteTensor] = [:]
     public var metadata: [String: String] = [:]
 
     public init() {}
 
     public init(contentsOf url: URL) throws {
-        (tensors, metadata) = try SafeTensors.read(from: url)
+        (tensors, bytes, metadata) = try SafeTensors.read(from: url, keepingU8: true)
     }
 
     /// Atomically writes the file (see `SafeTensors.write`).
     public func write(to url: URL) throws {
-        try SafeTensors.write(tensors, metadata: metadata, to: url)
+        try SafeTensors.write(tensors, bytes: bytes, metadata: metadata, to: url)
     }
 
     /// Stores `state` under `prefix.`.

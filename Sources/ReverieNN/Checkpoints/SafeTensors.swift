@@ -7,39 +7,58 @@ import Foundation
 ///
 /// The header maps each tensor name to `{"dtype", "shape", "data_offsets":
 /// [begin, end]}` (offsets into the data section) and may hold
-/// `"__metadata__": {string: string}`. Reverie writes F32, tensors in sorted
-/// name order, the header padded with spaces to a multiple of 8 bytes as the
-/// reference writer does. Writes go to a temporary file that is synced and
+/// `"__metadata__": {string: string}`. Reverie writes F32 (and U8 for
+/// `ByteTensor`s), tensors in sorted name order, the header padded with
+/// spaces to a multiple of 8 bytes as the reference writer does. Writes go to a temporary file that is synced and
 /// renamed over the target, so a crash never leaves a half-written file.
 public enum SafeTensors {
-    /// Serialises `tensors` and `metadata` to bytes.
-    public static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:]) throws -> [UInt8] {
+    /// Serialises `tensors` (F32), `bytes` (U8) and `metadata`; a name may
+    /// appear in only one of the two.
+    public static func encode(_ tensors: [String: Tensor], bytes: [String: ByteTensor] = [:],
+                              metadata: [String: String] = [:]) throws -> [UInt8] {
         var header: [String: Any] = [:]
         if !metadata.isEmpty { header["__metadata__"] = metadata }
         var offset = 0
-        let names = tensors.keys.sorted()
+        let names = Set(tensors.keys).union(bytes.keys).sorted()
         for name in names {
-            let t = tensors[name]!
-            header[name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + 4 * t.count]] as [String: Any]
-            offset += 4 * t.count
+            precondition(tensors[name] == nil || bytes[name] == nil, "'\(name)' is both a tensor and a byte tensor")
+            let (dtype, shape, size) = tensors[name].map { ("F32", $0.shape, 4 * $0.count) } ?? ("U8", bytes[name]!.shape, bytes[name]!.count)
+            header[name] = ["dtype": dtype, "shape": shape, "data_offsets": [offset, offset + size]] as [String: Any]
+            offset += size
         }
         var json = Array(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
         while json.count % 8 != 0 { json.append(0x20) }
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(8 + json.count + offset)
-        withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: json)
+        var out = [UInt8]()
+        out.reserveCapacity(8 + json.count + offset)
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
+        out.append(contentsOf: json)
         for name in names {
-            tensors[name]!.withUnsafeBufferPointer { p in
-                for x in p { withUnsafeBytes(of: x.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+            if let t = tensors[name] {
+                t.withUnsafeBufferPointer { p in
+                    #if _endian(little)
+                    out.append(contentsOf: UnsafeRawBufferPointer(p))
+                    #else
+                    for x in p { withUnsafeBytes(of: x.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+                    #endif
+                }
+            } else {
+                out.append(contentsOf: bytes[name]!.bytes)
             }
         }
-        return bytes
+        return out
     }
 
     /// Parses a safetensors file's bytes. F32 is read as is; F64, F16, BF16,
     /// I64, I32, I8, U8 and BOOL are converted to Float32.
     public static func decode(_ bytes: [UInt8]) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+        let contents = try decode(bytes, keepingU8: false)
+        return (contents.tensors, contents.metadata)
+    }
+
+    /// Parses a safetensors file's bytes, keeping U8 tensors as bytes when
+    /// `keepingU8` (every other dtype becomes Float32 as in `decode(_:)`).
+    public static func decode(_ bytes: [UInt8], keepingU8: Bool) throws
+        -> (tensors: [String: Tensor], bytes: [String: ByteTensor], metadata: [String: String]) {
         guard bytes.count >= 8 else { throw CheckpointError.corrupt("file of \(bytes.count) bytes is shorter than its 8-byte header length") }
         let headerLength = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         guard headerLength <= UInt64(bytes.count - 8), headerLength <= 100_000_000 else {
@@ -50,7 +69,7 @@ public enum SafeTensors {
             throw CheckpointError.corrupt("header is not a JSON object")
         }
         var metadata: [String: String] = [:]
-        var tensors: [String: Tensor] = [:]
+        var tensors: [String: Tensor] = [:], byteTensors: [String: ByteTensor] = [:]
         for (name, value) in header {
             if name == "__metadata__" {
                 guard let m = value as? [String: String] else { throw CheckpointError.corrupt("__metadata__ must map strings to strings") }
@@ -66,16 +85,21 @@ public enum SafeTensors {
             guard shape.allSatisfy({ $0 >= 0 }), begin >= 0, end - begin == count * size, dataStart + end <= bytes.count else {
                 throw CheckpointError.corrupt("tensor '\(name)' (\(dtype) \(shape)) has data offsets \(offsets) outside the file or of the wrong size")
             }
+            if keepingU8 && dtype == "U8" {
+                byteTensors[name] = ByteTensor(Array(bytes[(dataStart + begin)..<(dataStart + end)]), shape: shape)
+                continue
+            }
             tensors[name] = bytes.withUnsafeBytes { raw in
                 Tensor(shape: shape) { out in convert(raw, from: dataStart + begin, dtype: dtype, into: out) }
             }
         }
-        return (tensors, metadata)
+        return (tensors, byteTensors, metadata)
     }
 
     /// Writes atomically: temporary file in the same folder, fsync, rename.
-    public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to url: URL) throws {
-        let bytes = try encode(tensors, metadata: metadata)
+    public static func write(_ tensors: [String: Tensor], bytes byteTensors: [String: ByteTensor] = [:],
+                             metadata: [String: String] = [:], to url: URL) throws {
+        let bytes = try encode(tensors, bytes: byteTensors, metadata: metadata)
         let directory = url.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
@@ -101,10 +125,17 @@ public enum SafeTensors {
 
     /// Reads and parses a file.
     public static func read(from url: URL) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+        let contents = try read(from: url, keepingU8: false)
+        return (contents.tensors, contents.metadata)
+    }
+
+    /// Reads and parses a file, keeping U8 tensors as bytes when `keepingU8`.
+    public static func read(from url: URL, keepingU8: Bool) throws
+        -> (tensors: [String: Tensor], bytes: [String: ByteTensor], metadata: [String: String]) {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw CheckpointError.io("cannot read \(url.path)")
         }
-        return try decode(Array(data))
+        return try decode(Array(data), keepingU8: keepingU8)
     }
 
     private static let elementSize = ["F32": 4, "F64": 8, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I8": 1, "U8": 1, "BOOL": 1]

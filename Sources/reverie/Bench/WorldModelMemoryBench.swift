@@ -82,7 +82,8 @@ struct WorldModelMemoryBench {
     func collect(steps: Int, seed: UInt64, actionCount: Int, observationSize: Int) throws -> SequenceReplay {
         let n = 4
         let envs = try SyncVectorEnvironment(count: n) { _ in try Registry.make(environment) }
-        let replay = SequenceReplay(capacity: steps + n * 64, streams: n, observationSize: observationSize, actionSize: actionCount)
+        let replay = SequenceReplay(capacity: steps + n * 64, streams: n, observationSize: observationSize, actionSize: actionCount,
+                                    storage: .bytes)  // 8-bit frames
         var rng = RandomGenerator(seed: seed)
         var recorder = ReplayRecorder(replay: replay)
         var observations = try envs.reset(seed: seed), starts = [Bool](repeating: true, count: n)
