@@ -11,6 +11,11 @@ public struct CurveKeyPair: Sendable {
     public static func generate() throws -> CurveKeyPair {
         var publicKey = [CChar](repeating: 0, count: 41), secretKey = [CChar](repeating: 0, count: 41)
         guard zmq_curve_keypair(&publicKey, &secretKey) == 0 else { throw ZeroMQError("curve_keypair (is libzmq built with CURVE?)") }
-        return CurveKeyPair(publicKey: String(cString: publicKey), secretKey: String(cString: secretKey))
+        return CurveKeyPair(publicKey: text(publicKey), secretKey: text(secretKey))
+    }
+
+    /// Z85 text of a NUL-terminated key buffer.
+    private static func text(_ key: [CChar]) -> String {
+        String(decoding: key.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
