@@ -65,10 +65,20 @@ public final class Trainer {
             throw ConfigError("\(latest.url.path) lacks the counters a resume needs (env_steps, updates, rng)")
         }
         // What the agent carries beyond parameters (RTRL's sensitivities, a world model's replay).
-        let carried = Dictionary(uniqueKeysWithValues: checkpoint.tensors.filter { $0.key.hasPrefix("agent.carried.") }
+        var carried = Dictionary(uniqueKeysWithValues: checkpoint.tensors.filter { $0.key.hasPrefix("agent.carried.") }
             .map { (String($0.key.dropFirst(14)), $0.value) })
-        let carriedBytes = Dictionary(uniqueKeysWithValues: checkpoint.bytes.filter { $0.key.hasPrefix("agent.carried.") }
+        var carriedBytes = Dictionary(uniqueKeysWithValues: checkpoint.bytes.filter { $0.key.hasPrefix("agent.carried.") }
             .map { (String($0.key.dropFirst(14)), $0.value) })
+        if let replayName = meta["replay"] {
+            let url = latest.url.deletingLastPathComponent().appendingPathComponent(replayName)
+            if FileManager.default.fileExists(atPath: url.path) {
+                let replay = try Checkpoint(contentsOf: url)
+                carried.merge(replay.tensors) { $1 }
+                carriedBytes.merge(replay.bytes) { $1 }
+            } else {
+                log("\(replayName), the replay of \(latest.url.lastPathComponent), is gone: the replay starts empty")
+            }
+        }
         // Where the environments stood, if they could save it; otherwise they start new episodes.
         if let vector = agent.environment as? SyncVectorEnvironment, let saved = meta["environment"],
            let observations = checkpoint.tensors["agent.observations"], let starts = checkpoint.tensors["agent.episode_starts"] {
@@ -231,11 +241,31 @@ public final class Trainer {
             for (k, part) in agent.memory.parts.enumerated() { checkpoint.tensors["agent.memory.\(k)"] = part }
         }
         // Kept even where the envs cannot be: an agent uses what still fits (a world model its replay).
-        for (name, tensor) in agent.carriedTensors { checkpoint.tensors["agent.carried.\(name)"] = tensor }
-        for (name, bytes) in agent.carriedBytes { checkpoint.bytes["agent.carried.\(name)"] = bytes }
-        let url = runDirectory.appendingPathComponent("checkpoints/step-\(String(format: "%09d", agent.environmentSteps)).safetensors")
+        // A replay (`replay.…`, gigabytes for pixels) is kept once, in the newest checkpoint's
+        // replay-<n>.safetensors, not in every checkpoint.
+        var replay = Checkpoint()
+        for (name, tensor) in agent.carriedTensors {
+            if name.hasPrefix("replay.") { replay.tensors[name] = tensor } else { checkpoint.tensors["agent.carried.\(name)"] = tensor }
+        }
+        for (name, bytes) in agent.carriedBytes {
+            if name.hasPrefix("replay.") { replay.bytes[name] = bytes } else { checkpoint.bytes["agent.carried.\(name)"] = bytes }
+        }
+        let step = String(format: "%09d", agent.environmentSteps)
+        let directory = runDirectory.appendingPathComponent("checkpoints")
+        let url = directory.appendingPathComponent("step-\(step).safetensors")
+        let replayName = "replay-\(step).safetensors"
+        if !replay.tensors.isEmpty || !replay.bytes.isEmpty {
+            // Replay first, then the checkpoint naming it: a failure in either leaves the last pair whole.
+            try replay.write(to: directory.appendingPathComponent(replayName))
+            checkpoint.metadata["replay"] = replayName
+        }
         try checkpoint.write(to: url)
         log("checkpoint \(url.lastPathComponent)")
+        // Older replays belong to checkpoints that are no longer the one a resume reads.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        where name.hasPrefix("replay-") && name.hasSuffix(".safetensors") && name != checkpoint.metadata["replay"] {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        }
     }
 }
 

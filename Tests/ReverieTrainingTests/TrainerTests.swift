@@ -129,15 +129,27 @@ import ReverieWorldModels
         let names = a.tensors.keys.filter { $0.hasPrefix("model.") }.sorted()
         #expect(names.count == ["feedforward": 12, "gru": 12, "rtrl": 11, "dreamer": 50][policy] ?? names.count)
         if policy.hasPrefix("dreamer") {
-            // The replay and the slow critic come back too: the runs agree on every tensor.
+            // The replay is kept once, beside the newest checkpoint, which names it.
+            let replayFiles = try FileManager.default.contentsOfDirectory(atPath: interrupted.appendingPathComponent("checkpoints").path)
+                .filter { $0.hasPrefix("replay-") }
+            #expect(replayFiles == ["replay-000002048.safetensors"] && b.metadata["replay"] == replayFiles.first)
+            #expect(try Checkpoint(contentsOf: Trainer.checkpoints(in: interrupted).first!.url).metadata["replay"] == "replay-000000768.safetensors")
+            let replayA = try Checkpoint(contentsOf: straight.appendingPathComponent("checkpoints/\(try #require(a.metadata["replay"]))"))
+            let replayB = try Checkpoint(contentsOf: interrupted.appendingPathComponent("checkpoints/replay-000002048.safetensors"))
+            #expect(!a.tensors.keys.contains { $0.hasPrefix("agent.carried.replay.") })
             if policy == "dreamer" {
-                #expect(a.tensors["agent.carried.replay.observations"]?.shape == [4000, 4])
+                #expect(replayA.tensors["replay.observations"]?.shape == [4000, 4])
             } else {
                 // 8-bit frames are kept as U8 (a quarter of Float32's size).
-                #expect(a.tensors["agent.carried.replay.observations"] == nil)
-                #expect(a.bytes["agent.carried.replay.observations"]?.shape == [2400, 64 * 64 * 3])
-                let sameFrames = a.bytes == b.bytes
+                #expect(replayA.tensors["replay.observations"] == nil)
+                #expect(replayA.bytes["replay.observations"]?.shape == [2400, 64 * 64 * 3])
+                let sameFrames = replayA.bytes == replayB.bytes
                 #expect(sameFrames)
+            }
+            // The replay and the slow critic come back too: the runs agree on every tensor.
+            for (name, t) in replayA.tensors {
+                let same = t.scalars == replayB.tensors[name]?.scalars
+                #expect(same, "\(name) differs")
             }
             for (name, t) in a.tensors where name.hasPrefix("agent.") || name.hasPrefix("optimizer.") {
                 let same = t.scalars == b.tensors[name]?.scalars
@@ -157,6 +169,24 @@ import ReverieWorldModels
             let same = a.tensors[name]!.scalars == b.tensors[name]?.scalars
             #expect(same, "\(name) differs")
         }
+    }
+
+    /// A world-model run whose replay file went missing still resumes: its
+    /// parameters, optimizer and counters come back, the replay starts empty.
+    @Test func aWorldModelRunResumesWithoutItsReplayFile() throws {
+        let dir = try PythonTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = Self.tinyDreamer
+        (config.totalSteps, config.checkpointEvery) = (4 * 256, 0)
+        var iterations = 0
+        _ = try Trainer(config: config, runDirectory: dir).run(shouldStop: {
+            iterations += 1
+            return iterations > 2
+        })
+        let saved = try Checkpoint(contentsOf: try #require(Trainer.checkpoints(in: dir).last).url)
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("checkpoints/\(try #require(saved.metadata["replay"]))"))
+        let resumed = try Trainer(resuming: dir).run()
+        #expect(resumed.outcome == .completed && resumed.envSteps == 4 * 256)
     }
 
     /// The same seed and config give the same run.
