@@ -3,9 +3,20 @@ import ReverieAgents
 import ReverieEnvs
 import ReverieWorldModels
 
-/// A world-model agent's dream recording on a pixel game: one frame per
-/// step, three 64×64 panels, the first exactly the observation.
+/// A world-model agent's dream recording, on a pixel game and on CartPole:
+/// one frame per step, three panels side by side, the first exactly what
+/// the env shows.
 struct DreamRecordingTests {
+    /// Panel k (0, 1, 2) of a recording's frame (panels `width` wide, 2 pixels apart) as HWC bytes.
+    static func panel(_ frame: Frame, _ k: Int, width: Int) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for y in 0..<frame.height {
+            let start = (y * frame.width + k * (width + 2)) * 3
+            bytes += frame.pixels[start..<(start + width * 3)]
+        }
+        return bytes
+    }
+
     @Test func framesShowTheObservationItsReconstructionAndTheDream() throws {
         var config = DreamerConfig()
         config.worldModel.backbone = BackboneConfig(kind: .gru, width: 16, layers: 1)
@@ -23,15 +34,7 @@ struct DreamRecordingTests {
         #expect(returns == [total] && frames.count == length && frames.count > 5)
         #expect(frames.allSatisfy { $0.width == 3 * 64 + 4 && $0.height == 64 })
 
-        /// Panel k (0, 1, 2) of a frame as HWC bytes.
-        func panel(_ frame: Frame, _ k: Int) -> [UInt8] {
-            var bytes: [UInt8] = []
-            for y in 0..<64 {
-                let start: Int = (y * 196 + k * 66) * 3
-                bytes += frame.pixels[start..<(start + 64 * 3)]
-            }
-            return bytes
-        }
+        let panel = { (frame: Frame, k: Int) in Self.panel(frame, k, width: 64) }
         let first: [UInt8] = env.reset(seed: 3).map { UInt8($0) }
         #expect(panel(frames[0], 0) == first)
         // Before the context ends the dream panel is the reconstruction; the gaps are grey.
@@ -54,15 +57,7 @@ struct DreamRecordingTests {
         let twin = try Registry.make("CartPole-v1")
         _ = twin.reset(seed: 3)
         let first = try #require(twin.render())
-        /// Panel k (0, 1, 2) of a frame as HWC bytes.
-        func panel(_ frame: Frame, _ k: Int) -> [UInt8] {
-            var bytes: [UInt8] = []
-            for y in 0..<400 {
-                let start: Int = (y * 1804 + k * 602) * 3
-                bytes += frame.pixels[start..<(start + 600 * 3)]
-            }
-            return bytes
-        }
+        let panel = { (frame: Frame, k: Int) in Self.panel(frame, k, width: 600) }
         #expect(panel(frames[0], 0) == first.pixels)
         // The reconstruction panel is a drawn cart-pole too (track, cart, pole), wherever the untrained model puts it.
         let reconstruction = panel(frames[0], 1)
