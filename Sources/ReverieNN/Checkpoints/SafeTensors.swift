@@ -16,6 +16,22 @@ public enum SafeTensors {
     /// appear in only one of the two.
     public static func encode(_ tensors: [String: Tensor], bytes: [String: ByteTensor] = [:],
                               metadata: [String: String] = [:]) throws -> [UInt8] {
+        var out = [UInt8]()
+        try serialize(tensors, bytes: bytes, metadata: metadata, reserve: { out.reserveCapacity($0) }) {
+            out.append(contentsOf: $0)
+            return true
+        }
+        return out
+    }
+
+    /// The file's bytes in order, handed to `sink` a piece at a time (the
+    /// header, then each tensor's data as it lies in memory), so a large
+    /// file is written without a copy of it. Stops when `sink` returns false.
+    /// - Returns: whether `sink` took every piece.
+    @discardableResult
+    private static func serialize(_ tensors: [String: Tensor], bytes: [String: ByteTensor], metadata: [String: String],
+                                  reserve: (Int) -> Void = { _ in },
+                                  into sink: (UnsafeRawBufferPointer) -> Bool) throws -> Bool {
         var header: [String: Any] = [:]
         if !metadata.isEmpty { header["__metadata__"] = metadata }
         var offset = 0
@@ -28,24 +44,24 @@ public enum SafeTensors {
         }
         var json = Array(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
         while json.count % 8 != 0 { json.append(0x20) }
-        var out = [UInt8]()
-        out.reserveCapacity(8 + json.count + offset)
-        withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
-        out.append(contentsOf: json)
+        reserve(8 + json.count + offset)
+        guard withUnsafeBytes(of: UInt64(json.count).littleEndian, sink), json.withUnsafeBytes(sink) else { return false }
         for name in names {
+            let taken: Bool
             if let t = tensors[name] {
-                t.withUnsafeBufferPointer { p in
+                taken = t.withUnsafeBufferPointer { p in
                     #if _endian(little)
-                    out.append(contentsOf: UnsafeRawBufferPointer(p))
+                    return sink(UnsafeRawBufferPointer(p))
                     #else
-                    for x in p { withUnsafeBytes(of: x.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+                    return p.map { $0.bitPattern.littleEndian }.withUnsafeBytes(sink)
                     #endif
                 }
             } else {
-                out.append(contentsOf: bytes[name]!.bytes)
+                taken = bytes[name]!.bytes.withUnsafeBytes(sink)
             }
+            guard taken else { return false }
         }
-        return out
+        return true
     }
 
     /// Parses a safetensors file's bytes. F32 is read as is; F64, F16, BF16,
@@ -99,25 +115,34 @@ public enum SafeTensors {
     /// Writes atomically: temporary file in the same folder, fsync, rename.
     public static func write(_ tensors: [String: Tensor], bytes byteTensors: [String: ByteTensor] = [:],
                              metadata: [String: String] = [:], to url: URL) throws {
-        let bytes = try encode(tensors, bytes: byteTensors, metadata: metadata)
         let directory = url.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw CheckpointError.io("cannot create \(temporary.path): \(String(cString: strerror(errno)))") }
-        var ok = bytes.withUnsafeBytes { raw -> Bool in
-            var written = 0
-            while written < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress! + written, raw.count - written)
-                if n <= 0 { return false }
-                written += n
+        var writeError = ""
+        var ok: Bool
+        do {
+            ok = try serialize(tensors, bytes: byteTensors, metadata: metadata) { raw in
+                var written = 0
+                while written < raw.count {
+                    let n = Foundation.write(fd, raw.baseAddress! + written, raw.count - written)
+                    if n <= 0 {
+                        writeError = String(cString: strerror(errno))
+                        return false
+                    }
+                    written += n
+                }
+                return true
             }
-            return true
+        } catch {
+            close(fd)
+            unlink(temporary.path)
+            throw error
         }
-        let writeError = String(cString: strerror(errno))
         ok = ok && fsync(fd) == 0
         close(fd)
         guard ok, rename(temporary.path, url.path) == 0 else {
-            let reason = ok ? String(cString: strerror(errno)) : writeError
+            let reason = writeError.isEmpty ? String(cString: strerror(errno)) : writeError
             unlink(temporary.path)
             throw CheckpointError.io("cannot write \(url.path): \(reason); any previous file there is unchanged")
         }
