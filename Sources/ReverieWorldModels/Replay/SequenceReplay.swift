@@ -193,8 +193,8 @@ public final class SequenceReplay {
     }
 
     /// Restores a `snapshot` (and `byteSnapshot`) of a replay of the same
-    /// shape; its observations may be kept either way (a Float32 snapshot restores into `.bytes`
-    /// storage, rounded, and bytes into `.float32`).
+    /// shape. Its observations may be kept either way: Float32 ones restore
+    /// into `.bytes` storage rounded, bytes into `.float32` exactly.
     /// - Throws: `Failure.badStep` naming the first missing or mis-shaped tensor; nothing changes then.
     public func restore(_ snapshot: [String: Tensor], bytes: [String: ByteTensor] = [:]) throws {
         let slots = streams * streamCapacity
