@@ -9,7 +9,7 @@
 /// eˣ by Cody–Waite range reduction: x = k·ln2 + r, |r| ≤ ln2/2, eʳ by its
 /// degree-7 Taylor polynomial (truncation error < 1e-8 relative), and 2ᵏ built
 /// in the exponent bits. Saturates to 0 and +∞ outside (−103, 88.7).
-@inline(__always)
+@inlinable @inline(__always)
 public func fastExp(_ x: Float) -> Float {
     let clamped = Swift.min(Swift.max(x, -103), 88.72)
     // Adding 1.5·2²³ rounds x·log₂e to the nearest integer k and leaves k in the
@@ -69,7 +69,7 @@ public func fastExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
 /// degrees 13/6 on |x| ≤ 7.90531 (beyond it tanh rounds to ±1 in Float; the
 /// coefficients are the ones Eigen and XLA use). One division, no exp and no
 /// branch: 2–3× faster than the exponential form, within 4e-7 of libm.
-@inline(__always)
+@inlinable @inline(__always)
 public func fastTanh(_ x: Float) -> Float {
     let c = Swift.min(Swift.max(x, -7.905_311_1), 7.905_311_1)
     let x2 = c * c
@@ -89,7 +89,7 @@ public func fastTanh(_ x: Float) -> Float {
 }
 
 /// σ(x) = 1 / (1 + e⁻ˣ).
-@inline(__always)
+@inlinable @inline(__always)
 public func fastSigmoid(_ x: Float) -> Float { 1 / (1 + fastExp(-x)) }
 
 /// log(1 + y) for y in [0, 1], as 2·atanh(s) with s = y/(2 + y) ∈ [0, 1/3]:

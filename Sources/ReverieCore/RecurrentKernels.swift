@@ -22,8 +22,9 @@ enum GateMath {
         for row in 0..<b {
             let x = gx + row * 3 * h, g = gh + row * 3 * h, hp = hidden + row * h
             let r = saved + row * 3 * h, z = r + h, n = z + h, y = out + row * h
+            let xn = x + 2 * h, gn = g + 2 * h
             for j in 0..<(2 * h) { r[j] = fastSigmoid(x[j] + g[j]) }  // r and z
-            for j in 0..<h { n[j] = fastTanh(x[2 * h + j] + r[j] * g[2 * h + j]) }
+            for j in 0..<h { n[j] = fastTanh(xn[j] + r[j] * gn[j]) }
             for j in 0..<h { y[j] = n[j] + z[j] * (hp[j] - n[j]) }      // (1 − z)·n + z·h
         }
     }
@@ -35,16 +36,20 @@ enum GateMath {
                             dOut: UnsafePointer<Float>, dgx: UnsafeMutablePointer<Float>, dgh: UnsafeMutablePointer<Float>,
                             dHidden: UnsafeMutablePointer<Float>) {
         for row in 0..<b {
-            let o3 = row * 3 * h, o1 = row * h
+            // Row pointers, so the loop has no index arithmetic to check and vectorises.
+            let sr = saved + row * 3 * h, sz = sr + h, sn = sz + h, ghn = gh + row * 3 * h + 2 * h
+            let d = dOut + row * h, hp = hidden + row * h, dh = dHidden + row * h
+            let dxr = dgx + row * 3 * h, dxz = dxr + h, dxn = dxz + h
+            let dhr = dgh + row * 3 * h, dhz = dhr + h, dhn = dhz + h
             for j in 0..<h {
-                let r = saved[o3 + j], z = saved[o3 + h + j], n = saved[o3 + 2 * h + j], d = dOut[o1 + j]
-                let dan = d * (1 - z) * (1 - n * n)        // through n = tanh(a_n)
-                let dar = dan * gh[o3 + 2 * h + j] * r * (1 - r)  // a_n = x_n + r·h_n
-                let daz = d * (hidden[o1 + j] - n) * z * (1 - z)
-                dHidden[o1 + j] = d * z
-                dgx[o3 + j] = dar; dgh[o3 + j] = dar
-                dgx[o3 + h + j] = daz; dgh[o3 + h + j] = daz
-                dgx[o3 + 2 * h + j] = dan; dgh[o3 + 2 * h + j] = dan * r
+                let r = sr[j], z = sz[j], n = sn[j], dj = d[j]
+                let dan = dj * (1 - z) * (1 - n * n)        // through n = tanh(a_n)
+                let dar = dan * ghn[j] * r * (1 - r)        // a_n = x_n + r·h_n
+                let daz = dj * (hp[j] - n) * z * (1 - z)
+                dh[j] = dj * z
+                dxr[j] = dar; dhr[j] = dar
+                dxz[j] = daz; dhz[j] = daz
+                dxn[j] = dan; dhn[j] = dan * r
             }
         }
     }
@@ -56,14 +61,16 @@ enum GateMath {
     static func lstmForward(b: Int, h: Int, gates: UnsafePointer<Float>, c: UnsafePointer<Float>, cStride: Int,
                             out: UnsafeMutablePointer<Float>, saved: UnsafeMutablePointer<Float>) {
         for row in 0..<b {
-            let z = gates + row * 4 * h, cp = c + row * cStride, sv = saved + row * 5 * h
+            // Row pointers per gate, so the loops have no index arithmetic to check and vectorise.
+            let z = gates + row * 4 * h, zg = z + 2 * h, zo = zg + h, cp = c + row * cStride
+            let i = saved + row * 5 * h, f = i + h, g = f + h, o = g + h, tc = o + h
             let yh = out + row * 2 * h, yc = yh + h
-            for j in 0..<(2 * h) { sv[j] = fastSigmoid(z[j]) }                    // i, f
-            for j in (2 * h)..<(3 * h) { sv[j] = fastTanh(z[j]) }                 // g
-            for j in (3 * h)..<(4 * h) { sv[j] = fastSigmoid(z[j]) }              // o
-            for j in 0..<h { yc[j] = sv[h + j] * cp[j] + sv[j] * sv[2 * h + j] }  // c' = f·c + i·g
-            for j in 0..<h { sv[4 * h + j] = fastTanh(yc[j]) }
-            for j in 0..<h { yh[j] = sv[3 * h + j] * sv[4 * h + j] }              // h' = o·tanh(c')
+            for j in 0..<(2 * h) { i[j] = fastSigmoid(z[j]) }      // i, f
+            for j in 0..<h { g[j] = fastTanh(zg[j]) }              // g
+            for j in 0..<h { o[j] = fastSigmoid(zo[j]) }           // o
+            for j in 0..<h { yc[j] = f[j] * cp[j] + i[j] * g[j] }  // c' = f·c + i·g
+            for j in 0..<h { tc[j] = fastTanh(yc[j]) }
+            for j in 0..<h { yh[j] = o[j] * tc[j] }                // h' = o·tanh(c')
         }
     }
 
@@ -74,15 +81,16 @@ enum GateMath {
                              dh: UnsafePointer<Float>, dcNext: UnsafePointer<Float>, dStride: Int,
                              dGates: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>, dcStride: Int) {
         for row in 0..<b {
-            let sv = saved + row * 5 * h, dz = dGates + row * 4 * h, cp = c + row * cStride
+            let si = saved + row * 5 * h, sf = si + h, sg = sf + h, so = sg + h, stc = so + h
+            let di = dGates + row * 4 * h, df = di + h, dg = df + h, dout = dg + h, cp = c + row * cStride
             let dhr = dh + row * dStride, dcr = dcNext + row * dStride, dcp = dc + row * dcStride
             for j in 0..<h {
-                let i = sv[j], f = sv[h + j], g = sv[2 * h + j], o = sv[3 * h + j], tc = sv[4 * h + j]
+                let i = si[j], f = sf[j], g = sg[j], o = so[j], tc = stc[j]
                 let dcj = dcr[j] + dhr[j] * o * (1 - tc * tc)
-                dz[j] = dcj * g * i * (1 - i)
-                dz[h + j] = dcj * cp[j] * f * (1 - f)
-                dz[2 * h + j] = dcj * i * (1 - g * g)
-                dz[3 * h + j] = dhr[j] * tc * o * (1 - o)
+                di[j] = dcj * g * i * (1 - i)
+                df[j] = dcj * cp[j] * f * (1 - f)
+                dg[j] = dcj * i * (1 - g * g)
+                dout[j] = dhr[j] * tc * o * (1 - o)
                 dcp[j] = dcj * f
             }
         }

@@ -218,3 +218,24 @@ func rowShiftedLogSumExp(_ p: UnsafePointer<Float>, _ n: Int) -> (max: Float, lo
     if m == -.infinity { return (m, 0) }
     return (m, logf(laneShiftedExp(p, shift: m, n, into: nil)))
 }
+
+// MARK: - Whole-tensor checks (not on the tape)
+
+extension Tensor {
+    /// No NaN or infinity anywhere: x·0 is 0 for every finite x and NaN
+    /// otherwise, so one vectorised sum of x·0 answers for all of them.
+    public var isFinite: Bool {
+        withUnsafeBufferPointer { buffer in
+            guard let p = buffer.baseAddress, !buffer.isEmpty else { return true }
+            let count = buffer.count
+            var lanes = SIMD8<Float>(), i = 0
+            while i + 8 <= count {
+                lanes += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self) * 0
+                i += 8
+            }
+            var sum = lanes.sum()
+            while i < count { sum += p[i] * 0; i += 1 }
+            return sum == 0
+        }
+    }
+}

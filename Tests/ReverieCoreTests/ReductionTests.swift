@@ -171,5 +171,20 @@ struct ReductionTests {
         }
         expectClose(x.rmsNormalized(), rms, shape: [3, 8], tolerance: 1e-5, "RMS norm")
     }
-}
 
+    /// One NaN or infinity anywhere (in the vectorised part or the tail)
+    /// makes a tensor non-finite; signed zeros and huge finite values do not.
+    @Test(arguments: [0, 5, 8, 16, 18])
+    func isFiniteFindsOneBadValue(_ position: Int) {
+        var values = randomTensor([19], seed: 4).scalars
+        values[3] = -0.0
+        values[7] = .greatestFiniteMagnitude
+        #expect(Tensor(values, shape: [19]).isFinite)
+        for bad in [Float.nan, .infinity, -.infinity] {
+            var broken = values
+            broken[position] = bad
+            #expect(!Tensor(broken, shape: [19]).isFinite, "\(bad) at \(position)")
+        }
+        #expect(Tensor.zeros([0]).isFinite)
+    }
+}

@@ -259,11 +259,6 @@ extension PPO {
     }
 }
 
-extension Tensor {
-    /// No NaN or infinity anywhere.
-    var isFinite: Bool { withUnsafeBufferPointer { $0.allSatisfy(\.isFinite) } }
-}
-
 /// The rows of a rollout one gradient step sees, as tensors, time-major:
 /// L steps of B sequences (L = 1 for random rows of a feedforward policy).
 private struct Minibatch {

@@ -89,12 +89,14 @@ struct DiagonalRTRL {
                 for b in 0..<batch {
                     for r in 0..<rows {
                         let a = decay[b * units + r % units], d = local[b * rows + r]
+                        // Row pointers, so that the loops have no index arithmetic to check and vectorise.
                         let base = (b * rows + r) * width
+                        let o = out.baseAddress! + base, p = old.baseAddress! + base
                         if let input {
                             let v = input + b * width
-                            for j in 0..<width { out[base + j] = a * old[base + j] + d * v[j] }
+                            for j in 0..<width { o[j] = a * p[j] + d * v[j] }
                         } else {
-                            for j in 0..<width { out[base + j] = a * old[base + j] + d }
+                            for j in 0..<width { o[j] = a * p[j] + d }
                         }
                     }
                 }
@@ -114,11 +116,11 @@ struct DiagonalRTRL {
                     for b in 0..<batch {
                         for r in 0..<rows {
                             let scale = e[b * units + r % units]
-                            let base = (b * rows + r) * width, out = r * width
+                            let row = s.baseAddress! + (b * rows + r) * width, out = g.baseAddress! + r * width
                             if b == 0 {
-                                for j in 0..<width { g[out + j] = scale * s[base + j] }
+                                for j in 0..<width { out[j] = scale * row[j] }
                             } else if scale != 0 {
-                                for j in 0..<width { g[out + j] += scale * s[base + j] }
+                                for j in 0..<width { out[j] += scale * row[j] }
                             }
                         }
                     }

@@ -111,7 +111,10 @@ struct RTRLBench {
                 // Summed in place, as an optimizer's accumulator would.
                 for (k, g) in tape.gradients(of: loss, wrt: parameters).enumerated() {
                     g.withUnsafeBufferPointer { g in
-                        sums[k].withUnsafeMutableBufferPointer { sum in for i in 0..<sum.count { sum[i] += g[i] } }
+                        sums[k].withUnsafeMutableBufferPointer { sum in
+                            let (s, g) = (sum.baseAddress!, g.baseAddress!)
+                            for i in 0..<sum.count { s[i] += g[i] }
+                        }
                     }
                 }
             }
