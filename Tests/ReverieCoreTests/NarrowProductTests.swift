@@ -2,11 +2,11 @@ import Testing
 @testable import ReverieCore
 
 /// Products with one row or one column of C (matrix-vector) and with one
-/// inner index (outer products) leave sgemm for their own paths; these check
-/// them through `cblasGemm` with operands that are column blocks of wider
-/// rows, every transpose flag, α ≠ 1 and β ∈ {0, ½, 1}, against a loop in
-/// Double. C is filled with NaN where β = 0 (it must not be read) and its
-/// padding columns must come back untouched.
+/// inner index (outer products), the shapes a matrix-vector path would take
+/// from sgemm: checked through `cblasGemm` with operands that are column
+/// blocks of wider rows, every transpose flag, α ≠ 1 and β ∈ {0, ½, 1},
+/// against a loop in Double. C is filled with NaN where β = 0 (it must not be
+/// read) and its padding columns must come back untouched.
 struct NarrowProductTests {
     struct Case: Sendable, CustomStringConvertible {
         var m: Int, k: Int, n: Int
