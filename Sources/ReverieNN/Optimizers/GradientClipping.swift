@@ -13,10 +13,7 @@ public func clipGlobalNorm(_ gradients: inout [Tensor], maxNorm: Float) -> Float
     guard norm > maxNorm else { return norm }
     let scale = maxNorm / (norm + 1e-6)
     for i in gradients.indices {
-        gradients[i].withUnsafeMutableBufferPointer { p in
-            guard let base = p.baseAddress else { return }
-            for j in 0..<p.count { base[j] *= scale }
-        }
+        gradients[i].withUnsafeMutableBufferPointer { p in for j in 0..<p.count { p[j] *= scale } }
     }
     return norm
 }
