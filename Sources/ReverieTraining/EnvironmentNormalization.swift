@@ -9,9 +9,12 @@ import ReverieEnvs
 /// batch first.
 ///
 /// Rewards are divided by the running standard deviation of the discounted
-/// return (Engstrom et al. 2020), which keeps value targets near unit scale
-/// whatever the env's reward scale — what a recurrent policy whose actor and
-/// critic share a cell needs, or the value loss swamps the policy gradient.
+/// return (Engstrom et al. 2020) with SB3's arithmetic
+/// (`NormalizeReward.Convention.vecNormalize`: the return is cleared at every
+/// end, normalized rewards are clipped to ±10), which keeps value targets
+/// near unit scale whatever the env's reward scale — what a recurrent policy
+/// whose actor and critic share a cell needs, or the value loss swamps the
+/// policy gradient.
 public struct EnvironmentNormalization {
     /// Statistics of flat observations, or nil when they are not normalised.
     public let observations: RunningMeanStd?
@@ -30,7 +33,7 @@ public struct EnvironmentNormalization {
     public func training(_ env: any Environment) -> any Environment {
         var env = env
         if let observations { env = NormalizeObservation(env, statistics: observations) }
-        if let rewards { env = NormalizeReward(env, gamma: gamma, statistics: rewards) }
+        if let rewards { env = NormalizeReward(env, gamma: gamma, convention: .vecNormalize, clip: 10, statistics: rewards) }
         return env
     }
 

@@ -1,11 +1,27 @@
 /// Scales rewards by the running standard deviation of the discounted return
-/// (Gymnasium's `NormalizeReward`, Engstrom et al. 2020's "reward scaling"):
-/// R ← γ·R·(1 − done) + r, reward / √(Var[R] + ε). The mean is not removed.
+/// (Engstrom et al. 2020's "reward scaling"): reward / √(Var[R] + ε), with R
+/// the discounted return so far. The mean is not removed.
+///
+/// Two conventions for R, each checked against its library's own arithmetic
+/// (Tests/ReverieEnvsTests/RewardNormalizationTests.swift):
+/// - `.gymnasium` (Gymnasium's `NormalizeReward`): R ← γ·R·(1 − terminated) + r.
+///   A terminal step's R is its reward alone; truncation and `reset` leave R
+///   as it is, so it carries into the next episode.
+/// - `.vecNormalize` (Stable-Baselines3's `VecNormalize`): R ← γ·R + r, then
+///   R ← 0 after any end (terminated or truncated); SB3 also clips the
+///   normalized reward to ±10 (`clip`).
 public final class NormalizeReward: EnvironmentWrapper {
+    public enum Convention: Sendable { case gymnasium, vecNormalize }
+
     public override var keepsObservations: Bool { true }
     public let statistics: RunningMeanStd
     /// γ of the discounted return whose scale is tracked.
     public let gamma: Double
+    /// ε under the square root.
+    public let epsilon: Double
+    public let convention: Convention
+    /// Normalized rewards are clipped to ±clip; nil for none.
+    public let clip: Float?
     public var isUpdating = true
     private var discountedReturn = 0.0
     /// As `NormalizeObservation`'s: own statistics go into the snapshot.
@@ -13,8 +29,16 @@ public final class NormalizeReward: EnvironmentWrapper {
 
     /// - Parameter statistics: statistics of size 1 shared by every env of a
     ///   vector (SB3's `VecNormalize`), or nil for this env's own (Gymnasium's).
-    public init(_ inner: any Environment, gamma: Double = 0.99, statistics: RunningMeanStd? = nil) {
+    public init(
+        _ inner: any Environment, gamma: Double = 0.99, epsilon: Double = 1e-8,
+        convention: Convention = .gymnasium, clip: Float? = nil, statistics: RunningMeanStd? = nil
+    ) {
+        precondition((0...1).contains(gamma), "NormalizeReward: gamma must be in [0, 1], got \(gamma)")
+        precondition(epsilon > 0, "NormalizeReward: epsilon must be positive, got \(epsilon)")
         self.gamma = gamma
+        self.epsilon = epsilon
+        self.convention = convention
+        self.clip = clip
         self.statistics = statistics ?? RunningMeanStd(size: 1)
         ownsStatistics = statistics == nil
         super.init(inner)
@@ -27,21 +51,28 @@ public final class NormalizeReward: EnvironmentWrapper {
     }
 
     public override func reset(seed: UInt64?) -> [Float] {
-        discountedReturn = 0
+        if convention == .vecNormalize { discountedReturn = 0 }
         return inner.reset(seed: seed)
     }
 
     public override func step(_ action: [Float]) throws -> Step {
         var step = try inner.step(action)
-        discountedReturn = discountedReturn * gamma + Double(step.reward)
+        let reward = Double(step.reward)
+        switch convention {
+        case .gymnasium: discountedReturn = discountedReturn * gamma * (step.terminated ? 0 : 1) + reward
+        case .vecNormalize: discountedReturn = discountedReturn * gamma + reward
+        }
         if isUpdating { statistics.update([Float(discountedReturn)]) }
-        step.reward = Float(Double(step.reward) / (statistics.variance[0] + 1e-8).squareRoot())
-        if step.isDone { discountedReturn = 0 }
+        var normalized = Float(reward / (statistics.variance[0] + epsilon).squareRoot())
+        if let clip { normalized = Swift.min(Swift.max(normalized, -clip), clip) }
+        step.reward = normalized
+        if convention == .vecNormalize && step.isDone { discountedReturn = 0 }
         return step
     }
 }
 
-/// Multiplies every reward by a constant.
+/// Multiplies every reward by a constant (Gymnasium's
+/// `TransformReward(env, lambda r: scale * r)`).
 public final class ScaleReward: EnvironmentWrapper {
     public override var keepsObservations: Bool { true }
     public let scale: Float
