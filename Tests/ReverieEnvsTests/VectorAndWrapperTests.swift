@@ -157,6 +157,15 @@ struct WrapperTests {
 
     @Test func registryReportsUnknownNamesAndBadOptions() {
         #expect(throws: EnvironmentError.self) { try Registry.make("NoSuchEnv-v0") }
+        #expect(throws: EnvironmentError.unknownEnvironment(name: "T-Maze", known: Registry.names)) {
+            try Registry.make("T-Maze?length=40")
+        }
+        // The message suggests the name a user most likely meant, or nothing.
+        let message = { (name: String) in "\(EnvironmentError.unknownEnvironment(name: name, known: Registry.names))" }
+        #expect(message("T-Maze").hasPrefix("unknown environment 'T-Maze'; did you mean 'TMaze'? Known: CartPole-v1, "))
+        #expect(message("cartpole").contains("did you mean 'CartPole-v1'?"))
+        #expect(message("pixelcatch").contains("did you mean 'PixelCatch'?"))
+        #expect(!message("NoSuchEnv-v0").contains("did you mean"))
         var options = EnvironmentOptions(environment: "X?length=abc", values: ["length": "abc"])
         #expect(throws: EnvironmentError.self) { try options.int("length", default: 3, in: 1...10) }
         let extra = EnvironmentOptions(environment: "X?colour=red", values: ["colour": "red"])

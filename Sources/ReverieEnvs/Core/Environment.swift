@@ -90,6 +90,17 @@ public enum EnvironmentError: Error, Equatable, CustomStringConvertible {
     case unknownEnvironment(name: String, known: [String])
     case invalidOption(environment: String, option: String, reason: String)
 
+    /// The known name that `name` most likely meant: the same letters and
+    /// digits ignoring case and punctuation (`T-Maze` → `TMaze`), else the
+    /// shortest name that starts with them (`cartpole` → `CartPole-v1`).
+    static func closestName(to name: String, in known: [String]) -> String? {
+        func key(_ s: String) -> String { String(s.lowercased().filter { $0.isLetter || $0.isNumber }) }
+        let wanted = key(name)
+        guard !wanted.isEmpty else { return nil }
+        if let same = known.first(where: { key($0) == wanted }) { return same }
+        return known.filter { key($0).hasPrefix(wanted) }.min { $0.count < $1.count }
+    }
+
     public var description: String {
         switch self {
         case .invalidAction(let env, let space, let action):
@@ -99,7 +110,9 @@ public enum EnvironmentError: Error, Equatable, CustomStringConvertible {
         case .stepAfterEnd(let env):
             "\(env): step called after the episode ended; call reset first"
         case .unknownEnvironment(let name, let known):
-            "unknown environment '\(name)'; known: \(known.joined(separator: ", "))"
+            "unknown environment '\(name)'"
+                + (Self.closestName(to: name, in: known).map { "; did you mean '\($0)'?" } ?? "")
+                + " Known: \(known.joined(separator: ", "))"
         case .invalidOption(let env, let option, let reason):
             "\(env): option '\(option)' \(reason)"
         }
