@@ -161,6 +161,11 @@ public final class Trainer {
         var nextCheckpoint = config.checkpointEvery > 0
             ? (agent.environmentSteps / config.checkpointEvery + 1) * config.checkpointEvery : Int.max
         var outcome = Outcome.completed
+        func showProgress(force: Bool = false) {
+            let sps = Double(agent.environmentSteps - startSteps) / max(Date().timeIntervalSince(start), 1e-9)
+            progress?.update(steps: agent.environmentSteps, total: config.totalSteps, sps: sps,
+                             recentReturn: recent.isEmpty ? nil : Double(recent.reduce(0, +)) / Double(recent.count), force: force)
+        }
 
         while agent.environmentSteps < config.totalSteps {
             if shouldStop() { outcome = .stopped; break }
@@ -170,13 +175,13 @@ public final class Trainer {
             for episode in report.episodes { recent.append(episode.return) }
             recent = Array(recent.suffix(20))
             try record(report, sps: sps, wallSeconds: wallSecondsBefore + seconds, csv: csv, events: events)
-            progress?.update(steps: agent.environmentSteps, total: config.totalSteps, sps: sps,
-                             recentReturn: recent.isEmpty ? nil : Double(recent.reduce(0, +)) / Double(recent.count))
+            showProgress()
             if agent.environmentSteps >= nextCheckpoint && agent.environmentSteps < config.totalSteps {
                 try saveCheckpoint(wallSeconds: wallSecondsBefore + Date().timeIntervalSince(start))
                 nextCheckpoint += config.checkpointEvery
             }
         }
+        if agent.environmentSteps > startSteps { showProgress(force: true) }
         progress?.finish()
         let wallSeconds = wallSecondsBefore + Date().timeIntervalSince(start)
         try saveCheckpoint(wallSeconds: wallSeconds)

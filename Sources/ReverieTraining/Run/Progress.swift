@@ -1,39 +1,61 @@
 import Foundation
 
 /// The progress of a long run on stderr: one line rewritten in place on a
-/// terminal, plain lines every `interval` seconds otherwise (a log file or CI).
+/// terminal (at most ten times a second), plain lines every `interval`
+/// seconds otherwise (a log file or CI), each with steps, SPS, the recent
+/// return and the ETA.
 public final class Progress {
-    private let isTerminal: Bool
+    public let isTerminal: Bool
     private let interval: Double
+    private let write: (String) -> Void
+    private let clock: () -> Double
     private var lastPrint = -Double.infinity
-    private let start = Date()
+    private var lastSteps: Int?
+    private let start: Double
     public var enabled = true
 
-    public init(interval: Double = 10) {
-        isTerminal = isatty(STDERR_FILENO) == 1
-        self.interval = interval
+    /// - Parameters:
+    ///   - isTerminal: rewrite one line in place; by default, whether stderr is a terminal.
+    ///   - write: where the text goes; stderr by default.
+    ///   - clock: seconds on a monotonic scale; the wall clock by default.
+    public init(interval: Double = 10, isTerminal: Bool = isatty(STDERR_FILENO) == 1,
+                write: @escaping (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) },
+                clock: @escaping () -> Double = { Date().timeIntervalSinceReferenceDate }) {
+        (self.interval, self.isTerminal, self.write, self.clock) = (interval, isTerminal, write, clock)
+        start = clock()
     }
 
     /// Reports `steps` of `total` done at `sps` steps per second, with the mean
-    /// return of recent episodes if any ended.
+    /// return of recent episodes if any ended. `force` prints now (the end of
+    /// a run) unless these steps were the last printed.
     public func update(steps: Int, total: Int, sps: Double, recentReturn: Double?, force: Bool = false) {
         guard enabled else { return }
-        let now = Date().timeIntervalSince(start)
-        guard force || isTerminal || now - lastPrint >= interval else { return }
-        if isTerminal && !force && now - lastPrint < 0.1 { return }
-        lastPrint = now
+        let now = clock() - start
+        let due = now - lastPrint >= (isTerminal ? 0.1 : interval)
+        guard due || (force && steps != lastSteps) else { return }
+        (lastPrint, lastSteps) = (now, steps)
         let percent = 100 * Double(steps) / Double(max(total, 1))
         let eta = sps > 0 ? Double(total - steps) / sps : .infinity
         var line = "steps \(grouped(steps))/\(grouped(total)) (\(Int(percent))%) · \(grouped(Int(sps))) SPS"
         if let r = recentReturn { line += String(format: " · return %.1f", r) }
         line += " · ETA \(duration(eta))"
-        let text = isTerminal ? "\r\u{1B}[2K" + line : line + "\n"
-        FileHandle.standardError.write(Data(text.utf8))
+        write(isTerminal ? "\r\u{1B}[2K" + line : line + "\n")
+    }
+
+    /// Writes a message on a line of its own. On a terminal it takes the
+    /// in-place line's place, and the next update draws that line again below.
+    public func message(_ text: String) {
+        if isTerminal && lastSteps != nil {
+            write("\r\u{1B}[2K" + text + "\n")
+            lastPrint = -Double.infinity
+        } else {
+            write(text + "\n")
+        }
     }
 
     /// Ends the in-place line on a terminal.
     public func finish() {
-        if enabled && isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
+        if enabled && isTerminal && lastPrint > -Double.infinity { write("\n") }
     }
 }
 

@@ -48,7 +48,7 @@ struct Serve: ParsableCommand {
         let server = try EnvironmentServer(environment: vector, name: env, endpoint: bind,
                                            maxMessageBytes: maxMessageBytes, spinMicroseconds: spinMicroseconds, curveSecretKey: secret)
         FileHandle.standardError.write(Data("serving \(env) ×\(numEnvs) on \(bind)\n".utf8))
-        StopSignal.install()
+        StopSignal.install(message: "\nstopping the server; Ctrl-C again quits at once\n")
         try server.serve(shouldStop: { StopSignal.received })
         if StopSignal.received { FileHandle.standardError.write(Data("stopped by signal\n".utf8)) }
     }

@@ -50,7 +50,10 @@ struct Train: ParsableCommand {
 
     func run() throws {
         if keys { print(TrainConfig.schema.documentation); return }
-        let log: (String) -> Void = { message in if !quiet { FileHandle.standardError.write(Data((message + "\n").utf8)) } }
+        let progress = Progress()
+        progress.enabled = !quiet
+        // Messages share stderr with the progress line without breaking it.
+        let log: (String) -> Void = { message in if !quiet { progress.message(message) } }
         let trainer: Trainer
         do {
             if let resume {
@@ -67,9 +70,7 @@ struct Train: ParsableCommand {
         } catch let error as ConfigError {
             throw ValidationError(error.message)
         }
-        StopSignal.install()
-        let progress = Progress()
-        progress.enabled = !quiet
+        StopSignal.install(message: "\nstopping: finishing this iteration, then saving a checkpoint; Ctrl-C again quits at once\n")
         let summary = try trainer.run(progress: progress, shouldStop: { StopSignal.received })
         let data = try JSONSerialization.data(withJSONObject: summary.json, options: [.prettyPrinted, .sortedKeys])
         print(String(decoding: data, as: UTF8.self))

@@ -1,0 +1,81 @@
+import Testing
+@testable import ReverieTraining
+
+/// `Progress` with its clock and output in the test's hands.
+@Suite struct ProgressTests {
+    final class Capture: @unchecked Sendable {
+        var now = 0.0
+        var written: [String] = []
+    }
+
+    static func make(terminal: Bool, _ capture: Capture) -> Progress {
+        Progress(interval: 10, isTerminal: terminal, write: { capture.written.append($0) }, clock: { capture.now })
+    }
+
+    @Test func aLogGetsAPlainLineEveryIntervalAndOneAtTheEnd() {
+        let capture = Capture()
+        let progress = Self.make(terminal: false, capture)
+        for (time, steps) in [(0.5, 1_000), (5.0, 2_000), (10.6, 3_000), (12.0, 4_000)] {
+            capture.now = time
+            progress.update(steps: steps, total: 50_000, sps: 500, recentReturn: steps > 2_000 ? 21.46 : nil)
+        }
+        capture.now = 13
+        progress.update(steps: 50_000, total: 50_000, sps: 4_000, recentReturn: 480, force: true)
+        progress.update(steps: 50_000, total: 50_000, sps: 4_000, recentReturn: 480, force: true)  // already shown
+        progress.finish()
+        #expect(capture.written == [
+            "steps 1,000/50,000 (2%) · 500 SPS · ETA 1m38s\n",
+            "steps 3,000/50,000 (6%) · 500 SPS · return 21.5 · ETA 1m34s\n",
+            "steps 50,000/50,000 (100%) · 4,000 SPS · return 480.0 · ETA 0s\n",
+        ])
+    }
+
+    @Test func aTerminalLineIsRewrittenAtMostTenTimesASecondAndEnded() {
+        let capture = Capture()
+        let progress = Self.make(terminal: true, capture)
+        for (time, steps) in [(0.0, 256), (0.05, 512), (0.2, 768)] {
+            capture.now = time
+            progress.update(steps: steps, total: 2_000_000, sps: 0, recentReturn: nil)
+        }
+        progress.finish()
+        #expect(capture.written == [
+            "\r\u{1B}[2Ksteps 256/2,000,000 (0%) · 0 SPS · ETA ?",
+            "\r\u{1B}[2Ksteps 768/2,000,000 (0%) · 0 SPS · ETA ?",
+            "\n",
+        ])
+    }
+
+    /// A message mid-run (a checkpoint saved) clears the in-place line rather
+    /// than running on from it, and the line is drawn again at the next update.
+    @Test func aMessageTakesTheLinesPlaceOnATerminal() {
+        let capture = Capture()
+        let progress = Self.make(terminal: true, capture)
+        progress.message("run folder runs/x")
+        progress.update(steps: 256, total: 1_000, sps: 0, recentReturn: nil)
+        progress.message("checkpoint step-000000256.safetensors")
+        progress.update(steps: 512, total: 1_000, sps: 0, recentReturn: nil)  // at the same instant: drawn anyway
+        #expect(capture.written == [
+            "run folder runs/x\n",
+            "\r\u{1B}[2Ksteps 256/1,000 (25%) · 0 SPS · ETA ?",
+            "\r\u{1B}[2Kcheckpoint step-000000256.safetensors\n",
+            "\r\u{1B}[2Ksteps 512/1,000 (51%) · 0 SPS · ETA ?",
+        ])
+        let plain = Capture()
+        Self.make(terminal: false, plain).message("checkpoint")
+        #expect(plain.written == ["checkpoint\n"])
+    }
+
+    @Test func aDisabledProgressWritesNothing() {
+        let capture = Capture()
+        let progress = Self.make(terminal: true, capture)
+        progress.enabled = false
+        progress.update(steps: 1, total: 2, sps: 1, recentReturn: nil, force: true)
+        progress.finish()
+        #expect(capture.written.isEmpty)
+    }
+
+    @Test func durationsAndGroupedNumbersReadAsWritten() {
+        #expect(duration(42) == "42s" && duration(185) == "3m05s" && duration(7_800) == "2h10m" && duration(.infinity) == "?")
+        #expect(grouped(0) == "0" && grouped(999) == "999" && grouped(1_000) == "1,000" && grouped(-1_234_567) == "-1,234,567")
+    }
+}

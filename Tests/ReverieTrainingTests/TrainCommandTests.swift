@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+
+/// `reverie train` as a user runs it: Ctrl-C (SIGINT) during a run, and the
+/// progress line on a terminal and in a log.
+@Suite struct TrainCommandTests {
+    /// A `reverie` process whose stderr is collected as it arrives.
+    final class Running: @unchecked Sendable {
+        let process = Process()
+        private let lock = NSLock()
+        private var errors = Data()
+        private let out = Pipe(), err = Pipe()
+
+        init(_ arguments: [String]) throws {
+            process.executableURL = EvalCommandTests.builtExecutable
+            process.arguments = arguments
+            (process.standardOutput, process.standardError) = (out, err)
+            err.fileHandleForReading.readabilityHandler = { [weak self] handle in
+                let chunk = handle.availableData
+                guard let self, !chunk.isEmpty else { return }
+                self.lock.withLock { self.errors.append(chunk) }
+            }
+            try process.run()
+        }
+
+        var stderr: String { lock.withLock { String(decoding: errors, as: UTF8.self) } }
+
+        /// Polls `condition` every 20 ms for up to `seconds`.
+        func wait(upTo seconds: Double, for condition: () -> Bool) -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if condition() { return true }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+            return condition()
+        }
+
+        func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+        /// Waits for the exit (killing the process after `seconds`); returns stdout.
+        func finish(upTo seconds: Double) -> (exited: Bool, out: String) {
+            let exited = wait(upTo: seconds) { !process.isRunning }
+            if !exited { process.terminate() }
+            process.waitUntilExit()
+            err.fileHandleForReading.readabilityHandler = nil
+            lock.withLock { errors.append(err.fileHandleForReading.readDataToEndOfFile()) }
+            return (exited, String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        }
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("reverie-train-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func lines(_ url: URL) -> Int {
+        ((try? String(contentsOf: url, encoding: .utf8)) ?? "").split(separator: "\n").count
+    }
+
+    /// Ctrl-C mid-run: the iteration finishes, a checkpoint at that step is
+    /// written, the exit is clean (status 0, a "stopped" summary, how to go
+    /// on), and `--resume` finishes the run from there.
+    @Test func ctrlCSavesACheckpointAndTheRunResumesFromIt() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let runDir = dir.appendingPathComponent("run")
+        let run = try Running(["train", "ppo-cartpole", "--run-dir", runDir.path,
+                               "--set", "total_steps=60000", "--set", "run.eval_episodes=2"])
+        // Interrupt once an iteration is logged (metrics.csv: header and a row).
+        let metrics = runDir.appendingPathComponent("metrics.csv")
+        #expect(run.wait(upTo: 120) { Self.lines(metrics) >= 2 || !run.process.isRunning }, "no iteration logged: \(run.stderr)")
+        try #require(run.process.isRunning, "the run ended before it could be interrupted: \(run.stderr)")
+        run.signal(SIGINT)
+        let (exited, out) = run.finish(upTo: 120)
+        #expect(exited && run.process.terminationReason == .exit && run.process.terminationStatus == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("stopping: finishing this iteration"), "\(run.stderr)")
+        #expect(run.stderr.contains("continue with: reverie train --resume \(runDir.path)"), "\(run.stderr)")
+
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any], "stdout: \(out)")
+        #expect(summary["outcome"] as? String == "stopped")
+        let stoppedAt = try #require(summary["env_steps"] as? Int)
+        #expect(stoppedAt > 0 && stoppedAt < 60_000)
+        let checkpoint = runDir.appendingPathComponent("checkpoints")
+            .appendingPathComponent(String(format: "step-%09d.safetensors", stoppedAt))
+        #expect(FileManager.default.fileExists(atPath: checkpoint.path), "no \(checkpoint.lastPathComponent)")
+
+        let resumed = try EvalCommandTests.reverie(["train", "--resume", runDir.path])
+        #expect(resumed.status == 0, "\(resumed.err)")
+        let final = try #require(try JSONSerialization.jsonObject(with: Data(resumed.out.utf8)) as? [String: Any])
+        #expect(final["outcome"] as? String == "completed")
+        // Iterations are 8 envs × 32 steps: the run ends at the first past its budget.
+        let steps = try #require(final["env_steps"] as? Int)
+        #expect(steps >= 60_000 && steps < 60_000 + 256)
+        #expect(final["eval_episodes"] as? Int == 2)
+    }
+
+    /// A second Ctrl-C does not wait for the iteration: the process ends by
+    /// the signal. (An iteration here collects 8 × 40,000 steps: seconds.)
+    @Test func aSecondCtrlCQuitsAtOnce() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let runDir = dir.appendingPathComponent("run")
+        let run = try Running(["train", "ppo-cartpole", "--run-dir", runDir.path, "--set", "ppo.rollout_steps=40000",
+                               "--set", "total_steps=320000"])
+        let metrics = runDir.appendingPathComponent("metrics.csv")
+        #expect(run.wait(upTo: 120) { FileManager.default.fileExists(atPath: metrics.path) }, "\(run.stderr)")
+        run.signal(SIGINT)
+        #expect(run.wait(upTo: 30) { run.stderr.contains("Ctrl-C again quits at once") }, "\(run.stderr)")
+        run.signal(SIGINT)
+        let started = Date()
+        let (exited, _) = run.finish(upTo: 60)
+        #expect(exited && run.process.terminationReason == .uncaughtSignal && run.process.terminationStatus == SIGINT)
+        #expect(Date().timeIntervalSince(started) < 5, "it waited for the iteration")
+        #expect(Self.lines(metrics) <= 1, "an iteration finished before the second Ctrl-C: the test did not test")
+    }
+
+    /// The progress line as a user sees it: rewritten in place when stderr
+    /// is a terminal (a pseudo-terminal here), plain lines in a log.
+    @Test func theProgressLineIsRewrittenOnATerminalAndPlainInALog() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let arguments = ["train", "ppo-cartpole", "--set", "total_steps=3000", "--set", "run.eval_episodes=1",
+                         "--set", "run.checkpoint_every=1024"]
+
+        let terminal = try Self.runOnTerminal(arguments + ["--run-dir", dir.appendingPathComponent("a").path])
+        #expect(terminal.status == 0, "\(terminal.stderr)")
+        #expect(terminal.stderr.contains("\r\u{1B}[2Ksteps 256/3,000 (8%) · "), "\(terminal.stderr.debugDescription)")
+        // The last rewrite shows the finished run, then the line is ended.
+        #expect(terminal.stderr.contains("\r\u{1B}[2Ksteps 3,072/3,000 (102%) · "), "\(terminal.stderr.debugDescription)")
+        // Checkpoint messages mid-run take the line's place instead of running on from it.
+        let checkpoints = terminal.stderr.components(separatedBy: "checkpoint step-").dropFirst().count
+        #expect(checkpoints == 3, "\(terminal.stderr.debugDescription)")  // 1,024, 2,048 and the end
+        #expect(terminal.stderr.components(separatedBy: "\u{1B}[2Kcheckpoint step-").count - 1 == checkpoints,
+                "\(terminal.stderr.debugDescription)")
+
+        let log = try EvalCommandTests.reverie(arguments + ["--run-dir", dir.appendingPathComponent("b").path])
+        #expect(log.status == 0, "\(log.err)")
+        #expect(!log.err.contains("\r") && !log.err.contains("\u{1B}"), "\(log.err.debugDescription)")
+        let lines = log.err.split(separator: "\n").filter { $0.hasPrefix("steps ") }
+        // The first iteration and the end, each a line of its own (the run is far shorter than the 10 s interval).
+        #expect(lines.count == 2, "\(log.err)")
+        #expect(lines.first?.hasPrefix("steps 256/3,000 (8%) · ") == true && lines.last?.hasPrefix("steps 3,072/3,000 (102%) · ") == true)
+        #expect(lines.allSatisfy { $0.contains(" SPS") && $0.contains(" · ETA ") })
+    }
+
+    /// Runs `reverie` with stderr on a new pseudo-terminal (Tests/Python/run_on_terminal.py);
+    /// returns its exit status and everything written to the terminal.
+    static func runOnTerminal(_ arguments: [String]) throws -> (status: Int, stderr: String) {
+        let json = try PythonTool.run("run_on_terminal.py", [EvalCommandTests.builtExecutable.path] + arguments)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        return (try #require(object["status"] as? Int), try #require(object["terminal"] as? String))
+    }
+}
