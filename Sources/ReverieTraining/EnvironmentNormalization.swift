@@ -4,9 +4,9 @@ import ReverieEnvs
 /// vector, after Stable-Baselines3's `VecNormalize`: one set of running
 /// statistics, saved in each checkpoint and frozen when a policy is evaluated
 /// (observations still normalised, rewards raw). One difference: here each
-/// env updates the statistics in turn as it steps (env i's observation sees
-/// envs 0…i of the same step), where VecNormalize updates with the whole
-/// batch first.
+/// env updates the statistics in turn as it steps (env i's observation and
+/// reward see envs 0…i of the same step), where VecNormalize updates with the
+/// whole batch first; with one env the two agree exactly.
 ///
 /// Rewards are divided by the running standard deviation of the discounted
 /// return (Engstrom et al. 2020) with SB3's arithmetic

@@ -161,8 +161,8 @@ public final class Trainer {
         var nextCheckpoint = config.checkpointEvery > 0
             ? (agent.environmentSteps / config.checkpointEvery + 1) * config.checkpointEvery : Int.max
         var outcome = Outcome.completed
+        var sps = 0.0
         func showProgress(force: Bool = false) {
-            let sps = Double(agent.environmentSteps - startSteps) / max(Date().timeIntervalSince(start), 1e-9)
             progress?.update(steps: agent.environmentSteps, total: config.totalSteps, sps: sps,
                              recentReturn: recent.isEmpty ? nil : Double(recent.reduce(0, +)) / Double(recent.count), force: force)
         }
@@ -171,7 +171,7 @@ public final class Trainer {
             if shouldStop() { outcome = .stopped; break }
             let report = try agent.iterate()
             let seconds = Date().timeIntervalSince(start)
-            let sps = Double(agent.environmentSteps - startSteps) / max(seconds, 1e-9)
+            sps = Double(agent.environmentSteps - startSteps) / max(seconds, 1e-9)
             for episode in report.episodes { recent.append(episode.return) }
             recent = Array(recent.suffix(20))
             try record(report, sps: sps, wallSeconds: wallSecondsBefore + seconds, csv: csv, events: events)

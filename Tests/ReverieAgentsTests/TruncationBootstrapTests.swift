@@ -34,7 +34,9 @@ private final class Walk: Environment {
 /// observation), seen with the memory the episode built; a terminated one's
 /// is r alone (PPO.swift, step 1).
 @Suite struct TruncationBootstrapTests {
-    /// Env 0 is cut by a 3-step time limit, env 1 terminates on its own after 3 steps.
+    /// Env 0 is cut by a 3-step time limit, env 1 terminates on its own after
+    /// 3 steps, env 2 terminates as its 3-step limit strikes (both flags set:
+    /// a terminal state, so no bootstrap).
     static func make(_ policy: PolicySpec) throws -> PPO {
         var config = PPOConfig()
         config.rolloutSteps = 5
@@ -42,6 +44,7 @@ private final class Walk: Environment {
         let envs = try SyncVectorEnvironment([
             TimeLimit(Walk(terminatesAfter: nil), maxEpisodeSteps: 3),
             Walk(terminatesAfter: 3),
+            TimeLimit(Walk(terminatesAfter: 3), maxEpisodeSteps: 3),
         ])
         return try PPO(config, policy: policy, environment: envs, totalSteps: 1000, seed: 5)
     }
@@ -57,8 +60,7 @@ private final class Walk: Environment {
         let ppo = try Self.make(spec)
         let (rollout, _) = try ppo.collect()
         let (n, t) = (rollout.envs, Self.last)
-        #expect(rollout.dones[t * n] && rollout.dones[t * n + 1])
-        #expect(rollout.episodeStarts[(t + 1) * n] && rollout.episodeStarts[(t + 1) * n + 1])
+        #expect((0..<n).allSatisfy { rollout.dones[t * n + $0] && rollout.episodeStarts[(t + 1) * n + $0] })
         // The next row's observation is the new episode's first, not the final one.
         #expect(Array(rollout.observations[((t + 1) * n) * 2..<((t + 1) * n) * 2 + 2]) == [0, 1])
 
@@ -79,6 +81,7 @@ private final class Walk: Environment {
 
         #expect(abs(rollout.rewards[t * n] - (1 + 0.9 * finalValue)) < 1e-6, "truncated: \(rollout.rewards[t * n])")
         #expect(rollout.rewards[t * n + 1] == 1, "terminated: no bootstrap")
+        #expect(rollout.rewards[t * n + 2] == 1, "terminated as the limit struck: no bootstrap")
         // Steps that end nothing keep their reward.
         for row in 0..<(t * n) { #expect(rollout.rewards[row] == 1) }
     }

@@ -33,9 +33,10 @@ private final class ScriptedRewards: Environment {
     let observationSpace = Space.box(low: -.infinity, high: .infinity, shape: [1])
     let actionSpace = Space.discrete(1)
     private let script: RewardNormalizationFixture
-    private var t = 0
+    private var t: Int
 
-    init(_ script: RewardNormalizationFixture) { self.script = script }
+    /// - Parameter t: the script's step to start from.
+    init(_ script: RewardNormalizationFixture, from t: Int = 0) { (self.script, self.t) = (script, t) }
 
     func reset(seed: UInt64?) -> [Float] { [Float(t)] }
 
@@ -96,17 +97,23 @@ struct RewardNormalizationTests {
         #expect(rewards[0] == Float(clip))
     }
 
-    @Test func discountedReturnSurvivesASnapshot() throws {
+    /// A wrapper restored from a snapshot normalises the rest of the script
+    /// exactly as the original goes on to (R and the statistics both restored).
+    @Test func aRestoredWrapperGoesOnExactlyAsTheOriginal() throws {
         let fixture = try RewardNormalizationFixture.load()
-        let env = NormalizeReward(ScriptedRewards(fixture), gamma: fixture.gamma)
-        _ = env.reset(seed: 0)
-        for _ in 0..<5 { _ = try env.step([0]) }
-        let saved = try #require(env.ownState)
-        let copy = NormalizeReward(ScriptedRewards(fixture), gamma: fixture.gamma)
-        var words = saved[...]
-        try copy.restoreOwnState(&words)
-        #expect(copy.ownState == saved)
-        #expect(copy.statistics.variance == env.statistics.variance)
+        for convention in [NormalizeReward.Convention.gymnasium, .vecNormalize] {
+            let env = NormalizeReward(ScriptedRewards(fixture), gamma: fixture.gamma, convention: convention)
+            _ = env.reset(seed: 0)
+            for _ in 0..<30 { _ = try env.step([0]) }  // past a termination and a truncation
+            var words = try #require(env.ownState)[...]
+            let copy = NormalizeReward(ScriptedRewards(fixture, from: 30), gamma: fixture.gamma, convention: convention)
+            try copy.restoreOwnState(&words)
+            #expect(words.isEmpty)
+            let ahead = try (0..<20).map { _ in try env.step([0]).reward }
+            #expect(try (0..<20).map { _ in try copy.step([0]).reward } == ahead, "\(convention)")
+            let fresh = NormalizeReward(ScriptedRewards(fixture, from: 30), gamma: fixture.gamma, convention: convention)
+            #expect(try (0..<20).map { _ in try fresh.step([0]).reward } != ahead, "a fresh wrapper would pass too")
+        }
     }
 
     @Test func scaleRewardMultipliesTheRewardOnly() throws {

@@ -163,9 +163,12 @@ struct WrapperTests {
         // The message suggests the name a user most likely meant, or nothing.
         let message = { (name: String) in "\(EnvironmentError.unknownEnvironment(name: name, known: Registry.names))" }
         #expect(message("T-Maze").hasPrefix("unknown environment 'T-Maze'; did you mean 'TMaze'? Known: CartPole-v1, "))
-        #expect(message("cartpole").contains("did you mean 'CartPole-v1'?"))
-        #expect(message("pixelcatch").contains("did you mean 'PixelCatch'?"))
-        #expect(!message("NoSuchEnv-v0").contains("did you mean"))
+        for (typed, meant) in [("cartpole", "CartPole-v1"), ("CartPole-v0", "CartPole-v1"), ("CartPoel", "CartPole-v1"),
+                               ("pixel", "PixelCatch"), ("memory_maze", "MemoryMaze")] {
+            #expect(message(typed).contains("; did you mean '\(meant)'? Known: "), "\(typed)")
+        }
+        #expect(message("NoSuchEnv-v0").hasPrefix("unknown environment 'NoSuchEnv-v0'. Known: CartPole-v1, "))
+        #expect(!message("c").contains("did you mean"))
         var options = EnvironmentOptions(environment: "X?length=abc", values: ["length": "abc"])
         #expect(throws: EnvironmentError.self) { try options.int("length", default: 3, in: 1...10) }
         let extra = EnvironmentOptions(environment: "X?colour=red", values: ["colour": "red"])

@@ -90,15 +90,42 @@ public enum EnvironmentError: Error, Equatable, CustomStringConvertible {
     case unknownEnvironment(name: String, known: [String])
     case invalidOption(environment: String, option: String, reason: String)
 
-    /// The known name that `name` most likely meant: the same letters and
-    /// digits ignoring case and punctuation (`T-Maze` → `TMaze`), else the
-    /// shortest name that starts with them (`cartpole` → `CartPole-v1`).
+    /// A known name close to `name`, to suggest: the same letters and digits
+    /// ignoring case, punctuation and a `-vN` version (`T-Maze` → `TMaze`,
+    /// `CartPole-v0` → `CartPole-v1`); else the shortest that starts with
+    /// them, given at least three (`pixel` → `PixelCatch`); else one within
+    /// two edits (`CartPoel` → `CartPole-v1`).
     static func closestName(to name: String, in known: [String]) -> String? {
-        func key(_ s: String) -> String { String(s.lowercased().filter { $0.isLetter || $0.isNumber }) }
+        func key(_ s: String) -> [Character] {
+            var s = Substring(s.lowercased())
+            if let dash = s.lastIndex(of: "-") {
+                let version = s[s.index(after: dash)...]
+                if version.count > 1 && version.first == "v" && version.dropFirst().allSatisfy(\.isNumber) { s = s[..<dash] }
+            }
+            return s.filter { $0.isLetter || $0.isNumber }.map { $0 }
+        }
         let wanted = key(name)
         guard !wanted.isEmpty else { return nil }
-        if let same = known.first(where: { key($0) == wanted }) { return same }
-        return known.filter { key($0).hasPrefix(wanted) }.min { $0.count < $1.count }
+        let keys = known.map { (name: $0, key: key($0)) }
+        if let same = keys.first(where: { $0.key == wanted }) { return same.name }
+        if wanted.count >= 3, let longer = keys.filter({ $0.key.starts(with: wanted) }).min(by: { $0.key.count < $1.key.count }) {
+            return longer.name
+        }
+        let near = keys.map { (name: $0.name, distance: editDistance($0.key, wanted)) }.min { $0.distance < $1.distance }
+        return near.flatMap { $0.distance <= 2 ? $0.name : nil }
+    }
+
+    /// Levenshtein distance: insertions, deletions and substitutions.
+    private static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var row = [i + 1]
+            for (j, y) in b.enumerated() {
+                row.append(Swift.min(previous[j + 1] + 1, row[j] + 1, previous[j] + (x == y ? 0 : 1)))
+            }
+            previous = row
+        }
+        return previous[b.count]
     }
 
     public var description: String {
@@ -111,7 +138,7 @@ public enum EnvironmentError: Error, Equatable, CustomStringConvertible {
             "\(env): step called after the episode ended; call reset first"
         case .unknownEnvironment(let name, let known):
             "unknown environment '\(name)'"
-                + (Self.closestName(to: name, in: known).map { "; did you mean '\($0)'?" } ?? "")
+                + (Self.closestName(to: name, in: known).map { "; did you mean '\($0)'?" } ?? ".")
                 + " Known: \(known.joined(separator: ", "))"
         case .invalidOption(let env, let option, let reason):
             "\(env): option '\(option)' \(reason)"

@@ -5,11 +5,18 @@
 /// Two conventions for R, each checked against its library's own arithmetic
 /// (Tests/ReverieEnvsTests/RewardNormalizationTests.swift):
 /// - `.gymnasium` (Gymnasium's `NormalizeReward`): R ← γ·R·(1 − terminated) + r.
-///   A terminal step's R is its reward alone; truncation and `reset` leave R
-///   as it is, so it carries into the next episode.
+///   A terminal step's R is its reward alone, and that R carries into the next
+///   episode (R₀ = γ·r_T + r₀); truncation and `reset` leave R as it is.
+///   Gymnasium keeps this "for backward compatibility"; it is reproduced
+///   here exactly.
 /// - `.vecNormalize` (Stable-Baselines3's `VecNormalize`): R ← γ·R + r, then
 ///   R ← 0 after any end (terminated or truncated); SB3 also clips the
 ///   normalized reward to ±10 (`clip`).
+///
+/// R is kept in Double; the statistics are updated with R rounded to Float
+/// (both libraries keep float64: a relative difference below 10⁻⁶). With
+/// `isUpdating` false the statistics are frozen but R still accumulates
+/// (SB3 stops accumulating too; the next update then starts from a live R).
 public final class NormalizeReward: EnvironmentWrapper {
     public enum Convention: Sendable { case gymnasium, vecNormalize }
 
@@ -22,6 +29,7 @@ public final class NormalizeReward: EnvironmentWrapper {
     public let convention: Convention
     /// Normalized rewards are clipped to ±clip; nil for none.
     public let clip: Float?
+    /// Update the statistics as rewards arrive (false: frozen, for evaluation).
     public var isUpdating = true
     private var discountedReturn = 0.0
     /// As `NormalizeObservation`'s: own statistics go into the snapshot.
@@ -35,6 +43,7 @@ public final class NormalizeReward: EnvironmentWrapper {
     ) {
         precondition((0...1).contains(gamma), "NormalizeReward: gamma must be in [0, 1], got \(gamma)")
         precondition(epsilon > 0, "NormalizeReward: epsilon must be positive, got \(epsilon)")
+        precondition(clip.map { $0 > 0 } ?? true, "NormalizeReward: clip must be positive, got \(clip!)")
         self.gamma = gamma
         self.epsilon = epsilon
         self.convention = convention
@@ -59,7 +68,7 @@ public final class NormalizeReward: EnvironmentWrapper {
         var step = try inner.step(action)
         let reward = Double(step.reward)
         switch convention {
-        case .gymnasium: discountedReturn = discountedReturn * gamma * (step.terminated ? 0 : 1) + reward
+        case .gymnasium: discountedReturn = step.terminated ? reward : discountedReturn * gamma + reward
         case .vecNormalize: discountedReturn = discountedReturn * gamma + reward
         }
         if isUpdating { statistics.update([Float(discountedReturn)]) }

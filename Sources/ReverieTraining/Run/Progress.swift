@@ -5,7 +5,7 @@ import Foundation
 /// seconds otherwise (a log file or CI), each with steps, SPS, the recent
 /// return and the ETA.
 public final class Progress {
-    public let isTerminal: Bool
+    let isTerminal: Bool
     private let interval: Double
     private let write: (String) -> Void
     private let clock: () -> Double
@@ -20,8 +20,11 @@ public final class Progress {
     ///   - clock: seconds on a monotonic scale; the wall clock by default.
     public init(interval: Double = 10, isTerminal: Bool = isatty(STDERR_FILENO) == 1,
                 write: @escaping (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) },
-                clock: @escaping () -> Double = { Date().timeIntervalSinceReferenceDate }) {
-        (self.interval, self.isTerminal, self.write, self.clock) = (interval, isTerminal, write, clock)
+                clock: @escaping () -> Double = { ProcessInfo.processInfo.systemUptime }) {
+        self.interval = interval
+        self.isTerminal = isTerminal
+        self.write = write
+        self.clock = clock
         start = clock()
     }
 
@@ -35,7 +38,8 @@ public final class Progress {
         guard due || (force && steps != lastSteps) else { return }
         (lastPrint, lastSteps) = (now, steps)
         let percent = 100 * Double(steps) / Double(max(total, 1))
-        let eta = sps > 0 ? Double(total - steps) / sps : .infinity
+        // The last iteration may overshoot the budget: nothing is left then.
+        let eta = sps > 0 ? Double(max(0, total - steps)) / sps : .infinity
         var line = "steps \(grouped(steps))/\(grouped(total)) (\(Int(percent))%) · \(grouped(Int(sps))) SPS"
         if let r = recentReturn { line += String(format: " · return %.1f", r) }
         line += " · ETA \(duration(eta))"

@@ -12,6 +12,9 @@ enum StopSignal {
     /// - Parameter message: written by the handler on the first signal
     ///   (static text: only async-signal-safe calls happen in a handler).
     static func install(message: StaticString) {
+        precondition(message.hasPointerRepresentation, "a stop message must be text, not one scalar")
+        // Both statics are set here, so the handler never initialises one.
+        StopSignal.flag = 0
         StopSignal.message = (message.utf8Start, message.utf8CodeUnitCount)
         var set = sigset_t()
         sigemptyset(&set)
