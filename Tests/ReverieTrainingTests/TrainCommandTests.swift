@@ -53,6 +53,17 @@ import Testing
         ((try? String(contentsOf: url, encoding: .utf8)) ?? "").split(separator: "\n").count
     }
 
+    /// `reverie train --help` lists every preset shipped in agents/.
+    @Test func helpListsEveryPreset() throws {
+        let help = try EvalCommandTests.reverie(["train", "--help"])
+        #expect(help.status == 0, "\(help.err)")
+        let presets = try FileManager.default.contentsOfDirectory(atPath: PythonTool.repository.appendingPathComponent("agents").path)
+            .filter { $0.hasSuffix(".toml") }.map { String($0.dropLast(5)) }
+        #expect(presets.count >= 10)
+        let listed = help.out.replacingOccurrences(of: "\n", with: " ")
+        for preset in presets { #expect(listed.contains(preset), "\(preset) is not in --help") }
+    }
+
     /// Ctrl-C mid-run: the iteration finishes, a checkpoint at that step is
     /// written, the exit is clean (status 0, a "stopped" summary, how to go
     /// on), and `--resume` finishes the run from there.
