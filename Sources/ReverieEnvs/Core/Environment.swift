@@ -96,13 +96,13 @@ public enum EnvironmentError: Error, Equatable, CustomStringConvertible {
     /// them, given at least three (`pixel` → `PixelCatch`); else one within
     /// two edits (`CartPoel` → `CartPole-v1`).
     static func closestName(to name: String, in known: [String]) -> String? {
-        func key(_ s: String) -> [Character] {
+        func key(_ s: String) -> String {
             var s = Substring(s.lowercased())
             if let dash = s.lastIndex(of: "-") {
                 let version = s[s.index(after: dash)...]
                 if version.count > 1 && version.first == "v" && version.dropFirst().allSatisfy(\.isNumber) { s = s[..<dash] }
             }
-            return s.filter { $0.isLetter || $0.isNumber }.map { $0 }
+            return String(s.filter { $0.isLetter || $0.isNumber })
         }
         let wanted = key(name)
         guard !wanted.isEmpty else { return nil }
@@ -113,19 +113,6 @@ public enum EnvironmentError: Error, Equatable, CustomStringConvertible {
         }
         let near = keys.map { (name: $0.name, distance: editDistance($0.key, wanted)) }.min { $0.distance < $1.distance }
         return near.flatMap { $0.distance <= 2 ? $0.name : nil }
-    }
-
-    /// Levenshtein distance: insertions, deletions and substitutions.
-    private static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
-        var previous = Array(0...b.count)
-        for (i, x) in a.enumerated() {
-            var row = [i + 1]
-            for (j, y) in b.enumerated() {
-                row.append(Swift.min(previous[j + 1] + 1, row[j] + 1, previous[j] + (x == y ? 0 : 1)))
-            }
-            previous = row
-        }
-        return previous[b.count]
     }
 
     public var description: String {

@@ -1,3 +1,5 @@
+import ReverieEnvs
+
 /// One documented key of a config struct: how to read it, write it and say
 /// what values it takes. A schema is a list of these, so the keys, their
 /// docs, the errors and the resolved `config.toml` all come from one place.
@@ -140,18 +142,4 @@ public struct ConfigSchema<Root>: Sendable {
     public var documentation: String {
         fields.map { "  \($0.key) — \($0.doc); \($0.allowed)" }.joined(separator: "\n")
     }
-}
-
-/// Levenshtein distance, for "did you mean".
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    var previous = Array(0...b.count)
-    for i in 1...Swift.max(a.count, 1) where !a.isEmpty {
-        var current = [i] + Array(repeating: 0, count: b.count)
-        for j in 1...Swift.max(b.count, 1) where !b.isEmpty {
-            current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        previous = current
-    }
-    return previous[b.count]
 }

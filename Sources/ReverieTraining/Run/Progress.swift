@@ -17,7 +17,7 @@ public final class Progress {
     /// - Parameters:
     ///   - isTerminal: rewrite one line in place; by default, whether stderr is a terminal.
     ///   - write: where the text goes; stderr by default.
-    ///   - clock: seconds on a monotonic scale; the wall clock by default.
+    ///   - clock: seconds on a monotonic scale; the system's uptime by default.
     public init(interval: Double = 10, isTerminal: Bool = isatty(STDERR_FILENO) == 1,
                 write: @escaping (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) },
                 clock: @escaping () -> Double = { ProcessInfo.processInfo.systemUptime }) {
@@ -59,7 +59,7 @@ public final class Progress {
 
     /// Ends the in-place line on a terminal.
     public func finish() {
-        if enabled && isTerminal && lastPrint > -Double.infinity { write("\n") }
+        if enabled && isTerminal && lastSteps != nil { write("\n") }
     }
 }
 
