@@ -115,14 +115,19 @@ import Testing
         let runDir = dir.appendingPathComponent("run")
         let run = try Running(["train", "ppo-cartpole", "--run-dir", runDir.path, "--set", "ppo.rollout_steps=40000",
                                "--set", "total_steps=320000"])
+        // metrics.csv is created just before the first iteration starts; a
+        // Ctrl-C before that would stop the run at once, with nothing to cut
+        // short. The wait after it puts the signals inside the iteration.
         let metrics = runDir.appendingPathComponent("metrics.csv")
         #expect(run.wait(upTo: 120) { FileManager.default.fileExists(atPath: metrics.path) }, "\(run.stderr)")
+        Thread.sleep(forTimeInterval: 1)
         run.signal(SIGINT)
         #expect(run.wait(upTo: 30) { run.stderr.contains("Ctrl-C again quits at once") }, "\(run.stderr)")
         run.signal(SIGINT)
         let started = Date()
         let (exited, _) = run.finish(upTo: 60)
-        #expect(exited && run.process.terminationReason == .uncaughtSignal && run.process.terminationStatus == SIGINT)
+        #expect(exited && run.process.terminationReason == .uncaughtSignal && run.process.terminationStatus == SIGINT,
+                "exit \(run.process.terminationReason == .exit ? "status" : "signal") \(run.process.terminationStatus): \(run.stderr)")
         #expect(Date().timeIntervalSince(started) < 5, "it waited for the iteration")
         #expect(Self.lines(metrics) <= 1, "an iteration finished before the second Ctrl-C: the test did not test")
     }
