@@ -58,6 +58,39 @@ struct JSONTests {
         #expect((try? JSON(parsing: fine)) != nil)
     }
 
+    /// Objects keep their members' order (parsed and written back byte for
+    /// byte); equality ignores it, as JSON's does.
+    @Test func objectsKeepTheirOrderAndCompareWithoutIt() throws {
+        let text = #"{"seq":7,"cmd":"step","v":1,"arrays":[{"name":"a","dtype":"int64","shape":[2]}]}"#
+        let parsed = try JSON(parsing: text)
+        #expect(parsed.description == text)
+        #expect(parsed.object?.keys == ["seq", "cmd", "v", "arrays"])
+        #expect(parsed == ["v": 1, "cmd": "step", "arrays": [["shape": [2], "dtype": "int64", "name": "a"]], "seq": 7])
+        #expect(parsed != ["v": 1, "cmd": "step", "seq": 7])
+        var object = try #require(parsed.object)
+        object["cmd"] = nil
+        object["seed"] = 3
+        #expect(JSON.object(object).description == #"{"seq":7,"v":1,"arrays":[{"name":"a","dtype":"int64","shape":[2]}],"seed":3}"#)
+    }
+
+    /// A duplicate key is an error however many members come first (large
+    /// objects switch from a linear search to a set).
+    @Test func duplicateKeysAreFoundInLargeObjects() throws {
+        let members = (0..<40).map { #""k\#($0)":\#($0)"# }
+        #expect((try? JSON(parsing: "{" + members.joined(separator: ",") + "}"))?.object?.count == 40)
+        for duplicate in ["k3", "k39"] {
+            #expect(throws: ProtocolError.self) { try JSON(parsing: "{" + members.joined(separator: ",") + #","\#(duplicate)":0}"#) }
+        }
+    }
+
+    /// Integers at the edges of Int, and of the digit-by-digit fast path (18 digits).
+    @Test func integersRoundTripAtTheirLimits() throws {
+        for i in [0, -1, 9, -10, 999_999_999_999_999_999, -999_999_999_999_999_999, 1_000_000_000_000_000_000, Int.max, Int.min] {
+            #expect(JSON.int(i).description == String(i))
+            #expect(try JSON(parsing: String(i)) == .int(i))
+        }
+    }
+
     @Test func randomBytesNeverCrashTheParser() {
         var rng = RandomGenerator(seed: 11)
         let alphabet = Array("{}[]\",:0123456789.eE+-tfnrul\\ \"abc".utf8)

@@ -156,7 +156,7 @@ struct RemoteEnvironmentTests {
         let server = try ServerProcess(kind)
         let socket = try Socket(.request)
         try socket.connect(server.endpoint)
-        func request(_ header: [String: JSON], _ arrays: [WireArray] = []) throws -> WireMessage {
+        func request(_ header: JSONObject, _ arrays: [WireArray] = []) throws -> WireMessage {
             try socket.send(WireMessage(header: header, arrays: arrays).frames())
             return try WireMessage(frames: #require(try socket.receive(timeout: 3000)))
         }

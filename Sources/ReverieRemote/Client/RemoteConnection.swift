@@ -40,13 +40,11 @@ final class RemoteConnection {
     }
 
     /// Sends a request (assigning the next `seq`); pair with `receive`.
-    func send(_ command: String, fields: [String: JSON] = [:], arrays: [WireArray] = []) throws {
+    func send(_ command: String, fields: JSONObject = [:], arrays: [WireArray] = []) throws {
         precondition(pending == nil, "one request at a time per connection")
         sequence += 1
-        var header = fields
-        header["v"] = .int(WireMessage.version)
-        header["cmd"] = .string(command)
-        header["seq"] = .int(sequence)
+        var header: JSONObject = ["v": .int(WireMessage.version), "cmd": .string(command), "seq": .int(sequence)]
+        for (key, value) in fields { header[key] = value }
         let frames = WireMessage(header: header, arrays: arrays).frames()
         try socket.send(frames)
         pending = frames
@@ -76,7 +74,7 @@ final class RemoteConnection {
         throw RemoteEnvironmentError.unreachable(endpoint: endpoint, attempts: retries + 1, timeoutMilliseconds: timeoutMilliseconds)
     }
 
-    func request(_ command: String, fields: [String: JSON] = [:], arrays: [WireArray] = []) throws -> WireMessage {
+    func request(_ command: String, fields: JSONObject = [:], arrays: [WireArray] = []) throws -> WireMessage {
         try send(command, fields: fields, arrays: arrays)
         return try receive()
     }

@@ -12,7 +12,7 @@ public enum JSON: Equatable, Sendable {
     case double(Double)
     case string(String)
     case array([JSON])
-    case object([String: JSON])
+    case object(JSONObject)
 
     /// Deepest nesting the parser accepts; deeper input is an error, not a stack overflow.
     public static let maxDepth = 64
@@ -54,7 +54,7 @@ public enum JSON: Equatable, Sendable {
         return nil
     }
 
-    public var object: [String: JSON]? {
+    public var object: JSONObject? {
         if case .object(let o) = self { return o }
         return nil
     }
@@ -73,8 +73,9 @@ public enum JSON: Equatable, Sendable {
 
     // MARK: Serializing
 
-    /// Compact UTF-8 JSON with object keys sorted, so equal values give equal bytes.
-    /// Non-finite doubles have no JSON form: encode them some other way first.
+    /// Compact UTF-8 JSON, object members in their order (equal objects built
+    /// the same way give equal bytes). Non-finite doubles have no JSON form:
+    /// encode them some other way first.
     public var bytes: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(128)
@@ -86,7 +87,7 @@ public enum JSON: Equatable, Sendable {
         switch self {
         case .null: out += "null".utf8
         case .bool(let b): out += (b ? "true" : "false").utf8
-        case .int(let i): out += String(i).utf8
+        case .int(let i): Self.writeInteger(i, into: &out)
         case .double(let d):
             precondition(d.isFinite, "JSON has no form for \(d)")
             // Swift prints the shortest digits that read back to the same Double.
@@ -101,31 +102,54 @@ public enum JSON: Equatable, Sendable {
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            for (i, key) in members.keys.sorted().enumerated() {
+            for (i, member) in members.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                Self.writeString(key, into: &out)
+                Self.writeString(member.key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                members[key]!.write(into: &out)
+                member.value.write(into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
     }
 
+    /// Decimal digits without building a String.
+    private static func writeInteger(_ i: Int, into out: inout [UInt8]) {
+        if i < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = i.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+        }
+    }
+
     private static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in s.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out += #"\""#.utf8
-            case UInt8(ascii: "\\"): out += #"\\"#.utf8
-            case 0x0A: out += #"\n"#.utf8
-            case 0x0D: out += #"\r"#.utf8
-            case 0x09: out += #"\t"#.utf8
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out += #"\u00"#.utf8
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0xF)])
-            default: out.append(byte)
+        var s = s
+        s.withUTF8 { utf8 in
+            // Most strings need no escape: copy them whole.
+            if !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                out.append(contentsOf: utf8)
+                return
+            }
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "\""): out += #"\""#.utf8
+                case UInt8(ascii: "\\"): out += #"\\"#.utf8
+                case 0x0A: out += #"\n"#.utf8
+                case 0x0D: out += #"\r"#.utf8
+                case 0x09: out += #"\t"#.utf8
+                case 0..<0x20:
+                    let hex = Array("0123456789abcdef".utf8)
+                    out += #"\u00"#.utf8
+                    out.append(hex[Int(byte >> 4)])
+                    out.append(hex[Int(byte & 0xF)])
+                default: out.append(byte)
+                }
             }
         }
         out.append(UInt8(ascii: "\""))
@@ -187,7 +211,10 @@ public enum JSON: Equatable, Sendable {
 
         mutating func object(depth: Int) throws -> JSON {
             position += 1
-            var members: [String: JSON] = [:]
+            var members = JSONObject()
+            members.reserveCapacity(8)
+            // Duplicates are found by a linear search in small objects, by a set in large ones.
+            var seen: Set<String>?
             skipWhitespace()
             if current == UInt8(ascii: "}") { position += 1; return .object(members) }
             while true {
@@ -198,9 +225,15 @@ public enum JSON: Equatable, Sendable {
                 guard current == UInt8(ascii: ":") else { throw error("expected ':'") }
                 position += 1
                 skipWhitespace()
-                guard members.updateValue(try value(depth: depth + 1), forKey: key) == nil else {
-                    throw error("duplicate key '\(key)'")
+                let duplicate: Bool
+                if members.count < 16 {
+                    duplicate = members[key] != nil
+                } else {
+                    if seen == nil { seen = Set(members.keys) }
+                    duplicate = !seen!.insert(key).inserted
                 }
+                guard !duplicate else { throw error("duplicate key '\(key)'") }
+                members.appendNew(key, try value(depth: depth + 1))
                 skipWhitespace()
                 switch current {
                 case UInt8(ascii: ","): position += 1
@@ -230,11 +263,16 @@ public enum JSON: Equatable, Sendable {
         mutating func string() throws -> String {
             position += 1
             let start = position
-            // Fast path: no escapes.
-            while let c = current, c != UInt8(ascii: "\""), c != UInt8(ascii: "\\"), c >= 0x20 { position += 1 }
-            if current == UInt8(ascii: "\"") {
-                let raw = UnsafeBufferPointer(rebasing: input[start..<position])
+            // Fast path: no escapes (and, faster still, plain ASCII, which needs no validating).
+            var ascii = true
+            while let c = current, c != UInt8(ascii: "\""), c != UInt8(ascii: "\\"), c >= 0x20 {
+                ascii = ascii && c < 0x80
                 position += 1
+            }
+            if current == UInt8(ascii: "\"") {
+                let raw = UnsafeBufferPointer(start: input.baseAddress! + start, count: position - start)
+                position += 1
+                if ascii { return String(decoding: raw, as: UTF8.self) }
                 guard let s = String(validating: raw, as: UTF8.self) else { throw error("string is not valid UTF-8") }
                 return s
             }
@@ -325,7 +363,14 @@ public enum JSON: Equatable, Sendable {
                 if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { position += 1 }
                 guard digits() > 0 else { throw error("expected digits in the exponent") }
             }
-            let text = String(decoding: UnsafeBufferPointer(rebasing: input[start..<position]), as: UTF8.self)
+            let digitsStart = start + (input[start] == UInt8(ascii: "-") ? 1 : 0)
+            if isInteger, position - digitsStart <= 18 {
+                // Up to 18 digits cannot overflow an Int.
+                var magnitude = 0
+                for k in digitsStart..<position { magnitude = magnitude * 10 + Int(input[k] - UInt8(ascii: "0")) }
+                return .int(digitsStart == start ? magnitude : -magnitude)
+            }
+            let text = String(decoding: UnsafeBufferPointer(start: input.baseAddress! + start, count: position - start), as: UTF8.self)
             if isInteger, let i = Int(text) { return .int(i) }
             // Integers beyond Int's range, fractions and exponents.
             guard let d = Double(text), d.isFinite else { throw error("number '\(text)' is out of range") }
@@ -344,7 +389,9 @@ extension JSON: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expressibl
     public init(stringLiteral value: String) { self = .string(value) }
     public init(arrayLiteral elements: JSON...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSON)...) {
-        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+        var object = JSONObject()
+        for (key, value) in elements { object[key] = value }
+        self = .object(object)
     }
 }
 

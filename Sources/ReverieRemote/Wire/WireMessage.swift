@@ -5,10 +5,10 @@ public struct WireMessage {
     public static let version = 1
     public static let maxHeaderBytes = 65_536
 
-    public var header: [String: JSON]
+    public var header: JSONObject
     public var arrays: [WireArray]
 
-    public init(header: [String: JSON], arrays: [WireArray] = []) {
+    public init(header: JSONObject, arrays: [WireArray] = []) {
         self.header = header
         self.arrays = arrays
     }
@@ -20,12 +20,36 @@ public struct WireMessage {
     }
 
     /// Header then array frames, with the `arrays` descriptors filled in.
+    ///
+    /// The descriptors are written straight into the header's bytes (they are
+    /// the same every step, and building them as JSON values first cost more
+    /// than the rest of a step's encoding).
     public func frames() -> [[UInt8]] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(64 + 64 * arrays.count)
         var header = self.header
+        header["arrays"] = nil
+        JSON.object(header).write(into: &bytes)
         if !arrays.isEmpty {
-            header["arrays"] = .array(arrays.map { ["name": .string($0.name), "dtype": .string($0.dtype.rawValue), "shape": JSON($0.shape)] })
+            bytes.removeLast()  // the closing brace
+            if !header.isEmpty { bytes.append(UInt8(ascii: ",")) }
+            bytes += #""arrays":["#.utf8
+            for (i, array) in arrays.enumerated() {
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                bytes += #"{"name":"#.utf8
+                JSON.string(array.name).write(into: &bytes)
+                bytes += #","dtype":""#.utf8
+                bytes += array.dtype.rawValue.utf8
+                bytes += #"","shape":"#.utf8
+                JSON(array.shape).write(into: &bytes)
+                bytes.append(UInt8(ascii: "}"))
+            }
+            bytes += "]}".utf8
         }
-        return [JSON.object(header).bytes] + arrays.map(\.bytes)
+        var frames = [bytes]
+        frames.reserveCapacity(1 + arrays.count)
+        for array in arrays { frames.append(array.bytes) }
+        return frames
     }
 
     /// Parses frames, checking every rule of the header and its descriptors.

@@ -1,0 +1,58 @@
+/// A JSON object's members in the order they were set or read.
+///
+/// Protocol headers hold a handful of keys, so members live in an array and
+/// are found by a linear search: cheaper than hashing every key, and the
+/// serializer writes them in a stable order without sorting. Equality ignores
+/// order, as JSON's does.
+public struct JSONObject: Equatable, Sendable, Sequence, ExpressibleByDictionaryLiteral {
+    public typealias Element = (key: String, value: JSON)
+
+    private var members: [Element]
+
+    public init() { members = [] }
+
+    /// Later duplicates of a key replace earlier ones, as in a dictionary literal.
+    public init(dictionaryLiteral elements: (String, JSON)...) {
+        members = []
+        members.reserveCapacity(elements.count)
+        for (key, value) in elements { self[key] = value }
+    }
+
+    public init(_ dictionary: [String: JSON]) {
+        members = dictionary.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
+    }
+
+    public var count: Int { members.count }
+    public var isEmpty: Bool { members.isEmpty }
+    public var keys: [String] { members.map(\.key) }
+
+    /// The member's value; setting nil removes it, setting a new key appends it.
+    public subscript(key: String) -> JSON? {
+        get {
+            for member in members where member.key == key { return member.value }
+            return nil
+        }
+        set {
+            let index = members.firstIndex { $0.key == key }
+            switch (index, newValue) {
+            case (let i?, let value?): members[i].value = value
+            case (let i?, nil): members.remove(at: i)
+            case (nil, let value?): members.append((key, value))
+            case (nil, nil): break
+            }
+        }
+    }
+
+    /// Appends a member the caller knows is new (the parser checks duplicates itself).
+    mutating func appendNew(_ key: String, _ value: JSON) {
+        members.append((key, value))
+    }
+
+    mutating func reserveCapacity(_ n: Int) { members.reserveCapacity(n) }
+
+    public func makeIterator() -> IndexingIterator<[Element]> { members.makeIterator() }
+
+    public static func == (a: JSONObject, b: JSONObject) -> Bool {
+        a.count == b.count && a.members.allSatisfy { b[$0.key] == $0.value }
+    }
+}
