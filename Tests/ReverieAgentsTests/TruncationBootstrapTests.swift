@@ -100,3 +100,41 @@ private final class Walk: Environment {
         #expect(abs(returns[t * n + 1] - 1) < 1e-6)
     }
 }
+
+/// The online actor-critic's window (OnlineActorCritic.swift, step 1) makes
+/// the same bootstrap, under every learning rule: with M = 3 all three
+/// episodes end at the window's last step, where the agent's memory is still
+/// the cell's state after that step (the reset comes with the next step).
+@Suite struct OnlineTruncationBootstrapTests {
+    @Test(arguments: [
+        (RecurrentLearningRule.rtrl, RecurrentActorCritic.CellKind.elstm), (.rtrl, .mingru), (.rtrl, .lru),
+        (.snap1, .rnn), (.uoro, .gru), (.tbptt, .lstm),
+    ])
+    func truncatedEpisodesBootstrapFromTheFinalObservation(_ rule: RecurrentLearningRule,
+                                                           _ cell: RecurrentActorCritic.CellKind) throws {
+        var config = OnlineActorCriticConfig()
+        (config.learningRule, config.updateInterval, config.gamma) = (rule, TruncationBootstrapTests.last + 1, 0.9)
+        let envs = try SyncVectorEnvironment([
+            TimeLimit(Walk(terminatesAfter: nil), maxEpisodeSteps: 3),
+            Walk(terminatesAfter: 3),
+            TimeLimit(Walk(terminatesAfter: 3), maxEpisodeSteps: 3),
+        ])
+        let agent = try OnlineActorCritic(config, policy: PolicySpec(hidden: [16], memory: cell, memorySize: 8),
+                                          environment: envs, seed: 5)
+        let window = try agent.collect(on: Tape())
+        let (n, t) = (envs.count, TruncationBootstrapTests.last)
+        #expect((0..<n).allSatisfy { window.dones[t * n + $0] } && agent.episodeStarts == [true, true, true])
+
+        let final = Tensor([3, 1], shape: [1, 2])
+        let finalValue = agent.policy.step(final, memory: agent.memory.rows([0])).1.scalars[0]
+        let freshValue = agent.policy.step(final, memory: agent.policy.initialMemory(batch: 1)).1.scalars[0]
+        let restartValue = agent.policy.step(Tensor([0, 1], shape: [1, 2]), memory: agent.memory.rows([0])).1.scalars[0]
+        // The value is one the test can tell apart from the wrong choices.
+        #expect(abs(finalValue - freshValue) > 1e-5 && abs(finalValue - restartValue) > 1e-5)
+
+        #expect(abs(window.rewards[t * n] - (1 + 0.9 * finalValue)) < 1e-6, "truncated: \(window.rewards[t * n])")
+        #expect(window.rewards[t * n + 1] == 1, "terminated: no bootstrap")
+        #expect(window.rewards[t * n + 2] == 1, "terminated as the limit struck: no bootstrap")
+        for row in 0..<(t * n) { #expect(window.rewards[row] == 1) }
+    }
+}

@@ -140,55 +140,33 @@ public final class OnlineActorCritic: Agent {
         if estimate != nil { estimate = RankOneSensitivity(state: carried["uoro.state"]!, parameters: carried["uoro.parameters"]!) }
     }
 
+    /// What M steps of acting leave for the update: per step (N rows each,
+    /// step-major) the recorded log π(a|s), V(s) and entropy, the rewards (a
+    /// truncated episode's last one bootstrapped) and where episodes ended.
+    struct Window {
+        var logProbs: [Tensor] = [], values: [Tensor] = [], entropies: [Tensor] = []
+        var rewards: [Float] = [], dones: [Bool] = []
+        var episodes: [EpisodeRecord] = []
+    }
+
     /// M steps of acting, then one update.
     public func iterate() throws -> IterationReport {
-        let n = environment.count, d = policy.observationSize, head = policy.head
-        let steps = config.updateInterval
+        let n = environment.count, d = policy.observationSize
         let tape = Tape()
-        var logProbs: [Tensor] = [], values: [Tensor] = [], entropies: [Tensor] = []
-        var rewards: [Float] = [], dones: [Bool] = [], episodes: [EpisodeRecord] = []
-        let actionShape = [n] + environment.singleActionSpace.shape
-        // TBPTT: gradients stop where this update's window starts.
-        memory = RecurrentState(memory.parts.map(\.detached))
-
         // 1. Act, recording the forward pass.
-        try tape.recording {
-            for _ in 0..<steps {
-                let (pi, v, next) = act(observations.reshaped([n, d]))
-                let actions = pi.sample(using: &rng)
-                logProbs.append(pi.logProb(actions))
-                values.append(v)
-                entropies.append(pi.entropy(estimatingWith: actions))
-
-                let step = try environment.step(Tensor(head.envActions(actions), shape: actionShape))
-                var stepRewards = step.rewards
-                let truncated = (0..<n).filter { step.truncated[$0] && !step.terminated[$0] }
-                if !truncated.isEmpty {
-                    let finals = Tensor(truncated.flatMap { step.finalObservations[$0]! }, shape: [truncated.count, d])
-                    let finalValues = Self.withoutTape { policy.step(finals, memory: next.rows(truncated)).1.scalars }
-                    for (k, v) in zip(truncated, finalValues) { stepRewards[k] += config.gamma * v }
-                }
-                rewards += stepRewards
-                episodeStarts = (0..<n).map { step.terminated[$0] || step.truncated[$0] }
-                dones += episodeStarts
-                episodes += EpisodeRecord.ended(in: step.infos)
-                observations = step.observations
-                memory = next
-                environmentSteps += n
-            }
-        }
+        let window = try collect(on: tape)
 
         // 2. Advantages within the window, bootstrapped from V after its last step.
         let detachedMemory = RecurrentState(memory.parts.map(\.detached)).reset(where: episodeStarts)
         let lastValues = Self.withoutTape { policy.step(observations.reshaped([n, d]), memory: detachedMemory).1.scalars }
-        let oldValues = values.flatMap(\.scalars)
+        let oldValues = window.values.flatMap(\.scalars)
         let (advantages, returns) = generalizedAdvantages(
-            rewards: rewards, values: oldValues, dones: dones, lastValues: lastValues,
+            rewards: window.rewards, values: oldValues, dones: window.dones, lastValues: lastValues,
             envs: n, gamma: config.gamma, lambda: config.gaeLambda)
 
         // 3. One gradient step.
-        let logProb = Tensor.concatenate(logProbs), value = Tensor.concatenate(values)
-        let entropy = Tensor.concatenate(entropies).mean()
+        let logProb = Tensor.concatenate(window.logProbs), value = Tensor.concatenate(window.values)
+        let entropy = Tensor.concatenate(window.entropies).mean()
         let policyLoss = -(logProb * Tensor(advantages)).mean()
         let valueLoss = (value - Tensor(returns)).squared().mean()
         let loss = policyLoss + config.valueCoefficient * valueLoss - config.entropyCoefficient * entropy
@@ -207,7 +185,47 @@ public final class OnlineActorCritic: Agent {
             policyLoss: policyLoss.item, valueLoss: valueLoss.item, entropy: entropy.item, approxKL: 0, clipFraction: 0,
             gradientNorm: gradientNorm, explainedVariance: explainedVariance(predictions: oldValues, targets: returns),
             learningRate: optimizer.learningRate, clipRange: 0, gradientSteps: 1)
-        return IterationReport(environmentSteps: environmentSteps, episodes: episodes, metrics: metrics)
+        return IterationReport(environmentSteps: environmentSteps, episodes: window.episodes, metrics: metrics)
+    }
+
+    /// Step 1: acts for M steps, recording the forward pass on `tape`.
+    ///
+    /// A truncated episode's last reward becomes r + γ·V(final observation),
+    /// with V seen through the memory the episode built (the cell's state after
+    /// that step, before the reset the next step makes); a terminated one's
+    /// stays r.
+    func collect(on tape: Tape) throws -> Window {
+        let n = environment.count, d = policy.observationSize, head = policy.head
+        let actionShape = [n] + environment.singleActionSpace.shape
+        var window = Window()
+        // TBPTT: gradients stop where this update's window starts.
+        memory = RecurrentState(memory.parts.map(\.detached))
+        try tape.recording {
+            for _ in 0..<config.updateInterval {
+                let (pi, v, next) = act(observations.reshaped([n, d]))
+                let actions = pi.sample(using: &rng)
+                window.logProbs.append(pi.logProb(actions))
+                window.values.append(v)
+                window.entropies.append(pi.entropy(estimatingWith: actions))
+
+                let step = try environment.step(Tensor(head.envActions(actions), shape: actionShape))
+                var stepRewards = step.rewards
+                let truncated = (0..<n).filter { step.truncated[$0] && !step.terminated[$0] }
+                if !truncated.isEmpty {
+                    let finals = Tensor(truncated.flatMap { step.finalObservations[$0]! }, shape: [truncated.count, d])
+                    let finalValues = Self.withoutTape { policy.step(finals, memory: next.rows(truncated)).1.scalars }
+                    for (k, v) in zip(truncated, finalValues) { stepRewards[k] += config.gamma * v }
+                }
+                window.rewards += stepRewards
+                episodeStarts = (0..<n).map { step.terminated[$0] || step.truncated[$0] }
+                window.dones += episodeStarts
+                window.episodes += EpisodeRecord.ended(in: step.infos)
+                observations = step.observations
+                memory = next
+                environmentSteps += n
+            }
+        }
+        return window
     }
 
     /// π, V and the next memory for the current observations (N, D), by the
