@@ -23,12 +23,13 @@ final class ZeroMQContext: @unchecked Sendable {
 
 /// A ZeroMQ socket sending and receiving multipart messages of byte frames.
 /// Not thread-safe (neither are libzmq sockets): one owner at a time.
-final class Socket {
-    enum Kind { case request, router }
+/// `package`: the bench measures the bare libzmq round trip with it.
+package final class Socket {
+    package enum Kind { case request, router }
 
     private var handle: UnsafeMutableRawPointer?
 
-    init(_ kind: Kind) throws {
+    package init(_ kind: Kind) throws {
         guard let handle = zmq_socket(ZeroMQContext.shared.handle, kind == .request ? ZMQ_REQ : ZMQ_ROUTER) else {
             throw ZeroMQError("socket")
         }
@@ -39,7 +40,7 @@ final class Socket {
 
     deinit { close() }
 
-    func close() {
+    package func close() {
         if let handle { zmq_close(handle) }
         handle = nil
     }
@@ -60,16 +61,16 @@ final class Socket {
         }
     }
 
-    func bind(_ endpoint: String) throws {
+    package func bind(_ endpoint: String) throws {
         guard zmq_bind(handle, endpoint) == 0 else { throw ZeroMQError("bind \(endpoint)") }
     }
 
-    func connect(_ endpoint: String) throws {
+    package func connect(_ endpoint: String) throws {
         guard zmq_connect(handle, endpoint) == 0 else { throw ZeroMQError("connect \(endpoint)") }
     }
 
     /// Sends `frames` as one multipart message.
-    func send(_ frames: [[UInt8]]) throws {
+    package func send(_ frames: [[UInt8]]) throws {
         for (i, frame) in frames.enumerated() {
             let flags = i < frames.count - 1 ? ZMQ_SNDMORE : 0
             var sent: Int32
@@ -87,7 +88,7 @@ final class Socket {
     /// without the thread going to sleep and being woken again, which on a
     /// virtual machine costs more than the round trip itself.
     /// - Returns: its frames, or nil if none arrived in time.
-    func receive(timeout milliseconds: Int?, spinMicroseconds: Int = 0) throws -> [[UInt8]]? {
+    package func receive(timeout milliseconds: Int?, spinMicroseconds: Int = 0) throws -> [[UInt8]]? {
         if spinMicroseconds > 0 {
             let deadline = ContinuousClock.now + .microseconds(spinMicroseconds)
             repeat {

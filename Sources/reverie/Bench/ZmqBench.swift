@@ -19,6 +19,7 @@ struct ZmqBench {
         let python = peerRunner.root.appendingPathComponent("bench/.venv/bin/python").path
         let bridgeScript = peerRunner.root.appendingPathComponent("envs/gymnasium_server.py").path
 
+        let floor = try libzmqRoundTrips(spinMicroseconds: 0), floorSpinning = try libzmqRoundTrips(spinMicroseconds: 1000)
         let swift1 = try stepsPerSecond(BenchServer(swiftEnvs: 1), messages: messages)
         let swift8 = try stepsPerSecond(BenchServer(swiftEnvs: 8), messages: messages)
         let bridge1 = try stepsPerSecond(BenchServer(python: python, script: bridgeScript, envs: 1), messages: bridgeMessages)
@@ -30,6 +31,7 @@ struct ZmqBench {
             Swift client ↔ Python bridge, 1 env        \(Int(bridge1))        \(Int(bridge1))
             Swift client ↔ Python bridge, 8 envs       \(Int(bridge8))        \(Int(bridge8 / 8))
             pyzmq REQ/REP round trips (peer)           —             \(Int(peerRate))
+            libzmq floor: same frames, echoed, no codec —            \(Int(floor)) blocking, \(Int(floorSpinning)) spinning 1 ms
             ratio 1-env Swift↔Swift / pyzmq: \(rounded(swift1 / peerRate, digits: 100))   (target ≥ 1.5)
             """
         return BenchResult(
@@ -39,8 +41,71 @@ struct ZmqBench {
                       "swift_8envs_env_steps_per_s": rounded(swift8),
                       "bridge_1env_steps_per_s": rounded(bridge1),
                       "bridge_8envs_env_steps_per_s": rounded(bridge8),
+                      "libzmq_floor_roundtrips_per_s": rounded(floor),
+                      "libzmq_floor_spinning_roundtrips_per_s": rounded(floorSpinning),
                       "peer_name": (peer["peer_name"] as? String) ?? "pyzmq"],
             table: table)
+    }
+
+    /// What libzmq itself allows here: a CartPole step's request and reply
+    /// frames bounced between a REQ socket in this process and a ROUTER echo
+    /// in a child process (`reverie bench zmq --probe echo:ENDPOINT`), with no
+    /// codec and no env. Round trips per second, median of `repeats`; blocking
+    /// receives as the pyzmq peer makes them, or spinning as our client does.
+    private func libzmqRoundTrips(spinMicroseconds: Int) throws -> Double {
+        let server = try BenchServer { ["bench", "zmq", "--probe", "echo:\($0)"] }
+        defer { server.stop() }
+        let socket = try Socket(.request)
+        try socket.connect(server.endpoint)
+        let request = Self.stepRequest
+        func roundTrips(_ count: Int) throws {
+            for _ in 0..<count {
+                try socket.send(request)
+                guard try socket.receive(timeout: 10_000, spinMicroseconds: spinMicroseconds) != nil else {
+                    throw PythonPeer.Failure.failed("libzmq echo", status: -1, stderr: "no reply within 10 s")
+                }
+            }
+        }
+        try roundTrips(1000)  // connect and warm up
+        let seconds = try medianSeconds(repeats: repeats) { try roundTrips(messages) }
+        try socket.send([Array("stop".utf8)])
+        _ = try socket.receive(timeout: 1000)
+        return Double(messages) / seconds
+    }
+
+    /// A 1-env CartPole step's frames as `RemoteVectorEnvironment` and `reverie serve` write them.
+    static var stepRequest: [[UInt8]] {
+        WireMessage(header: ["v": 1, "cmd": "step", "seq": 1],
+                    arrays: [WireArray(name: "actions", dtype: .int64, shape: [1], values: [1])]).frames()
+    }
+
+    static var stepReply: [[UInt8]] {
+        WireMessage(header: ["final_indices": [], "v": 1, "seq": 1], arrays: [
+            WireArray(name: "observations", dtype: .float32, shape: [1, 4], values: [0.1, 0.2, 0.3, 0.4]),
+            WireArray(name: "rewards", dtype: .float32, shape: [1], values: [1]),
+            WireArray(name: "terminated", bools: [false]),
+            WireArray(name: "truncated", bools: [false]),
+            WireArray(name: "final_observations", dtype: .float32, shape: [0, 4], values: []),
+        ]).frames()
+    }
+
+    /// The child side of `libzmqRoundTrips`: answers every request with
+    /// `stepReply` until a request of one frame, "stop".
+    static func echo(at endpoint: String) throws {
+        let socket = try Socket(.router)
+        try socket.bind(endpoint)
+        FileHandle.standardError.write(Data("serving \(endpoint)\n".utf8))
+        let reply = stepReply
+        while true {
+            // Identity, the REQ delimiter, then the request's frames.
+            guard let frames = try socket.receive(timeout: nil), frames.count >= 3 else { continue }
+            let envelope = Array(frames.prefix(2))
+            if frames.count == 3 && frames[2] == Array("stop".utf8) {
+                try socket.send(envelope + [[]])
+                return
+            }
+            try socket.send(envelope + reply)
+        }
     }
 
     /// Env steps per second (messages × envs per message), median of `repeats`.
@@ -68,18 +133,21 @@ final class BenchServer {
     let endpoint: String
 
     convenience init(swiftEnvs: Int) throws {
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-        try self.init(executable, ["serve", "CartPole-v1", "--num-envs", String(swiftEnvs)])
+        try self.init { ["serve", "CartPole-v1", "--num-envs", String(swiftEnvs), "--bind", $0] }
     }
 
     convenience init(python: String, script: String, envs: Int) throws {
-        try self.init(python, [script, "CartPole-v1", "--num-envs", String(envs)])
+        try self.init(python) { [script, "CartPole-v1", "--num-envs", String(envs), "--bind", $0] }
     }
 
-    private init(_ executable: String, _ arguments: [String]) throws {
+    /// - Parameters:
+    ///   - executable: this `reverie` unless given.
+    ///   - arguments: the command line for the endpoint to bind.
+    init(_ executable: String? = nil, arguments: (String) -> [String]) throws {
+        let executable = executable ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         endpoint = "tcp://127.0.0.1:\(Self.freePort())"
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments + ["--bind", endpoint]
+        process.arguments = arguments(endpoint)
         let stderr = Pipe()
         process.standardError = stderr
         try process.run()
@@ -87,7 +155,7 @@ final class BenchServer {
         while let data = try stderr.fileHandleForReading.read(upToCount: 1), let byte = data.first, byte != 10 { line.append(byte) }
         guard String(decoding: line, as: UTF8.self).hasPrefix("serving") else {
             stop()
-            throw PythonPeer.Failure.failed("\(executable) \(arguments.joined(separator: " "))", status: -1,
+            throw PythonPeer.Failure.failed("\(executable) \(process.arguments!.joined(separator: " "))", status: -1,
                                             stderr: String(decoding: line, as: UTF8.self))
         }
     }

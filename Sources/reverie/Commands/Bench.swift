@@ -64,6 +64,10 @@ struct Bench: ParsableCommand {
             print(try RTRLBench().measure(probe))
             return
         }
+        if let probe, workload == .zmq, probe.hasPrefix("echo:") {
+            try ZmqBench.echo(at: String(probe.dropFirst(5)))
+            return
+        }
         let result: BenchResult
         switch workload {
         case .gemm: result = GemmBench(repeats: repeats).run()
