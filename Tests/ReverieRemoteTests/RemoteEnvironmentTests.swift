@@ -204,6 +204,37 @@ struct RemoteEnvironmentTests {
         #expect(try remote.step(Tensor([0, 1])).rewards == [1, 1])
     }
 
+    /// `reverie envs check zmq://…` steps every served env with random
+    /// actions and reports each episode as it ends; the same seed on a fresh
+    /// server gives the same episodes.
+    @Test(arguments: ServerProcess.Kind.allCases)
+    func envsCheckStepsAServedEnv(kind: ServerProcess.Kind) throws {
+        func check() throws -> [Substring] {
+            let server = try ServerProcess(kind, numEnvs: 2)
+            defer { server.kill() }
+            let process = Process(), out = Pipe()
+            process.executableURL = ServerProcess.executable
+            process.arguments = ["envs", "check", "zmq://127.0.0.1:\(server.port)", "--episodes", "4", "--seed", "3"]
+            process.standardOutput = out
+            try process.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(text)")
+            return text.split(separator: "\n")
+        }
+        let lines = try check()
+        let episodes = lines.filter { $0.hasPrefix("episode ") }
+        #expect(episodes.count == 4, "\(lines)")
+        // CartPole pays 1 per step: each return is its length.
+        for line in episodes {
+            let numbers = line.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .punctuationCharacters)) }
+            #expect(numbers.count == 4 && numbers[2] == numbers[3] && numbers[3] >= 8, "\(line)")
+        }
+        #expect(lines.last?.hasPrefix("CartPole-v1 at zmq://127.0.0.1:") == true && lines.last?.contains("(2 envs): 4 episodes") == true,
+                "\(lines)")
+        #expect(try check().filter { $0.hasPrefix("episode ") } == episodes)
+    }
+
     /// `reverie view` watches a served env as it watches a built-in one: the
     /// same seed gives the same picture, byte for byte, through the server
     /// (both screenshots read back from a window under xvfb-run).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ReverieEnvs
+import ReverieRemote
 
 /// `reverie envs`: the built-in environments, and a quick random-policy check of one.
 struct Envs: ParsableCommand {
@@ -26,9 +27,13 @@ struct Envs: ParsableCommand {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a uniformly random policy; print episodes, mean return and steps per second.",
-            discussion: "NAME may carry options: reverie envs check 'TMaze?length=40'.")
+            discussion: """
+                NAME may carry options: reverie envs check 'TMaze?length=40'. A served env \
+                (zmq://host:port, or several joined by commas) is checked the same way, all its envs \
+                stepped together.
+                """)
 
-        @Argument(help: "Environment name, with optional ?key=value&… options.")
+        @Argument(help: "Environment name, with optional ?key=value&… options, or zmq://host:port.")
         var name: String
 
         @Option(help: "Episodes to run.")
@@ -42,6 +47,7 @@ struct Envs: ParsableCommand {
         }
 
         func run() throws {
+            if name.contains("://") { return try checkRemote() }
             let env = try Registry.make(name)
             var rng = RandomGenerator(seed: seed &+ 1)
             var returns: [Double] = [], lengths: [Int] = []
@@ -68,6 +74,40 @@ struct Envs: ParsableCommand {
             let mean = returns.reduce(0, +) / Double(returns.count)
             let std = (returns.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(returns.count)).squareRoot()
             print("\(env.name): \(episodes) episodes, mean return \(format(mean)) ± \(format(std)), "
+                  + "mean length \(format(Double(lengths.reduce(0, +)) / Double(episodes))), "
+                  + "\(Int(Double(steps) / seconds)) steps/s (random policy)")
+        }
+
+        /// The served envs stepped together with random actions until `episodes` episodes
+        /// have ended, in the order they end (env i is seeded seed + i, as in-process).
+        private func checkRemote() throws {
+            let env = try RemoteVectorEnvironment(name)
+            let n = env.count, space = env.singleActionSpace
+            var rng = RandomGenerator(seed: seed &+ 1)
+            var returns: [Double] = [], lengths: [Int] = []
+            var episodeReturns = [Double](repeating: 0, count: n), episodeLengths = [Int](repeating: 0, count: n)
+            var steps = 0
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try env.reset(seed: seed)
+            while returns.count < episodes {
+                let actions = (0..<n).flatMap { _ in space.sample(using: &rng) }
+                let step = try env.step(Tensor(actions, shape: [n] + space.shape))
+                steps += n
+                for i in 0..<n where returns.count < episodes {
+                    episodeReturns[i] += Double(step.rewards[i])
+                    episodeLengths[i] += 1
+                    guard step.terminated[i] || step.truncated[i] else { continue }
+                    returns.append(episodeReturns[i])
+                    lengths.append(episodeLengths[i])
+                    print("episode \(returns.count) (env \(i)): return \(format(episodeReturns[i])), length \(episodeLengths[i])"
+                          + (step.truncated[i] && !step.terminated[i] ? " (truncated)" : ""))
+                    (episodeReturns[i], episodeLengths[i]) = (0, 0)
+                }
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+            let mean = returns.reduce(0, +) / Double(returns.count)
+            let std = (returns.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(returns.count)).squareRoot()
+            print("\(env.name) at \(name) (\(n) envs): \(episodes) episodes, mean return \(format(mean)) ± \(format(std)), "
                   + "mean length \(format(Double(lengths.reduce(0, +)) / Double(episodes))), "
                   + "\(Int(Double(steps) / seconds)) steps/s (random policy)")
         }
