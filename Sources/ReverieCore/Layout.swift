@@ -42,6 +42,22 @@ extension Tensor {
         return recorded(.transpose, out, self, backward: { g in [g.transposed()] })
     }
 
+    /// Swaps the first two axes: (A, B, …) → (B, A, …), e.g. batch-major
+    /// sequences to time-major. Each trailing block is copied whole.
+    public func swappingLeadingAxes() -> Tensor {
+        precondition(rank >= 2, "swappingLeadingAxes needs at least 2 axes, got \(shape)")
+        let (a, b) = (shape[0], shape[1]), block = count / Swift.max(a * b, 1)
+        var outShape = shape
+        outShape.swapAt(0, 1)
+        let src = storage.pointer
+        let out = Tensor(shape: outShape) { dst in
+            for i in 0..<a {
+                for j in 0..<b { (dst.baseAddress! + (j * a + i) * block).update(from: src + (i * b + j) * block, count: block) }
+            }
+        }
+        return recorded(.swapLeadingAxes, out, self, backward: { g in [g.swappingLeadingAxes()] })
+    }
+
     /// Entries `range` of `axis` (the first by default; negative counts from
     /// the end): `x.slice(0..<h, axis: -1)` is the first h columns.
     public func slice(_ range: Range<Int>, axis: Int = 0) -> Tensor {

@@ -14,7 +14,7 @@ public enum Operation: String, CaseIterable, Sendable {
     // Reductions
     case sum, sumAlongAxis, maxAlongAxis, logsumexp, softmax, logSoftmax
     // Layout
-    case reshape, transpose, slice, concatenate, broadcast
+    case reshape, transpose, swapLeadingAxes, slice, concatenate, broadcast
     // Indexing
     case gather, `where`
     // Convolution

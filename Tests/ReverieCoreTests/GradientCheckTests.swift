@@ -83,6 +83,10 @@ struct GradientCheckTests {
         case .logSoftmax: return Case(inputs: [a * 2]) { $0[0].logSoftmax() }
         case .reshape: return Case(inputs: [a]) { $0[0].reshaped([2, 6]).squared() }
         case .transpose: return Case(inputs: [random([2, 3, 4], 25)]) { $0[0].transposed() * random([2, 4, 3], 26) }
+        case .swapLeadingAxes:
+            return Case(inputs: [random([2, 3, 4], 43), random([3, 2], 44)]) { x in
+                (x[0].swappingLeadingAxes() * random([3, 2, 4], 45)).sum() + (x[1].swappingLeadingAxes() * random([2, 3], 46)).sum()
+            }
         case .slice:
             return Case(inputs: [random([4, 3], 27), random([2, 3, 5], 42)]) { x in
                 let pieces = x[1].split([1, 3, 1])

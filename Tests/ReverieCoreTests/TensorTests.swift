@@ -173,6 +173,22 @@ struct TensorTests {
         #expect(t.transposed().scalars == x.scalars)
     }
 
+    @Test(arguments: [[3, 5], [1, 7], [7, 1], [2, 3, 4], [4, 3, 2, 5], [16, 64, 33]])
+    func swappingLeadingAxesSwapsTheFirstTwo(_ shape: [Int]) {
+        let x = randomTensor(shape, seed: 51)
+        let t = x.swappingLeadingAxes()
+        var outShape = shape
+        outShape.swapAt(0, 1)
+        var expected = [Double](repeating: .nan, count: x.count)
+        for (i, v) in x.scalars.enumerated() {
+            var index = multiIndex(i, in: shape)
+            index.swapAt(0, 1)
+            expected[flatOffset(index, in: outShape)] = Double(v)
+        }
+        expectClose(t, expected, shape: outShape, tolerance: 0, "swap \(shape)")
+        #expect(t.swappingLeadingAxes().scalars == x.scalars)
+    }
+
     // MARK: - Indexing
 
     @Test func gatherPicksOnePerRow() {

@@ -105,12 +105,3 @@ extension SequenceBackbone {
         return (batch, length, (0..<length).map { t in (0..<batch).map { resets[$0 * length + t] } })
     }
 }
-
-extension Tensor {
-    /// (B, L, D) ↔ (L, B, D): the first two axes swapped (a copy, differentiable).
-    func swappingLeadingAxes() -> Tensor {
-        let (a, b) = (shape[0], shape[1]), rest = Array(shape.dropFirst(2)), d = rest.reduce(1, *)
-        // (A, B·D)ᵀ = (B·D, A) → (B, D, A) → swap the last two → (B, A, D).
-        return reshaped([a, b * d]).transposed().reshaped([b, d, a]).transposed().reshaped([b, a] + rest)
-    }
-}
