@@ -70,12 +70,7 @@ struct Envs: ParsableCommand {
                     _ = env.reset()
                 }
             }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-            let mean = returns.reduce(0, +) / Double(returns.count)
-            let std = (returns.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(returns.count)).squareRoot()
-            print("\(env.name): \(episodes) episodes, mean return \(format(mean)) ± \(format(std)), "
-                  + "mean length \(format(Double(lengths.reduce(0, +)) / Double(episodes))), "
-                  + "\(Int(Double(steps) / seconds)) steps/s (random policy)")
+            summarize(env.name, returns: returns, lengths: lengths, steps: steps, since: start)
         }
 
         /// The served envs stepped together with random actions until `episodes` episodes
@@ -104,11 +99,16 @@ struct Envs: ParsableCommand {
                     (episodeReturns[i], episodeLengths[i]) = (0, 0)
                 }
             }
+            summarize("\(env.name) at \(name) (\(n) envs)", returns: returns, lengths: lengths, steps: steps, since: start)
+        }
+
+        /// The closing line: episodes, mean return ± std, mean length, steps/s.
+        private func summarize(_ what: String, returns: [Double], lengths: [Int], steps: Int, since start: UInt64) {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
             let mean = returns.reduce(0, +) / Double(returns.count)
             let std = (returns.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(returns.count)).squareRoot()
-            print("\(env.name) at \(name) (\(n) envs): \(episodes) episodes, mean return \(format(mean)) ± \(format(std)), "
-                  + "mean length \(format(Double(lengths.reduce(0, +)) / Double(episodes))), "
+            print("\(what): \(returns.count) episodes, mean return \(format(mean)) ± \(format(std)), "
+                  + "mean length \(format(Double(lengths.reduce(0, +)) / Double(lengths.count))), "
                   + "\(Int(Double(steps) / seconds)) steps/s (random policy)")
         }
 
