@@ -123,14 +123,24 @@ private final class Walk: Environment {
                                           environment: envs, seed: 5)
         let window = try agent.collect(on: Tape())
         let (n, t) = (envs.count, TruncationBootstrapTests.last)
+        // The same agent stopped one step short holds the memory from before step t.
+        var shorter = config
+        shorter.updateInterval = t
+        let before = try OnlineActorCritic(shorter, policy: PolicySpec(hidden: [16], memory: cell, memorySize: 8),
+                                           environment: try SyncVectorEnvironment([
+                                               TimeLimit(Walk(terminatesAfter: nil), maxEpisodeSteps: 3),
+                                               Walk(terminatesAfter: 3), TimeLimit(Walk(terminatesAfter: 3), maxEpisodeSteps: 3),
+                                           ]), seed: 5)
+        _ = try before.collect(on: Tape())
         #expect((0..<n).allSatisfy { window.dones[t * n + $0] } && agent.episodeStarts == [true, true, true])
 
         let final = Tensor([3, 1], shape: [1, 2])
         let finalValue = agent.policy.step(final, memory: agent.memory.rows([0])).1.scalars[0]
         let freshValue = agent.policy.step(final, memory: agent.policy.initialMemory(batch: 1)).1.scalars[0]
         let restartValue = agent.policy.step(Tensor([0, 1], shape: [1, 2]), memory: agent.memory.rows([0])).1.scalars[0]
+        let staleValue = agent.policy.step(final, memory: before.memory.rows([0])).1.scalars[0]
         // The value is one the test can tell apart from the wrong choices.
-        #expect(abs(finalValue - freshValue) > 1e-5 && abs(finalValue - restartValue) > 1e-5)
+        #expect(abs(finalValue - freshValue) > 1e-5 && abs(finalValue - restartValue) > 1e-5 && abs(finalValue - staleValue) > 1e-5)
 
         #expect(abs(window.rewards[t * n] - (1 + 0.9 * finalValue)) < 1e-6, "truncated: \(window.rewards[t * n])")
         #expect(window.rewards[t * n + 1] == 1, "terminated: no bootstrap")

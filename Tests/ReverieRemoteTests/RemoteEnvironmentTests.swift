@@ -204,6 +204,16 @@ struct RemoteEnvironmentTests {
         #expect(try remote.step(Tensor([0, 1])).rewards == [1, 1])
     }
 
+    /// Env i is seeded seed + i over the wire, as a JSON integer: a seed
+    /// past what that can carry is a clear error, not a crash.
+    @Test func aSeedBeyondTheProtocolsIntegersIsAClearError() throws {
+        let server = try ServerProcess(numEnvs: 2)
+        defer { server.kill() }
+        let env = try RemoteVectorEnvironment(endpoints: [server.endpoint])
+        #expect(throws: RemoteEnvironmentError.self) { try env.reset(seed: UInt64(Int.max)) }
+        #expect(try env.reset(seed: UInt64(Int.max - 2)).shape == [2, 4])
+    }
+
     /// `reverie envs check zmq://…` steps every served env with random
     /// actions and reports each episode as it ends; the same seed on a fresh
     /// server gives the same episodes.

@@ -43,6 +43,7 @@ final class RemoteConnection {
     func send(_ command: String, fields: JSONObject = [:], arrays: [WireArray] = []) throws {
         precondition(pending == nil, "one request at a time per connection")
         sequence += 1
+        precondition(fields.keys.allSatisfy { !["v", "cmd", "seq"].contains($0) }, "v, cmd and seq are the connection's to set")
         var header: JSONObject = ["v": .int(WireMessage.version), "cmd": .string(command), "seq": .int(sequence)]
         for (key, value) in fields { header[key] = value }
         let frames = WireMessage(header: header, arrays: arrays).frames()
@@ -85,6 +86,8 @@ public enum RemoteEnvironmentError: Error, CustomStringConvertible {
     case unreachable(endpoint: String, attempts: Int, timeoutMilliseconds: Int)
     case server(endpoint: String, message: String)
     case mismatchedSpaces(String)
+    /// A seed the protocol's integers cannot carry once env i adds i.
+    case seedOutOfRange(seed: UInt64, largest: Int)
 
     public var description: String {
         switch self {
@@ -94,6 +97,8 @@ public enum RemoteEnvironmentError: Error, CustomStringConvertible {
             "\(endpoint): \(message)"
         case .mismatchedSpaces(let message):
             message
+        case .seedOutOfRange(let seed, let largest):
+            "seed \(seed) is out of range for remote envs: env i gets seed + i, which must stay at most \(largest)"
         }
     }
 }

@@ -74,6 +74,7 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
     private var episodeLengths: [Int] = []
 
     public func reset(seed: UInt64?) throws -> Tensor {
+        if let seed, seed > UInt64(Int.max - count) { throw RemoteEnvironmentError.seedOutOfRange(seed: seed, largest: Int.max) }
         for (c, offset) in zip(connections, offsets) {
             try c.send("reset", fields: seed.map { ["seed": .int(Int($0) + offset)] } ?? [:])
         }

@@ -50,8 +50,8 @@ struct ZmqBench {
     /// What libzmq itself allows here: a CartPole step's request and reply
     /// frames bounced between a REQ socket in this process and a ROUTER echo
     /// in a child process (`reverie bench zmq --probe echo:ENDPOINT`), with no
-    /// codec and no env. Round trips per second, median of `repeats`; blocking
-    /// receives as the pyzmq peer makes them, or spinning as our client does.
+    /// codec and no env. Round trips per second, median of `repeats`; the
+    /// client's receives block as the pyzmq peer's do, or spin as our client's.
     private func libzmqRoundTrips(spinMicroseconds: Int) throws -> Double {
         let server = try BenchServer { ["bench", "zmq", "--probe", "echo:\($0)"] }
         defer { server.stop() }
@@ -90,15 +90,21 @@ struct ZmqBench {
     }
 
     /// The child side of `libzmqRoundTrips`: answers every request with
-    /// `stepReply` until a request of one frame, "stop".
+    /// `stepReply` until a request of one frame, "stop". It waits for each
+    /// request as `reverie serve` does (spinning 100 µs first), and ends by
+    /// itself should the bench process die first.
     static func echo(at endpoint: String) throws {
         let socket = try Socket(.router)
         try socket.bind(endpoint)
         FileHandle.standardError.write(Data("serving \(endpoint)\n".utf8))
-        let reply = stepReply
+        let reply = stepReply, parent = getppid()
         while true {
+            guard let frames = try socket.receive(timeout: 1000, spinMicroseconds: 100) else {
+                if getppid() != parent { return }
+                continue
+            }
             // Identity, the REQ delimiter, then the request's frames.
-            guard let frames = try socket.receive(timeout: nil), frames.count >= 3 else { continue }
+            guard frames.count >= 3 else { continue }
             let envelope = Array(frames.prefix(2))
             if frames.count == 3 && frames[2] == Array("stop".utf8) {
                 try socket.send(envelope + [[]])
