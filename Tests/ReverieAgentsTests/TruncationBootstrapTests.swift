@@ -37,16 +37,19 @@ private final class Walk: Environment {
     /// Env 0 is cut by a 3-step time limit, env 1 terminates on its own after
     /// 3 steps, env 2 terminates as its 3-step limit strikes (both flags set:
     /// a terminal state, so no bootstrap).
-    static func make(_ policy: PolicySpec) throws -> PPO {
-        var config = PPOConfig()
-        config.rolloutSteps = 5
-        config.gamma = 0.9
-        let envs = try SyncVectorEnvironment([
+    static func walks() throws -> SyncVectorEnvironment {
+        try SyncVectorEnvironment([
             TimeLimit(Walk(terminatesAfter: nil), maxEpisodeSteps: 3),
             Walk(terminatesAfter: 3),
             TimeLimit(Walk(terminatesAfter: 3), maxEpisodeSteps: 3),
         ])
-        return try PPO(config, policy: policy, environment: envs, totalSteps: 1000, seed: 5)
+    }
+
+    static func make(_ policy: PolicySpec) throws -> PPO {
+        var config = PPOConfig()
+        config.rolloutSteps = 5
+        config.gamma = 0.9
+        return try PPO(config, policy: policy, environment: try walks(), totalSteps: 1000, seed: 5)
     }
 
     static let last = 2  // the step (0-based) both episodes end with
@@ -114,23 +117,14 @@ private final class Walk: Environment {
                                                            _ cell: RecurrentActorCritic.CellKind) throws {
         var config = OnlineActorCriticConfig()
         (config.learningRule, config.updateInterval, config.gamma) = (rule, TruncationBootstrapTests.last + 1, 0.9)
-        let envs = try SyncVectorEnvironment([
-            TimeLimit(Walk(terminatesAfter: nil), maxEpisodeSteps: 3),
-            Walk(terminatesAfter: 3),
-            TimeLimit(Walk(terminatesAfter: 3), maxEpisodeSteps: 3),
-        ])
-        let agent = try OnlineActorCritic(config, policy: PolicySpec(hidden: [16], memory: cell, memorySize: 8),
-                                          environment: envs, seed: 5)
+        let spec = PolicySpec(hidden: [16], memory: cell, memorySize: 8)
+        let agent = try OnlineActorCritic(config, policy: spec, environment: try TruncationBootstrapTests.walks(), seed: 5)
         let window = try agent.collect(on: Tape())
-        let (n, t) = (envs.count, TruncationBootstrapTests.last)
+        let (n, t) = (agent.environment.count, TruncationBootstrapTests.last)
         // The same agent stopped one step short holds the memory from before step t.
         var shorter = config
         shorter.updateInterval = t
-        let before = try OnlineActorCritic(shorter, policy: PolicySpec(hidden: [16], memory: cell, memorySize: 8),
-                                           environment: try SyncVectorEnvironment([
-                                               TimeLimit(Walk(terminatesAfter: nil), maxEpisodeSteps: 3),
-                                               Walk(terminatesAfter: 3), TimeLimit(Walk(terminatesAfter: 3), maxEpisodeSteps: 3),
-                                           ]), seed: 5)
+        let before = try OnlineActorCritic(shorter, policy: spec, environment: try TruncationBootstrapTests.walks(), seed: 5)
         _ = try before.collect(on: Tape())
         #expect((0..<n).allSatisfy { window.dones[t * n + $0] } && agent.episodeStarts == [true, true, true])
 

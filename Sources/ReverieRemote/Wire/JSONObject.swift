@@ -11,16 +11,15 @@ public struct JSONObject: Equatable, Sendable, Sequence, ExpressibleByDictionary
 
     public init() { members = [] }
 
-    /// Later duplicates of a key replace earlier ones, as in a dictionary literal.
-    public init(dictionaryLiteral elements: (String, JSON)...) {
+    /// Members in order; a later duplicate of a key replaces the earlier one,
+    /// as in a dictionary literal.
+    public init(_ elements: some Sequence<(String, JSON)>) {
         members = []
-        members.reserveCapacity(elements.count)
+        members.reserveCapacity(elements.underestimatedCount)
         for (key, value) in elements { self[key] = value }
     }
 
-    public init(_ dictionary: [String: JSON]) {
-        members = dictionary.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
-    }
+    public init(dictionaryLiteral elements: (String, JSON)...) { self.init(elements) }
 
     public var count: Int { members.count }
     public var isEmpty: Bool { members.isEmpty }
