@@ -15,6 +15,8 @@ final class RemoteConnection {
     private let identity: [UInt8]
     private var sequence = 0
     private var pending: [[UInt8]]?
+    private var reader = WireReader()
+    private var writer = WireWriter()
 
     init(endpoint: String, timeoutMilliseconds: Int, retries: Int, spinMicroseconds: Int = 0, curveServerKey: String? = nil) throws {
         (self.endpoint, self.timeoutMilliseconds, self.retries, self.spinMicroseconds, self.curveServerKey) =
@@ -46,7 +48,7 @@ final class RemoteConnection {
         precondition(fields.keys.allSatisfy { !["v", "cmd", "seq"].contains($0) }, "v, cmd and seq are the connection's to set")
         var header: JSONObject = ["v": .int(WireMessage.version), "cmd": .string(command), "seq": .int(sequence)]
         for (key, value) in fields { header[key] = value }
-        let frames = WireMessage(header: header, arrays: arrays).frames()
+        let frames = writer.frames(of: WireMessage(header: header, arrays: arrays))
         try socket.send(frames)
         pending = frames
     }
@@ -62,7 +64,7 @@ final class RemoteConnection {
                 try socket.send(request)
             }
             guard let frames = try socket.receive(timeout: timeoutMilliseconds, spinMicroseconds: spinMicroseconds) else { continue }
-            let reply = try WireMessage(frames: frames)
+            let reply = try reader.read(frames)
             if let error = reply.header["error"]?.string { throw RemoteEnvironmentError.server(endpoint: endpoint, message: error) }
             guard reply.sequence == sequence else {
                 throw RemoteEnvironmentError.server(endpoint: endpoint, message: "reply for seq \(reply.sequence.map(String.init) ?? "nil"), expected \(sequence)")

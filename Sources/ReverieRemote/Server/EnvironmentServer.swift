@@ -14,6 +14,11 @@ public final class EnvironmentServer {
     /// The last `step` reply per client identity, resent for a retried `seq`.
     private var lastStep: [[UInt8]: (sequence: Int, reply: [[UInt8]])] = [:]
     private var closed = false
+    private var reader = WireReader()
+    private var writer = WireWriter()
+    /// The shape and dtypes a `step`'s actions must have, and room to check one env's action.
+    private let actionShape: [Int], actionDTypes: [WireArray.DType]
+    private var action: [Float]
 
     /// - Parameters:
     ///   - endpoint: where to bind; loopback (`tcp://127.0.0.1:5555`) unless you mean otherwise.
@@ -37,6 +42,10 @@ public final class EnvironmentServer {
             try socket.setOption(ZMQ_CURVE_SECRETKEY, bytes: Array(key.utf8))
         }
         try socket.bind(endpoint)
+        let actionSpace = environment.singleActionSpace
+        actionShape = [environment.count] + actionSpace.shape
+        actionDTypes = actionSpace.wireDType == .int64 ? [.int64, .int32] : [.float32, .float64]
+        action = [Float](repeating: 0, count: actionSpace.flatCount)
     }
 
     /// Serves until a `close` request, or until `shouldStop` returns true
@@ -61,7 +70,7 @@ public final class EnvironmentServer {
         do {
             let total = frames.reduce(0) { $0 + $1.count }
             guard total <= maxMessageBytes else { throw ProtocolError("message of \(total) bytes exceeds \(maxMessageBytes)") }
-            let request = try WireMessage(frames: frames)
+            let request = try reader.read(frames)
             guard let seq = request.header["seq"]?.int, seq >= 0 else { throw ProtocolError("'seq' must be an integer ≥ 0") }
             sequence = seq
             guard let version = request.header["v"]?.int, version == WireMessage.version else {
@@ -72,7 +81,7 @@ public final class EnvironmentServer {
             var reply = try handle(command, request)
             reply.header["v"] = .int(WireMessage.version)
             reply.header["seq"] = .int(seq)
-            let replyFrames = reply.frames()
+            let replyFrames = writer.frames(of: reply)
             if command == "step" { lastStep[identity] = (seq, replyFrames) }
             return replyFrames
         } catch {
@@ -100,18 +109,17 @@ public final class EnvironmentServer {
             return WireMessage(header: [:], arrays: [wire("observations", observations, observationSpace)])
         case "step":
             let actions = try request.array("actions")
-            let expected = [environment.count] + actionSpace.shape
-            guard actions.shape == expected else { throw ProtocolError("step: actions has shape \(actions.shape), expected \(expected)") }
-            let allowed: [WireArray.DType] = actionSpace.wireDType == .int64 ? [.int64, .int32] : [.float32, .float64]
-            guard allowed.contains(actions.dtype) else {
-                throw ProtocolError("step: actions of \(actionSpace) must be \(allowed.map(\.rawValue).joined(separator: " or ")), got \(actions.dtype.rawValue)")
+            guard actions.shape == actionShape else { throw ProtocolError("step: actions has shape \(actions.shape), expected \(actionShape)") }
+            guard actionDTypes.contains(actions.dtype) else {
+                throw ProtocolError("step: actions of \(actionSpace) must be \(actionDTypes.map(\.rawValue).joined(separator: " or ")), got \(actions.dtype.rawValue)")
             }
             let values = actions.tensor
             // Every action is checked before any env moves, so a bad batch changes nothing.
-            let n = actionSpace.flatCount
-            let flat = values.scalars
-            for i in 0..<environment.count where !actionSpace.contains(Array(flat[(i * n)..<((i + 1) * n)])) {
-                throw ProtocolError("step: action \(Array(flat[(i * n)..<((i + 1) * n)])) of env \(i) is not in \(actionSpace)")
+            try values.withUnsafeBufferPointer { flat in
+                for i in 0..<environment.count {
+                    action.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: flat.baseAddress! + i * $0.count, count: $0.count) }
+                    guard actionSpace.contains(action) else { throw ProtocolError("step: action \(action) of env \(i) is not in \(actionSpace)") }
+                }
             }
             let step = try environment.step(values)
             let indices = step.finalObservations.indices.filter { step.finalObservations[$0] != nil }

@@ -160,13 +160,19 @@ public enum JSON: Equatable, Sendable {
     /// Parses exactly one JSON value (surrounding whitespace allowed).
     /// - Throws: `ProtocolError` naming the byte offset of the first problem.
     public init(parsing bytes: [UInt8]) throws {
-        self = try bytes.withUnsafeBufferPointer { buffer in
-            var parser = Parser(input: buffer)
+        self = try Self.parse(bytes, recording: nil).value
+    }
+
+    /// Parses `bytes` as `init(parsing:)` does, and also gives where the value
+    /// of the top-level member `key` lies in them, if there is one.
+    static func parse(_ bytes: [UInt8], recording key: String?) throws -> (value: JSON, span: Range<Int>?) {
+        try bytes.withUnsafeBufferPointer { buffer in
+            var parser = Parser(input: buffer, recordedKey: key)
             parser.skipWhitespace()
             let value = try parser.value(depth: 0)
             parser.skipWhitespace()
             guard parser.position == buffer.count else { throw parser.error("unexpected data after the value") }
-            return value
+            return (value, parser.recordedSpan)
         }
     }
 
@@ -174,6 +180,9 @@ public enum JSON: Equatable, Sendable {
 
     private struct Parser {
         let input: UnsafeBufferPointer<UInt8>
+        /// A top-level member whose value's byte range to note in `recordedSpan`.
+        let recordedKey: String?
+        var recordedSpan: Range<Int>?
         var position = 0
 
         func error(_ message: String) -> ProtocolError {
@@ -233,7 +242,9 @@ public enum JSON: Equatable, Sendable {
                     duplicate = !seen!.insert(key).inserted
                 }
                 guard !duplicate else { throw error("duplicate key '\(key)'") }
+                let start = position
                 members.appendNew(key, try value(depth: depth + 1))
+                if depth == 0, key == recordedKey { recordedSpan = start..<position }
                 skipWhitespace()
                 switch current {
                 case UInt8(ascii: ","): position += 1

@@ -51,6 +51,13 @@ public struct JSONObject: Equatable, Sendable, Sequence, ExpressibleByDictionary
 
     public func makeIterator() -> IndexingIterator<[Element]> { members.makeIterator() }
 
+    /// Whether the two have the same members once `key` is left out of both.
+    func equals(_ other: JSONObject, ignoring key: String) -> Bool {
+        let count = members.count - (self[key] == nil ? 0 : 1)
+        guard count == other.count - (other[key] == nil ? 0 : 1) else { return false }
+        return members.allSatisfy { $0.key == key || other[$0.key] == $0.value }
+    }
+
     public static func == (a: JSONObject, b: JSONObject) -> Bool {
         a.count == b.count && a.members.allSatisfy { b[$0.key] == $0.value }
     }

@@ -54,11 +54,19 @@ public struct WireMessage {
 
     /// Parses frames, checking every rule of the header and its descriptors.
     public init(frames: [[UInt8]]) throws {
+        var span: Range<Int>?
+        try self.init(frames: frames, seqSpan: &span)
+    }
+
+    /// As `init(frames:)`, also giving where the header's top-level `seq` value lies in its bytes.
+    init(frames: [[UInt8]], seqSpan: inout Range<Int>?) throws {
         guard let first = frames.first else { throw ProtocolError("empty message") }
         guard first.count <= Self.maxHeaderBytes else {
             throw ProtocolError("header of \(first.count) bytes exceeds \(Self.maxHeaderBytes)")
         }
-        guard case .object(let header) = try JSON(parsing: first) else { throw ProtocolError("header is not a JSON object") }
+        let parsed = try JSON.parse(first, recording: "seq")
+        guard case .object(let header) = parsed.value else { throw ProtocolError("header is not a JSON object") }
+        seqSpan = parsed.span
         let descriptors: [JSON]
         switch header["arrays"] {
         case nil: descriptors = []

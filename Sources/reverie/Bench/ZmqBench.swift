@@ -13,17 +13,31 @@ struct ZmqBench {
 
     func run() throws -> BenchResult {
         let peerRunner = try PythonPeer()
-        let peer = try peerRunner.run("zmq_roundtrip.py", [String(messages), String(max(3, repeats / 2)),
-                                                          "tcp://127.0.0.1:\(BenchServer.freePort())"])
-        let peerRate = (peer["roundtrips_per_s"] as? Double) ?? .nan
         let python = peerRunner.root.appendingPathComponent("bench/.venv/bin/python").path
         let bridgeScript = peerRunner.root.appendingPathComponent("envs/gymnasium_server.py").path
 
-        let floor = try libzmqRoundTrips(spinMicroseconds: 0), floorSpinning = try libzmqRoundTrips(spinMicroseconds: 1000)
-        let swift1 = try stepsPerSecond(BenchServer(swiftEnvs: 1), messages: messages)
-        let swift8 = try stepsPerSecond(BenchServer(swiftEnvs: 8), messages: messages)
-        let bridge1 = try stepsPerSecond(BenchServer(python: python, script: bridgeScript, envs: 1), messages: bridgeMessages)
-        let bridge8 = try stepsPerSecond(BenchServer(python: python, script: bridgeScript, envs: 8), messages: bridgeMessages)
+        // The headline and its references are measured in rounds, each running
+        // the pyzmq peer, the libzmq floor and ours one after the other, so that
+        // a slow spell of the machine weighs on all of them alike; each figure
+        // is the median over rounds.
+        var peerName = "pyzmq", peerRates: [Double] = [], floorRates: [Double] = [], spinningFloorRates: [Double] = [], swiftRates: [Double] = []
+        do {
+            let echo = try RoundTrips(echoing: Self.stepRequest)
+            let swift = try RemoteSteps(BenchServer(swiftEnvs: 1))
+            defer { echo.stop(); swift.stop() }
+            for _ in 0..<max(3, repeats) {
+                let peer = try peerRunner.run("zmq_roundtrip.py", [String(messages), "1", "tcp://127.0.0.1:\(BenchServer.freePort())"])
+                peerRates.append((peer["roundtrips_per_s"] as? Double) ?? .nan)
+                peerName = (peer["peer_name"] as? String) ?? peerName
+                floorRates.append(try echo.perSecond(messages, spinMicroseconds: 0))
+                spinningFloorRates.append(try echo.perSecond(messages, spinMicroseconds: 1000))
+                swiftRates.append(try swift.perSecond(messages))
+            }
+        }
+        let (peerRate, floor, floorSpinning, swift1) = (median(peerRates), median(floorRates), median(spinningFloorRates), median(swiftRates))
+        let swift8 = try RemoteSteps(BenchServer(swiftEnvs: 8)).medianPerSecond(messages, repeats: repeats)
+        let bridge1 = try RemoteSteps(BenchServer(python: python, script: bridgeScript, envs: 1)).medianPerSecond(bridgeMessages, repeats: repeats)
+        let bridge8 = try RemoteSteps(BenchServer(python: python, script: bridgeScript, envs: 8)).medianPerSecond(bridgeMessages, repeats: repeats)
         let table = """
             CartPole-v1 over ZeroMQ (tcp loopback)     env steps/s   messages/s
             Swift client ↔ reverie serve, 1 env        \(Int(swift1))        \(Int(swift1))
@@ -32,45 +46,60 @@ struct ZmqBench {
             Swift client ↔ Python bridge, 8 envs       \(Int(bridge8))        \(Int(bridge8 / 8))
             pyzmq REQ/REP round trips (peer)           —             \(Int(peerRate))
             libzmq floor: same frames, echoed, no codec —            \(Int(floor)) blocking, \(Int(floorSpinning)) spinning 1 ms
-            ratio 1-env Swift↔Swift / pyzmq: \(rounded(swift1 / peerRate, digits: 100))   (target ≥ 1.5)
+            ratio 1-env Swift↔Swift / pyzmq: \(rounded(swift1 / peerRate, digits: 100))   (target ≥ 1.5; medians of \(peerRates.count) interleaved rounds)
+            rounds: ours \(swiftRates.map { Int($0) }), pyzmq \(peerRates.map { Int($0) })
             """
         return BenchResult(
             workload: "zmq", ours: swift1, peer: peerRate, unit: "steps/s vs round trips/s",
             details: ["env": "CartPole-v1", "transport": "tcp://127.0.0.1",
-                      "headline": "1 env per message, Swift client and server, vs pyzmq REQ/REP round trips",
+                      "headline": "1 env per message, Swift client and server, vs pyzmq REQ/REP round trips; medians of interleaved rounds",
+                      "rounds_ours_steps_per_s": swiftRates.map { rounded($0) },
+                      "rounds_peer_roundtrips_per_s": peerRates.map { rounded($0) },
                       "swift_8envs_env_steps_per_s": rounded(swift8),
                       "bridge_1env_steps_per_s": rounded(bridge1),
                       "bridge_8envs_env_steps_per_s": rounded(bridge8),
                       "libzmq_floor_roundtrips_per_s": rounded(floor),
                       "libzmq_floor_spinning_roundtrips_per_s": rounded(floorSpinning),
-                      "peer_name": (peer["peer_name"] as? String) ?? "pyzmq"],
+                      "peer_name": peerName],
             table: table)
     }
+
+    private func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
     /// What libzmq itself allows here: a CartPole step's request and reply
     /// frames bounced between a REQ socket in this process and a ROUTER echo
     /// in a child process (`reverie bench zmq --probe echo:ENDPOINT`), with no
-    /// codec and no env. Round trips per second, median of `repeats`; the
-    /// client's receives block as the pyzmq peer's do, or spin as our client's.
-    private func libzmqRoundTrips(spinMicroseconds: Int) throws -> Double {
-        let server = try BenchServer { ["bench", "zmq", "--probe", "echo:\($0)"] }
-        defer { server.stop() }
-        let socket = try Socket(.request)
-        try socket.connect(server.endpoint)
-        let request = Self.stepRequest
-        func roundTrips(_ count: Int) throws {
+    /// codec and no env. The client's receives block as the pyzmq peer's do,
+    /// or spin as our client's.
+    private final class RoundTrips {
+        let server: BenchServer
+        let socket: Socket
+        let request: [[UInt8]]
+
+        init(echoing request: [[UInt8]]) throws {
+            server = try BenchServer { ["bench", "zmq", "--probe", "echo:\($0)"] }
+            socket = try Socket(.request)
+            try socket.connect(server.endpoint)
+            self.request = request
+            _ = try perSecond(1000, spinMicroseconds: 0)  // connect and warm up
+        }
+
+        func perSecond(_ count: Int, spinMicroseconds: Int) throws -> Double {
+            let start = ContinuousClock.now
             for _ in 0..<count {
                 try socket.send(request)
                 guard try socket.receive(timeout: 10_000, spinMicroseconds: spinMicroseconds) != nil else {
                     throw PythonPeer.Failure.failed("libzmq echo", status: -1, stderr: "no reply within 10 s")
                 }
             }
+            return Double(count) / (ContinuousClock.now - start).seconds
         }
-        try roundTrips(1000)  // connect and warm up
-        let seconds = try medianSeconds(repeats: repeats) { try roundTrips(messages) }
-        try socket.send([Array("stop".utf8)])
-        _ = try socket.receive(timeout: 1000)
-        return Double(messages) / seconds
+
+        func stop() {
+            try? socket.send([Array("stop".utf8)])
+            _ = try? socket.receive(timeout: 1000)
+            server.stop()
+        }
     }
 
     /// A 1-env CartPole step's frames as `RemoteVectorEnvironment` and `reverie serve` write them.
@@ -114,21 +143,41 @@ struct ZmqBench {
         }
     }
 
-    /// Env steps per second (messages × envs per message), median of `repeats`.
-    private func stepsPerSecond(_ server: BenchServer, messages: Int) throws -> Double {
-        defer { server.stop() }
-        let env = try RemoteVectorEnvironment(endpoints: [server.endpoint], timeoutMilliseconds: 10_000)
+}
+
+/// Remote CartPole stepped with random actions by `RemoteVectorEnvironment`.
+private final class RemoteSteps {
+    let server: BenchServer
+    let env: RemoteVectorEnvironment
+    var rng = RandomGenerator(seed: 1)
+
+    init(_ server: BenchServer) throws {
+        self.server = server
+        env = try RemoteVectorEnvironment(endpoints: [server.endpoint], timeoutMilliseconds: 10_000)
         _ = try env.reset(seed: 0)
-        var rng = RandomGenerator(seed: 1)
-        let n = env.count
-        let seconds = try medianSeconds(repeats: repeats) {
-            for _ in 0..<messages {
-                let actions = Tensor(shape: [n]) { a in for i in 0..<n { a[i] = Float(rng.int(below: 2)) } }
-                _ = try env.step(actions)
-            }
+        _ = try perSecond(1000)  // warm up
+    }
+
+    /// Env steps per second (messages × envs per message) over one run of `messages`.
+    func perSecond(_ messages: Int) throws -> Double {
+        let n = env.count, start = ContinuousClock.now
+        for _ in 0..<messages {
+            let actions = Tensor(shape: [n]) { a in for i in 0..<n { a[i] = Float(rng.int(below: 2)) } }
+            _ = try env.step(actions)
         }
+        return Double(messages * n) / (ContinuousClock.now - start).seconds
+    }
+
+    /// The median of `repeats` runs, then the server is stopped.
+    func medianPerSecond(_ messages: Int, repeats: Int) throws -> Double {
+        defer { stop() }
+        let rates = try (0..<repeats).map { _ in try perSecond(messages) }
+        return rates.sorted()[rates.count / 2]
+    }
+
+    func stop() {
         env.close()
-        return Double(messages * n) / seconds
+        server.stop()
     }
 }
 
@@ -182,4 +231,8 @@ final class BenchServer {
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
         return Int(UInt16(bigEndian: address.sin_port))
     }
+}
+
+private extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }
