@@ -71,10 +71,12 @@ private final class NormGRUKernel {
          weight: UnsafeMutablePointer<Float>, gain: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>) {
         (self.steps, self.batch, self.width, self.blocks, self.resets, self.epsilon) = (steps, batch, width, blocks, resets, epsilon)
         (self.weight, self.gain, self.bias) = (weight, gain, bias)
-        previous = .zeros([steps, batch, width])
-        normalized = .zeros([steps, batch, 3 * width])
-        inverseStd = .zeros([steps, batch, blocks])
-        gates = .zeros([steps, batch, 4 * width])
+        // Every element is written by `forward` before anything reads it: no zero fill.
+        func buffer(_ shape: [Int]) -> Tensor { Tensor(shape: shape, unsafeUninitialized: { _ in }) }
+        previous = buffer([steps, batch, width])
+        normalized = buffer([steps, batch, 3 * width])
+        inverseStd = buffer([steps, batch, blocks])
+        gates = buffer([steps, batch, 4 * width])
     }
 
     /// U, units per group.
@@ -127,7 +129,8 @@ private final class NormGRUKernel {
     /// [∂projected, ∂W_h, ∂γ, ∂β, ∂h_0] from g = ∂L/∂[h_1…h_T | h_T].
     func backward(_ g: UnsafePointer<Float>) -> [Tensor] {
         let (b, h, u) = (batch, width, units), rows = b * h, wide = 3 * h
-        let dProjected = Tensor.zeros([steps, b, wide])
+        // Written whole, step by step, before the products read it.
+        let dProjected = Tensor(shape: [steps, b, wide], unsafeUninitialized: { _ in })
         let dh = Tensor(Array(UnsafeBufferPointer(start: g + steps * rows, count: rows)), shape: [b, h])
         // ∂γ and ∂β sum over sequences, which the workers split: one partial sum each.
         let partials = Tensor.zeros([Parallel.workers, 2, wide])

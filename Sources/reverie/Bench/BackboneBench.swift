@@ -7,7 +7,8 @@ import ReverieWorldModels
 /// Milliseconds per step at each L (median of `repeats` after a warm-up; one
 /// timed run at L ≥ 1024), beside the PyTorch peer at the same shapes in the
 /// same run (`bench/peers/wm_backbone.py`: torch.nn.GRU, s5-pytorch's S5Block,
-/// mambapy's Mamba), with model FLOP utilisation against the machine's sgemm
+/// mambapy's Mamba), the two alternating over `rounds` rounds and each figure
+/// the median over them, with model FLOP utilisation against the machine's sgemm
 /// rate measured in the same run. Without `peer` (workload `backbone`), our
 /// side only, every backbone.
 struct BackboneBench {
@@ -15,6 +16,8 @@ struct BackboneBench {
     var withPeer: Bool
     var lengths = [64, 256, 1024]
     var repeats = 3
+    /// Rounds of peer then ours, when there is a peer.
+    var rounds = 3
     let batch = 16, width = 256
 
     static func workload(_ kind: BackboneConfig.Kind) -> String {
@@ -29,39 +32,64 @@ struct BackboneBench {
         BackboneConfig(kind: kind, width: width, layers: 2, stateSize: kind == .mamba ? 16 : 64)
     }
 
-    /// Our training step in milliseconds at each length.
-    func ours(_ kind: BackboneConfig.Kind) -> [Double] {
+    /// Runs of our training step: each call gives milliseconds per step at each length.
+    func ours(_ kind: BackboneConfig.Kind) -> () -> [Double] {
         var rng = RandomGenerator(seed: 1)
         let backbone = config(kind).make(inputSize: width, rng: &rng)
         let optimizer = Adam(backbone, learningRate: 1e-4)
-        return lengths.map { length in
-            let inputs = Tensor.uniform([batch, length, width], low: -1, high: 1, using: &rng)
-            let resets = [Bool](repeating: false, count: batch * length)
-            return 1e3 * medianSeconds(repeats: length >= 1024 ? 1 : repeats) {
-                let (_, gradients) = valueWithGradients(wrt: optimizer.parameters) {
-                    backbone.scan(inputs, backbone.initialState(batch: batch), resets: resets).outputs.squared().mean()
+        let inputs = lengths.map { Tensor.uniform([batch, $0, width], low: -1, high: 1, using: &rng) }
+        return { [lengths, batch, repeats] in
+            zip(lengths, inputs).map { length, inputs in
+                let resets = [Bool](repeating: false, count: batch * length)
+                return 1e3 * medianSeconds(repeats: length >= 1024 ? 1 : repeats) {
+                    let (_, gradients) = valueWithGradients(wrt: optimizer.parameters) {
+                        backbone.scan(inputs, backbone.initialState(batch: batch), resets: resets).outputs.squared().mean()
+                    }
+                    optimizer.update(gradients)
                 }
-                optimizer.update(gradients)
             }
         }
     }
 
+    /// The peer's milliseconds per step by "kind@length", from one run of its script.
+    func peer() throws -> (cases: [String: Double], names: [String: Any]) {
+        let peer = try PythonPeer().run("wm_backbone.py", [
+            "--kinds", kinds.map(\.rawValue).joined(separator: ","),
+            "--lengths", lengths.map(String.init).joined(separator: ","), "--repeats", "\(repeats)"])
+        var cases: [String: Double] = [:]
+        for case let row as [String: Any] in peer["cases"] as? [Any] ?? [] {
+            cases["\(row["backbone"] ?? "")@\(row["length"] ?? "")"] = row["ms_per_step"] as? Double
+        }
+        return (cases, peer["peer_names"] as? [String: Any] ?? [:])
+    }
+
     func run() throws -> BenchResult {
         let header = "backbone train step, B \(batch), d \(width), 2 layers, Adam: ms per step"
-        var peerCases: [String: Any] = [:], peerNames: [String: Any] = [:]
-        if withPeer {
-            let peer = try PythonPeer().run("wm_backbone.py", [
-                "--kinds", kinds.map(\.rawValue).joined(separator: ","),
-                "--lengths", lengths.map(String.init).joined(separator: ","), "--repeats", "\(repeats)"])
-            peerNames = peer["peer_names"] as? [String: Any] ?? [:]
-            for case let row as [String: Any] in peer["cases"] as? [Any] ?? [] {
-                peerCases["\(row["backbone"] ?? "")@\(row["length"] ?? "")"] = row["ms_per_step"]
+        // With the peer, rounds alternate its script and our side, so that a
+        // slow spell of the machine weighs on both; each figure is the median
+        // over rounds (of each run's median over repeats).
+        let rounds = withPeer ? max(1, self.rounds) : 1
+        let runners = kinds.map { ours($0) }
+        var peerRounds: [[String: Double]] = [], peerNames: [String: Any] = [:], ourRounds: [[[Double]]] = []
+        for _ in 0..<rounds {
+            if withPeer {
+                let peer = try peer()
+                peerRounds.append(peer.cases)
+                peerNames = peer.names
             }
+            ourRounds.append(runners.map { $0() })
         }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        var peerCases: [String: Any] = [:]
+        for key in peerRounds.first?.keys.sorted() ?? [] {
+            let values = peerRounds.compactMap { $0[key] }
+            if values.count == peerRounds.count { peerCases[key] = median(values) }
+        }
+        let times = kinds.indices.map { k in lengths.indices.map { i in median(ourRounds.map { $0[k][i] }) } }
         var rows: [[String: Any]] = []
-        var lines = [header + ", L = " + lengths.map(String.init).joined(separator: ", ")]
+        var lines = [header + ", L = " + lengths.map(String.init).joined(separator: ", ")
+                     + (rounds > 1 ? " (medians of \(rounds) rounds, ours and the peer's interleaved)" : "")]
         var headline: (ours: Double, peer: Double?) = (0, nil)
-        let times = kinds.map { ours($0) }
         // The projection shape every backbone runs, (B·64) × 256 by 256 × 768,
         // measured after our side (OpenBLAS's own threads spin for a while after use).
         let sgemm = sgemmRate(m: batch * 64, n: 3 * width, k: width, repeats: repeats)
@@ -70,8 +98,10 @@ struct BackboneBench {
             var cells: [String] = []
             for (length, ms) in zip(lengths, times) {
                 let mfu = flopsPerToken * Double(batch * length) / (ms * 1e-3) / (sgemm * 1e9)
+                let li = lengths.firstIndex(of: length)!, ki = kinds.firstIndex(of: kind)!
                 var row: [String: Any] = ["backbone": kind.rawValue, "length": length, "ms_per_step": rounded(ms),
-                                          "mfu": rounded(mfu)]
+                                          "mfu": rounded(mfu), "rounds_ms_per_step": ourRounds.map { rounded($0[ki][li]) }]
+                if withPeer { row["rounds_peer_ms_per_step"] = peerRounds.map { $0["\(kind.rawValue)@\(length)"].map { rounded($0) } ?? .nan } }
                 var cell = String(format: "%.1f", ms)
                 if let peer = peerCases["\(kind.rawValue)@\(length)"] as? Double {
                     row["peer_ms_per_step"] = peer
