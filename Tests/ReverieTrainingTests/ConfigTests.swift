@@ -23,6 +23,18 @@ import Testing
         for preset in presets { _ = try TrainConfig.load(preset: agents.appendingPathComponent(preset)) }
     }
 
+    /// One setting swaps a dreamer preset's sequence backbone, and nothing else.
+    @Test(arguments: ["s4", "mamba"]) func oneSetSwapsADreamerPresetsBackbone(_ kind: String) throws {
+        let preset = PythonTool.repository.appendingPathComponent("agents/dreamer-gru-cartpole.toml")
+        let original = try TrainConfig.load(preset: preset)
+        var swapped = try TrainConfig.load(preset: preset, overrides: ["backbone=\(kind)"])
+        #expect(original.dreamer.worldModel.backbone.kind == .gru)
+        #expect(swapped.dreamer.worldModel.backbone.kind.rawValue == kind)
+        #expect(swapped.dreamer.worldModel.backbone.width == original.dreamer.worldModel.backbone.width)
+        swapped.backbone = "gru"
+        #expect("\(swapped)" == "\(original)", "only the backbone's kind differs")
+    }
+
     @Test func presetValuesAndOverridesLand() throws {
         let config = try Self.load("""
             env = "Acrobot-v1"

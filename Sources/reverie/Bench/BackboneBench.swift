@@ -79,7 +79,6 @@ struct BackboneBench {
             }
             ourRounds.append(runners.map { $0() })
         }
-        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
         var peerCases: [String: Any] = [:]
         for key in peerRounds.first?.keys.sorted() ?? [] {
             let values = peerRounds.compactMap { $0[key] }
@@ -93,12 +92,11 @@ struct BackboneBench {
         // The projection shape every backbone runs, (B·64) × 256 by 256 × 768,
         // measured after our side (OpenBLAS's own threads spin for a while after use).
         let sgemm = sgemmRate(m: batch * 64, n: 3 * width, k: width, repeats: repeats)
-        for (kind, times) in zip(kinds, times) {
+        for (ki, (kind, times)) in zip(kinds, times).enumerated() {
             let flopsPerToken = 3 * Double(config(kind).forwardFlopsPerToken(inputSize: width))
             var cells: [String] = []
-            for (length, ms) in zip(lengths, times) {
+            for (li, (length, ms)) in zip(lengths, times).enumerated() {
                 let mfu = flopsPerToken * Double(batch * length) / (ms * 1e-3) / (sgemm * 1e9)
-                let li = lengths.firstIndex(of: length)!, ki = kinds.firstIndex(of: kind)!
                 var row: [String: Any] = ["backbone": kind.rawValue, "length": length, "ms_per_step": rounded(ms),
                                           "mfu": rounded(mfu), "rounds_ms_per_step": ourRounds.map { rounded($0[ki][li]) }]
                 if withPeer { row["rounds_peer_ms_per_step"] = peerRounds.map { $0["\(kind.rawValue)@\(length)"].map { rounded($0) } ?? .nan } }

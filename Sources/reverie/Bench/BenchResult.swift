@@ -31,14 +31,18 @@ struct BenchResult {
 
 func rounded(_ x: Double, digits: Double = 1000) -> Double { (x * digits).rounded() / digits }
 
+/// The middle value (the upper one of the two middle values for an even count).
+func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+/// Wall time in seconds of one run of `body`.
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+}
+
 /// Median wall time in seconds of `body` over `repeats` runs, after one warm-up.
 func medianSeconds(repeats: Int, _ body: () -> Void) -> Double {
     body()
-    var times: [Double] = []
-    for _ in 0..<repeats {
-        let start = DispatchTime.now().uptimeNanoseconds
-        body()
-        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
-    }
-    return times.sorted()[times.count / 2]
+    return median((0..<repeats).map { _ in seconds(body) })
 }

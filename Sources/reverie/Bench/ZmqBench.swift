@@ -64,8 +64,6 @@ struct ZmqBench {
             table: table)
     }
 
-    private func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-
     /// What libzmq itself allows here: a CartPole step's request and reply
     /// frames bounced between a REQ socket in this process and a ROUTER echo
     /// in a child process (`reverie bench zmq --probe echo:ENDPOINT`), with no
@@ -85,14 +83,14 @@ struct ZmqBench {
         }
 
         func perSecond(_ count: Int, spinMicroseconds: Int) throws -> Double {
-            let start = ContinuousClock.now
-            for _ in 0..<count {
-                try socket.send(request)
-                guard try socket.receive(timeout: 10_000, spinMicroseconds: spinMicroseconds) != nil else {
-                    throw PythonPeer.Failure.failed("libzmq echo", status: -1, stderr: "no reply within 10 s")
+            try Double(count) / seconds {
+                for _ in 0..<count {
+                    try socket.send(request)
+                    guard try socket.receive(timeout: 10_000, spinMicroseconds: spinMicroseconds) != nil else {
+                        throw PythonPeer.Failure.failed("libzmq echo", status: -1, stderr: "no reply within 10 s")
+                    }
                 }
             }
-            return Double(count) / (ContinuousClock.now - start).seconds
         }
 
         func stop() {
@@ -160,19 +158,19 @@ private final class RemoteSteps {
 
     /// Env steps per second (messages × envs per message) over one run of `messages`.
     func perSecond(_ messages: Int) throws -> Double {
-        let n = env.count, start = ContinuousClock.now
-        for _ in 0..<messages {
-            let actions = Tensor(shape: [n]) { a in for i in 0..<n { a[i] = Float(rng.int(below: 2)) } }
-            _ = try env.step(actions)
+        let n = env.count
+        return try Double(messages * n) / seconds {
+            for _ in 0..<messages {
+                let actions = Tensor(shape: [n]) { a in for i in 0..<n { a[i] = Float(rng.int(below: 2)) } }
+                _ = try env.step(actions)
+            }
         }
-        return Double(messages * n) / (ContinuousClock.now - start).seconds
     }
 
     /// The median of `repeats` runs, then the server is stopped.
     func medianPerSecond(_ messages: Int, repeats: Int) throws -> Double {
         defer { stop() }
-        let rates = try (0..<repeats).map { _ in try perSecond(messages) }
-        return rates.sorted()[rates.count / 2]
+        return median(try (0..<repeats).map { _ in try perSecond(messages) })
     }
 
     func stop() {
@@ -231,8 +229,4 @@ final class BenchServer {
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
         return Int(UInt16(bigEndian: address.sin_port))
     }
-}
-
-private extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }
