@@ -141,25 +141,46 @@ extension Tensor {
         // The closure holds x and W themselves: their storage must outlive the
         // forward pass (x may be a temporary, such as a recurrent cell's first state).
         // Inputs that are data (observations), not on the tape, need no gradient: skip that GEMM.
-        let inputNeedsGradient = isRecorded, weightNeedsGradient = weight.isRecorded
-        return recorded(.linear, out, inputs: inputs, backward: { [shape, self, weight] g in
+        return recordedInPlace(.linear, out, inputs: inputs, backward: { [shape, self, weight] g, gradients in
             let pg = g.storage.pointer, px = self.storage.pointer, pw = weight.storage.pointer
             // ∂x = G·W (rows, in);  ∂W = Gᵀ·x (out, in);  ∂b = Σ_rows G
-            let dx = !inputNeedsGradient ? nil : Tensor(shape: shape) { d in
-                sgemm(pg, transposeA: false, pw, transposeB: false, d.baseAddress!, m: rows, n: inFeatures, k: outFeatures)
+            if gradients.wants(0) {
+                gradients.add(Tensor(shape: shape) { d in
+                    sgemm(pg, transposeA: false, pw, transposeB: false, d.baseAddress!, m: rows, n: inFeatures, k: outFeatures)
+                }, into: 0)
             }
-            let dw = !weightNeedsGradient ? nil : Tensor(shape: [outFeatures, inFeatures]) { d in
-                sgemm(pg, transposeA: true, px, transposeB: false, d.baseAddress!, m: outFeatures, n: inFeatures, k: rows)
-            }
-            guard bias != nil else { return [dx, dw] }
-            let db = Tensor(shape: [outFeatures]) { d in
-                d.initialize(repeating: 0)
-                for r in 0..<rows {
-                    let row = pg + r * outFeatures
-                    for j in 0..<outFeatures { d[j] += row[j] }
+            // One row (online learning, one sequence): ∂W is an outer product,
+            // added straight into W's gradient (β = 1) — the same floats as
+            // adding a fresh product. Over many rows a GEMM may sum them in
+            // blocks into C, which would reorder the additions: there ∂W is
+            // formed first and then added.
+            if gradients.wants(1) {
+                if rows == 1 {
+                    gradients.add(into: 1, shape: [outFeatures, inFeatures]) { d, isEmpty in
+                        sgemm(pg, transposeA: true, px, transposeB: false, d.baseAddress!, m: outFeatures, n: inFeatures, k: 1,
+                              beta: isEmpty ? 0 : 1)
+                    }
+                } else {
+                    gradients.add(Tensor(shape: [outFeatures, inFeatures]) { d in
+                        sgemm(pg, transposeA: true, px, transposeB: false, d.baseAddress!, m: outFeatures, n: inFeatures, k: rows)
+                    }, into: 1)
                 }
             }
-            return [dx, dw, db]
+            guard bias != nil, gradients.wants(2) else { return }
+            if rows == 1 {
+                gradients.add(into: 2, shape: [outFeatures]) { d, isEmpty in
+                    if isEmpty { d.initialize(repeating: 0) }
+                    for j in 0..<outFeatures { d[j] += pg[j] }
+                }
+            } else {
+                gradients.add(Tensor(shape: [outFeatures]) { d in
+                    d.initialize(repeating: 0)
+                    for r in 0..<rows {
+                        let row = pg + r * outFeatures
+                        for j in 0..<outFeatures { d[j] += row[j] }
+                    }
+                }, into: 2)
+            }
         })
     }
 }

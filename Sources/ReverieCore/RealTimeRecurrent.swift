@@ -20,4 +20,13 @@ extension Tensor {
                                          backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
         recorded(.realTimeRecurrent, value, inputs: inputs, backward: backward)
     }
+
+    /// `realTimeRecurrent` with a backward rule that adds each input's gradient
+    /// into its slot in place (see `GradientSlots`): the contraction with S_t
+    /// then writes straight into a parameter's gradient, or into an online
+    /// learner's running sum (`Tape.accumulateGradients`).
+    public static func realTimeRecurrent(_ value: Tensor, inputs: [Tensor],
+                                         backwardInPlace: @escaping (Tensor, inout GradientSlots) -> Void) -> Tensor {
+        recordedInPlace(.realTimeRecurrent, value, inputs: inputs, backward: backwardInPlace)
+    }
 }

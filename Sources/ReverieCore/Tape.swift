@@ -20,6 +20,9 @@ public final class Tape: @unchecked Sendable {
         let operation: Operation?
         let inputs: [Int]
         let backward: ((Tensor) -> [Tensor?])?
+        /// A rule that adds into its inputs' gradients in place instead (see
+        /// `GradientSlots`); a record has this or `backward`, not both.
+        var backwardInPlace: ((Tensor, inout GradientSlots) -> Void)? = nil
         /// For an operation whose output is a contiguous block of its one
         /// input (a slice of leading rows): the input's shape and the block's
         /// element range. Its gradient is added into that block directly, so
@@ -85,45 +88,101 @@ public final class Tape: @unchecked Sendable {
         output.tracking = Tracking(tape: self, index: append(record))
     }
 
+    /// `record` for a rule that adds its gradients into its inputs' slots.
+    func record(_ operation: Operation, _ output: inout Tensor, inputs: [Tensor],
+                backwardInPlace: @escaping (Tensor, inout GradientSlots) -> Void) {
+        let indices = inputs.map { input -> Int in
+            guard let t = input.tracking, t.tape === self else { return -1 }
+            return t.index
+        }
+        let record = Record(operation: operation, inputs: indices, backward: nil, backwardInPlace: backwardInPlace)
+        output.tracking = Tracking(tape: self, index: append(record))
+    }
+
     // MARK: - Backward
 
     /// Gradients of the scalar `output` (or of `⟨seed, output⟩` for a non-scalar
     /// output) with respect to each of `inputs`; zeros where an input does not
     /// influence the output.
     public func gradients(of output: Tensor, seed: Tensor? = nil, wrt inputs: [Tensor]) -> [Tensor] {
-        let seed = seed ?? Tensor(repeating: 1, shape: output.shape)
-        precondition(seed.shape == output.shape, "seed shape \(seed.shape) differs from output shape \(output.shape)")
         var grads = [Tensor?](repeating: nil, count: records.count)
-        // Adjoints are freed once propagated, except those asked for: an input
-        // may be an intermediate value, not only a leaf.
-        let requested = Set(inputs.compactMap { $0.tracking.flatMap { $0.tape === self ? $0.index : nil } })
-        isRunningBackward = true
-        defer { isRunningBackward = false }
-        if let t = output.tracking, t.tape === self {
-            grads[t.index] = seed
-            for index in stride(from: t.index, through: 0, by: -1) {
-                guard let g = grads[index], let backward = records[index].backward else { continue }
-                let record = records[index]
-                if let block = record.block, record.inputs[0] >= 0 {
-                    let input = record.inputs[0]
-                    if grads[input] == nil { grads[input] = Tensor.zeros(block.inputShape) }
-                    grads[input]!.accumulate(g, at: block.elements.lowerBound)
-                    if index != t.index && !requested.contains(index) { grads[index] = nil }
-                    continue
-                }
-                let inputGrads = backward(g)
-                for (input, ig) in zip(record.inputs, inputGrads) where input >= 0 {
-                    guard let ig else { continue }
-                    if grads[input] == nil { grads[input] = ig } else { grads[input]!.accumulate(ig) }
-                }
-                if index != t.index && !requested.contains(index) { grads[index] = nil }
-            }
-        }
+        backpropagate(from: output, seed: seed, into: &grads, keeping: inputs)
         return inputs.map { input in
             guard let t = input.tracking, t.tape === self, let g = grads[t.index] else {
                 return Tensor.zeros(input.shape)
             }
             return g
+        }
+    }
+
+    /// Adds the gradient of the scalar `output` with respect to each of
+    /// `parameters` into `sums` (same order and shapes), as an online learner
+    /// or an optimizer's accumulator sums them step after step.
+    ///
+    /// The sums stand in as the parameters' gradients from the start, so a
+    /// rule that adds in place (an RTRL contraction, a one-row linear layer's
+    /// outer product) writes straight into them: no fresh gradient tensor and
+    /// no second pass to add it. The result is the same floats as adding
+    /// `gradients(of:wrt:)` to the sums. Pass `sums` uniquely held (not also
+    /// stored elsewhere), or the first write copies it.
+    public func accumulateGradients(of output: Tensor, wrt parameters: [Parameter], into sums: inout [Tensor]) {
+        precondition(sums.count == parameters.count, "\(sums.count) sums for \(parameters.count) parameters")
+        let leaves = parameters.map { watch($0).tracking!.index }
+        precondition(Set(leaves).count == leaves.count, "accumulateGradients: a parameter is listed twice")
+        var grads = [Tensor?](repeating: nil, count: records.count)
+        // Move the sums into the table, so that each is held once and updated in place.
+        var owned = sums
+        sums = []
+        for (k, leaf) in leaves.enumerated() {
+            precondition(owned[k].shape == parameters[k].shape,
+                         "accumulateGradients: sum \(k) has shape \(owned[k].shape), its parameter \(parameters[k].shape)")
+            grads[leaf] = owned[k]
+        }
+        owned = []
+        backpropagate(from: output, seed: nil, into: &grads, keeping: [])
+        sums = leaves.map { grads[$0]! }
+    }
+
+    /// Walks the records from `output` back, adding each rule's gradients into
+    /// `grads` (one slot per record; slots already filled are added to).
+    /// Adjoints are freed once propagated, except leaves and those of `kept`:
+    /// an input asked for may be an intermediate value, not only a leaf.
+    private func backpropagate(from output: Tensor, seed: Tensor?, into grads: inout [Tensor?], keeping kept: [Tensor]) {
+        let seed = seed ?? Tensor(repeating: 1, shape: output.shape)
+        precondition(seed.shape == output.shape, "seed shape \(seed.shape) differs from output shape \(output.shape)")
+        let requested = Set(kept.compactMap { $0.tracking.flatMap { $0.tape === self ? $0.index : nil } })
+        isRunningBackward = true
+        defer { isRunningBackward = false }
+        guard let t = output.tracking, t.tape === self else { return }
+        if grads[t.index] == nil { grads[t.index] = seed } else { grads[t.index]!.accumulate(seed) }
+        for index in stride(from: t.index, through: 0, by: -1) {
+            let record = records[index]
+            guard let g = grads[index], record.backward != nil || record.backwardInPlace != nil else { continue }
+            if let block = record.block, record.inputs[0] >= 0 {
+                let input = record.inputs[0]
+                if grads[input] == nil { grads[input] = Tensor.zeros(block.inputShape) }
+                grads[input]!.accumulate(g, at: block.elements.lowerBound)
+            } else if let rule = record.backwardInPlace {
+                // Hand the rule its inputs' gradients, each held only by the
+                // slots while it runs (so it writes in place), then put them back.
+                var slots = GradientSlots(gradients: record.inputs.map { input in
+                    guard input >= 0 else { return nil }
+                    defer { grads[input] = nil }
+                    return grads[input]
+                }, onTape: record.inputs.map { $0 >= 0 })
+                rule(g, &slots)
+                for (input, slot) in zip(record.inputs, slots.gradients) where input >= 0 {
+                    guard let slot else { continue }
+                    // An input listed twice gets its first slot back, then the second added.
+                    if grads[input] == nil { grads[input] = slot } else { grads[input]!.accumulate(slot) }
+                }
+            } else {
+                for (input, ig) in zip(record.inputs, record.backward!(g)) where input >= 0 {
+                    guard let ig else { continue }
+                    if grads[input] == nil { grads[input] = ig } else { grads[input]!.accumulate(ig) }
+                }
+            }
+            if index != t.index && !requested.contains(index) { grads[index] = nil }
         }
     }
 
@@ -199,5 +258,55 @@ func recorded(
     else { return output }
     var output = output
     tape.record(operation, &output, inputs: inputs, backward: backward())
+    return output
+}
+
+/// The gradients an operation's inputs have received so far, handed to a
+/// backward rule that adds its own contribution into them in place instead of
+/// returning fresh tensors: a GEMM with β = 1, an RTRL contraction. When the
+/// tape accumulates into a learner's sums (`Tape.accumulateGradients`), the
+/// parameters' slots are those sums.
+public struct GradientSlots {
+    /// One per input, nil where nothing has arrived yet.
+    fileprivate(set) var gradients: [Tensor?]
+    fileprivate let onTape: [Bool]
+
+    fileprivate init(gradients: [Tensor?], onTape: [Bool]) {
+        self.gradients = gradients
+        self.onTape = onTape
+    }
+
+    /// Whether input k is on the tape, so that its gradient is wanted.
+    public func wants(_ k: Int) -> Bool { onTape[k] }
+
+    /// Adds into input k's gradient, of `shape`, through its buffer:
+    /// `body(buffer, isEmpty)`. When `isEmpty`, nothing has arrived yet and the
+    /// buffer is uninitialised: the rule writes every element rather than adds.
+    public mutating func add(into k: Int, shape: [Int], _ body: (UnsafeMutableBufferPointer<Float>, _ isEmpty: Bool) -> Void) {
+        guard onTape[k] else { return }
+        if gradients[k] == nil {
+            gradients[k] = Tensor(shape: shape, unsafeUninitialized: { body($0, true) })
+        } else {
+            precondition(gradients[k]!.shape == shape, "gradient of shape \(shape) for an input of shape \(gradients[k]!.shape)")
+            gradients[k]!.withUnsafeMutableBufferPointer { body($0, false) }
+        }
+    }
+
+    /// Adds a computed gradient for input k.
+    public mutating func add(_ gradient: Tensor, into k: Int) {
+        guard onTape[k] else { return }
+        if gradients[k] == nil { gradients[k] = gradient } else { gradients[k]!.accumulate(gradient) }
+    }
+}
+
+/// `recorded` for a backward rule that adds into its inputs' gradients in place.
+func recordedInPlace(
+    _ operation: Operation, _ output: Tensor, inputs: [Tensor],
+    backward: @autoclosure () -> (Tensor, inout GradientSlots) -> Void
+) -> Tensor {
+    guard let tape = inputs.lazy.compactMap({ $0.tracking?.tape }).first, !tape.isRunningBackward
+    else { return output }
+    var output = output
+    tape.record(operation, &output, inputs: inputs, backwardInPlace: backward())
     return output
 }

@@ -109,6 +109,21 @@ extension Tensor {
         return try body(UnsafeMutableBufferPointer(start: storage.pointer, count: storage.count))
     }
 
+    /// Replaces every element by a function of the old elements: `body(old, new)`
+    /// reads `old` and writes all of `new`. When this value holds the only
+    /// reference to its storage, `new` is `old` (an in-place update, one pass
+    /// over memory); otherwise `new` is fresh storage and the shared one is
+    /// left as it was (no copy first). Element k may read old[k] before it
+    /// writes new[k], nothing else of `old` after writing. Detaches from any tape.
+    @inlinable
+    public mutating func rewrite(_ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) throws -> Void) rethrows {
+        tracking = nil
+        if isKnownUniquelyReferenced(&storage) { return try body(storage.pointer, storage.pointer) }
+        let fresh = TensorStorage(uninitializedCount: storage.count)
+        try body(storage.pointer, fresh.pointer)
+        storage = fresh
+    }
+
     /// Element at a multi-index (for tests and small tensors, not hot loops).
     public subscript(index: Int...) -> Float {
         get { storage.pointer[flatIndex(index)] }

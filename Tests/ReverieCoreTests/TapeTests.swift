@@ -238,4 +238,37 @@ struct TapeTests {
         let worst = zip(alive, temporary).map { Swift.abs($0 - $1) }.max() ?? 0
         #expect(worst == 0, "\(operation): gradient changed by \(worst) once an input's memory was reused")
     }
+
+    // MARK: - Accumulating into sums
+
+    /// `accumulateGradients` adds each parameter's gradient into its sum in
+    /// place: the same floats as `gradients` added to the sums, for linear
+    /// layers over one row (whose ∂W and ∂b go straight into the sums) and
+    /// over several; a parameter used twice gets both uses, up to the order
+    /// of the additions.
+    @Test func accumulatedGradientsAreAddedIntoTheSums() {
+        let w1 = Parameter(randomTensor([5, 4], seed: 1)), b1 = Parameter(randomTensor([5], seed: 2))
+        let w2 = Parameter(randomTensor([3, 5], seed: 3)), shared = Parameter(randomTensor([3], seed: 4))
+        let parameters = [w1, b1, w2, shared]
+        for rows in [1, 4] {
+            let x = randomTensor([rows, 4], seed: 5)
+            func loss() -> Tensor {
+                let h = x.linear(w1.value, bias: b1.value).tanh()
+                return (h.linear(w2.value, bias: shared.value) * shared.value).sum()
+            }
+            let sums = parameters.map { randomTensor($0.shape, seed: UInt64(10 + $0.shape.count)) }
+            let tape = Tape()
+            let fresh = tape.gradients(of: tape.recording(loss), wrt: parameters)
+            let other = Tape()
+            var accumulated = sums
+            other.accumulateGradients(of: other.recording(loss), wrt: parameters, into: &accumulated)
+            for k in 0..<3 {
+                #expect(accumulated[k].scalars == (sums[k] + fresh[k]).scalars, "parameter \(k), \(rows) rows")
+            }
+            expectClose(accumulated[3], sums[3] + fresh[3], "the parameter used twice, \(rows) rows")
+            #expect(fresh.allSatisfy { $0.scalars.contains { $0 != 0 } })
+            // The caller's copy of the sums is left as it was.
+            #expect(sums[0].scalars != accumulated[0].scalars)
+        }
+    }
 }

@@ -223,4 +223,17 @@ struct TensorTests {
         #expect(!a.isClose(to: a.reshaped([3, 1])))
         #expect(!Tensor([.nan]).isClose(to: Tensor([.nan])))
     }
+
+    /// `rewrite` updates in place when the tensor holds its storage alone, and
+    /// into fresh storage when it is shared, leaving the other holder's values.
+    @Test func rewriteIsInPlaceOnlyWhenUnshared() {
+        var a = Tensor([1, 2, 3])
+        let before = baseAddress(a)
+        a.rewrite { old, new in for i in 0..<3 { new[i] = 2 * old[i] } }
+        #expect(a.scalars == [2, 4, 6] && baseAddress(a) == before)
+        let shared = a
+        a.rewrite { old, new in for i in 0..<3 { new[i] = old[i] + 1 } }
+        #expect(a.scalars == [3, 5, 7] && shared.scalars == [2, 4, 6])
+        #expect(baseAddress(a) != baseAddress(shared))
+    }
 }

@@ -25,9 +25,10 @@ struct RTRLTests {
             let starts = flags(resets, step: t, batch: batch)
             state = state.reset(where: starts)
             sensitivities = sensitivities.reset(where: starts)
-            let step = cell.realTimeStep(inputs.select(t), state, sensitivities)
+            // In place: a tape recording these steps still holds each S_t it will contract.
+            let step = cell.realTimeStep(inputs.select(t), state, &sensitivities)
             outputs.append(step.output)
-            (state, sensitivities) = (step.state, step.sensitivities)
+            state = step.state
         }
         return (outputs, state, sensitivities)
     }
@@ -123,5 +124,44 @@ struct RTRLTests {
         let a = tape.gradients(of: realTime, seed: seed, wrt: [leaf])[0]
         let b = tape.gradients(of: plain, seed: seed, wrt: [leaf])[0]
         #expect(a.isClose(to: b, relative: 1e-4, absolute: 1e-6), "\(name): \(a.scalars) vs \(b.scalars)")
+    }
+
+    /// Online learning's accumulation: per-step gradients added straight into
+    /// running sums (`accumulateGradients`, sensitivities updated in place)
+    /// are the same floats as each step's fresh gradients added to the sums,
+    /// for one sequence and for several, every parameter of the cell included.
+    @Test(arguments: cells) func accumulatedGradientsEqualSummedGradients(_ name: String) {
+        let cell = Self.make(name, inputSize: 3, hiddenSize: 4)
+        for batch in [1, 3] {
+            var rng = RandomGenerator(seed: 10)
+            let inputs = (0..<12).map { _ in Tensor.uniform([batch, 3], low: -1.5, high: 1.5, using: &rng) }
+            let readout = Tensor.uniform([batch, cell.hiddenSize], low: -1, high: 1, using: &rng)
+            let parameters = cell.parameters
+            func run(accumulating: Bool) -> [[Float]] {
+                var state = cell.initialState(batch: batch), sensitivities = cell.initialSensitivities(batch: batch)
+                var sums = parameters.map { Tensor.uniform($0.shape, low: -1, high: 1, using: &rng) }
+                for (t, x) in inputs.enumerated() {
+                    if t == 6 { sensitivities = sensitivities.reset(where: (0..<batch).map { $0 == 0 }) }
+                    let tape = Tape()
+                    let loss = tape.recording {
+                        let step = cell.realTimeStep(x, state, &sensitivities)
+                        state = step.state
+                        return (step.output * readout).sum()
+                    }
+                    if accumulating {
+                        tape.accumulateGradients(of: loss, wrt: parameters, into: &sums)
+                    } else {
+                        for (k, g) in tape.gradients(of: loss, wrt: parameters).enumerated() { sums[k] = sums[k] + g }
+                    }
+                }
+                return sums.map(\.scalars)
+            }
+            let start = rng
+            let summed = run(accumulating: false)
+            rng = start
+            let accumulated = run(accumulating: true)
+            #expect(accumulated == summed, "\(name), B = \(batch)")
+            #expect(summed.joined().contains { $0 != 0 })
+        }
     }
 }

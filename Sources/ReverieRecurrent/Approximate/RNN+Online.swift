@@ -12,9 +12,10 @@ extension RNNCell: ApproximateRealTimeRecurrent {
         let diagonal = hiddenWeight.storedValue.withUnsafeBufferPointer { w in (0..<n).map { w[$0 * n + $0] } }
         let decay = (0..<(batch * n)).map { derivative[$0] * diagonal[$0 % n] }
         let rule = DiagonalRTRL(roles: [.inputWeight, .hiddenWeight, .bias], units: n)
-        let (h, carried) = rule.step(x: x, previous: previous, next: next, decay: decay, local: derivative,
+        var carried = sensitivities
+        let h = rule.step(x: x, previous: previous, next: next, decay: decay, local: derivative,
                                      inputWeight: inputWeight.storedValue,
-                                     parameters: recurrentParameters.map(\.value), sensitivities: sensitivities)
+                                     parameters: recurrentParameters.map(\.value), sensitivities: &carried)
         return (h, RecurrentState([h.detached]), carried)
     }
 

@@ -33,7 +33,8 @@ struct DiagonalRTRL {
     /// N, the number of units (state width).
     let units: Int
 
-    /// The step's sensitivities and its state recorded on the tape.
+    /// Carries the sensitivities one step (in place where nothing else holds
+    /// them) and records the state on the tape.
     /// - Parameters:
     ///   - x: x_t (B, D), possibly on the tape (its gradient is this step's only).
     ///   - previous: s_{t−1} (B, N), a constant.
@@ -43,87 +44,115 @@ struct DiagonalRTRL {
     ///   - hiddenLocal: d'_t for `.hiddenWeight` and `.hiddenBias` when it differs from d_t.
     ///   - inputWeight: W (K·N, D), its stored value, for the input's gradient.
     ///   - parameters: the tape values of the recurrent parameters, in the order of `roles`.
+    ///   - sensitivities: S_{t−1} in, S_t out.
+    /// - Returns: s_t on the tape, its backward rule contracting ∂L/∂s_t with S_t.
     func step(x: Tensor, previous: Tensor, next: Tensor, decay: [Float], local: [Float], hiddenLocal: [Float]? = nil,
-              inputWeight: Tensor, parameters: [Tensor], sensitivities: Sensitivities) -> (state: Tensor, sensitivities: Sensitivities) {
+              inputWeight: Tensor, parameters: [Tensor], sensitivities: inout Sensitivities) -> Tensor {
         let batch = previous.shape[0], rows = local.count / batch, units = units
         let xv = x.detached
-        let carried = Sensitivities(zip(roles, sensitivities.parts).map { role, s in
+        for (k, role) in roles.enumerated() {
             switch role {
             case .inputWeight:
-                return xv.withUnsafeBufferPointer { v in propagate(s, decay: decay, local: local, input: v.baseAddress!) }
+                xv.withUnsafeBufferPointer { v in propagate(&sensitivities.parts[k], decay: decay, local: local, input: v.baseAddress!) }
             case .hiddenWeight:
-                return previous.withUnsafeBufferPointer { h in
-                    propagate(s, decay: decay, local: hiddenLocal ?? local, input: h.baseAddress!)
+                previous.withUnsafeBufferPointer { h in
+                    propagate(&sensitivities.parts[k], decay: decay, local: hiddenLocal ?? local, input: h.baseAddress!)
                 }
             case .hiddenBias:
-                return propagate(s, decay: decay, local: hiddenLocal ?? local, input: nil)
+                propagate(&sensitivities.parts[k], decay: decay, local: hiddenLocal ?? local, input: nil)
             case .bias:
-                return propagate(s, decay: decay, local: local, input: nil)
+                propagate(&sensitivities.parts[k], decay: decay, local: local, input: nil)
             case .stateWeight:
                 let scaled = previous.withUnsafeBufferPointer { c in
                     (0..<local.count).map { k in local[k] * c[unit(ofRow: k, rows: rows)] }
                 }
-                return propagate(s, decay: decay, local: scaled, input: nil)
+                propagate(&sensitivities.parts[k], decay: decay, local: scaled, input: nil)
+            }
+        }
+        let carried = sensitivities.parts
+        return Tensor.realTimeRecurrent(next, inputs: [x] + parameters, backwardInPlace: { e, gradients in
+            // ∂L/∂x_t through this step: Σ_r e_i · d_r · W[r, :].
+            if gradients.wants(0) {
+                let gates = e.withUnsafeBufferPointer { e in
+                    Tensor((0..<local.count).map { k in e[unit(ofRow: k, rows: rows)] * local[k] }, shape: [batch, rows])
+                }
+                gradients.add(gates.matmul(inputWeight), into: 0)
+            }
+            // ∂L/∂θ = ∂L/∂s_t · S_t, added straight into θ's gradient.
+            e.withUnsafeBufferPointer { e in
+                for (k, s) in carried.enumerated() {
+                    gradients.add(into: k + 1, shape: Array(s.shape.dropFirst())) { g, isEmpty in
+                        Self.contract(e, s, units: units, into: g, isEmpty: isEmpty)
+                    }
+                }
             }
         })
-        let state = Tensor.realTimeRecurrent(next, inputs: [x] + parameters) { e in
-            // ∂L/∂x_t through this step: Σ_r e_i · d_r · W[r, :].
-            let gates = e.withUnsafeBufferPointer { e in
-                Tensor((0..<local.count).map { k in e[unit(ofRow: k, rows: rows)] * local[k] }, shape: [batch, rows])
-            }
-            let dx = x.isRecorded ? gates.matmul(inputWeight) : nil
-            return [dx] + carried.parts.map { Self.contract(e, $0, units: units) }
-        }
-        return (state, carried)
     }
 
     /// The (B, N) index of the unit that row k of a (B, R) array of row values feeds: sequence k / R, unit (k mod R) mod N.
     private func unit(ofRow k: Int, rows: Int) -> Int { (k / rows) * units + (k % rows) % units }
 
-    /// S'[b, r, j] = a[b, r mod N] · S[b, r, j] + d[b, r] · v[b, j] (v = 1 when nil).
+    /// S[b, r, j] ← a[b, r mod N] · S[b, r, j] + d[b, r] · v[b, j] (v = 1 when nil),
+    /// in place unless S is shared (then into fresh storage).
     /// - Parameter s: (B, R, J…), the previous sensitivities.
-    private func propagate(_ s: Tensor, decay: [Float], local: [Float], input: UnsafePointer<Float>?) -> Tensor {
+    private func propagate(_ s: inout Tensor, decay: [Float], local: [Float], input: UnsafePointer<Float>?) {
         let batch = s.shape[0], rows = s.shape[1], width = s.count / (batch * rows), units = units
-        return Tensor(shape: s.shape) { out in
-            s.withUnsafeBufferPointer { old in
-                for b in 0..<batch {
-                    for r in 0..<rows {
-                        let a = decay[b * units + r % units], d = local[b * rows + r]
-                        // Row pointers, so that the loops have no index arithmetic to check and vectorise.
-                        let base = (b * rows + r) * width
-                        let o = out.baseAddress! + base, p = old.baseAddress! + base
-                        if let input {
-                            let v = input + b * width
-                            for j in 0..<width { o[j] = a * p[j] + d * v[j] }
-                        } else {
-                            for j in 0..<width { o[j] = a * p[j] + d }
-                        }
+        s.rewrite { old, out in
+            for b in 0..<batch {
+                for r in 0..<rows {
+                    let a = decay[b * units + r % units], d = local[b * rows + r]
+                    // Row pointers, so that the loops have no index arithmetic to check and vectorise.
+                    let base = (b * rows + r) * width
+                    let o = out + base, p = old + base
+                    if let input {
+                        let v = input + b * width
+                        for j in 0..<width { o[j] = a * p[j] + d * v[j] }
+                    } else {
+                        for j in 0..<width { o[j] = a * p[j] + d }
                     }
                 }
             }
         }
     }
 
-    /// g[r, j…] = Σ_b e[b, r mod N] · S[b, r, j…]: the gradient of a loss with
-    /// ∂L/∂s = e (B, N) for a parameter of shape S.shape.dropFirst().
+    /// g[r, j…] (+)= Σ_b e[b, r mod N] · S[b, r, j…]: the gradient of a loss with
+    /// ∂L/∂s = e (B, N) for a parameter of shape S.shape.dropFirst(), written
+    /// into g when `isEmpty`, else added to it. Over B > 1 each row's sum is
+    /// formed first and then added, so the result is the same floats as adding
+    /// a separately computed gradient.
     /// - Parameter s: (B, R, J…) sensitivities of real state units.
-    static func contract(_ e: Tensor, _ s: Tensor, units: Int) -> Tensor {
+    static func contract(_ e: UnsafeBufferPointer<Float>, _ s: Tensor, units: Int,
+                         into g: UnsafeMutableBufferPointer<Float>, isEmpty: Bool) {
         let batch = s.shape[0], rows = s.shape[1], width = s.count / (batch * rows)
-        return Tensor(shape: Array(s.shape.dropFirst())) { g in
-            e.withUnsafeBufferPointer { e in
-                s.withUnsafeBufferPointer { s in
-                    // The first sequence writes, the others add: no zero fill.
-                    for b in 0..<batch {
-                        for r in 0..<rows {
-                            let scale = e[b * units + r % units]
-                            let row = s.baseAddress! + (b * rows + r) * width, out = g.baseAddress! + r * width
-                            if b == 0 {
-                                for j in 0..<width { out[j] = scale * row[j] }
-                            } else if scale != 0 {
-                                for j in 0..<width { out[j] += scale * row[j] }
-                            }
-                        }
+        s.withUnsafeBufferPointer { s in
+            let s = s.baseAddress!, g = g.baseAddress!
+            if batch == 1 {
+                for r in 0..<rows {
+                    let scale = e[r % units], row = s + r * width, out = g + r * width
+                    if isEmpty {
+                        for j in 0..<width { out[j] = scale * row[j] }
+                    } else {
+                        for j in 0..<width { out[j] += scale * row[j] }
                     }
+                }
+                return
+            }
+            let sum = UnsafeMutablePointer<Float>.allocate(capacity: width)
+            defer { sum.deallocate() }
+            for r in 0..<rows {
+                for b in 0..<batch {
+                    let scale = e[b * units + r % units], row = s + (b * rows + r) * width
+                    if b == 0 {
+                        for j in 0..<width { sum[j] = scale * row[j] }
+                    } else if scale != 0 {
+                        for j in 0..<width { sum[j] += scale * row[j] }
+                    }
+                }
+                let out = g + r * width
+                if isEmpty {
+                    out.update(from: sum, count: width)
+                } else {
+                    for j in 0..<width { out[j] += sum[j] }
                 }
             }
         }

@@ -55,8 +55,8 @@ public final class ELSTMCell: ElementwiseRecurrent {
         return (output(x, next), RecurrentState([next]))
     }
 
-    public func realTimeStep(_ x: Tensor, _ state: RecurrentState, _ sensitivities: Sensitivities)
-        -> (output: Tensor, state: RecurrentState, sensitivities: Sensitivities)
+    public func realTimeStep(_ x: Tensor, _ state: RecurrentState, _ sensitivities: inout Sensitivities)
+        -> (output: Tensor, state: RecurrentState)
     {
         let previous = state.parts[0].detached, (batch, n) = (previous.shape[0], hiddenSize)
         let gx = x.detached.linear(inputWeight.storedValue, bias: bias.storedValue)
@@ -82,10 +82,10 @@ public final class ELSTMCell: ElementwiseRecurrent {
             }
         }
         let rule = DiagonalRTRL(roles: [.inputWeight, .stateWeight, .bias], units: n)
-        let (c, carried) = rule.step(x: x, previous: previous, next: next, decay: decay, local: local,
+        let c = rule.step(x: x, previous: previous, next: next, decay: decay, local: local,
                                      inputWeight: inputWeight.storedValue,
-                                     parameters: recurrentParameters.map(\.value), sensitivities: sensitivities)
-        return (output(x, c), RecurrentState([c.detached]), carried)
+                                     parameters: recurrentParameters.map(\.value), sensitivities: &sensitivities)
+        return (output(x, c), RecurrentState([c.detached]))
     }
 
     /// h_t = σ(O·[x_t; c_t] + b_o) ⊙ c_t.

@@ -31,15 +31,26 @@ public protocol ElementwiseRecurrent: RecurrentCell {
     /// per recurrent parameter, in their order).
     func initialSensitivities(batch: Int) -> Sensitivities
 
-    /// One step that also carries the sensitivities.
-    /// - Parameters: x (B, D); the state and sensitivities after the previous
-    ///   step (reset both where an episode starts, as `step` would be).
-    /// - Returns: y (B, H), the next state (not on the tape) and the next sensitivities.
-    func realTimeStep(_ x: Tensor, _ state: RecurrentState, _ sensitivities: Sensitivities)
-        -> (output: Tensor, state: RecurrentState, sensitivities: Sensitivities)
+    /// One step that also carries the sensitivities, in place where nothing
+    /// else holds them (a tape that may still contract them keeps its own).
+    /// - Parameters: x (B, D); the state after the previous step; its
+    ///   sensitivities, replaced by the next ones (reset both where an episode
+    ///   starts, as `step` would be).
+    /// - Returns: y (B, H) and the next state (not on the tape).
+    func realTimeStep(_ x: Tensor, _ state: RecurrentState, _ sensitivities: inout Sensitivities)
+        -> (output: Tensor, state: RecurrentState)
 }
 
 extension ElementwiseRecurrent {
+    /// `realTimeStep` returning the next sensitivities as a value.
+    public func realTimeStep(_ x: Tensor, _ state: RecurrentState, _ sensitivities: Sensitivities)
+        -> (output: Tensor, state: RecurrentState, sensitivities: Sensitivities)
+    {
+        var carried = sensitivities
+        let step = realTimeStep(x, state, &carried)
+        return (step.output, step.state, carried)
+    }
+
     public func initialSensitivities(batch: Int) -> Sensitivities {
         Sensitivities(recurrentParameters.map { Tensor.zeros([batch] + $0.shape) })
     }

@@ -91,8 +91,8 @@ public final class LRUCell: ElementwiseRecurrent {
         return (output(x, next), RecurrentState([next]))
     }
 
-    public func realTimeStep(_ x: Tensor, _ state: RecurrentState, _ sensitivities: Sensitivities)
-        -> (output: Tensor, state: RecurrentState, sensitivities: Sensitivities)
+    public func realTimeStep(_ x: Tensor, _ state: RecurrentState, _ sensitivities: inout Sensitivities)
+        -> (output: Tensor, state: RecurrentState)
     {
         let previous = state.parts[0].detached, xv = x.detached
         let (batch, n, d) = (previous.shape[0], stateSize, inputSize)
@@ -181,7 +181,8 @@ public final class LRUCell: ElementwiseRecurrent {
                     gradient(carried.parts[2], width: 1), gradient(carried.parts[3], width: d),
                     gradient(carried.parts[3], width: d, imaginaryPart: true)]
         }
-        return (output(x, h), RecurrentState([h.detached]), carried)
+        sensitivities = carried
+        return (output(x, h), RecurrentState([h.detached]))
     }
 
     /// y = Re(C·h) + D ⊙ x = C_re·Re h − C_im·Im h + D ⊙ x.

@@ -35,8 +35,8 @@ public final class MinGRUCell: ElementwiseRecurrent {
         return (next, RecurrentState([next]))
     }
 
-    public func realTimeStep(_ x: Tensor, _ state: RecurrentState, _ sensitivities: Sensitivities)
-        -> (output: Tensor, state: RecurrentState, sensitivities: Sensitivities)
+    public func realTimeStep(_ x: Tensor, _ state: RecurrentState, _ sensitivities: inout Sensitivities)
+        -> (output: Tensor, state: RecurrentState)
     {
         let previous = state.parts[0].detached, (batch, n) = (previous.shape[0], hiddenSize)
         let gx = x.detached.linear(inputWeight.storedValue, bias: bias.storedValue)
@@ -57,9 +57,9 @@ public final class MinGRUCell: ElementwiseRecurrent {
             }
         }
         let rule = DiagonalRTRL(roles: [.inputWeight, .bias], units: n)
-        let (h, carried) = rule.step(x: x, previous: previous, next: next, decay: decay, local: local,
+        let h = rule.step(x: x, previous: previous, next: next, decay: decay, local: local,
                                      inputWeight: inputWeight.storedValue,
-                                     parameters: recurrentParameters.map(\.value), sensitivities: sensitivities)
-        return (h, RecurrentState([h.detached]), carried)
+                                     parameters: recurrentParameters.map(\.value), sensitivities: &sensitivities)
+        return (h, RecurrentState([h.detached]))
     }
 }

@@ -94,29 +94,19 @@ struct RTRLBench {
             for t in 0..<length { state = cell.step(pool[t % pool.count], state).state }
         case .carry:
             var sensitivities = cell.initialSensitivities(batch: 1)
-            for t in 0..<length {
-                let step = cell.realTimeStep(pool[t % pool.count], state, sensitivities)
-                (state, sensitivities) = (step.state, step.sensitivities)
-            }
+            for t in 0..<length { state = cell.realTimeStep(pool[t % pool.count], state, &sensitivities).state }
         case .rtrl:
             var sensitivities = cell.initialSensitivities(batch: 1)
             var sums = parameters.map { Tensor.zeros($0.shape) }
             for t in 0..<length {
                 let tape = Tape()
                 let loss = tape.recording {
-                    let step = cell.realTimeStep(pool[t % pool.count], state, sensitivities)
-                    (state, sensitivities) = (step.state, step.sensitivities)
+                    let step = cell.realTimeStep(pool[t % pool.count], state, &sensitivities)
+                    state = step.state
                     return (step.output * readout).sum()
                 }
-                // Summed in place, as an optimizer's accumulator would.
-                for (k, g) in tape.gradients(of: loss, wrt: parameters).enumerated() {
-                    g.withUnsafeBufferPointer { g in
-                        sums[k].withUnsafeMutableBufferPointer { sum in
-                            let (s, g) = (sum.baseAddress!, g.baseAddress!)
-                            for i in 0..<sum.count { s[i] += g[i] }
-                        }
-                    }
-                }
+                // Added into the running sums, as an online learner's accumulator would.
+                tape.accumulateGradients(of: loss, wrt: parameters, into: &sums)
             }
             withExtendedLifetime(sums) {}
         case .tbptt:
