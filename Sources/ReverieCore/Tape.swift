@@ -122,9 +122,11 @@ public final class Tape: @unchecked Sendable {
     /// The sums stand in as the parameters' gradients from the start, so a
     /// rule that adds in place (an RTRL contraction, a one-row linear layer's
     /// outer product) writes straight into them: no fresh gradient tensor and
-    /// no second pass to add it. The result is the same floats as adding
-    /// `gradients(of:wrt:)` to the sums. Pass `sums` uniquely held (not also
-    /// stored elsewhere), or the first write copies it.
+    /// no second pass to add it. For a parameter the loss reads once, the
+    /// result is the same floats as adding `gradients(of:wrt:)` to its sum;
+    /// one read several times gets its contributions added to the sum one by
+    /// one rather than summed first. Pass `sums` uniquely held (not also
+    /// stored elsewhere), or the first write copies them.
     public func accumulateGradients(of output: Tensor, wrt parameters: [Parameter], into sums: inout [Tensor]) {
         precondition(sums.count == parameters.count, "\(sums.count) sums for \(parameters.count) parameters")
         let leaves = parameters.map { watch($0).tracking!.index }

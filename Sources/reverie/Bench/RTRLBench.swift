@@ -9,7 +9,9 @@ import ReverieRecurrent
 /// - carry: `realTimeStep` without a tape: the forward step and the
 ///   sensitivity update that RTRL performs at every step whatever the loss.
 /// - rtrl: `realTimeStep` on a tape with a loss on its output and the
-///   gradient taken every step — online learning with nothing stored.
+///   gradient taken every step and added into running sums
+///   (`Tape.accumulateGradients`, as an online learner accumulates them):
+///   online learning with nothing stored.
 /// - tbptt: T steps recorded on a tape, one backward pass at the end.
 ///
 /// Time per step at T = 100 and T = 10,000, and the peak memory each adds
