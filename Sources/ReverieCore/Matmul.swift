@@ -31,7 +31,38 @@ func cblasGemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
-    guard Parallel.workers > 1, m &* n &* k >= Parallel.productThreshold else {
+    // Read first: it stops OpenBLAS's own threads, which would otherwise spin in sgemv.
+    let workers = Parallel.workers
+    if m == 1 {
+        // One row of C is a matrix-vector product: sgemm would repack op(B)
+        // for it, which for a (K, N) weight costs more than the product.
+        if beta == 0 { c.update(repeating: 0, count: n) }  // sgemv may scale what C holds, NaN included
+        if transposeB {  // C = x·Bᵀ with B (N, K): C = B·x
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, blasint(n), blasint(k), alpha, b, blasint(ldb),
+                        a, blasint(transposeA ? lda : 1), beta, c, 1)
+        } else {  // C = x·B with B (K, N): C = Bᵀ·x
+            cblas_sgemv(CblasRowMajor, CblasTrans, blasint(k), blasint(n), alpha, b, blasint(ldb),
+                        a, blasint(transposeA ? lda : 1), beta, c, 1)
+        }
+        return
+    }
+    if k == 1 {
+        // An outer product: C[i, j] = α·a_i·b_j + β·C[i, j], written directly
+        // (sgemm would make a pass of its own over C for β first).
+        let incA = transposeA ? 1 : lda, incB = transposeB ? ldb : 1
+        for i in 0..<m {
+            let row = c + i * ldc, ai = alpha * a[i * incA]
+            if beta == 0 {
+                for j in 0..<n { row[j] = ai * b[j * incB] }
+            } else if beta == 1 {
+                for j in 0..<n { row[j] += ai * b[j * incB] }
+            } else {
+                for j in 0..<n { row[j] = ai * b[j * incB] + beta * row[j] }
+            }
+        }
+        return
+    }
+    guard workers > 1, m &* n &* k >= Parallel.productThreshold else {
         return product(a, b, c, m: m, n: n)
     }
     if m >= n {
