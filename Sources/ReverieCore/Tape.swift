@@ -80,23 +80,23 @@ public final class Tape: @unchecked Sendable {
     /// ∂L/∂input for each input, in order. Inputs not on this tape get none.
     func record(_ operation: Operation, _ output: inout Tensor, inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?],
                 block: (inputShape: [Int], elements: Range<Int>)? = nil) {
-        let indices = inputs.map { input -> Int in
-            guard let t = input.tracking, t.tape === self else { return -1 }
-            return t.index
-        }
-        let record = Record(operation: operation, inputs: indices, backward: backward, block: block)
+        let record = Record(operation: operation, inputs: indices(of: inputs), backward: backward, block: block)
         output.tracking = Tracking(tape: self, index: append(record))
     }
 
     /// `record` for a rule that adds its gradients into its inputs' slots.
     func record(_ operation: Operation, _ output: inout Tensor, inputs: [Tensor],
                 backwardInPlace: @escaping (Tensor, inout GradientSlots) -> Void) {
-        let indices = inputs.map { input -> Int in
+        let record = Record(operation: operation, inputs: indices(of: inputs), backward: nil, backwardInPlace: backwardInPlace)
+        output.tracking = Tracking(tape: self, index: append(record))
+    }
+
+    /// Each input's record index on this tape, −1 for an input not on it.
+    private func indices(of inputs: [Tensor]) -> [Int] {
+        inputs.map { input in
             guard let t = input.tracking, t.tape === self else { return -1 }
             return t.index
         }
-        let record = Record(operation: operation, inputs: indices, backward: nil, backwardInPlace: backwardInPlace)
-        output.tracking = Tracking(tape: self, index: append(record))
     }
 
     // MARK: - Backward
