@@ -180,6 +180,18 @@ extension Tensor {
                     sgemm(pg, transposeA: false, pw, transposeB: false, d.baseAddress!, m: rows, n: inFeatures, k: outFeatures)
                 }, into: 0)
             }
+            // ∂W (β = 0 writes, β = 1 adds) and ∂b (written or added), over all rows.
+            func weightGradient(_ d: UnsafeMutableBufferPointer<Float>, beta: Float) {
+                sgemm(pg, transposeA: true, px, transposeB: false, d.baseAddress!, m: outFeatures, n: inFeatures, k: rows,
+                      beta: beta)
+            }
+            func biasGradient(_ d: UnsafeMutableBufferPointer<Float>, isEmpty: Bool) {
+                if isEmpty { d.initialize(repeating: 0) }
+                for r in 0..<rows {
+                    let row = pg + r * outFeatures
+                    for j in 0..<outFeatures { d[j] += row[j] }
+                }
+            }
             // One row (online learning, one sequence): ∂W is an outer product,
             // added straight into W's gradient (β = 1) — the same floats as
             // adding a fresh product. Over many rows a GEMM may sum them in
@@ -187,30 +199,16 @@ extension Tensor {
             // formed first and then added.
             if gradients.wants(1) {
                 if rows == 1 {
-                    gradients.add(into: 1, shape: [outFeatures, inFeatures]) { d, isEmpty in
-                        sgemm(pg, transposeA: true, px, transposeB: false, d.baseAddress!, m: outFeatures, n: inFeatures, k: 1,
-                              beta: isEmpty ? 0 : 1)
-                    }
+                    gradients.add(into: 1, shape: [outFeatures, inFeatures]) { weightGradient($0, beta: $1 ? 0 : 1) }
                 } else {
-                    gradients.add(Tensor(shape: [outFeatures, inFeatures]) { d in
-                        sgemm(pg, transposeA: true, px, transposeB: false, d.baseAddress!, m: outFeatures, n: inFeatures, k: rows)
-                    }, into: 1)
+                    gradients.add(Tensor(shape: [outFeatures, inFeatures]) { weightGradient($0, beta: 0) }, into: 1)
                 }
             }
             guard bias != nil, gradients.wants(2) else { return }
             if rows == 1 {
-                gradients.add(into: 2, shape: [outFeatures]) { d, isEmpty in
-                    if isEmpty { d.initialize(repeating: 0) }
-                    for j in 0..<outFeatures { d[j] += pg[j] }
-                }
+                gradients.add(into: 2, shape: [outFeatures]) { biasGradient($0, isEmpty: $1) }
             } else {
-                gradients.add(Tensor(shape: [outFeatures]) { d in
-                    d.initialize(repeating: 0)
-                    for r in 0..<rows {
-                        let row = pg + r * outFeatures
-                        for j in 0..<outFeatures { d[j] += row[j] }
-                    }
-                }, into: 2)
+                gradients.add(Tensor(shape: [outFeatures]) { biasGradient($0, isEmpty: true) }, into: 2)
             }
         })
     }

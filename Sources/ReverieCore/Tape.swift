@@ -167,21 +167,18 @@ public final class Tape: @unchecked Sendable {
             } else if let rule = record.backwardInPlace {
                 // Hand the rule its inputs' gradients, each held only by the
                 // slots while it runs (so it writes in place), then put them back.
-                var slots = GradientSlots(gradients: record.inputs.map { input in
-                    guard input >= 0 else { return nil }
-                    defer { grads[input] = nil }
-                    return grads[input]
-                }, onTape: record.inputs.map { $0 >= 0 })
+                var slots = GradientSlots(gradients: record.inputs.map { $0 >= 0 ? grads[$0].take() : nil },
+                                          onTape: record.inputs.map { $0 >= 0 })
                 rule(g, &slots)
                 for (input, slot) in zip(record.inputs, slots.gradients) where input >= 0 {
                     guard let slot else { continue }
                     // An input listed twice gets its first slot back, then the second added.
-                    if grads[input] == nil { grads[input] = slot } else { grads[input]!.accumulate(slot) }
+                    addGradient(slot, into: &grads[input])
                 }
             } else {
                 for (input, ig) in zip(record.inputs, record.backward!(g)) where input >= 0 {
                     guard let ig else { continue }
-                    if grads[input] == nil { grads[input] = ig } else { grads[input]!.accumulate(ig) }
+                    addGradient(ig, into: &grads[input])
                 }
             }
             if index != t.index && !requested.contains(index) { grads[index] = nil }
@@ -256,8 +253,7 @@ func recorded(
     _ operation: Operation, _ output: Tensor, inputs: [Tensor],
     backward: @autoclosure () -> (Tensor) -> [Tensor?]
 ) -> Tensor {
-    guard let tape = inputs.lazy.compactMap({ $0.tracking?.tape }).first, !tape.isRunningBackward
-    else { return output }
+    guard let tape = recordingTape(of: inputs) else { return output }
     var output = output
     tape.record(operation, &output, inputs: inputs, backward: backward())
     return output
@@ -297,7 +293,7 @@ public struct GradientSlots {
     /// Adds a computed gradient for input k.
     public mutating func add(_ gradient: Tensor, into k: Int) {
         guard onTape[k] else { return }
-        if gradients[k] == nil { gradients[k] = gradient } else { gradients[k]!.accumulate(gradient) }
+        addGradient(gradient, into: &gradients[k])
     }
 }
 
@@ -306,9 +302,21 @@ func recordedInPlace(
     _ operation: Operation, _ output: Tensor, inputs: [Tensor],
     backward: @autoclosure () -> (Tensor, inout GradientSlots) -> Void
 ) -> Tensor {
-    guard let tape = inputs.lazy.compactMap({ $0.tracking?.tape }).first, !tape.isRunningBackward
-    else { return output }
+    guard let tape = recordingTape(of: inputs) else { return output }
     var output = output
     tape.record(operation, &output, inputs: inputs, backwardInPlace: backward())
     return output
+}
+
+/// The live tape of the first recorded input, unless it is running backward
+/// (backward rules compute with ordinary operations, which must not record).
+private func recordingTape(of inputs: [Tensor]) -> Tape? {
+    guard let tape = inputs.lazy.compactMap({ $0.tracking?.tape }).first, !tape.isRunningBackward else { return nil }
+    return tape
+}
+
+/// Adds a gradient into a slot: the first one is kept as it is, later ones
+/// added in place (copying first only if its storage is shared).
+private func addGradient(_ gradient: Tensor, into slot: inout Tensor?) {
+    if slot == nil { slot = gradient } else { slot!.accumulate(gradient) }
 }
