@@ -51,23 +51,17 @@ struct DiagonalRTRL {
         let batch = previous.shape[0], rows = local.count / batch, units = units
         let xv = x.detached
         for (k, role) in roles.enumerated() {
-            switch role {
-            case .inputWeight:
-                xv.withUnsafeBufferPointer { v in propagate(&sensitivities.parts[k], decay: decay, local: local, input: v.baseAddress!) }
-            case .hiddenWeight:
-                previous.withUnsafeBufferPointer { h in
-                    propagate(&sensitivities.parts[k], decay: decay, local: hiddenLocal ?? local, input: h.baseAddress!)
-                }
-            case .hiddenBias:
-                propagate(&sensitivities.parts[k], decay: decay, local: hiddenLocal ?? local, input: nil)
-            case .bias:
-                propagate(&sensitivities.parts[k], decay: decay, local: local, input: nil)
+            // Each role's local term: coefficients per row, times an input per column (none for a bias-like role).
+            let (coefficients, input): ([Float], Tensor?) = switch role {
+            case .inputWeight: (local, xv)
+            case .hiddenWeight: (hiddenLocal ?? local, previous)
+            case .hiddenBias: (hiddenLocal ?? local, nil)
+            case .bias: (local, nil)
             case .stateWeight:
-                let scaled = previous.withUnsafeBufferPointer { c in
-                    (0..<local.count).map { k in local[k] * c[unit(ofRow: k, rows: rows)] }
-                }
-                propagate(&sensitivities.parts[k], decay: decay, local: scaled, input: nil)
+                (previous.withUnsafeBufferPointer { c in (0..<local.count).map { k in local[k] * c[unit(ofRow: k, rows: rows)] } },
+                 nil)
             }
+            propagate(&sensitivities.parts[k], decay: decay, local: coefficients, input: input)
         }
         let carried = sensitivities.parts
         return Tensor.realTimeRecurrent(next, inputs: [x] + parameters, backwardInPlace: { e, gradients in
@@ -95,24 +89,28 @@ struct DiagonalRTRL {
     /// S[b, r, j] ← a[b, r mod N] · S[b, r, j] + d[b, r] · v[b, j] (v = 1 when nil),
     /// in place unless S is shared (then into fresh storage).
     /// - Parameter s: (B, R, J…), the previous sensitivities.
-    private func propagate(_ s: inout Tensor, decay: [Float], local: [Float], input: UnsafePointer<Float>?) {
+    /// - Parameter input: v (B, J), or nil.
+    private func propagate(_ s: inout Tensor, decay: [Float], local: [Float], input: Tensor?) {
         let batch = s.shape[0], rows = s.shape[1], width = s.count / (batch * rows), units = units
-        s.rewrite { old, out in
-            for b in 0..<batch {
-                for r in 0..<rows {
-                    let a = decay[b * units + r % units], d = local[b * rows + r]
-                    // Row pointers, so that the loops have no index arithmetic to check and vectorise.
-                    let base = (b * rows + r) * width
-                    let o = out + base, p = old + base
-                    if let input {
-                        let v = input + b * width
-                        for j in 0..<width { o[j] = a * p[j] + d * v[j] }
-                    } else {
-                        for j in 0..<width { o[j] = a * p[j] + d }
+        func update(_ v: UnsafePointer<Float>?) {
+            s.rewrite { old, out in
+                for b in 0..<batch {
+                    for r in 0..<rows {
+                        let a = decay[b * units + r % units], d = local[b * rows + r]
+                        // Row pointers, so that the loops have no index arithmetic to check and vectorise.
+                        let base = (b * rows + r) * width
+                        let o = out + base, p = old + base
+                        if let v {
+                            let v = v + b * width
+                            for j in 0..<width { o[j] = a * p[j] + d * v[j] }
+                        } else {
+                            for j in 0..<width { o[j] = a * p[j] + d }
+                        }
                     }
                 }
             }
         }
+        if let input { input.withUnsafeBufferPointer { update($0.baseAddress) } } else { update(nil) }
     }
 
     /// g[r, j…] (+)= Σ_b e[b, r mod N] · S[b, r, j…]: the gradient of a loss with
