@@ -153,13 +153,48 @@ extension Tensor {
     ///   - bias: (out), or nil.
     /// - Returns: (…, out).
     public func linear(_ weight: Tensor, bias: Tensor? = nil) -> Tensor {
-        precondition(weight.rank == 2 && shape.last == weight.shape[1],
-                     "linear: input \(shape) does not match weight (out, in) = \(weight.shape)")
-        let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
+        Tensor.linear(of: [self], weight, bias: bias, operation: .linear)
+    }
+
+    /// [x₁ … xₙ]·Wᵀ + b as one operation: the same floats as concatenating
+    /// and then `linear`, but the backward computes the gradient of only the
+    /// inputs on the tape, each from its block of W's columns, so a layer that
+    /// reads an observation beside a state (eLSTM's output gate, an RSSM's
+    /// [z, a]) pays nothing for the observation's.
+    /// - Parameters:
+    ///   - inputs: (…, d_k) each, with the same leading axes.
+    ///   - weight: (out, Σ d_k), its columns in the order of `inputs`.
+    ///   - bias: (out), or nil.
+    /// - Returns: (…, out), as `Tensor.concatenate(inputs, axis: -1).linear(weight, bias: bias)`.
+    public static func linear(concatenating inputs: [Tensor], _ weight: Tensor, bias: Tensor? = nil) -> Tensor {
+        linear(of: inputs, weight, bias: bias, operation: .concatenatedLinear)
+    }
+
+    /// Both of the above: input k reads columns offset_k ..< offset_k + d_k of W.
+    private static func linear(of parts: [Tensor], _ weight: Tensor, bias: Tensor?, operation: Operation) -> Tensor {
+        precondition(!parts.isEmpty, "linear needs an input")
+        let widths = parts.map { $0.shape.last ?? 1 }, inFeatures = widths.reduce(0, +)
+        precondition(weight.rank == 2 && weight.shape[1] == inFeatures,
+                     "linear: inputs \(parts.map(\.shape)) do not match weight (out, in) = \(weight.shape)")
+        let leading = Array(parts[0].shape.dropLast())
+        for part in parts {
+            precondition(Array(part.shape.dropLast()) == leading, "linear: inputs \(parts.map(\.shape)) differ in leading axes")
+        }
+        let outFeatures = weight.shape[0]
+        let rows = leading.reduce(1, *)
+        let offsets = widths.indices.map { widths[..<$0].reduce(0, +) }
         if let bias { precondition(bias.shape == [outFeatures], "linear: bias \(bias.shape) for \(outFeatures) outputs") }
-        let rows = count / Swift.max(inFeatures, 1)
-        let px = storage.pointer, pw = weight.storage.pointer
-        let out = Tensor(shape: Array(shape.dropLast()) + [outFeatures]) { y in
+        // The inputs side by side, (rows, in): one product forward and one for ∂W
+        // (a product per block would sum in a different order, and run slower).
+        let joined = parts.count == 1 ? parts[0] : Tensor(shape: [rows, inFeatures]) { v in
+            let pv = v.baseAddress!
+            for (k, part) in parts.enumerated() {
+                let px = part.storage.pointer
+                for r in 0..<rows { (pv + r * inFeatures + offsets[k]).update(from: px + r * widths[k], count: widths[k]) }
+            }
+        }
+        let px = joined.storage.pointer, pw = weight.storage.pointer
+        let out = Tensor(shape: leading + [outFeatures]) { y in
             let py = y.baseAddress!
             if let bias {
                 let pb = bias.storage.pointer
@@ -168,19 +203,21 @@ extension Tensor {
             sgemm(px, transposeA: false, pw, transposeB: true, py, m: rows, n: outFeatures, k: inFeatures,
                   beta: bias == nil ? 0 : 1)
         }
-        let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
-        // The closure holds x and W themselves: their storage must outlive the
-        // forward pass (x may be a temporary, such as a recurrent cell's first state).
-        // Inputs that are data (observations), not on the tape, need no gradient: skip that GEMM.
-        return recordedInPlace(.linear, out, inputs: inputs, backward: { [shape, self, weight] g, gradients in
-            let pg = g.storage.pointer, px = self.storage.pointer, pw = weight.storage.pointer
-            // ∂x = G·W (rows, in);  ∂W = Gᵀ·x (out, in);  ∂b = Σ_rows G
-            if gradients.wants(0) {
-                gradients.add(Tensor(shape: shape) { d in
-                    sgemm(pg, transposeA: false, pw, transposeB: false, d.baseAddress!, m: rows, n: inFeatures, k: outFeatures)
-                }, into: 0)
+        let inputs = parts + [weight] + (bias.map { [$0] } ?? [])
+        let w = parts.count, b = parts.count + 1
+        // The closure holds the inputs and W themselves: their storage must outlive the
+        // forward pass (an input may be a temporary, such as a recurrent cell's first state).
+        // Inputs that are data (observations), not on the tape, need no gradient: skip their products.
+        return recordedInPlace(operation, out, inputs: inputs, backward: { [joined, weight] g, gradients in
+            let pg = g.storage.pointer, px = joined.storage.pointer, pw = weight.storage.pointer
+            // ∂x_k = G·W[:, block k] (rows, d_k);  ∂W = Gᵀ·[x₁ … xₙ] (out, in);  ∂b = Σ_rows G
+            for k in widths.indices where gradients.wants(k) {
+                gradients.add(Tensor(shape: leading + [widths[k]]) { d in
+                    cblasGemm(pg, lda: outFeatures, transposeA: false, pw + offsets[k], ldb: inFeatures, transposeB: false,
+                              d.baseAddress!, ldc: widths[k], m: rows, n: widths[k], k: outFeatures)
+                }, into: k)
             }
-            // ∂W (β = 0 writes, β = 1 adds) and ∂b (written or added), over all rows.
+            // ∂W (β = 0 writes, β = 1 adds), over all rows.
             func weightGradient(_ d: UnsafeMutableBufferPointer<Float>, beta: Float) {
                 sgemm(pg, transposeA: true, px, transposeB: false, d.baseAddress!, m: outFeatures, n: inFeatures, k: rows,
                       beta: beta)
@@ -197,18 +234,18 @@ extension Tensor {
             // adding a fresh product. Over many rows a GEMM may sum them in
             // blocks into C, which would reorder the additions: there ∂W is
             // formed first and then added.
-            if gradients.wants(1) {
+            if gradients.wants(w) {
                 if rows == 1 {
-                    gradients.add(into: 1, shape: [outFeatures, inFeatures]) { weightGradient($0, beta: $1 ? 0 : 1) }
+                    gradients.add(into: w, shape: [outFeatures, inFeatures]) { weightGradient($0, beta: $1 ? 0 : 1) }
                 } else {
-                    gradients.add(Tensor(shape: [outFeatures, inFeatures]) { weightGradient($0, beta: 0) }, into: 1)
+                    gradients.add(Tensor(shape: [outFeatures, inFeatures]) { weightGradient($0, beta: 0) }, into: w)
                 }
             }
-            guard bias != nil, gradients.wants(2) else { return }
+            guard bias != nil, gradients.wants(b) else { return }
             if rows == 1 {
-                gradients.add(into: 2, shape: [outFeatures]) { biasGradient($0, isEmpty: $1) }
+                gradients.add(into: b, shape: [outFeatures]) { biasGradient($0, isEmpty: $1) }
             } else {
-                gradients.add(Tensor(shape: [outFeatures]) { biasGradient($0, isEmpty: true) }, into: 2)
+                gradients.add(Tensor(shape: [outFeatures]) { biasGradient($0, isEmpty: true) }, into: b)
             }
         })
     }

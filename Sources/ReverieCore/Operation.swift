@@ -10,7 +10,7 @@ public enum Operation: String, CaseIterable, Sendable {
     case affine, exp, log, sqrt, square, abs, pow, clamp
     case tanh, sigmoid, relu, silu, elu, gelu, softplus, symlog, symexp, sin, cos
     // Matrix products
-    case matmul, batchedMatmul, linear
+    case matmul, batchedMatmul, linear, concatenatedLinear
     // Reductions
     case sum, sumAlongAxis, maxAlongAxis, logsumexp, softmax, logSoftmax
     // Layout

@@ -68,6 +68,12 @@ struct GradientCheckTests {
             return Case(inputs: [random([2, 3, 5], 38), random([4, 5], 39), random([4], 40), random([3, 5], 41)]) { x in
                 x[0].linear(x[1], bias: x[2]).sum(axis: 0) + x[3].linear(x[1])
             }
+        case .concatenatedLinear:
+            // Three inputs (one of width 1) over two rows, with and without a bias.
+            return Case(inputs: [random([2, 3], 42), random([2, 1], 43), random([2, 2], 44), random([4, 6], 45), random([4], 46)]) { x in
+                Tensor.linear(concatenating: [x[0], x[1], x[2]], x[3], bias: x[4])
+                    + Tensor.linear(concatenating: [x[2], x[0].select(0).reshaped([1, 3]).broadcast(to: [2, 3]), x[1]], x[3])
+            }
         case .sum: return Case(inputs: [a]) { $0[0].sum() }
         case .sumAlongAxis:
             return Case(inputs: [random([2, 3, 4], 24)]) { x in

@@ -108,4 +108,28 @@ struct MatmulTests {
         #expect(Tensor.ones([2, 3]).matmul(Tensor.zeros([3, 0])).shape == [2, 0])
         #expect(Tensor.zeros([2, 0, 3]).matmul(Tensor.ones([3, 4])).shape == [2, 0, 4])
     }
+
+    /// A linear layer of a concatenation, computed block by block, equals the
+    /// layer applied to the concatenated input, forward and backward, over
+    /// one row and several; the gradient of an input not on the tape is not
+    /// asked for and the others are unchanged by its absence.
+    @Test(arguments: [1, 3])
+    func concatenatedLinearEqualsLinearOfConcatenation(_ rows: Int) {
+        var rng = RandomGenerator(seed: 12)
+        let x = Tensor.uniform([rows, 5], low: -1, high: 1, using: &rng), c = Tensor.uniform([rows, 7], low: -1, high: 1, using: &rng)
+        let w = Tensor.uniform([6, 12], low: -1, high: 1, using: &rng), b = Tensor.uniform([6], low: -1, high: 1, using: &rng)
+        let seed = Tensor.uniform([rows, 6], low: -1, high: 1, using: &rng)
+        for bias in [b, nil] {
+            let tape = Tape()
+            let (cl, wl, bl) = (tape.watch(c), tape.watch(w), tape.watch(b))
+            let (blocked, joined) = tape.recording {
+                (Tensor.linear(concatenating: [x, cl], wl, bias: bias == nil ? nil : bl),
+                 Tensor.concatenate([x, cl], axis: 1).linear(wl, bias: bias == nil ? nil : bl))
+            }
+            #expect(blocked.isClose(to: joined, relative: 1e-5, absolute: 1e-5), "rows \(rows), bias \(bias != nil)")
+            let leaves = bias == nil ? [cl, wl] : [cl, wl, bl]
+            let a = tape.gradients(of: blocked, seed: seed, wrt: leaves), e = tape.gradients(of: joined, seed: seed, wrt: leaves)
+            for (g, h) in zip(a, e) { #expect(g.isClose(to: h, relative: 1e-5, absolute: 1e-5), "rows \(rows), bias \(bias != nil)") }
+        }
+    }
 }

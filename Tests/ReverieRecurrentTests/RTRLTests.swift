@@ -164,4 +164,40 @@ struct RTRLTests {
             #expect(summed.joined().contains { $0 != 0 })
         }
     }
+
+    /// A step leaves its sensitivity update pending. The tape's contraction
+    /// carries it out in the same pass when the gradient comes first (online
+    /// learning), or reads S_t when something settled it before (here, reading
+    /// `parts`, as a checkpoint would): the same floats either way, for the
+    /// gradients and for the sensitivities carried on, over one sequence and
+    /// several, with a reset in between.
+    @Test(arguments: ["elstm", "mingru"]) func contractionFusedWithTheUpdateEqualsContractionAfterIt(_ name: String) {
+        let cell = Self.make(name, inputSize: 3, hiddenSize: 4)
+        for batch in [1, 3] {
+            var rng = RandomGenerator(seed: 11)
+            let inputs = (0..<8).map { _ in Tensor.uniform([batch, 3], low: -1.5, high: 1.5, using: &rng) }
+            let readout = Tensor.uniform([batch, cell.hiddenSize], low: -1, high: 1, using: &rng)
+            func run(settlingFirst: Bool) -> (gradients: [[Float]], sensitivities: [[Float]]) {
+                var state = cell.initialState(batch: batch), sensitivities = cell.initialSensitivities(batch: batch)
+                var gradients: [[Float]] = []
+                for (t, x) in inputs.enumerated() {
+                    if t == 4 { sensitivities = sensitivities.reset(where: (0..<batch).map { $0 == batch - 1 }) }
+                    let tape = Tape()
+                    let loss = tape.recording {
+                        let step = cell.realTimeStep(x, state, &sensitivities)
+                        state = step.state
+                        return (step.output * readout).sum()
+                    }
+                    if settlingFirst { _ = sensitivities.parts }
+                    gradients += tape.gradients(of: loss, wrt: cell.parameters).map(\.scalars)
+                }
+                return (gradients, sensitivities.parts.map(\.scalars))
+            }
+            let fused = run(settlingFirst: false), settled = run(settlingFirst: true)
+            let sameGradients = fused.gradients == settled.gradients, sameSensitivities = fused.sensitivities == settled.sensitivities
+            #expect(sameGradients, "\(name), B = \(batch): gradients differ")
+            #expect(sameSensitivities, "\(name), B = \(batch): sensitivities differ")
+            #expect(fused.gradients.joined().contains { $0 != 0 })
+        }
+    }
 }

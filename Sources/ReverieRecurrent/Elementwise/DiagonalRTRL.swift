@@ -33,8 +33,10 @@ struct DiagonalRTRL {
     /// N, the number of units (state width).
     let units: Int
 
-    /// Carries the sensitivities one step (in place where nothing else holds
-    /// them) and records the state on the tape.
+    /// Carries the sensitivities one step and records the state on the tape.
+    /// The update to S_t is left pending in `sensitivities` (`Update`): the
+    /// tape's contraction carries it out in the same pass when the gradient is
+    /// taken before anything else needs S_t, as an online learner does.
     /// - Parameters:
     ///   - x: x_t (B, D), possibly on the tape (its gradient is this step's only).
     ///   - previous: s_{t−1} (B, N), a constant.
@@ -48,22 +50,23 @@ struct DiagonalRTRL {
     /// - Returns: s_t on the tape, its backward rule contracting ∂L/∂s_t with S_t.
     func step(x: Tensor, previous: Tensor, next: Tensor, decay: [Float], local: [Float], hiddenLocal: [Float]? = nil,
               inputWeight: Tensor, parameters: [Tensor], sensitivities: inout Sensitivities) -> Tensor {
-        let batch = previous.shape[0], rows = local.count / batch, units = units
+        let batch = previous.shape[0], rows = local.count / batch
         let xv = x.detached
-        for (k, role) in roles.enumerated() {
-            // Each role's local term: coefficients per row, times an input per column (none for a bias-like role).
-            let (coefficients, input): ([Float], Tensor?) = switch role {
-            case .inputWeight: (local, xv)
-            case .hiddenWeight: (hiddenLocal ?? local, previous)
-            case .hiddenBias: (hiddenLocal ?? local, nil)
-            case .bias: (local, nil)
+        // Each role's local term: coefficients per row, times an input per column (none for a bias-like role).
+        let terms = roles.map { role -> Update.Term in
+            switch role {
+            case .inputWeight: Update.Term(coefficients: local, input: xv)
+            case .hiddenWeight: Update.Term(coefficients: hiddenLocal ?? local, input: previous)
+            case .hiddenBias: Update.Term(coefficients: hiddenLocal ?? local, input: nil)
+            case .bias: Update.Term(coefficients: local, input: nil)
             case .stateWeight:
-                (previous.withUnsafeBufferPointer { c in (0..<local.count).map { k in local[k] * c[unit(ofRow: k, rows: rows)] } },
-                 nil)
+                Update.Term(coefficients: previous.withUnsafeBufferPointer { c in
+                    (0..<local.count).map { k in local[k] * c[unit(ofRow: k, rows: rows)] }
+                }, input: nil)
             }
-            propagate(&sensitivities.parts[k], decay: decay, local: coefficients, input: input)
         }
-        let carried = sensitivities.parts
+        let update = Update(units: units, decay: decay, terms: terms, previous: sensitivities.take())
+        sensitivities = Sensitivities(pending: update)
         return Tensor.realTimeRecurrent(next, inputs: [x] + parameters, backwardInPlace: { e, gradients in
             // ∂L/∂x_t through this step: Σ_r e_i · d_r · W[r, :].
             if gradients.wants(0) {
@@ -74,9 +77,9 @@ struct DiagonalRTRL {
             }
             // ∂L/∂θ = ∂L/∂s_t · S_t, added straight into θ's gradient.
             e.withUnsafeBufferPointer { e in
-                for (k, s) in carried.enumerated() {
-                    gradients.add(into: k + 1, shape: Array(s.shape.dropFirst())) { g, isEmpty in
-                        Self.contract(e, s, units: units, into: g, isEmpty: isEmpty)
+                for k in terms.indices {
+                    gradients.add(into: k + 1, shape: Array(parameters[k].shape)) { g, isEmpty in
+                        update.contract(k, e, into: g, isEmpty: isEmpty)
                     }
                 }
             }
@@ -85,74 +88,4 @@ struct DiagonalRTRL {
 
     /// The (B, N) index of the unit that row k of a (B, R) array of row values feeds: sequence k / R, unit (k mod R) mod N.
     private func unit(ofRow k: Int, rows: Int) -> Int { (k / rows) * units + (k % rows) % units }
-
-    /// S[b, r, j] ← a[b, r mod N] · S[b, r, j] + d[b, r] · v[b, j] (v = 1 when nil),
-    /// in place unless S is shared (then into fresh storage).
-    /// - Parameter s: (B, R, J…), the previous sensitivities.
-    /// - Parameter input: v (B, J), or nil.
-    private func propagate(_ s: inout Tensor, decay: [Float], local: [Float], input: Tensor?) {
-        let batch = s.shape[0], rows = s.shape[1], width = s.count / (batch * rows), units = units
-        func update(_ v: UnsafePointer<Float>?) {
-            s.rewrite { old, out in
-                for b in 0..<batch {
-                    for r in 0..<rows {
-                        let a = decay[b * units + r % units], d = local[b * rows + r]
-                        // Row pointers, so that the loops have no index arithmetic to check and vectorise.
-                        let base = (b * rows + r) * width
-                        let o = out + base, p = old + base
-                        if let v {
-                            let v = v + b * width
-                            for j in 0..<width { o[j] = a * p[j] + d * v[j] }
-                        } else {
-                            for j in 0..<width { o[j] = a * p[j] + d }
-                        }
-                    }
-                }
-            }
-        }
-        if let input { input.withUnsafeBufferPointer { update($0.baseAddress) } } else { update(nil) }
-    }
-
-    /// g[r, j…] (+)= Σ_b e[b, r mod N] · S[b, r, j…]: the gradient of a loss with
-    /// ∂L/∂s = e (B, N) for a parameter of shape S.shape.dropFirst(), written
-    /// into g when `isEmpty`, else added to it. Over B > 1 each row's sum is
-    /// formed first and then added, so the result is the same floats as adding
-    /// a separately computed gradient.
-    /// - Parameter s: (B, R, J…) sensitivities of real state units.
-    static func contract(_ e: UnsafeBufferPointer<Float>, _ s: Tensor, units: Int,
-                         into g: UnsafeMutableBufferPointer<Float>, isEmpty: Bool) {
-        let batch = s.shape[0], rows = s.shape[1], width = s.count / (batch * rows)
-        s.withUnsafeBufferPointer { s in
-            let s = s.baseAddress!, g = g.baseAddress!
-            if batch == 1 {
-                for r in 0..<rows {
-                    let scale = e[r % units], row = s + r * width, out = g + r * width
-                    if isEmpty {
-                        for j in 0..<width { out[j] = scale * row[j] }
-                    } else {
-                        for j in 0..<width { out[j] += scale * row[j] }
-                    }
-                }
-                return
-            }
-            let sum = UnsafeMutablePointer<Float>.allocate(capacity: width)
-            defer { sum.deallocate() }
-            for r in 0..<rows {
-                for b in 0..<batch {
-                    let scale = e[b * units + r % units], row = s + (b * rows + r) * width
-                    if b == 0 {
-                        for j in 0..<width { sum[j] = scale * row[j] }
-                    } else if scale != 0 {
-                        for j in 0..<width { sum[j] += scale * row[j] }
-                    }
-                }
-                let out = g + r * width
-                if isEmpty {
-                    out.update(from: sum, count: width)
-                } else {
-                    for j in 0..<width { out[j] += sum[j] }
-                }
-            }
-        }
-    }
 }

@@ -90,6 +90,6 @@ public final class ELSTMCell: ElementwiseRecurrent {
 
     /// h_t = σ(O·[x_t; c_t] + b_o) ⊙ c_t.
     private func output(_ x: Tensor, _ c: Tensor) -> Tensor {
-        Tensor.concatenate([x, c], axis: 1).linear(outputWeight.value, bias: outputBias.value).sigmoid() * c
+        Tensor.linear(concatenating: [x, c], outputWeight.value, bias: outputBias.value).sigmoid() * c
     }
 }

@@ -59,13 +59,46 @@ extension ElementwiseRecurrent {
 /// ds/dθ for each recurrent parameter θ, per sequence: part k has shape
 /// (B, …shape of parameter k). For a complex state stored as [re | im] the
 /// parts hold the real and imaginary sensitivities likewise.
+///
+/// A value: copies never see each other's changes. A cell's step may leave
+/// its update pending (`DiagonalRTRL.Update`), to be carried out in one pass
+/// with the gradient's contraction; reading `parts` carries it out first.
 public struct Sensitivities {
-    public var parts: [Tensor]
+    /// S_t when nothing is pending.
+    private var settled: [Tensor]
+    /// Otherwise the update that yields S_t.
+    private var pending: DiagonalRTRL.Update?
 
-    public init(_ parts: [Tensor]) { self.parts = parts }
+    public init(_ parts: [Tensor]) {
+        settled = parts
+        pending = nil
+    }
+
+    /// Sensitivities whose update from S_{t−1} is still to be carried out.
+    init(pending update: DiagonalRTRL.Update) {
+        settled = []
+        pending = update
+    }
+
+    /// S_t, part by part.
+    public var parts: [Tensor] {
+        get { pending?.values() ?? settled }
+        set {
+            settled = newValue
+            pending = nil
+        }
+    }
+
+    /// The parts, moved out and this left empty: for a step that updates them
+    /// in place (no other reference to their storage remains here).
+    mutating func take() -> [Tensor] {
+        let parts = parts
+        self = Sensitivities([])
+        return parts
+    }
 
     /// B, the number of sequences carried.
-    public var batch: Int { parts.first?.shape[0] ?? 0 }
+    public var batch: Int { pending?.batch ?? settled.first?.shape[0] ?? 0 }
 
     /// Number of Float32 values carried (memory: 4 bytes each).
     public var count: Int { parts.reduce(0) { $0 + $1.count } }
