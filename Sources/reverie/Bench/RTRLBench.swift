@@ -16,28 +16,41 @@ import ReverieRecurrent
 ///
 /// Time per step at T = 100 and T = 10,000, and the peak memory each adds
 /// over a process's baseline (measured in a child process per case, from
-/// its resident-set high-water mark).
+/// its resident-set high-water mark). Each case runs `repeats` times, the
+/// cases interleaved so that a slow spell of a shared machine falls on all
+/// of them; the median time is reported.
 struct RTRLBench {
     var units = 256
     var inputs = 256
     var lengths = [100, 10_000]
+    var repeats = 5
 
     enum Mode: String, CaseIterable { case forward, carry, rtrl, tbptt }
 
     func run() throws -> BenchResult {
         var rows: [[String: Any]] = []
         var perStep: [Mode: [Int: Double]] = [:], memory: [Mode: [Int: Double]] = [:]
+        var seconds: [Mode: [Int: [Double]]] = [:]
+        for _ in 0..<repeats {
+            for length in lengths {
+                for mode in Mode.allCases {
+                    let probe = try Self.probe(mode: mode, length: length)
+                    seconds[mode, default: [:]][length, default: []].append(probe.seconds)
+                    memory[mode, default: [:]][length] = max(memory[mode]?[length] ?? 0, probe.peakBytes)
+                }
+            }
+        }
         for length in lengths {
             for mode in Mode.allCases {
-                let probe = try Self.probe(mode: mode, length: length)
-                perStep[mode, default: [:]][length] = probe.seconds / Double(length)
-                memory[mode, default: [:]][length] = probe.peakBytes
-                rows.append(["mode": mode.rawValue, "length": length, "microseconds_per_step": rounded(probe.seconds / Double(length) * 1e6),
-                             "peak_megabytes": rounded(probe.peakBytes / 1e6)])
+                let runs = seconds[mode]![length]!.sorted(), median = runs[runs.count / 2]
+                perStep[mode, default: [:]][length] = median / Double(length)
+                rows.append(["mode": mode.rawValue, "length": length, "microseconds_per_step": rounded(median / Double(length) * 1e6),
+                             "fastest_microseconds_per_step": rounded(runs[0] / Double(length) * 1e6), "runs": runs.count,
+                             "peak_megabytes": rounded(memory[mode]![length]! / 1e6)])
             }
         }
         let longest = lengths.max()!
-        var lines = ["eLSTM \(units) units, \(inputs) inputs, B = 1     µs/step (T = \(lengths.map(String.init).joined(separator: ", ")))     "
+        var lines = ["eLSTM \(units) units, \(inputs) inputs, B = 1     µs/step, median of \(repeats) (T = \(lengths.map(String.init).joined(separator: ", ")))     "
                      + "added peak MB (same T)"]
         for mode in Mode.allCases {
             let times = lengths.map { String(format: "%.1f", perStep[mode]![$0]! * 1e6) }.joined(separator: ", ")

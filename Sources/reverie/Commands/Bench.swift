@@ -76,7 +76,7 @@ struct Bench: ParsableCommand {
         case .zmq: result = try ZmqBench(repeats: repeats).run()
         case .ppo: result = try PPOBench().run()
         case .ppoLSTM: result = try PPOBench(recurrent: true).run()
-        case .rtrl: result = try RTRLBench().run()
+        case .rtrl: result = try RTRLBench(repeats: min(repeats, 5)).run()
         case .backbone, .wmGRU, .wmS5, .wmMamba:
             let kinds: [BackboneConfig.Kind] = switch workload {
             case .wmGRU: [.gru]
