@@ -39,7 +39,14 @@ public final class Tape: @unchecked Sendable {
     /// The tape that parameters resolve against while `recording` runs.
     @TaskLocal public static var current: Tape?
 
-    public init() {}
+    /// What the tensors recorded here hold instead of the tape (see `Tracking`).
+    @usableFromInline
+    final class Handle: @unchecked Sendable {
+        weak var tape: Tape?
+    }
+    let handle = Handle()
+
+    public init() { handle.tape = self }
 
     /// Number of recorded values (leaves and operation results).
     public var count: Int { records.count }
@@ -52,7 +59,7 @@ public final class Tape: @unchecked Sendable {
     /// Marks `value` as a leaf whose gradient can be asked for.
     public func watch(_ value: Tensor) -> Tensor {
         var leaf = value
-        leaf.tracking = Tracking(tape: self, index: append(Record(operation: nil, inputs: [], backward: nil)))
+        leaf.tracking = Tracking(handle: handle, index: append(Record(operation: nil, inputs: [], backward: nil)))
         return leaf
     }
 
@@ -81,20 +88,20 @@ public final class Tape: @unchecked Sendable {
     func record(_ operation: Operation, _ output: inout Tensor, inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?],
                 block: (inputShape: [Int], elements: Range<Int>)? = nil) {
         let record = Record(operation: operation, inputs: indices(of: inputs), backward: backward, block: block)
-        output.tracking = Tracking(tape: self, index: append(record))
+        output.tracking = Tracking(handle: handle, index: append(record))
     }
 
     /// `record` for a rule that adds its gradients into its inputs' slots.
     func record(_ operation: Operation, _ output: inout Tensor, inputs: [Tensor],
                 backwardInPlace: @escaping (Tensor, inout GradientSlots) -> Void) {
         let record = Record(operation: operation, inputs: indices(of: inputs), backward: nil, backwardInPlace: backwardInPlace)
-        output.tracking = Tracking(tape: self, index: append(record))
+        output.tracking = Tracking(handle: handle, index: append(record))
     }
 
     /// Each input's record index on this tape, −1 for an input not on it.
     private func indices(of inputs: [Tensor]) -> [Int] {
         inputs.map { input in
-            guard let t = input.tracking, t.tape === self else { return -1 }
+            guard let t = input.tracking, t.handle === handle else { return -1 }
             return t.index
         }
     }
@@ -108,7 +115,7 @@ public final class Tape: @unchecked Sendable {
         var grads = [Tensor?](repeating: nil, count: records.count)
         backpropagate(from: output, seed: seed, into: &grads, keeping: inputs)
         return inputs.map { input in
-            guard let t = input.tracking, t.tape === self, let g = grads[t.index] else {
+            guard let t = input.tracking, t.handle === handle, let g = grads[t.index] else {
                 return Tensor.zeros(input.shape)
             }
             return g
@@ -152,10 +159,10 @@ public final class Tape: @unchecked Sendable {
     private func backpropagate(from output: Tensor, seed: Tensor?, into grads: inout [Tensor?], keeping kept: [Tensor]) {
         let seed = seed ?? Tensor(repeating: 1, shape: output.shape)
         precondition(seed.shape == output.shape, "seed shape \(seed.shape) differs from output shape \(output.shape)")
-        let requested = Set(kept.compactMap { $0.tracking.flatMap { $0.tape === self ? $0.index : nil } })
+        let requested = Set(kept.compactMap { $0.tracking.flatMap { $0.handle === handle ? $0.index : nil } })
         isRunningBackward = true
         defer { isRunningBackward = false }
-        guard let t = output.tracking, t.tape === self else { return }
+        guard let t = output.tracking, t.handle === handle else { return }
         if grads[t.index] == nil { grads[t.index] = seed } else { grads[t.index]!.accumulate(seed) }
         for index in stride(from: t.index, through: 0, by: -1) {
             let record = records[index]
@@ -191,12 +198,17 @@ public final class Tape: @unchecked Sendable {
     }
 }
 
-/// Where a tensor sits on a tape. The tape is held weakly: records capture
-/// tensors, and a strong reference back would keep every tape alive forever.
+/// Where a tensor sits on a tape: the tape's handle and the record's index.
+/// Records capture tensors, so a strong reference back to the tape would keep
+/// every tape alive forever. The handle holds the tape weakly, once per tape,
+/// and a tensor copy only retains the handle (a weak reference in every
+/// tensor would make each copy form and drop one of its own). A tensor that
+/// outlives its tape finds the handle empty.
 @usableFromInline
 struct Tracking {
-    weak var tape: Tape?
+    let handle: Tape.Handle
     let index: Int
+    var tape: Tape? { handle.tape }
 }
 
 // MARK: - Differentiation entry points
