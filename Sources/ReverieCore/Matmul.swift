@@ -186,13 +186,7 @@ extension Tensor {
         if let bias { precondition(bias.shape == [outFeatures], "linear: bias \(bias.shape) for \(outFeatures) outputs") }
         // The inputs side by side, (rows, in): one product forward and one for ∂W
         // (a product per block would sum in a different order, and run slower).
-        let joined = parts.count == 1 ? parts[0] : Tensor(shape: [rows, inFeatures]) { v in
-            let pv = v.baseAddress!
-            for (k, part) in parts.enumerated() {
-                let px = part.storage.pointer
-                for r in 0..<rows { (pv + r * inFeatures + offsets[k]).update(from: px + r * widths[k], count: widths[k]) }
-            }
-        }
+        let joined = parts.count == 1 ? parts[0] : Tensor.concatenate(parts.map(\.detached), axis: -1)
         let px = joined.storage.pointer, pw = weight.storage.pointer
         let out = Tensor(shape: leading + [outFeatures]) { y in
             let py = y.baseAddress!
@@ -213,6 +207,7 @@ extension Tensor {
             // ∂x_k = G·W[:, block k] (rows, d_k);  ∂W = Gᵀ·[x₁ … xₙ] (out, in);  ∂b = Σ_rows G
             for k in widths.indices where gradients.wants(k) {
                 gradients.add(Tensor(shape: leading + [widths[k]]) { d in
+                    guard widths[k] > 0 else { return }  // BLAS takes no zero-width output
                     cblasGemm(pg, lda: outFeatures, transposeA: false, pw + offsets[k], ldb: inFeatures, transposeB: false,
                               d.baseAddress!, ldc: widths[k], m: rows, n: widths[k], k: outFeatures)
                 }, into: k)

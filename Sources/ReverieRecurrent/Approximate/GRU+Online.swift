@@ -54,8 +54,8 @@ extension GRUCell: ApproximateRealTimeRecurrent {
         let rule = DiagonalRTRL(roles: [.inputWeight, .hiddenWeight, .bias, .hiddenBias], units: n)
         var carried = sensitivities
         let h = rule.step(x: x, previous: previous, next: next, decay: decay, local: input, hiddenLocal: hidden,
-                                     inputWeight: inputWeight.storedValue,
-                                     parameters: recurrentParameters.map(\.value), sensitivities: &carried)
+                          inputWeight: inputWeight.storedValue,
+                          parameters: recurrentParameters.map(\.value), sensitivities: &carried)
         return (h, RecurrentState([h.detached]), carried)
     }
 

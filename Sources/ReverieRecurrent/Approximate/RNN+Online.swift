@@ -14,8 +14,8 @@ extension RNNCell: ApproximateRealTimeRecurrent {
         let rule = DiagonalRTRL(roles: [.inputWeight, .hiddenWeight, .bias], units: n)
         var carried = sensitivities
         let h = rule.step(x: x, previous: previous, next: next, decay: decay, local: derivative,
-                                     inputWeight: inputWeight.storedValue,
-                                     parameters: recurrentParameters.map(\.value), sensitivities: &carried)
+                          inputWeight: inputWeight.storedValue,
+                          parameters: recurrentParameters.map(\.value), sensitivities: &carried)
         return (h, RecurrentState([h.detached]), carried)
     }
 

@@ -83,8 +83,8 @@ public final class ELSTMCell: ElementwiseRecurrent {
         }
         let rule = DiagonalRTRL(roles: [.inputWeight, .stateWeight, .bias], units: n)
         let c = rule.step(x: x, previous: previous, next: next, decay: decay, local: local,
-                                     inputWeight: inputWeight.storedValue,
-                                     parameters: recurrentParameters.map(\.value), sensitivities: &sensitivities)
+                          inputWeight: inputWeight.storedValue,
+                          parameters: recurrentParameters.map(\.value), sensitivities: &sensitivities)
         return (output(x, c), RecurrentState([c.detached]))
     }
 

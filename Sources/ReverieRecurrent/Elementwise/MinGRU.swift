@@ -58,8 +58,8 @@ public final class MinGRUCell: ElementwiseRecurrent {
         }
         let rule = DiagonalRTRL(roles: [.inputWeight, .bias], units: n)
         let h = rule.step(x: x, previous: previous, next: next, decay: decay, local: local,
-                                     inputWeight: inputWeight.storedValue,
-                                     parameters: recurrentParameters.map(\.value), sensitivities: &sensitivities)
+                          inputWeight: inputWeight.storedValue,
+                          parameters: recurrentParameters.map(\.value), sensitivities: &sensitivities)
         return (h, RecurrentState([h.detached]))
     }
 }

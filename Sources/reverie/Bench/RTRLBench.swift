@@ -28,24 +28,24 @@ struct RTRLBench {
     enum Mode: String, CaseIterable { case forward, carry, rtrl, tbptt }
 
     func run() throws -> BenchResult {
-        var rows: [[String: Any]] = []
-        var perStep: [Mode: [Int: Double]] = [:], memory: [Mode: [Int: Double]] = [:]
-        var seconds: [Mode: [Int: [Double]]] = [:]
+        // Seconds per step of every run, and the largest peak memory, per case.
+        var runs: [Mode: [Int: [Double]]] = [:], memory: [Mode: [Int: Double]] = [:]
         for _ in 0..<repeats {
             for length in lengths {
                 for mode in Mode.allCases {
                     let probe = try Self.probe(mode: mode, length: length)
-                    seconds[mode, default: [:]][length, default: []].append(probe.seconds)
+                    runs[mode, default: [:]][length, default: []].append(probe.seconds / Double(length))
                     memory[mode, default: [:]][length] = max(memory[mode]?[length] ?? 0, probe.peakBytes)
                 }
             }
         }
+        let perStep = runs.mapValues { $0.mapValues(median) }
+        var rows: [[String: Any]] = []
         for length in lengths {
             for mode in Mode.allCases {
-                let runs = seconds[mode]![length]!.sorted(), median = runs[runs.count / 2]
-                perStep[mode, default: [:]][length] = median / Double(length)
-                rows.append(["mode": mode.rawValue, "length": length, "microseconds_per_step": rounded(median / Double(length) * 1e6),
-                             "fastest_microseconds_per_step": rounded(runs[0] / Double(length) * 1e6), "runs": runs.count,
+                let times = runs[mode]![length]!
+                rows.append(["mode": mode.rawValue, "length": length, "microseconds_per_step": rounded(perStep[mode]![length]! * 1e6),
+                             "fastest_microseconds_per_step": rounded(times.min()! * 1e6), "runs": times.count,
                              "peak_megabytes": rounded(memory[mode]![length]! / 1e6)])
             }
         }
