@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "ReverieAgentsTests", dependencies: ["ReverieAgents"]),
         .testTarget(name: "ReverieWorldModelsTests", dependencies: ["ReverieWorldModels"]),
         .testTarget(name: "ReverieTrainingTests", dependencies: ["ReverieTraining"]),
-        .testTarget(name: "ReverieRemoteTests", dependencies: ["ReverieRemote", "ReverieAgents"]),
+        .testTarget(name: "ReverieRemoteTests", dependencies: ["ReverieRemote", "ReverieAgents", "ReverieTraining"]),
         .testTarget(name: "ReverieViewerTests", dependencies: ["ReverieViewer"]),
         .testTarget(name: "ReverieEnvsTests", dependencies: ["ReverieEnvs"], resources: [.copy("Fixtures")]),
     ],

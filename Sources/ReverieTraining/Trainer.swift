@@ -15,9 +15,13 @@ import ReverieRemote
 ///
 /// Checkpoints hold parameters, optimizer state, the sampling generator and
 /// the counters; they are written every `run.checkpoint_every` steps, at the
-/// end and when stopped (Ctrl-C), each atomically. A non-finite loss or
-/// parameter stops the run with an error and writes nothing over the last
-/// good checkpoint.
+/// end and when stopped (Ctrl-C), each atomically; `run.keep_checkpoints`
+/// keeps the newest N. A non-finite loss or parameter stops the run with an
+/// error and writes nothing over the last good checkpoint. Any other failure
+/// that leaves the agent whole (a server gone past its retries, a non-finite
+/// observation, a full disk) writes a checkpoint first, then stops with an
+/// error saying how to resume. A resumed run's `metrics.csv` and TensorBoard
+/// log continue from its checkpoint's step, without the rows after it.
 public final class Trainer {
     public let config: TrainConfig
     public let runDirectory: URL
@@ -27,6 +31,10 @@ public final class Trainer {
     public let normalization: EnvironmentNormalization
     private let log: (String) -> Void
     private var wallSecondsBefore = 0.0
+    /// The checkpoint's step a resumed run continues from (logs after it are dropped).
+    private var resumedFromStep: Int?
+    /// Warnings about the learning itself (entropy collapse, exploding KL).
+    private var divergence = DivergenceWatch()
 
     /// Starts a new run in `runDirectory` (created; it must not hold a run already).
     public init(config: TrainConfig, runDirectory: URL, log: @escaping (String) -> Void = { _ in }) throws {
@@ -40,10 +48,14 @@ public final class Trainer {
         try fm.createDirectory(at: runDirectory.appendingPathComponent("checkpoints"), withIntermediateDirectories: true)
         try Data(config.toml.utf8).write(to: runDirectory.appendingPathComponent("config.toml"), options: .atomic)
         (agent, normalization) = try Self.makeAgent(config)
+        attachLogs()
     }
 
     /// Continues the run in `runDirectory` from its newest checkpoint, with the config it was started with.
-    public init(resuming runDirectory: URL, log: @escaping (String) -> Void = { _ in }) throws {
+    /// - Parameter latestGood: when the newest checkpoint is damaged (unreadable, or holding
+    ///   NaN or infinity), set it aside as `*.damaged` and resume from the newest good one.
+    ///   Without it, a damaged checkpoint is an error naming the good one to fall back to.
+    public init(resuming runDirectory: URL, latestGood: Bool = false, log: @escaping (String) -> Void = { _ in }) throws {
         self.runDirectory = runDirectory
         self.log = log
         let configURL = runDirectory.appendingPathComponent("config.toml")
@@ -51,11 +63,9 @@ public final class Trainer {
             throw ConfigError("\(runDirectory.path) is not a run folder (no config.toml)")
         }
         config = try TrainConfig.load(preset: configURL, resolved: true)
+        Self.removeInterruptedWrites(in: runDirectory, log: log)
+        let (latest, checkpoint) = try Self.newestGoodCheckpoint(in: runDirectory, latestGood: latestGood, log: log)
         (agent, normalization) = try Self.makeAgent(config)
-        guard let latest = try Self.checkpoints(in: runDirectory).last else {
-            throw ConfigError("\(runDirectory.path) has no checkpoint to resume from")
-        }
-        let checkpoint = try Checkpoint(contentsOf: latest.url)
         try checkpoint.load(into: agent.actingPolicy, from: "model")
         try agent.loadOptimizerState(checkpoint.state("optimizer"))
         let meta = checkpoint.metadata
@@ -80,7 +90,7 @@ public final class Trainer {
             }
         }
         // Where the environments stood, if they could save it; otherwise they start new episodes.
-        if let vector = agent.environment as? SyncVectorEnvironment, let saved = meta["environment"],
+        if let vector = Self.environment(SyncVectorEnvironment.self, in: agent.environment), let saved = meta["environment"],
            let observations = checkpoint.tensors["agent.observations"], let starts = checkpoint.tensors["agent.episode_starts"] {
             try vector.restore(saved.split(separator: ",").map { UInt64($0)! })
             let parts = agent.memory.parts.indices.compactMap { checkpoint.tensors["agent.memory.\($0)"] }
@@ -98,7 +108,58 @@ public final class Trainer {
             log("the environments could not save their state: they start new episodes")
         }
         wallSecondsBefore = meta["wall_seconds"].flatMap(Double.init) ?? 0
+        resumedFromStep = steps
         log("resuming \(runDirectory.lastPathComponent) from \(latest.url.lastPathComponent) (\(grouped(steps)) steps)")
+        attachLogs()
+    }
+
+    /// The envs' own messages (a server restart picked up, a non-finite value replaced) go to the run's log.
+    private func attachLogs() {
+        let log = self.log
+        Self.environment(RemoteVectorEnvironment.self, in: agent.environment)?.onRestart = log
+        Self.environment(FiniteCheckedEnvironment.self, in: agent.environment)?.warn = log
+    }
+
+    /// The environment of type `T` in `environment` or behind its `FiniteCheckedEnvironment`.
+    static func environment<T>(_: T.Type, in environment: any VectorEnvironment) -> T? {
+        environment as? T ?? (environment as? FiniteCheckedEnvironment)?.wrapped as? T
+    }
+
+    /// Temporary files of checkpoint writes that a crash interrupted (`.step-….tmp`).
+    static func removeInterruptedWrites(in runDirectory: URL, log: (String) -> Void) {
+        let dir = runDirectory.appendingPathComponent("checkpoints")
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            if (try? FileManager.default.removeItem(at: dir.appendingPathComponent(name))) != nil {
+                log("removed \(name), left by a checkpoint write that was interrupted")
+            }
+        }
+    }
+
+    /// The newest checkpoint that reads back whole and finite; a damaged newer one is an error
+    /// naming the good one, or with `latestGood` is renamed `*.damaged` and skipped.
+    static func newestGoodCheckpoint(in runDirectory: URL, latestGood: Bool, log: (String) -> Void) throws -> ((step: Int, url: URL), Checkpoint) {
+        let all = try checkpoints(in: runDirectory)
+        guard !all.isEmpty else { throw ConfigError("\(runDirectory.path) has no checkpoint to resume from") }
+        var damaged: [(url: URL, error: CheckpointError)] = []
+        for candidate in all.reversed() {
+            do {
+                let checkpoint = try Checkpoint(contentsOf: candidate.url)
+                guard !damaged.isEmpty else { return (candidate, checkpoint) }
+                guard latestGood else {
+                    throw ConfigError("\(damaged[0].error.description).\n"
+                                      + "The newest good checkpoint is \(candidate.url.lastPathComponent) (step \(grouped(candidate.step))): "
+                                      + "resume from it with --resume-latest-good (the damaged file\(damaged.count == 1 ? " is" : "s are") kept as *.damaged)")
+                }
+                for bad in damaged {
+                    try FileManager.default.moveItem(at: bad.url, to: bad.url.appendingPathExtension("damaged"))
+                    log("\(bad.error.description): set aside as \(bad.url.lastPathComponent).damaged")
+                }
+                return (candidate, checkpoint)
+            } catch let error as CheckpointError {
+                damaged.append((candidate.url, error))
+            }
+        }
+        throw ConfigError("no checkpoint of \(runDirectory.path) can be read: " + damaged.map(\.error.description).joined(separator: "; "))
     }
 
     /// The environments and the agent a config describes, with the statistics
@@ -111,7 +172,8 @@ public final class Trainer {
                 throw ConfigError("normalize.observations and normalize.rewards apply to built-in envs; "
                                   + "normalise on the server's side for \(config.env)")
             }
-            environment = try RemoteVectorEnvironment(config.env)
+            environment = try RemoteVectorEnvironment(config.env, timeoutMilliseconds: config.remoteTimeoutMilliseconds,
+                                                      retries: config.remoteRetries, curve: try config.curveClientKeys())
             normalization = EnvironmentNormalization(observations: false, rewards: false, observationSize: 0, gamma: 1)
         } else {
             normalization = EnvironmentNormalization(
@@ -122,10 +184,12 @@ public final class Trainer {
             }
         }
         let seed = UInt64(config.seed)
+        // Non-finite observations and rewards are caught where they enter, whichever env sends them.
+        let checked = FiniteCheckedEnvironment(environment, policy: FiniteCheckedEnvironment.Policy(rawValue: config.nonFinite) ?? .stop)
         let agent: any Agent = switch config.algorithm {
-        case "online-ac": try OnlineActorCritic(config.online, policy: config.policySpec, environment: environment, seed: seed)
-        case "dreamer": try Dreamer(config.dreamer, environment: environment, seed: seed)
-        default: try PPO(config.ppo, policy: config.policySpec, environment: environment, totalSteps: config.totalSteps, seed: seed)
+        case "online-ac": try OnlineActorCritic(config.online, policy: config.policySpec, environment: checked, seed: seed)
+        case "dreamer": try Dreamer(config.dreamer, environment: checked, seed: seed)
+        default: try PPO(config.ppo, policy: config.policySpec, environment: checked, totalSteps: config.totalSteps, seed: seed)
         }
         return (agent, normalization)
     }
@@ -150,10 +214,13 @@ public final class Trainer {
     /// - Returns: the summary also written to `summary.json`.
     @discardableResult
     public func run(progress: Progress? = nil, shouldStop: () -> Bool = { false }) throws -> Summary {
-        let csv = try MetricsCSV(url: runDirectory.appendingPathComponent("metrics.csv"),
-                                 extraColumns: config.algorithm == "dreamer" ? MetricsCSV.worldModelColumns : [])
+        let csvURL = runDirectory.appendingPathComponent("metrics.csv")
+        let csv = try writing(csvURL) {
+            try MetricsCSV(url: csvURL, extraColumns: config.algorithm == "dreamer" ? MetricsCSV.worldModelColumns : [],
+                           resumingAt: resumedFromStep)
+        }
         defer { try? csv.close() }
-        let events = try TensorBoardWriter(directory: runDirectory)
+        let events = try writing(runDirectory) { try TensorBoardWriter(directory: runDirectory, resumingAt: resumedFromStep) }
         defer { try? events.close() }
         let start = Date()
         let startSteps = agent.environmentSteps
@@ -169,12 +236,33 @@ public final class Trainer {
 
         while agent.environmentSteps < config.totalSteps {
             if shouldStop() { outcome = .stopped; break }
-            let report = try agent.iterate()
+            let report: IterationReport
+            do {
+                report = try agent.iterate()
+            } catch RemoteEnvironmentError.interrupted {
+                // Ctrl-C while a served env was stepping: stop as between iterations.
+                outcome = .stopped
+                break
+            } catch let error as AgentError {
+                // A non-finite loss or parameter: the last good checkpoint must stay the newest.
+                throw error
+            } catch {
+                throw stopped(by: error, wallSeconds: wallSecondsBefore + Date().timeIntervalSince(start))
+            }
             let seconds = Date().timeIntervalSince(start)
             sps = Double(agent.environmentSteps - startSteps) / max(seconds, 1e-9)
             for episode in report.episodes { recent.append(episode.return) }
             recent = Array(recent.suffix(20))
-            try record(report, sps: sps, wallSeconds: wallSecondsBefore + seconds, csv: csv, events: events)
+            do {
+                try record(report, sps: sps, wallSeconds: wallSecondsBefore + seconds, csv: csv, events: events)
+            } catch {
+                throw stopped(by: error, wallSeconds: wallSecondsBefore + seconds)
+            }
+            for warning in divergence.check(report.metrics, actionSpace: agent.environment.singleActionSpace,
+                                            step: report.environmentSteps, isPPO: config.algorithm == "ppo") {
+                progress?.message(warning)
+                log(warning)
+            }
             showProgress()
             if agent.environmentSteps >= nextCheckpoint && agent.environmentSteps < config.totalSteps {
                 try saveCheckpoint(wallSeconds: wallSecondsBefore + Date().timeIntervalSince(start))
@@ -189,6 +277,10 @@ public final class Trainer {
 
         var summary = Summary(outcome: outcome, envSteps: agent.environmentSteps, wallSeconds: wallSeconds,
                               sps: Double(agent.environmentSteps - startSteps) / max(Date().timeIntervalSince(start), 1e-9))
+        summary.interruptedEpisodes = Self.environment(RemoteVectorEnvironment.self, in: agent.environment)?.interruptedEpisodes ?? 0
+        summary.serverRestarts = Self.environment(RemoteVectorEnvironment.self, in: agent.environment)?.restarts ?? 0
+        summary.nonFiniteReplaced = Self.environment(FiniteCheckedEnvironment.self, in: agent.environment)?.replacedValues ?? 0
+        summary.warnings = divergence.warnings
         if outcome == .completed && config.evalEpisodes > 0 {
             let seed = UInt64(config.seed) &+ 1_000_000
             // Remote envs are evaluated where they run, all N stepped together.
@@ -200,6 +292,21 @@ public final class Trainer {
         }
         try summary.write(to: runDirectory.appendingPathComponent("summary.json"))
         return summary
+    }
+
+    /// The error a run stops with after a failure that left the agent whole:
+    /// a checkpoint is written first where it can be.
+    private func stopped(by error: any Error, wallSeconds: Double) -> RunStopped {
+        do {
+            return RunStopped(reason: error, checkpoint: try saveCheckpoint(wallSeconds: wallSeconds), checkpointError: nil, runDirectory: runDirectory)
+        } catch let checkpointError {
+            return RunStopped(reason: error, checkpoint: nil, checkpointError: checkpointError, runDirectory: runDirectory)
+        }
+    }
+
+    /// Runs `body`, turning a failure to write `url` into an error naming the file and the free space.
+    private func writing<T>(_ url: URL, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch { throw RunFileError(url: url, underlying: error) }
     }
 
     /// One iteration's row in metrics.csv and its events (episodes at the step they ended, as CleanRL logs them).
@@ -220,15 +327,19 @@ public final class Trainer {
         var row = Dictionary(uniqueKeysWithValues: scalars)
         row["global_step"] = Double(step)
         row["wall_seconds"] = wallSeconds
-        try csv.append(row)
-        for episode in report.episodes {
-            try events.add([("charts/episodic_return", episode.return), ("charts/episodic_length", Float(episode.length))], step: step)
+        try writing(runDirectory.appendingPathComponent("metrics.csv")) { try csv.append(row) }
+        try writing(events.url) {
+            for episode in report.episodes {
+                try events.add([("charts/episodic_return", episode.return), ("charts/episodic_length", Float(episode.length))], step: step)
+            }
+            try events.add(scalars.dropFirst(2).compactMap { tag, value in value.map { (tag, Float($0)) } }, step: step)
         }
-        try events.add(scalars.dropFirst(2).compactMap { tag, value in value.map { (tag, Float($0)) } }, step: step)
     }
 
-    /// Writes `checkpoints/step-<n>.safetensors` atomically.
-    private func saveCheckpoint(wallSeconds: Double) throws {
+    /// Writes `checkpoints/step-<n>.safetensors` atomically; with
+    /// `run.keep_checkpoints = N`, removes all but the newest N.
+    @discardableResult
+    private func saveCheckpoint(wallSeconds: Double) throws -> URL {
         var checkpoint = Checkpoint()
         checkpoint.store(agent.actingPolicy, as: "model")
         checkpoint.store(agent.optimizerState, as: "optimizer")
@@ -239,7 +350,7 @@ public final class Trainer {
             "config": config.toml,
         ]
         checkpoint.metadata.merge(normalization.metadata) { $1 }
-        if let vector = agent.environment as? SyncVectorEnvironment, let snapshot = vector.snapshot {
+        if let vector = Self.environment(SyncVectorEnvironment.self, in: agent.environment), let snapshot = vector.snapshot {
             checkpoint.metadata["environment"] = snapshot.map(String.init).joined(separator: ",")
             checkpoint.tensors["agent.observations"] = agent.observations
             checkpoint.tensors["agent.episode_starts"] = Tensor(agent.episodeStarts.map { $0 ? 1 : 0 })
@@ -261,16 +372,22 @@ public final class Trainer {
         let replayName = "replay-\(step).safetensors"
         if !replay.tensors.isEmpty || !replay.bytes.isEmpty {
             // Replay first, then the checkpoint naming it: a failure in either leaves the last pair whole.
-            try replay.write(to: directory.appendingPathComponent(replayName))
+            try writing(directory.appendingPathComponent(replayName)) { try replay.write(to: directory.appendingPathComponent(replayName)) }
             checkpoint.metadata["replay"] = replayName
         }
-        try checkpoint.write(to: url)
+        try writing(url) { try checkpoint.write(to: url) }
         log("checkpoint \(url.lastPathComponent)")
+        if config.keepCheckpoints > 0 {
+            for old in try Self.checkpoints(in: runDirectory).dropLast(config.keepCheckpoints) {
+                try? FileManager.default.removeItem(at: old.url)
+            }
+        }
         // Older replays belong to checkpoints that are no longer the one a resume reads.
         for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         where name.hasPrefix("replay-") && name.hasSuffix(".safetensors") && name != checkpoint.metadata["replay"] {
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
         }
+        return url
     }
 }
 
@@ -282,6 +399,13 @@ public struct Summary: Sendable, Equatable {
     /// Steps per second of this process's part of the run.
     public var sps: Double
     public var evalReturns: [Float] = []
+    /// Episodes cut short because a served env's server restarted (counted as truncated).
+    public var interruptedEpisodes = 0
+    public var serverRestarts = 0
+    /// Non-finite observations and rewards replaced by 0 (`run.non_finite = "zero"`).
+    public var nonFiniteReplaced = 0
+    /// Warnings about the learning (entropy collapse, exploding KL).
+    public var warnings: [String] = []
 
     public var evalReturnMean: Double? {
         evalReturns.isEmpty ? nil : Double(evalReturns.reduce(0, +)) / Double(evalReturns.count)
@@ -296,7 +420,9 @@ public struct Summary: Sendable, Equatable {
 
     public var json: [String: Any] {
         var object: [String: Any] = ["outcome": outcome.rawValue, "env_steps": envSteps, "wall_seconds": wallSeconds,
-                                     "sps": sps, "eval_episodes": evalReturns.count]
+                                     "sps": sps, "eval_episodes": evalReturns.count,
+                                     "interrupted_episodes": interruptedEpisodes, "server_restarts": serverRestarts,
+                                     "non_finite_replaced": nonFiniteReplaced, "warnings": warnings]
         object["eval_return_mean"] = evalReturnMean ?? NSNull()
         object["eval_return_std"] = evalReturnStd ?? NSNull()
         return object

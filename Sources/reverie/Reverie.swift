@@ -7,7 +7,7 @@ struct Reverie: ParsableCommand {
         commandName: "reverie",
         abstract: "Reinforcement learning with memory: recurrent agents, world models, remote environments.",
         version: ReverieVersion.description,
-        subcommands: [Train.self, Eval.self, View.self, Demo.self, Envs.self, Serve.self, Bench.self])
+        subcommands: [Train.self, Eval.self, View.self, Demo.self, Envs.self, Serve.self, Keys.self, Bench.self])
 
     static func main() {
         // Tensors of the same sizes come and go thousands of times a second: keep their memory.

@@ -88,19 +88,20 @@ struct RemoteEnvironmentTests {
         try keys.secretKey.write(to: keyFile, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: keyFile) }
         let server = try ServerProcess(kind, extra: ["--curve-secret-key", keyFile.path])
-        let remote = try RemoteVectorEnvironment(server.endpoint, timeoutMilliseconds: 3000, curveServerKey: keys.publicKey)
+        let remote = try RemoteVectorEnvironment(server.endpoint, timeoutMilliseconds: 3000, curve: CurveClientKeys(serverKey: keys.publicKey))
         _ = try remote.reset(seed: 0)
         #expect(try remote.step(Tensor([1])).rewards == [1])
-        // A plain-text client gets no answer: the handshake never completes.
+        // A plain-text client cannot complete the handshake, and is told so.
         #expect {
-            _ = try RemoteVectorEnvironment(endpoints: [server.endpoint], timeoutMilliseconds: 300, retries: 0)
+            _ = try RemoteVectorEnvironment(endpoints: [server.endpoint], timeoutMilliseconds: 3000, retries: 0)
         } throws: { error in
-            "\(error)".contains("no reply")
+            "\(error)".contains("requires CURVE")
         }
-        // So does one expecting another server's key.
+        // So is one expecting another server's key.
         let other = try CurveKeyPair.generate()
         #expect(throws: RemoteEnvironmentError.self) {
-            _ = try RemoteVectorEnvironment(endpoints: [server.endpoint], timeoutMilliseconds: 300, retries: 0, curveServerKey: other.publicKey)
+            _ = try RemoteVectorEnvironment(endpoints: [server.endpoint], timeoutMilliseconds: 3000, retries: 0,
+                                            curve: CurveClientKeys(serverKey: other.publicKey))
         }
         server.kill()
     }

@@ -46,10 +46,12 @@ final class ServerProcess {
     }
 
     /// Starts the server and returns once it is bound (it prints "serving …").
-    init(_ kind: Kind = .swift, env: String = "CartPole-v1", numEnvs: Int = 1, port: Int? = nil, extra: [String] = []) throws {
-        self.port = port ?? Self.freePort()
+    /// - Parameter bind: where to bind instead of loopback on `port` (the port is read from it).
+    init(_ kind: Kind = .swift, env: String = "CartPole-v1", numEnvs: Int = 1, port: Int? = nil, bind: String? = nil,
+         extra: [String] = []) throws {
+        self.port = bind.flatMap { Int($0.split(separator: ":").last ?? "") } ?? port ?? Self.freePort()
         endpoint = "tcp://127.0.0.1:\(self.port)"
-        let arguments = [env, "--num-envs", String(numEnvs), "--bind", endpoint] + extra
+        let arguments = [env, "--num-envs", String(numEnvs), "--bind", bind ?? endpoint] + extra
         switch kind {
         case .swift:
             process.executableURL = Self.executable
@@ -57,6 +59,11 @@ final class ServerProcess {
         case .python:
             process.executableURL = URL(fileURLWithPath: Self.python)
             process.arguments = [Self.repository.appendingPathComponent("envs/gymnasium_server.py").path] + arguments
+            // The test envs (envs/tests/toy_envs.py, fault_envs.py) are importable as module:Env-v0.
+            var environment = ProcessInfo.processInfo.environment
+            environment["PYTHONPATH"] = [Self.repository.appendingPathComponent("envs/tests").path, environment["PYTHONPATH"]]
+                .compactMap { $0 }.joined(separator: ":")
+            process.environment = environment
         }
         process.standardError = stderr
         try process.run()

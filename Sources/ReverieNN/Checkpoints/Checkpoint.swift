@@ -12,8 +12,20 @@ public struct Checkpoint {
 
     public init() {}
 
+    /// Reads a checkpoint and checks it: a file that cannot be read, or a
+    /// tensor holding NaN or infinity, throws naming the file (and the first
+    /// bad tensor), so a checkpoint that lies is never used.
     public init(contentsOf url: URL) throws {
-        (tensors, bytes, metadata) = try SafeTensors.read(from: url, keepingU8: true)
+        do {
+            (tensors, bytes, metadata) = try SafeTensors.read(from: url, keepingU8: true)
+        } catch let error as CheckpointError {
+            throw CheckpointError.unreadable(file: url.path, reason: error.description)
+        }
+        for name in tensors.keys.sorted() {
+            if let index = tensors[name]!.withUnsafeBufferPointer({ $0.firstIndex { !$0.isFinite } }) {
+                throw CheckpointError.nonFinite(file: url.path, tensor: name, index: index)
+            }
+        }
     }
 
     /// Atomically writes the file (see `SafeTensors.write`).

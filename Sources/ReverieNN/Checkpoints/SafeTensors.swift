@@ -188,6 +188,10 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case unsupportedDType(name: String, dtype: String)
     case missingTensor(String)
     case shapeMismatch(name: String, expected: [Int], found: [Int])
+    /// A checkpoint file that cannot be read (truncated, corrupt, missing).
+    case unreadable(file: String, reason: String)
+    /// A checkpoint whose tensor holds NaN or infinity (at flat `index`, the first).
+    case nonFinite(file: String, tensor: String, index: Int)
 
     public var description: String {
         switch self {
@@ -196,6 +200,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
         case .unsupportedDType(let name, let dtype): "tensor '\(name)' has dtype \(dtype), which Reverie cannot read"
         case .missingTensor(let name): "checkpoint has no tensor '\(name)'"
         case .shapeMismatch(let name, let expected, let found): "tensor '\(name)' has shape \(found) in the checkpoint, the model expects \(expected)"
+        case .unreadable(let file, let reason): "cannot read the checkpoint \(file): \(reason)"
+        case .nonFinite(let file, let tensor, let index): "the checkpoint \(file) is damaged: tensor '\(tensor)' holds a non-finite value (element \(index))"
         }
     }
 }

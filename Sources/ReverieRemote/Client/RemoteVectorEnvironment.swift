@@ -5,17 +5,35 @@ import Foundation
 /// (`zmq://hostA:5555,zmq://hostB:5555`) the servers' envs are concatenated
 /// in endpoint order and stepped concurrently: send to every server, then
 /// gather every reply.
+///
+/// A server that restarts (killed and started again, within the retries'
+/// patience) is picked up: its envs are reset and the episodes it interrupted
+/// end as truncated, with the last observation seen as their final one, so
+/// bootstrapping treats them as cut short, not as terminal states.
 public final class RemoteVectorEnvironment: VectorEnvironment {
     public let endpoints: [String]
     public let singleObservationSpace: Space
     public let singleActionSpace: Space
     /// The served environment's name, from the first server's `spec`.
     public let name: String
+    /// Episodes cut short because their server restarted, since this client connected.
+    public private(set) var interruptedEpisodes = 0
+    /// Server restarts picked up.
+    public private(set) var restarts = 0
+    /// Told of each restart picked up (for the run's log).
+    public var onRestart: ((String) -> Void)?
     private let connections: [RemoteConnection]
     /// Number of envs on each server.
     private let counts: [Int]
     /// Index of the first env of each server.
     private let offsets: [Int]
+    /// Each env's latest observation: an interrupted episode's final one.
+    private var latest: [Float] = []
+
+    /// Whether a wait for a reply that a signal interrupted should stop (throwing
+    /// `RemoteEnvironmentError.interrupted`) rather than go on waiting. The
+    /// command line sets it to "Ctrl-C was pressed".
+    nonisolated(unsafe) public static var interruptRequested: () -> Bool = { false }
 
     /// Connects and reads each server's `spec`.
     /// - Parameters:
@@ -26,24 +44,20 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
     ///     core between polls); replies that come back sooner skip a thread wake-up.
     ///     On a 2-core VM over loopback, 1 ms gave ≈ 15% more steps/s than 100 µs
     ///     (a round trip there takes 100–150 µs). 0 sleeps at once.
-    ///   - curveServerKey: the servers' Z85 public key, to talk CURVE-encrypted.
+    ///   - curve: the servers' public key (and this client's certificate), to talk CURVE.
     public init(endpoints: [String], timeoutMilliseconds: Int = 5000, retries: Int = 2, spinMicroseconds: Int = 1000,
-                curveServerKey: String? = nil) throws {
+                curve: CurveClientKeys? = nil) throws {
         precondition(!endpoints.isEmpty, "RemoteVectorEnvironment needs at least one endpoint")
         self.endpoints = endpoints.map { $0.hasPrefix("zmq://") ? "tcp://" + $0.dropFirst(6) : $0 }
         connections = try self.endpoints.map {
             try RemoteConnection(endpoint: $0, timeoutMilliseconds: timeoutMilliseconds, retries: retries,
-                                 spinMicroseconds: spinMicroseconds, curveServerKey: curveServerKey)
+                                 spinMicroseconds: spinMicroseconds, curve: curve)
         }
         for c in connections { try c.send("spec") }
         let specs = try connections.map { try $0.receive() }
         var counts: [Int] = [], observation: Space?, action: Space?
         for (spec, endpoint) in zip(specs, self.endpoints) {
-            guard let n = spec.header["num_envs"]?.int, n > 0 else {
-                throw RemoteEnvironmentError.server(endpoint: endpoint, message: "spec has no positive 'num_envs'")
-            }
-            let o = try Space(wireObject: spec.header["observation_space"] ?? .null)
-            let a = try Space(wireObject: spec.header["action_space"] ?? .null)
+            let (n, o, a) = try Self.read(spec, from: endpoint)
             if let observation, let action, observation != o || action != a {
                 throw RemoteEnvironmentError.mismatchedSpaces(
                     "\(endpoint) serves \(o)/\(a) but \(self.endpoints[0]) serves \(observation)/\(action)")
@@ -51,6 +65,7 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
             (observation, action) = (o, a)
             counts.append(n)
         }
+        for (c, spec) in zip(connections, specs) { c.maxMessageBytes = spec.header["max_message_bytes"]?.int }
         self.counts = counts
         offsets = counts.indices.map { counts[..<$0].reduce(0, +) }
         singleObservationSpace = observation!
@@ -60,9 +75,17 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
 
     /// `"zmq://a:5555,zmq://b:5555"` → endpoints.
     public convenience init(_ spec: String, timeoutMilliseconds: Int = 5000, retries: Int = 2, spinMicroseconds: Int = 1000,
-                            curveServerKey: String? = nil) throws {
+                            curve: CurveClientKeys? = nil) throws {
         try self.init(endpoints: spec.split(separator: ",").map(String.init), timeoutMilliseconds: timeoutMilliseconds,
-                      retries: retries, spinMicroseconds: spinMicroseconds, curveServerKey: curveServerKey)
+                      retries: retries, spinMicroseconds: spinMicroseconds, curve: curve)
+    }
+
+    /// A `spec` reply's env count and spaces.
+    private static func read(_ spec: WireMessage, from endpoint: String) throws -> (count: Int, observation: Space, action: Space) {
+        guard let n = spec.header["num_envs"]?.int, n > 0 else {
+            throw RemoteEnvironmentError.server(endpoint: endpoint, message: "spec has no positive 'num_envs'")
+        }
+        return (n, try Space(wireObject: spec.header["observation_space"] ?? .null), try Space(wireObject: spec.header["action_space"] ?? .null))
     }
 
     public var count: Int { counts.reduce(0, +) }
@@ -78,9 +101,16 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
         for (c, offset) in zip(connections, offsets) {
             try c.send("reset", fields: seed.map { ["seed": .int(Int($0) + offset)] } ?? [:])
         }
-        let replies = try connections.map { try $0.receive() }
+        let replies = try connections.indices.map { k in
+            do { return try connections[k].receive() } catch RemoteEnvironmentError.restarted {
+                // Restarted between two resets: the new instance's reset is as good.
+                return try connections[k].request("reset", fields: seed.map { ["seed": .int(Int($0) + offsets[k])] } ?? [:])
+            }
+        }
         (episodeReturns, episodeLengths) = (Array(repeating: 0, count: count), Array(repeating: 0, count: count))
-        return try gather(replies.map { try $0.array("observations") })
+        let observations = try gather(replies.map { try $0.array("observations") })
+        latest = observations.scalars
+        return observations
     }
 
     public func step(_ actions: Tensor) throws -> VectorStep {
@@ -92,10 +122,24 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
             try c.send("step", arrays: [WireArray(name: "actions", dtype: singleActionSpace.wireDType,
                                                   shape: [counts[k]] + singleActionSpace.shape, values: rows)])
         }
-        let replies = try connections.map { try $0.receive() }
-        var rewards: [Float] = [], terminated: [Bool] = [], truncated: [Bool] = [], finals: [[Float]?] = []
         let size = singleObservationSpace.flatCount
+        var replies: [WireMessage] = [], restarted: [Int: WireArray] = [:]
+        for (k, c) in connections.enumerated() {
+            do { replies.append(try c.receive()) } catch RemoteEnvironmentError.restarted(_, let message) {
+                restarted[k] = try recover(server: k, reason: message)
+                replies.append(WireMessage(header: [:]))
+            }
+        }
+        var rewards: [Float] = [], terminated: [Bool] = [], truncated: [Bool] = [], finals: [[Float]?] = []
         for (k, reply) in replies.enumerated() {
+            if restarted[k] != nil {
+                // The interrupted episodes: cut short (truncated), ending where they were last seen.
+                rewards += Array(repeating: 0, count: counts[k])
+                terminated += Array(repeating: false, count: counts[k])
+                truncated += Array(repeating: true, count: counts[k])
+                finals += (offsets[k]..<(offsets[k] + counts[k])).map { Array(latest[($0 * size)..<(($0 + 1) * size)]) }
+                continue
+            }
             rewards += try reply.array("rewards").floats
             terminated += try reply.array("terminated").bools
             truncated += try reply.array("truncated").bools
@@ -113,16 +157,36 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
         }
         if episodeReturns.count != count { (episodeReturns, episodeLengths) = (Array(repeating: 0, count: count), Array(repeating: 0, count: count)) }
         var infos = [[String: Float]](repeating: [:], count: count)
+        let interrupted = Set(restarted.keys.flatMap { offsets[$0]..<(offsets[$0] + counts[$0]) })
         for i in 0..<count {
             episodeReturns[i] += Double(rewards[i])
-            episodeLengths[i] += 1
+            // An interrupted episode ends where it was: this step never happened.
+            if !interrupted.contains(i) { episodeLengths[i] += 1 }
             if terminated[i] || truncated[i] {
                 infos[i] = ["episode_return": Float(episodeReturns[i]), "episode_length": Float(episodeLengths[i])]
                 (episodeReturns[i], episodeLengths[i]) = (0, 0)
             }
         }
-        return VectorStep(observations: try gather(replies.map { try $0.array("observations") }), rewards: rewards,
+        let observations = try gather(replies.indices.map { try restarted[$0] ?? replies[$0].array("observations") })
+        latest = observations.scalars
+        return VectorStep(observations: observations, rewards: rewards,
                           terminated: terminated, truncated: truncated, finalObservations: finals, infos: infos)
+    }
+
+    /// Picks up server `k` after it restarted: checks that it serves the same
+    /// envs, resets them and returns their first observations.
+    private func recover(server k: Int, reason: String?) throws -> WireArray {
+        let c = connections[k]
+        let (n, o, a) = try Self.read(try c.request("spec"), from: endpoints[k])
+        guard n == counts[k], o == singleObservationSpace, a == singleActionSpace else {
+            throw RemoteEnvironmentError.mismatchedSpaces(
+                "\(endpoints[k]) restarted serving \(n) × \(o)/\(a), not the \(counts[k]) × \(singleObservationSpace)/\(singleActionSpace) it served")
+        }
+        let observations = try c.request("reset").array("observations")
+        restarts += 1
+        interruptedEpisodes += n
+        onRestart?("\(endpoints[k]) restarted: its \(n) env\(n == 1 ? "" : "s") were reset, the interrupted episodes end as truncated")
+        return observations
     }
 
     public func render(index: Int) throws -> Frame? {

@@ -2,7 +2,7 @@
 
 /// A request or reply: a JSON header and array frames (envs/PROTOCOL.md).
 public struct WireMessage {
-    public static let version = 1
+    public static let version = 2
     public static let maxHeaderBytes = 65_536
 
     public var header: JSONObject
@@ -86,12 +86,12 @@ public struct WireMessage {
                 throw ProtocolError("array '\(name)': unknown dtype '\(dtypeName)'")
             }
             guard shape.allSatisfy({ $0 >= 0 }), shape.count <= 8 else { throw ProtocolError("array '\(name)': bad shape \(shape)") }
-            let (elements, overflow) = shape.reduce((1, false)) { acc, n in
-                let (p, o) = acc.0.multipliedReportingOverflow(by: n)
-                return (p, acc.1 || o)
+            // Every size from the wire is checked: the byte count too can overflow (2^61 int64s).
+            let byteCount = shape.reduce(Optional(dtype.size)) { count, n in
+                count.flatMap { let (p, overflow) = $0.multipliedReportingOverflow(by: n); return overflow ? nil : p }
             }
-            guard !overflow, elements * dtype.size == bytes.count else {
-                throw ProtocolError("array '\(name)': shape \(shape) of \(dtype.rawValue) needs \(overflow ? "too many" : "\(elements * dtype.size)") bytes, frame has \(bytes.count)")
+            guard byteCount == bytes.count else {
+                throw ProtocolError("array '\(name)': shape \(shape) of \(dtype.rawValue) needs \(byteCount.map(String.init) ?? "more than 2^63") bytes, frame has \(bytes.count)")
             }
             arrays.append(WireArray(name: name, dtype: dtype, shape: shape, bytes: bytes))
         }
@@ -99,6 +99,15 @@ public struct WireMessage {
     }
 
     public var sequence: Int? { header["seq"]?.int }
+
+    /// The `seq` of a request that may be malformed elsewhere (its arrays, its
+    /// size, its command): an error reply carries it whenever it can be read.
+    public static func readableSequence(of frames: [[UInt8]]) -> Int? {
+        guard let first = frames.first, first.count <= maxHeaderBytes,
+              case .object(let header)? = try? JSON.parse(first, recording: nil).value,
+              let seq = header["seq"]?.int, seq >= 0 else { return nil }
+        return seq
+    }
 }
 
 /// A message that breaks envs/PROTOCOL.md, or an error reply from the peer.

@@ -25,12 +25,30 @@ final class ZeroMQContext: @unchecked Sendable {
 /// Not thread-safe (neither are libzmq sockets): one owner at a time.
 /// `package`: the bench measures the bare libzmq round trip with it.
 package final class Socket {
-    package enum Kind { case request, router }
+    package enum Kind {
+        case request, dealer, router, reply, pair
 
-    private var handle: UnsafeMutableRawPointer?
+        var type: Int32 {
+            switch self {
+            case .request: ZMQ_REQ
+            case .dealer: ZMQ_DEALER
+            case .router: ZMQ_ROUTER
+            case .reply: ZMQ_REP
+            case .pair: ZMQ_PAIR
+            }
+        }
+    }
+
+    private(set) var handle: UnsafeMutableRawPointer?
+    /// Whether the last `receive` that returned nil was cut short by a signal
+    /// rather than by its timeout: a caller must not take it for a lost reply.
+    package private(set) var wasInterrupted = false
+    /// ZeroMQ's `Peer-Address` of the last message received (the sender's IP
+    /// over TCP; nil over ipc and inproc).
+    package private(set) var lastPeerAddress: String?
 
     package init(_ kind: Kind) throws {
-        guard let handle = zmq_socket(ZeroMQContext.shared.handle, kind == .request ? ZMQ_REQ : ZMQ_ROUTER) else {
+        guard let handle = zmq_socket(ZeroMQContext.shared.handle, kind.type) else {
             throw ZeroMQError("socket")
         }
         self.handle = handle
@@ -89,6 +107,7 @@ package final class Socket {
     /// virtual machine costs more than the round trip itself.
     /// - Returns: its frames, or nil if none arrived in time.
     package func receive(timeout milliseconds: Int?, spinMicroseconds: Int = 0) throws -> [[UInt8]]? {
+        wasInterrupted = false
         if spinMicroseconds > 0 {
             let deadline = ContinuousClock.now + .microseconds(spinMicroseconds)
             repeat {
@@ -99,7 +118,7 @@ package final class Socket {
         var item = zmq_pollitem_t(socket: handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)
         let ready = zmq_poll(&item, 1, milliseconds ?? -1)
         // A signal (SIGINT, SIGTERM) interrupts the wait: report "nothing yet" so the caller can check whether to stop.
-        if ready < 0 && zmq_errno() == EINTR { return nil }
+        if ready < 0 && zmq_errno() == EINTR { wasInterrupted = true; return nil }
         guard ready >= 0 else { throw ZeroMQError("poll") }
         guard ready > 0 else { return nil }
         return try receiveNow()
@@ -117,11 +136,14 @@ package final class Socket {
             guard zmq_msg_recv(&message, handle, flags) >= 0 else {
                 let errno = zmq_errno()
                 // Nothing waiting, or a signal came first: "nothing yet", so the caller can check whether to stop.
-                if flags == ZMQ_DONTWAIT && (errno == EAGAIN || errno == EINTR) { return nil }
+                if flags == ZMQ_DONTWAIT && (errno == EAGAIN || errno == EINTR) { wasInterrupted = errno == EINTR; return nil }
                 // A later part is already here (parts arrive together): a signal only delays it.
                 if errno == EINTR { continue }
                 throw ZeroMQError("receive")
             }
+            // The metadata rides on the frames that came over the wire, not on a ROUTER's routing id frame.
+            if flags == ZMQ_DONTWAIT { lastPeerAddress = nil }
+            if lastPeerAddress == nil, let address = zmq_msg_gets(&message, "Peer-Address") { lastPeerAddress = String(cString: address) }
             flags = 0
             let size = zmq_msg_size(&message)
             let data = zmq_msg_data(&message)!.assumingMemoryBound(to: UInt8.self)

@@ -1,6 +1,7 @@
 import Foundation
 import ReverieAgents
 import ReverieNN
+import ReverieRemote
 import ReverieWorldModels
 
 /// Everything `reverie train` needs: a preset (`agents/*.toml`) decoded,
@@ -47,6 +48,21 @@ public struct TrainConfig: Sendable, Equatable {
     public var checkpointEvery = 25_000
     /// Episodes of deterministic evaluation at the end.
     public var evalEpisodes = 10
+    /// Keep only the newest this many checkpoints (0: keep all).
+    public var keepCheckpoints = 0
+    /// What a non-finite observation or reward from an env does: "stop" (save a
+    /// checkpoint, stop with an error naming env, step and field) or "zero"
+    /// (replace it by 0, count it, warn).
+    public var nonFinite = "stop"
+
+    /// Served envs: how long to wait for one reply before resending.
+    public var remoteTimeoutMilliseconds = 5000
+    /// Served envs: resends before the server counts as gone.
+    public var remoteRetries = 2
+    /// Served envs: the servers' CURVE public key, Z85 text or a file holding it ("none": no CURVE).
+    public var curveServerKey = "none"
+    /// Served envs: this client's CURVE certificate (`NAME.key_secret`), for servers with an allow-list.
+    public var curveClientKey = "none"
 
     public init() {}
 
@@ -160,7 +176,31 @@ public struct TrainConfig: Sendable, Equatable {
               \.normalizeRewards),
         .int("run.checkpoint_every", "save a checkpoint every this many env steps (0: at the end only)", \.checkpointEvery, in: 0...Int(Int32.max)),
         .int("run.eval_episodes", "deterministic evaluation episodes at the end", \.evalEpisodes, in: 0...100_000),
+        .int("run.keep_checkpoints", "keep only the newest this many checkpoints (0: all)", \.keepCheckpoints, in: 0...1_000_000),
+        .string("run.non_finite", "a NaN or infinite observation or reward from an env: stop (checkpoint, then a clear error) "
+                + "or zero (replace by 0, count, warn)", \.nonFinite, oneOf: ["stop", "zero"]),
+        .int("remote.timeout_ms", "zmq:// envs: milliseconds to wait for a reply before resending", \.remoteTimeoutMilliseconds,
+             in: 1...3_600_000),
+        .int("remote.retries", "zmq:// envs: resends before the server counts as gone (the run then checkpoints and stops)",
+             \.remoteRetries, in: 0...1000),
+        .string("remote.curve_server_key", "zmq:// envs: the servers' CURVE public key (Z85, or a server.key file); none: no CURVE",
+                \.curveServerKey),
+        .string("remote.curve_client_key", "zmq:// envs: this client's CURVE certificate (NAME.key_secret) for a server "
+                + "with an allow-list; none: a fresh key pair", \.curveClientKey),
     ])
+
+    /// The CURVE keys the `remote.*` keys name (nil without a server key).
+    public func curveClientKeys() throws -> CurveClientKeys? {
+        guard curveServerKey != "none" else {
+            if curveClientKey != "none" { throw ConfigError("remote.curve_client_key needs remote.curve_server_key (the server's public key)") }
+            return nil
+        }
+        do {
+            return try CurveClientKeys(serverKey: curveServerKey, clientSecretFile: curveClientKey == "none" ? nil : curveClientKey)
+        } catch let error as CurveKeyError {
+            throw ConfigError(error.description)
+        }
+    }
 
     /// A preset file with overrides applied.
     /// - Parameter resolved: the file is a run folder's `config.toml`, which

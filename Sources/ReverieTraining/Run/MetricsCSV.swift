@@ -2,7 +2,8 @@ import Foundation
 
 /// `metrics.csv`: one row per iteration, CleanRL's metric names as columns,
 /// appended and flushed as training goes (an interrupted run keeps its rows;
-/// a resumed one appends to them).
+/// a resumed one drops the rows after its checkpoint's step, then appends, so
+/// `global_step` never goes backwards).
 public final class MetricsCSV {
     public static let columns = [
         "global_step", "wall_seconds", "charts/episodic_return", "charts/episodic_length", "charts/SPS",
@@ -19,10 +20,23 @@ public final class MetricsCSV {
     private let handle: FileHandle
 
     /// Opens `url` for appending, writing the header if the file is new.
-    public init(url: URL, extraColumns: [String] = []) throws {
+    /// - Parameter resumingAt: the step a resumed run continues from: rows
+    ///   logged after it (by the run that was interrupted) are removed.
+    public init(url: URL, extraColumns: [String] = [], resumingAt step: Int? = nil) throws {
         header = Self.columns + extraColumns
         if !FileManager.default.fileExists(atPath: url.path) {
             try Data((header.joined(separator: ",") + "\n").utf8).write(to: url)
+        } else if let step {
+            let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true)
+            // The header, then the rows up to the checkpoint (a torn last line goes too).
+            let width = header.count
+            let kept = lines.prefix(1) + lines.dropFirst().filter { line in
+                line.split(separator: ",", omittingEmptySubsequences: false).count == width
+                    && Int(line.prefix { $0 != "," }).map { $0 <= step } == true
+            }
+            if kept.count != lines.count {
+                try Data(kept.map { $0 + "\n" }.joined().utf8).write(to: url, options: .atomic)
+            }
         }
         handle = try FileHandle(forWritingTo: url)
         try handle.seekToEnd()

@@ -13,7 +13,12 @@ public final class TensorBoardWriter {
     private let handle: FileHandle
 
     /// Creates `directory/events.out.tfevents.<unix time>.<host>`.
-    public init(directory: URL) throws {
+    /// - Parameter resumingAt: the step a resumed run continues from. The file
+    ///   starts with a `SessionLog` START event at that step, which makes
+    ///   TensorBoard drop the earlier files' events from that step on (what
+    ///   PyTorch's `SummaryWriter(purge_step:)` writes), so a resumed run's
+    ///   curves do not double back.
+    public init(directory: URL, resumingAt purgeStep: Int? = nil) throws {
         let time = Date().timeIntervalSince1970
         url = directory.appendingPathComponent("events.out.tfevents.\(Int(time)).\(ProcessInfo.processInfo.hostName)")
         guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
@@ -25,6 +30,16 @@ public final class TensorBoardWriter {
         event.int(field: 2, 0)
         event.bytes(field: 3, Array("brain.Event:2".utf8))
         try write(record: event.bytes)
+        if let purgeStep {
+            // event.proto: session_log = 6; SessionLog.status = 1, START = 1.
+            var sessionLog = Protobuf()
+            sessionLog.int(field: 1, 1)
+            var start = Protobuf()
+            start.double(field: 1, time)
+            start.int(field: 2, purgeStep)
+            start.bytes(field: 6, sessionLog.bytes)
+            try write(record: start.bytes)
+        }
     }
 
     /// Appends one event holding `scalars` (tag → value) at `step`.

@@ -42,6 +42,8 @@ struct Envs: ParsableCommand {
         @Option(help: "Seed of the environment and of the random policy.")
         var seed: UInt64 = 0
 
+        @OptionGroup(title: "Served envs") var remoteOptions: RemoteOptions
+
         func validate() throws {
             guard episodes >= 1 else { throw ValidationError("--episodes must be at least 1.") }
         }
@@ -76,7 +78,7 @@ struct Envs: ParsableCommand {
         /// The served envs stepped together with random actions until `episodes` episodes
         /// have ended, in the order they end (env i is seeded seed + i, as in-process).
         private func checkRemote() throws {
-            let env = try RemoteVectorEnvironment(name)
+            let env = try remoteOptions.connect(name)
             let n = env.count, space = env.singleActionSpace
             var rng = RandomGenerator(seed: seed &+ 1)
             var returns: [Double] = [], lengths: [Int] = []

@@ -29,27 +29,66 @@ struct Serve: ParsableCommand {
     @Option(help: "Microseconds to poll for the next request before sleeping (0: sleep at once).")
     var spinMicroseconds = 100
 
-    @Option(help: "File holding the server's Z85 CURVE secret key (40 characters); enables encryption.")
+    @Option(help: ArgumentHelp("The server's CURVE secret key: a NAME.key_secret certificate (reverie keys NAME) or a file holding the bare 40-character key. Enables encryption.",
+                               valueName: "file"))
     var curveSecretKey: String?
+
+    @Option(help: ArgumentHelp("With CURVE: serve only clients whose public key is in one of this folder's *.key files (ZeroMQ's Ironhouse pattern).",
+                               valueName: "dir"))
+    var curveAllow: String?
+
+    @Flag(help: "Obey `close` from clients on other machines (refused by default: only a local client may stop the server).")
+    var allowRemoteClose = false
 
     func validate() throws {
         guard numEnvs >= 1 else { throw ValidationError("--num-envs must be at least 1.") }
         guard maxMessageBytes >= 1024 else { throw ValidationError("--max-message-bytes must be at least 1024.") }
         guard (0...1_000_000).contains(spinMicroseconds) else { throw ValidationError("--spin-microseconds must be in 0...1000000.") }
+        if curveAllow != nil && curveSecretKey == nil {
+            throw ValidationError("--curve-allow checks clients' CURVE keys: give the server's own with --curve-secret-key.")
+        }
     }
 
     func run() throws {
         let vector = try SyncVectorEnvironment(count: numEnvs) { _ in try Registry.make(env) }
-        var secret: String?
-        if let path = curveSecretKey {
-            secret = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard secret?.count == 40 else { throw ValidationError("\(path) must hold a 40-character Z85 secret key.") }
+        let secret: String?, allowed: [String]?
+        do {
+            secret = try curveSecretKey.map { try CurveKeyPair(contentsOf: $0).secretKey }
+            allowed = try curveAllow.map(CurveKeyPair.publicKeys(inDirectory:))
+        } catch let error as CurveKeyError {
+            throw ValidationError(error.description)
         }
-        let server = try EnvironmentServer(environment: vector, name: env, endpoint: bind,
-                                           maxMessageBytes: maxMessageBytes, spinMicroseconds: spinMicroseconds, curveSecretKey: secret)
+        let server = try EnvironmentServer(environment: vector, name: env, endpoint: bind, maxMessageBytes: maxMessageBytes,
+                                           spinMicroseconds: spinMicroseconds, curveSecretKey: secret, allowedClientKeys: allowed,
+                                           allowsRemoteClose: allowRemoteClose)
         FileHandle.standardError.write(Data("serving \(env) ×\(numEnvs) on \(bind)\n".utf8))
+        if let warning = Self.exposureWarning(bind: bind, encrypted: secret != nil, allowList: allowed != nil) {
+            FileHandle.standardError.write(Data(warning.utf8))
+        }
         StopSignal.install(message: "\nstopping the server; Ctrl-C again quits at once\n")
         try server.serve(shouldStop: { StopSignal.received })
         if StopSignal.received { FileHandle.standardError.write(Data("stopped by signal\n".utf8)) }
+    }
+
+    /// What to tell the operator of a server other machines can reach, if anything.
+    static func exposureWarning(bind: String, encrypted: Bool, allowList: Bool) -> String? {
+        guard !EnvironmentServer.isLocal(bind) else { return nil }
+        if !encrypted {
+            return """
+                WARNING: \(bind) can be reached from other machines, and this server has no CURVE security:
+                WARNING:   anyone who can reach it can step and reset its envs and read what they see,
+                WARNING:   unencrypted. Bind to tcp://127.0.0.1:PORT, or enable CURVE:
+                WARNING:   reverie keys server; reverie serve … --curve-secret-key server.key_secret --curve-allow CLIENT_KEYS_DIR
+
+                """
+        }
+        if !allowList {
+            return """
+                WARNING: \(bind) is encrypted but serves any client that knows its public key;
+                WARNING:   --curve-allow DIR serves only the clients whose keys DIR holds.
+
+                """
+        }
+        return nil
     }
 }

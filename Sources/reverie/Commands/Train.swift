@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ReverieRemote
 import ReverieTraining
 
 /// `reverie train PRESET`: train an agent from a preset in `agents/`, writing
@@ -34,6 +35,9 @@ struct Train: ParsableCommand {
     @Option(help: "Continue the run in this folder from its newest checkpoint.")
     var resume: String?
 
+    @Flag(help: "With --resume: if the newest checkpoint is damaged, set it aside and continue from the newest good one.")
+    var resumeLatestGood = false
+
     @Flag(help: "List every preset key with its documentation and allowed values, then exit.")
     var keys = false
 
@@ -45,6 +49,7 @@ struct Train: ParsableCommand {
         if resume != nil && (preset != nil || !overrides.isEmpty || seed != nil || runDir != nil) {
             throw ValidationError("--resume continues a run with its own config: give no preset, --set, --seed or --run-dir.")
         }
+        if resumeLatestGood && resume == nil { throw ValidationError("--resume-latest-good goes with --resume RUN_DIR.") }
         if resume == nil && preset == nil { throw ValidationError("Give a preset (\(Presets.names.joined(separator: ", "))) or --resume RUN_DIR.") }
     }
 
@@ -57,7 +62,7 @@ struct Train: ParsableCommand {
         let trainer: Trainer
         do {
             if let resume {
-                trainer = try Trainer(resuming: URL(fileURLWithPath: resume), log: log)
+                trainer = try Trainer(resuming: URL(fileURLWithPath: resume), latestGood: resumeLatestGood, log: log)
             } else {
                 let url = try Presets.url(for: preset!)
                 let config = try TrainConfig.load(preset: url, overrides: overrides + (seed.map { ["seed=\($0)"] } ?? []))
@@ -71,6 +76,8 @@ struct Train: ParsableCommand {
             throw ValidationError(error.message)
         }
         StopSignal.install(message: "\nstopping: finishing this iteration, then saving a checkpoint; Ctrl-C again quits at once\n")
+        // A served env's step cut short by Ctrl-C stops the run there, instead of waiting out the step.
+        RemoteVectorEnvironment.interruptRequested = { StopSignal.received }
         let summary = try trainer.run(progress: progress, shouldStop: { StopSignal.received })
         let data = try JSONSerialization.data(withJSONObject: summary.json, options: [.prettyPrinted, .sortedKeys])
         print(String(decoding: data, as: UTF8.self))

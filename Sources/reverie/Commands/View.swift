@@ -51,6 +51,8 @@ struct View: ParsableCommand {
     @Flag(help: "Use a hidden window (with --screenshot and --frames or --seconds).")
     var hidden = false
 
+    @OptionGroup(title: "Served envs") var remoteOptions: RemoteOptions
+
     func validate() throws {
         if (path == nil) == (random == nil) { throw ValidationError("Give a run folder or checkpoint, or --random ENV (not both).") }
         if random != nil && env != nil { throw ValidationError("--env is for a trained agent; --random names its env itself.") }
@@ -66,9 +68,9 @@ struct View: ParsableCommand {
     }
 
     /// A built-in env, or env 0 of the servers `spec` names.
-    static func watched(_ spec: String) throws -> WatchedEnvironment {
+    func watched(_ spec: String) throws -> WatchedEnvironment {
         if spec.contains("://") {
-            let remote = try RemoteVectorEnvironment(spec)
+            let remote = try remoteOptions.connect(spec)
             return .vector(remote, name: remote.name)
         }
         return .single(try Registry.make(spec))
@@ -78,11 +80,11 @@ struct View: ParsableCommand {
         let viewer: Viewer
         do {
             if let random {
-                viewer = try Viewer(watching: try Self.watched(random), policy: nil, seed: seed, dreamSteps: dreamSteps)
+                viewer = try Viewer(watching: try watched(random), policy: nil, seed: seed, dreamSteps: dreamSteps)
             } else {
                 let url = URL(fileURLWithPath: path!)
                 var watched: WatchedEnvironment?
-                if let env { watched = try Self.watched(env) }
+                if let env { watched = try self.watched(env) }
                 let saved: SavedPolicy
                 do {
                     saved = try SavedPolicy(contentsOf: url, spaces: watched.map { ($0.observationSpace, $0.actionSpace) })
