@@ -8,17 +8,24 @@
 N copies of the environment are stepped together per request, with same-step
 autoreset. The server binds to loopback unless told otherwise, caps the
 message size, answers every malformed request with an error reply and keeps
-serving. ``--curve-secret-key FILE`` turns on CURVE encryption (see envs/README.md).
+serving. ``--curve-secret-key FILE`` turns on CURVE encryption and ``--curve-allow DIR``
+client authentication (see envs/README.md); a server other machines can reach
+without CURVE says so loudly at start-up.
 """
 import argparse
+import collections
 import importlib
+import ipaddress
 import json
+import os
+import secrets
 import signal
 import sys
 
 import gymnasium as gym
 import numpy as np
 import zmq
+from zmq.auth.thread import ThreadAuthenticator
 
 import wire
 from wire import ProtocolError, is_int
@@ -40,6 +47,35 @@ def space_to_wire(space, role):
         "and serve that module's env id as module:Env-v0.")
 
 
+def peer_address(frames):
+    """The sender's IP address (ZeroMQ's "Peer-Address" property of a received frame),
+    or None when the transport has none (ipc, inproc: the peer is on this machine)."""
+    try:
+        return frames[0].get("Peer-Address") if frames else None
+    except zmq.ZMQError:
+        return None
+
+
+def is_loopback(address):
+    """True for None (ipc/inproc) and loopback IPs, IPv4-mapped IPv6 included."""
+    if address is None:
+        return True
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    return ip.is_loopback or bool(getattr(ip, "ipv4_mapped", None) and ip.ipv4_mapped.is_loopback)
+
+
+def binds_loopback_only(endpoint):
+    """Whether a bind endpoint is reachable from this machine only (loopback TCP, ipc, inproc)."""
+    transport, _, address = endpoint.partition("://")
+    if transport in ("ipc", "inproc"):
+        return True
+    host = address.rsplit(":", 1)[0].strip("[]")
+    return host == "localhost" or is_loopback(host)
+
+
 def make_envs(env_id, num_envs, kwargs):
     """N copies of ``env_id``; ``module:Env-v0`` imports ``module`` first (Gymnasium's convention)."""
     if ":" in env_id:
@@ -55,81 +91,122 @@ def make_envs(env_id, num_envs, kwargs):
 class GymnasiumServer:
     """N Gymnasium envs behind a ROUTER socket; ``respond`` never raises."""
 
+    RETRY_CLIENTS = 1024  # clients whose last step reply is kept for a retry; bounds memory under a flood of new ids
+    ZAP_DOMAIN = "reverie"  # the authenticator checks the keys of this socket's domain
+
     def __init__(self, env_id, num_envs=1, bind="tcp://127.0.0.1:5555", max_message_bytes=64 << 20,
-                 curve_secret_key=None, env_kwargs=None):
+                 curve_secret_key=None, env_kwargs=None, curve_allow=None, allow_remote_close=False):
         self.envs, self.env_id, self.can_render = make_envs(env_id, num_envs, env_kwargs or {})
         self.observation_space = self.envs[0].observation_space
         self.action_space = self.envs[0].action_space
         self.wire_spaces = (space_to_wire(self.observation_space, "observation"),
                             space_to_wire(self.action_space, "action"))
         self.max_message_bytes = max_message_bytes
-        self.last_step = {}  # client identity -> (seq, reply frames), resent for a retried step
+        self.allow_remote_close = allow_remote_close
+        self.server_id = secrets.token_hex(8)  # a client that sees it change knows this process never reset its envs
+        self.last_step = collections.OrderedDict()  # client key -> (seq, reply frames), least recently used first
+        self.was_reset = False
         self.closed = False
         self.context = zmq.Context.instance()
+        self.authenticator = None
+        if curve_allow:
+            # ZAP (RFC 27): the handshake of a client whose public key is not in the directory fails with status 400.
+            self.authenticator = ThreadAuthenticator(self.context)
+            self.authenticator.start()
+            self.authenticator.configure_curve(domain=self.ZAP_DOMAIN, location=curve_allow)
         self.socket = self.context.socket(zmq.ROUTER)
-        self.socket.setsockopt(zmq.MAXMSGSIZE, max_message_bytes)
+        # A frame up to 4× the cap still arrives, so its sender gets an error reply naming the size.
+        self.socket.setsockopt(zmq.MAXMSGSIZE, 4 * max_message_bytes)
         self.socket.setsockopt(zmq.ROUTER_HANDOVER, 1)  # a reconnecting client keeps its routing id
         self.socket.setsockopt(zmq.LINGER, 0)
         if curve_secret_key:
             self.socket.curve_server = True
-            self.socket.curve_secretkey = curve_secret_key.encode()
+            self.socket.curve_secretkey = curve_secret_key
+            self.socket.zap_domain = self.ZAP_DOMAIN.encode()
         self.socket.bind(bind)
 
     def serve(self, should_stop=lambda: False, poll_ms=100):
         while not self.closed and not should_stop():
             if not self.socket.poll(poll_ms):
                 continue
-            frames = self.socket.recv_multipart(copy=True)
+            frames = self.socket.recv_multipart(copy=False)
             if len(frames) < 2:
                 continue
             # ROUTER prefixes the sender's identity; a REQ peer adds an empty delimiter.
             cut = 2 if len(frames[1]) == 0 else 1
-            self.socket.send_multipart(frames[:cut] + self.respond(frames[cut:], frames[0]))
+            payload = frames[cut:]
+            self.socket.send_multipart(frames[:cut] + self.respond(payload, frames[0].bytes, peer_address(payload)))
         for env in self.envs:
             env.close()
         self.socket.close()
+        if self.authenticator:
+            self.authenticator.stop()
 
-    def respond(self, frames, identity=b""):
-        seq = None
+    def respond(self, frames, identity=b"", peer=None):
+        """The reply frames to one request from ``identity``, sent from ``peer`` (an IP address, or None
+        for a peer on this machine by ipc/inproc). The header is read first, so that every error reply
+        that can carry the request's ``seq`` does."""
+        seq, version = None, wire.VERSION
         try:
+            if not frames:
+                raise ProtocolError("empty message")
+            header = wire.decode_header(frames[0])
+            seq = wire.read_seq(header)
+            known_version = is_int(header.get("v")) and header["v"] in wire.VERSIONS  # 2.0 is not a version
+            if known_version:
+                version = header["v"]
+            if seq is None:
+                raise ProtocolError(f"'seq' must be an integer in 0…{wire.MAX_SEQ}, got {header.get('seq')!r}")
+            if not known_version:
+                raise ProtocolError(f"unsupported protocol version {header.get('v')!r}; this server speaks "
+                                    f"{' and '.join(map(str, wire.VERSIONS))}")
             total = sum(len(f) for f in frames)
             if total > self.max_message_bytes:
-                raise ProtocolError(f"message of {total} bytes exceeds {self.max_message_bytes}")
-            header, arrays = wire.decode(frames)
-            seq = header.get("seq")
-            if not is_int(seq) or seq < 0:
-                seq = None
-                raise ProtocolError("'seq' must be an integer ≥ 0")
-            if header.get("v") != wire.VERSION or not is_int(header.get("v")):
-                raise ProtocolError(f"unsupported protocol version {header.get('v')}; this server speaks {wire.VERSION}")
+                raise ProtocolError(f"message of {total} bytes exceeds this server's max_message_bytes "
+                                    f"{self.max_message_bytes}")
+            client = header.get("client")
+            if client is not None and not (isinstance(client, str) and wire.CLIENT_ID.fullmatch(client)):
+                raise ProtocolError("'client' must be 1–64 characters from A–Z a–z 0–9 _ -")
+            arrays = wire.decode_arrays(header, frames[1:])
             command = header.get("cmd")
             if not isinstance(command, str):
                 raise ProtocolError("'cmd' must be a string")
-            cached = self.last_step.get(identity)
+            key = ("client", client) if client is not None else ("routing id", identity)
+            cached = self.last_step.get(key)
             if command == "step" and cached and cached[0] == seq:
+                self.last_step.move_to_end(key)
                 return cached[1]
-            fields, out = self.handle(command, header, arrays)
-            reply = wire.encode({"v": wire.VERSION, "seq": seq, **fields}, out)
+            fields, out = self.handle(command, header, arrays, peer)
+            reply = wire.encode({"v": version, "seq": seq, "server": self.server_id, **fields}, out)
             if command == "step":
-                self.last_step[identity] = (seq, reply)
+                self.last_step[key] = (seq, reply)
+                self.last_step.move_to_end(key)
+                if len(self.last_step) > self.RETRY_CLIENTS:
+                    self.last_step.popitem(last=False)
             return reply
         except Exception as error:  # every failure is a reply, never silence
             message = str(error) if isinstance(error, ProtocolError) else f"{type(error).__name__}: {error}"
-            return wire.encode({"v": wire.VERSION, "seq": seq, "error": message})
+            return wire.encode({"v": version, "seq": seq, "server": self.server_id, "error": message})
 
-    def handle(self, command, header, arrays):
+    def handle(self, command, header, arrays, peer=None):
         n = len(self.envs)
         if command == "spec":
             fps = self.envs[0].metadata.get("render_fps")
             return {"num_envs": n, "env_id": self.env_id, "observation_space": self.wire_spaces[0],
                     "action_space": self.wire_spaces[1], "render": self.can_render, "autoreset": "same-step",
-                    "metadata": {"render_fps": fps} if isinstance(fps, (int, float)) else {}}, []
+                    "metadata": {"render_fps": fps} if isinstance(fps, (int, float)) else {},
+                    "max_message_bytes": self.max_message_bytes}, []
         if command == "reset":
             seed = header.get("seed")
-            if seed is not None and (not is_int(seed) or seed < 0):
-                raise ProtocolError("'seed' must be an integer ≥ 0 or null")
+            if seed is not None and (not is_int(seed) or not 0 <= seed <= wire.MAX_SEQ - n):
+                raise ProtocolError(f"'seed' must be an integer in 0…{wire.MAX_SEQ - n} or null")
             observations = [env.reset(seed=None if seed is None else seed + i)[0] for i, env in enumerate(self.envs)]
+            self.was_reset = True
             return {}, [("observations", self.batch(observations))]
+        if command in ("step", "render") and not self.was_reset:
+            # A client of a previous server process on this endpoint lands here: tell it why.
+            raise ProtocolError(f"{command} before reset: this server (id {self.server_id}) has not reset its "
+                                "environments since it started; send reset first")
         if command == "step":
             return self.step(arrays)
         if command == "render":
@@ -141,6 +218,9 @@ class GymnasiumServer:
             frame = np.asarray(self.envs[index].render(), dtype=np.uint8)
             return {}, [("frame", frame)]
         if command == "close":
+            if not (self.allow_remote_close or is_loopback(peer)):
+                raise ProtocolError(f"close refused: the request comes from {peer}, not from this machine "
+                                    "(start the server with --allow-remote-close to allow it)")
             self.closed = True
             return {}, []
         raise ProtocolError(f"unknown command '{command}' (spec, reset, step, render, close)")
@@ -158,8 +238,13 @@ class GymnasiumServer:
         if actions.dtype.name not in allowed:
             raise ProtocolError(f"step: actions of {space} must be {' or '.join(allowed)}, got {actions.dtype.name}")
         # Every action is checked before any env moves, so a bad batch changes nothing.
-        batch = [int(a) if isinstance(space, gym.spaces.Discrete) else np.asarray(a, dtype=space.dtype) for a in actions]
+        with np.errstate(over="ignore"):  # a float64 action beyond float32's range becomes inf, refused below
+            batch = [int(a) if isinstance(space, gym.spaces.Discrete) else np.asarray(a, dtype=space.dtype)
+                     for a in actions]
         for i, a in enumerate(batch):
+            # Box.contains takes ±inf when the bounds are infinite; no env is meant to be stepped with it.
+            if isinstance(space, gym.spaces.Box) and not np.all(np.isfinite(a)):
+                raise ProtocolError(f"step: action {a.tolist()} of env {i} is not finite")
             if not space.contains(a):
                 raise ProtocolError(f"step: action {np.asarray(a).tolist()} of env {i} is not in {space}")
         observations, rewards = [], np.zeros(n, np.float32)
@@ -189,13 +274,35 @@ class GymnasiumServer:
         return out
 
 
+def exposure_warnings(bind, curve, curve_allow):
+    """What start-up must say loudly about who can use this server (envs/PROTOCOL.md, Encryption)."""
+    if not curve and not binds_loopback_only(bind):
+        return [f"""WARNING: serving on {bind}, which other machines may reach, WITHOUT CURVE.
+WARNING: anyone who can connect can read observations, step, reset and render the environments,
+WARNING: and nothing is encrypted. To require a key: make a certificate pair
+WARNING:   python -c "import zmq.auth; zmq.auth.create_certificates('.', 'server')"
+WARNING: and start with --curve-secret-key server.key_secret (clients pass server.key),
+WARNING: plus --curve-allow DIR to serve only the clients whose NAME.key files are in DIR.
+WARNING: To serve this machine only, bind tcp://127.0.0.1:PORT."""]
+    if curve and not curve_allow:
+        return ["WARNING: CURVE without --curve-allow: traffic is encrypted, but any client that knows the server's "
+                "public key is served (its own key is not checked). Add --curve-allow DIR to authenticate clients."]
+    return []
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("env_id", help="Gymnasium env id, or module:Env-v0 to import module first")
     parser.add_argument("--num-envs", type=int, default=1, help="copies stepped per request (default 1)")
     parser.add_argument("--bind", default="tcp://127.0.0.1:5555", help="ZeroMQ endpoint (default loopback:5555)")
     parser.add_argument("--max-message-bytes", type=int, default=64 << 20, help="largest request accepted")
-    parser.add_argument("--curve-secret-key", metavar="FILE", help="file holding a Z85 CURVE secret key; enables encryption")
+    parser.add_argument("--curve-secret-key", metavar="FILE",
+                        help="the server's CURVE secret key: a ZeroMQ certificate (NAME.key_secret) "
+                             "or a file holding the bare 40-character Z85 key; enables encryption")
+    parser.add_argument("--curve-allow", metavar="DIR",
+                        help="serve only clients whose CURVE public key is in one of DIR's *.key files")
+    parser.add_argument("--allow-remote-close", action="store_true",
+                        help="obey close from peers on other machines too (by default only local peers may close)")
     parser.add_argument("--kwargs", default="{}", help='JSON object of keyword arguments for gym.make, e.g. \'{"g": 9.81}\'')
     args = parser.parse_args(argv)
     if args.num_envs < 1:
@@ -210,11 +317,18 @@ def main(argv=None):
         parser.error(f"--kwargs must be a JSON object, got {args.kwargs!r}")
     secret = None
     if args.curve_secret_key:
-        secret = open(args.curve_secret_key).read().strip()
-        if len(secret) != 40:
-            parser.error(f"{args.curve_secret_key} must hold a 40-character Z85 secret key")
+        try:
+            secret = wire.read_key(args.curve_secret_key, "secret")
+        except (OSError, ValueError) as error:
+            parser.error(f"--curve-secret-key: {error}")
+    if args.curve_allow:
+        if not secret:
+            parser.error("--curve-allow needs --curve-secret-key: clients are authenticated by the CURVE handshake")
+        if not os.path.isdir(args.curve_allow):
+            parser.error(f"--curve-allow: {args.curve_allow} is not a directory")
     try:
-        server = GymnasiumServer(args.env_id, args.num_envs, args.bind, args.max_message_bytes, secret, kwargs)
+        server = GymnasiumServer(args.env_id, args.num_envs, args.bind, args.max_message_bytes, secret, kwargs,
+                                 args.curve_allow, args.allow_remote_close)
     except gym.error.Error as error:
         raise SystemExit(f"gymnasium_server: {error}")
     except zmq.ZMQError as error:
@@ -224,7 +338,10 @@ def main(argv=None):
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
     # A parent may have started us with these blocked (the mask is inherited): stop must still work.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
-    print(f"serving {server.env_id} ×{args.num_envs} on {args.bind}", file=sys.stderr, flush=True)
+    print(f"serving {server.env_id} ×{args.num_envs} on {args.bind} (server id {server.server_id})",
+          file=sys.stderr, flush=True)
+    for warning in exposure_warnings(args.bind, secret, args.curve_allow):
+        print(warning, file=sys.stderr, flush=True)
     server.serve(should_stop=lambda: bool(stop))
     if stop:
         print("stopped by signal", file=sys.stderr)

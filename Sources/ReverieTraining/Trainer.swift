@@ -125,43 +125,6 @@ public final class Trainer {
         environment as? T ?? (environment as? FiniteCheckedEnvironment)?.wrapped as? T
     }
 
-    /// Temporary files of checkpoint writes that a crash interrupted (`.step-….tmp`).
-    static func removeInterruptedWrites(in runDirectory: URL, log: (String) -> Void) {
-        let dir = runDirectory.appendingPathComponent("checkpoints")
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] where name.hasPrefix(".") && name.hasSuffix(".tmp") {
-            if (try? FileManager.default.removeItem(at: dir.appendingPathComponent(name))) != nil {
-                log("removed \(name), left by a checkpoint write that was interrupted")
-            }
-        }
-    }
-
-    /// The newest checkpoint that reads back whole and finite; a damaged newer one is an error
-    /// naming the good one, or with `latestGood` is renamed `*.damaged` and skipped.
-    static func newestGoodCheckpoint(in runDirectory: URL, latestGood: Bool, log: (String) -> Void) throws -> ((step: Int, url: URL), Checkpoint) {
-        let all = try checkpoints(in: runDirectory)
-        guard !all.isEmpty else { throw ConfigError("\(runDirectory.path) has no checkpoint to resume from") }
-        var damaged: [(url: URL, error: CheckpointError)] = []
-        for candidate in all.reversed() {
-            do {
-                let checkpoint = try Checkpoint(contentsOf: candidate.url)
-                guard !damaged.isEmpty else { return (candidate, checkpoint) }
-                guard latestGood else {
-                    throw ConfigError("\(damaged[0].error.description).\n"
-                                      + "The newest good checkpoint is \(candidate.url.lastPathComponent) (step \(grouped(candidate.step))): "
-                                      + "resume from it with --resume-latest-good (the damaged file\(damaged.count == 1 ? " is" : "s are") kept as *.damaged)")
-                }
-                for bad in damaged {
-                    try FileManager.default.moveItem(at: bad.url, to: bad.url.appendingPathExtension("damaged"))
-                    log("\(bad.error.description): set aside as \(bad.url.lastPathComponent).damaged")
-                }
-                return (candidate, checkpoint)
-            } catch let error as CheckpointError {
-                damaged.append((candidate.url, error))
-            }
-        }
-        throw ConfigError("no checkpoint of \(runDirectory.path) can be read: " + damaged.map(\.error.description).joined(separator: "; "))
-    }
-
     /// The environments and the agent a config describes, with the statistics
     /// the envs normalise with (shared by all N).
     public static func makeAgent(_ config: TrainConfig) throws -> (agent: any Agent, normalization: EnvironmentNormalization) {
@@ -192,17 +155,6 @@ public final class Trainer {
         default: try PPO(config.ppo, policy: config.policySpec, environment: checked, totalSteps: config.totalSteps, seed: seed)
         }
         return (agent, normalization)
-    }
-
-    /// Checkpoint files of a run, oldest first.
-    public static func checkpoints(in runDirectory: URL) throws -> [(step: Int, url: URL)] {
-        let dir = runDirectory.appendingPathComponent("checkpoints")
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
-        return names.compactMap { name -> (Int, URL)? in
-            guard name.hasPrefix("step-"), name.hasSuffix(".safetensors"),
-                  let step = Int(name.dropFirst(5).dropLast(12)) else { return nil }
-            return (step, dir.appendingPathComponent(name))
-        }.sorted { $0.0 < $1.0 }
     }
 
     // MARK: - The loop
@@ -388,48 +340,5 @@ public final class Trainer {
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
         }
         return url
-    }
-}
-
-/// What `summary.json` holds.
-public struct Summary: Sendable, Equatable {
-    public var outcome: Trainer.Outcome
-    public var envSteps: Int
-    public var wallSeconds: Double
-    /// Steps per second of this process's part of the run.
-    public var sps: Double
-    public var evalReturns: [Float] = []
-    /// Episodes cut short because a served env's server restarted (counted as truncated).
-    public var interruptedEpisodes = 0
-    public var serverRestarts = 0
-    /// Non-finite observations and rewards replaced by 0 (`run.non_finite = "zero"`).
-    public var nonFiniteReplaced = 0
-    /// Warnings about the learning (entropy collapse, exploding KL).
-    public var warnings: [String] = []
-
-    public var evalReturnMean: Double? {
-        evalReturns.isEmpty ? nil : Double(evalReturns.reduce(0, +)) / Double(evalReturns.count)
-    }
-
-    public var evalReturnStd: Double? {
-        guard let mean = evalReturnMean else { return nil }
-        return (evalReturns.reduce(0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(evalReturns.count)).squareRoot()
-    }
-
-    mutating func setEvaluation(_ returns: [Float]) { evalReturns = returns }
-
-    public var json: [String: Any] {
-        var object: [String: Any] = ["outcome": outcome.rawValue, "env_steps": envSteps, "wall_seconds": wallSeconds,
-                                     "sps": sps, "eval_episodes": evalReturns.count,
-                                     "interrupted_episodes": interruptedEpisodes, "server_restarts": serverRestarts,
-                                     "non_finite_replaced": nonFiniteReplaced, "warnings": warnings]
-        object["eval_return_mean"] = evalReturnMean ?? NSNull()
-        object["eval_return_std"] = evalReturnStd ?? NSNull()
-        return object
-    }
-
-    func write(to url: URL) throws {
-        let data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
-        try data.write(to: url, options: .atomic)
     }
 }

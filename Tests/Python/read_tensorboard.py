@@ -3,10 +3,16 @@ TensorBoard's own loader (used by Tests/ReverieTrainingTests to check the
 files Reverie writes): {"step": 256, "tag": "losses/value_loss", "value": 12.9}.
 
     python Tests/Python/read_tensorboard.py runs/…/events.out.tfevents.…
+    python Tests/Python/read_tensorboard.py --run runs/…/
+
+With --run, the whole run folder as TensorBoard shows it: every event file in
+order, through its EventAccumulator, which drops the events a later file's
+SessionLog START (a resumed run) purges.
 """
 import json
 import sys
 
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
 
 
@@ -23,5 +29,13 @@ def main(path):
     assert versions == 1, f"expected one file_version event, got {versions}"
 
 
+def run(directory):
+    accumulator = EventAccumulator(directory, size_guidance={"scalars": 0})
+    accumulator.Reload()
+    for tag in accumulator.Tags()["scalars"]:
+        for event in accumulator.Scalars(tag):
+            print(json.dumps({"step": event.step, "tag": tag, "value": event.value}))
+
+
 if __name__ == "__main__":
-    main(sys.argv[1])
+    run(sys.argv[2]) if sys.argv[1] == "--run" else main(sys.argv[1])

@@ -3,6 +3,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -29,6 +30,16 @@ class Server:
         line = self.process.stderr.readline()
         if not line.startswith("serving"):
             raise RuntimeError(f"server did not start: {line}{self.process.stderr.read()}")
+        # Read the rest as it comes: tests check warnings, and a full pipe would block a chatty server.
+        self.stderr_lines = [line]
+        threading.Thread(target=self._read_stderr, daemon=True).start()
+
+    def _read_stderr(self):
+        for line in self.process.stderr:
+            self.stderr_lines.append(line)
+
+    def stderr(self):
+        return "".join(self.stderr_lines)
 
     def kill(self):
         if self.process.poll() is None:
@@ -38,7 +49,8 @@ class Server:
 
 @pytest.fixture
 def bridge():
-    """``bridge(env_id, num_envs=1, *extra)`` starts envs/gymnasium_server.py."""
+    """``bridge(env_id, num_envs=1, *extra)`` starts envs/gymnasium_server.py (a ``--bind`` in
+    ``extra`` overrides the loopback one; ``endpoint`` stays the loopback address)."""
     servers = []
 
     def start(env_id, num_envs=1, *extra, port=None):
@@ -66,13 +78,13 @@ def reverie_executable():
 def reverie_server():
     servers = []
 
-    def start(env_id, num_envs=1):
+    def start(env_id, num_envs=1, *extra):
         executable = reverie_executable()
         if executable is None:
             pytest.fail("no reverie binary: run `swift build -c release` first (scripts/test does)")
         port = free_port()
         servers.append(Server([executable, "serve", env_id, "--num-envs", str(num_envs),
-                               "--bind", f"tcp://127.0.0.1:{port}"], port))
+                               "--bind", f"tcp://127.0.0.1:{port}", *extra], port))
         return servers[-1]
 
     yield start

@@ -1,5 +1,7 @@
 """Third-party-style envs for the bridge tests, served as ``toy_envs:Name-v0``
 (importing this module registers them, as a user's package would)."""
+import time
+
 import gymnasium as gym
 import numpy as np
 
@@ -43,5 +45,44 @@ class DictObservation(gym.Env):
     action_space = gym.spaces.Discrete(2)
 
 
+class Counter(gym.Env):
+    """Observes how many steps it took since its reset, so a test sees whether a
+    request stepped it; each step sleeps ``delay`` seconds (a slow env, for timeouts)."""
+
+    observation_space = gym.spaces.Box(0, np.inf, (1,), np.float32)
+    action_space = gym.spaces.Discrete(2)
+
+    def __init__(self, delay=0.0):
+        self.delay, self.t = delay, 0
+
+    def reset(self, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return np.array([self.t], np.float32), {}
+
+    def step(self, action):
+        time.sleep(self.delay)
+        self.t += 1
+        return np.array([self.t], np.float32), float(action), False, False, {}
+
+
+class Unbounded(gym.Env):
+    """A Box action space with infinite bounds, where ``contains`` alone takes ±inf."""
+
+    observation_space = gym.spaces.Box(-np.inf, np.inf, (2,), np.float32)
+    action_space = gym.spaces.Box(-np.inf, np.inf, (2,), np.float32)
+
+    def reset(self, seed=None, options=None):
+        super().reset(seed=seed)
+        self.position = np.zeros(2, np.float32)
+        return self.position.copy(), {}
+
+    def step(self, action):
+        self.position += action
+        return self.position.copy(), 0.0, False, False, {}
+
+
 gym.register("PixelDrift-v0", entry_point=PixelDrift)
+gym.register("Counter-v0", entry_point=Counter)
+gym.register("Unbounded-v0", entry_point=Unbounded)
 gym.register("DictObservation-v0", entry_point=DictObservation)

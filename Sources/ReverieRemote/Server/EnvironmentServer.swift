@@ -95,7 +95,13 @@ public final class EnvironmentServer {
             let reply = respond(to: payload, from: frames[0], peerAddress: socket.lastPeerAddress)
             try socket.send(envelope + reply)
         }
-        if closed { environment.close() }
+        if closed {
+            environment.close()
+            authenticator?.stop()
+            // The reply to `close` is still queued: give it time to leave (see `ZeroMQRuntime.finish`).
+            try? socket.setOption(ZMQ_LINGER, Int32(1000))
+            socket.close()
+        }
     }
 
     /// The reply frames for one request's frames; never throws.
@@ -106,7 +112,9 @@ public final class EnvironmentServer {
         var sequence: Int?, version = WireMessage.version
         do {
             let total = frames.reduce(0) { $0 + $1.count }
-            guard total <= maxMessageBytes else { throw ProtocolError("message of \(total) bytes exceeds \(maxMessageBytes)") }
+            guard total <= maxMessageBytes else {
+                throw ProtocolError("message of \(total) bytes exceeds this server's limit of \(maxMessageBytes) (--max-message-bytes)")
+            }
             let request = try reader.read(frames)
             guard let seq = request.header["seq"]?.int, seq >= 0 else { throw ProtocolError("'seq' must be an integer ≥ 0") }
             sequence = seq
@@ -135,7 +143,7 @@ public final class EnvironmentServer {
 
     /// Who sent a request, for retries: its `client` id, or its routing id when it has none.
     private static func client(of request: WireMessage, identity: [UInt8]) throws -> [UInt8] {
-        guard let value = request.header["client"] else { return [0] + identity }
+        guard let value = request.header["client"], value != .null else { return [0] + identity }
         guard let id = value.string, (1...64).contains(id.utf8.count),
               id.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || (0x30...0x39).contains($0)
                                    || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) })

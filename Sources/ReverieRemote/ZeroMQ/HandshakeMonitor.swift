@@ -1,4 +1,5 @@
 import CZeroMQ
+import Foundation
 
 /// Watches a socket's ZeroMQ security handshakes through libzmq's socket
 /// monitor (`zmq_socket_monitor`), so that a client refused by a CURVE server
@@ -24,12 +25,10 @@ final class HandshakeMonitor {
     }
 
     private let socket: Socket
-    nonisolated(unsafe) private static var next = 0
 
     /// Starts monitoring `target` (before it connects, so no event is missed).
     init(_ target: Socket) throws {
-        Self.next += 1
-        let address = "inproc://reverie-handshake-monitor-\(Self.next)"
+        let address = "inproc://reverie-handshake-monitor-\(UUID().uuidString)"
         let events = ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
         guard zmq_socket_monitor(target.handle, address, events) == 0 else { throw ZeroMQError("socket_monitor") }
         socket = try Socket(.pair)

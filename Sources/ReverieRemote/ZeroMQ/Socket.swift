@@ -21,6 +21,15 @@ final class ZeroMQContext: @unchecked Sendable {
     private init() { handle = zmq_ctx_new() }
 }
 
+/// The process's ZeroMQ context, as a whole.
+public enum ZeroMQRuntime {
+    /// Waits for the messages still queued on closed sockets to leave (each
+    /// socket's linger, e.g. a server's reply to `close`), then ends ZeroMQ.
+    /// Call it last, when every socket is closed: a process that exits
+    /// without it drops what is still queued.
+    public static func finish() { zmq_ctx_term(ZeroMQContext.shared.handle) }
+}
+
 /// A ZeroMQ socket sending and receiving multipart messages of byte frames.
 /// Not thread-safe (neither are libzmq sockets): one owner at a time.
 /// `package`: the bench measures the bare libzmq round trip with it.

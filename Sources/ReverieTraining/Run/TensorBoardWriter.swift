@@ -14,8 +14,8 @@ public final class TensorBoardWriter {
 
     /// Creates `directory/events.out.tfevents.<unix time>.<host>`.
     /// - Parameter resumingAt: the step a resumed run continues from. The file
-    ///   starts with a `SessionLog` START event at that step, which makes
-    ///   TensorBoard drop the earlier files' events from that step on (what
+    ///   starts with a `SessionLog` START event just past that step, which makes
+    ///   TensorBoard drop the earlier files' events logged after it (what
     ///   PyTorch's `SummaryWriter(purge_step:)` writes), so a resumed run's
     ///   curves do not double back.
     public init(directory: URL, resumingAt purgeStep: Int? = nil) throws {
@@ -31,13 +31,14 @@ public final class TensorBoardWriter {
         event.bytes(field: 3, Array("brain.Event:2".utf8))
         try write(record: event.bytes)
         if let purgeStep {
-            // event.proto: session_log = 6; SessionLog.status = 1, START = 1.
+            // event.proto: session_log = 7; SessionLog.status = 1, START = 1.
             var sessionLog = Protobuf()
             sessionLog.int(field: 1, 1)
             var start = Protobuf()
             start.double(field: 1, time)
-            start.int(field: 2, purgeStep)
-            start.bytes(field: 6, sessionLog.bytes)
+            // TensorBoard drops events at steps ≥ this one.
+            start.int(field: 2, purgeStep + 1)
+            start.bytes(field: 7, sessionLog.bytes)
             try write(record: start.bytes)
         }
     }

@@ -67,6 +67,7 @@ struct Serve: ParsableCommand {
         }
         StopSignal.install(message: "\nstopping the server; Ctrl-C again quits at once\n")
         try server.serve(shouldStop: { StopSignal.received })
+        if !StopSignal.received { ZeroMQRuntime.finish() }
         if StopSignal.received { FileHandle.standardError.write(Data("stopped by signal\n".utf8)) }
     }
 
