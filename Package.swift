@@ -53,6 +53,8 @@ let package = Package(
             name: "CGLFW", pkgConfig: "glfw3",
             providers: [.apt(["libglfw3-dev", "libgl-dev"]), .brew(["glfw"])]),
         .systemLibrary(name: "CMalloc"),
+        // The FMA-throughput probe `reverie bench gemm` measures the CPU's peak with (C: per-function vector targets).
+        .target(name: "CFMAProbe", cSettings: [.unsafeFlags(["-O2"])]),
 
         // MARK: - Reverie modules
         .target(name: "ReverieCore", dependencies: ["CBLAS", "CMalloc"], swiftSettings: vectorSettings),
@@ -71,7 +73,7 @@ let package = Package(
             dependencies: [
                 "ReverieCore", "ReverieNN", "ReverieEnvs", "ReverieRemote", "ReverieAgents", "ReverieTraining", "ReverieWorldModels",
                 "ReverieViewer",
-                "CBLAS", "CZeroMQ", "CGLFW",
+                "CBLAS", "CZeroMQ", "CGLFW", "CFMAProbe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: vectorSettings),

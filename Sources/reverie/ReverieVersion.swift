@@ -1,6 +1,7 @@
 import CBLAS
 import CGLFW
 import CZeroMQ
+import ReverieCore
 
 /// The version line of `reverie --version`, with the native libraries this
 /// binary actually linked against (read from them at run time).
@@ -15,6 +16,7 @@ enum ReverieVersion {
         return """
             reverie \(number)
             OpenBLAS \(openblas)
+            OpenBLAS kernels: \(BLASKernels.coreName) (\(BLASKernels.reason))
             ZeroMQ \(major).\(minor).\(patch)
             GLFW \(glfw)
             """

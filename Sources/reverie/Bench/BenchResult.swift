@@ -1,4 +1,5 @@
 import CBLAS
+import ReverieCore
 import Foundation
 
 /// One benchmark outcome: our figure beside the peer's, measured in one run.
@@ -26,6 +27,7 @@ struct BenchResult {
         object["unit"] = unit
         object["ratio"] = ratio.map { rounded($0) } ?? NSNull()
         object["blas_core"] = BLASKernels.coreName
+        object["blas_core_reason"] = BLASKernels.reason
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
     }
@@ -47,23 +49,4 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 func medianSeconds(repeats: Int, _ body: () -> Void) -> Double {
     body()
     return median((0..<repeats).map { _ in seconds(body) })
-}
-
-/// Which kernels OpenBLAS chose for this CPU: figures measured with different
-/// kernels are not comparable. On VMs that report a generic CPU model,
-/// OpenBLAS 0.3.21 falls back to its Prescott (SSE3) kernels even where the
-/// CPU has AVX2 and FMA, and its products run 3–5× slower.
-enum BLASKernels {
-    static let coreName = String(cString: openblas_get_corename())
-
-    /// A line for the readable table: the kernels, and a hint where OpenBLAS
-    /// fell back to old ones on a CPU that has AVX2 (`OPENBLAS_CORETYPE`
-    /// overrides the choice; it changes the arithmetic too, by rounding).
-    static var summary: String {
-        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let hasAVX2 = flags.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").contains("avx2") ?? false
-        guard ["Prescott", "Core2", "Nehalem"].contains(coreName), hasAVX2 else { return "OpenBLAS kernels: \(coreName)" }
-        return "OpenBLAS kernels: \(coreName), although this CPU has AVX2 (OpenBLAS did not recognise its model); "
-            + "OPENBLAS_CORETYPE=Haswell selects faster ones"
-    }
 }

@@ -1,10 +1,15 @@
 import Foundation
 import CBLAS
+import CFMAProbe
 import ReverieCore
 
 /// `Tensor.matmul` against `cblas_sgemm` called directly on preallocated
 /// buffers, n×n×n for n = 64…1024. Ours includes allocating the result, as
 /// every real use does. Headline figures are geometric means over n ≥ 256.
+/// Beside them, the machine's own ceiling: the FMA throughput of one thread
+/// (`reverie_fma_peak_gflops`, measured before and after, best kept) times the
+/// threads the products use, and each product as a fraction of it.
+/// `OPENBLAS_NUM_THREADS=1` measures one thread.
 struct GemmBench {
     var repeats: Int
     var sizes = [64, 128, 256, 512, 1024]
@@ -14,6 +19,9 @@ struct GemmBench {
         var rows: [[String: Any]] = []
         var lines = ["n       ours GFLOP/s   cblas_sgemm GFLOP/s   ratio"]
         var logOurs = 0.0, logPeer = 0.0, counted = 0.0
+        var width: Int32 = 0
+        var peak = reverie_fma_peak_gflops(0.5, &width)
+        let threads = Parallel.workers
         for n in sizes {
             let a = Tensor.uniform([n, n], low: -1, high: 1, using: &rng)
             let b = Tensor.uniform([n, n], low: -1, high: 1, using: &rng)
@@ -34,9 +42,17 @@ struct GemmBench {
                          + "\(rounded(peer, digits: 10))".padding(22) + "\(rounded(ours / peer))")
             if n >= 256 { logOurs += log(ours); logPeer += log(peer); counted += 1 }
         }
+        peak = max(peak, reverie_fma_peak_gflops(0.5, &width))
+        let ceiling = peak * Double(threads)
+        for i in rows.indices { rows[i]["fraction_of_peak"] = rounded((rows[i]["ours"] as! Double) / ceiling) }
+        let headline = exp(logOurs / counted)
+        lines.append("peak: \(rounded(peak, digits: 10)) GFLOP/s per thread (FMA probe, \(width)-float vectors) × \(threads) thread\(threads == 1 ? "" : "s"); "
+                     + "ours at n ≥ 256 is \(rounded(headline / ceiling, digits: 100)) of it")
         return BenchResult(
-            workload: "gemm", ours: exp(logOurs / counted), peer: exp(logPeer / counted), unit: "GFLOP/s",
-            details: ["sizes": rows, "peer_name": "cblas_sgemm (OpenBLAS, direct)", "headline": "geometric mean over n >= 256"],
+            workload: "gemm", ours: headline, peer: exp(logPeer / counted), unit: "GFLOP/s",
+            details: ["sizes": rows, "peer_name": "cblas_sgemm (OpenBLAS, direct)", "headline": "geometric mean over n >= 256",
+                      "peak_gflops_per_thread": rounded(peak), "peak_vector_floats": Int(width), "threads": threads,
+                      "fraction_of_peak": rounded(headline / ceiling)],
             table: lines.joined(separator: "\n"))
     }
 }

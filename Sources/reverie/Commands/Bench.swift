@@ -103,7 +103,7 @@ struct Bench: ParsableCommand {
             result = try TMazeBench(lengths: numbers(lengths ?? "10,40"),
                                     seeds: seeds.split(separator: ",").compactMap { Int($0) }, steps: steps ?? 1_000_000).run()
         }
-        if !json { FileHandle.standardError.write(Data((result.table + "\n" + BLASKernels.summary + "\n").utf8)) }
+        if !json { FileHandle.standardError.write(Data((result.table + "\n" + "OpenBLAS kernels: \(BLASKernels.coreName) (\(BLASKernels.reason))" + "\n").utf8)) }
         print(result.json)
     }
 

@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+
+/// `reverie` re-executes itself on faster OpenBLAS kernels where OpenBLAS
+/// fell back to slow ones (here simulated: `REVERIE_BLAS_TEST_CORE` makes the
+/// binary believe OpenBLAS chose Prescott on this CPU), and reports why.
+@Suite(.enabled(if: BLASKernelsProbe.hasAVX2, "needs a CPU with AVX2 and FMA")) struct KernelSelectionTests {
+    static func version(_ environment: [String: String]) throws -> String {
+        let process = Process(), out = Pipe()
+        process.executableURL = EvalCommandTests.builtExecutable
+        process.arguments = ["--version"]
+        var env = ProcessInfo.processInfo.environment
+        for name in ["OPENBLAS_CORETYPE", "REVERIE_BLAS_CHOSEN", "REVERIE_BLAS_REJECTED", "REVERIE_BLAS_TRYING"] { env[name] = nil }
+        process.environment = env.merging(environment) { $1 }
+        (process.standardOutput, process.standardError) = (out, out)
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(text)")
+        return text
+    }
+
+    @Test func aFallbackIsReplacedByKernelsThatPassTheSelfTest() throws {
+        let text = try Self.version(["REVERIE_BLAS_TEST_CORE": "Prescott"])
+        #expect(text.contains("OpenBLAS kernels: Haswell (chosen by Reverie: OpenBLAS picked Prescott") && text.contains("passed its self-test"), "\(text)")
+    }
+
+    /// A set that fails gives way to the next one down, and when none passes, to OpenBLAS's own choice.
+    @Test func kernelsThatFailTheSelfTestAreNotUsed() throws {
+        let next = try Self.version(["REVERIE_BLAS_TEST_CORE": "Prescott", "REVERIE_BLAS_TEST_FAIL": "Haswell"])
+        #expect(next.contains("Haswell kernels failed the self-test"), "\(next)")
+        #expect(next.contains("OpenBLAS kernels: Sandybridge (chosen by Reverie"), "\(next)")
+        let none = try Self.version(["REVERIE_BLAS_TEST_CORE": "Prescott", "REVERIE_BLAS_TEST_FAIL": "Haswell,Sandybridge"])
+        #expect(none.contains("OpenBLAS kernels: Prescott (OpenBLAS's own choice: Haswell, Sandybridge failed Reverie's self-test here)"), "\(none)")
+    }
+
+    @Test func theUsersCoretypeWins() throws {
+        let text = try Self.version(["REVERIE_BLAS_TEST_CORE": "Prescott", "OPENBLAS_CORETYPE": "Prescott"])
+        #expect(text.contains("OpenBLAS kernels: Prescott (OPENBLAS_CORETYPE=Prescott, set by the user)"), "\(text)")
+    }
+}
+
+enum BLASKernelsProbe {
+    static var hasAVX2: Bool {
+        let text = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let flags = text.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ") ?? []
+        return flags.contains("avx2") && flags.contains("fma")
+    }
+}
