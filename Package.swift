@@ -80,7 +80,7 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "ReverieCoreTests", dependencies: ["ReverieCore"]),
-        .testTarget(name: "ReverieNNTests", dependencies: ["ReverieCore", "ReverieNN"]),
+        .testTarget(name: "ReverieNNTests", dependencies: ["ReverieCore", "ReverieNN"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReverieRecurrentTests", dependencies: ["ReverieRecurrent"]),
         .testTarget(name: "ReverieAgentsTests", dependencies: ["ReverieAgents"]),
         .testTarget(name: "ReverieWorldModelsTests", dependencies: ["ReverieWorldModels"]),

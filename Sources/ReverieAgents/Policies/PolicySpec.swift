@@ -19,12 +19,35 @@ public struct PolicySpec: Sendable, Equatable {
     public var encoderSize: Int
     /// An eLSTM's initial forget-gate bias offset (positive: it starts remembering).
     public var forgetBias: Float
+    /// What reads the observations: MLPs, or a convolutional trunk for images.
+    public var encoder: Encoder
+
+    /// `auto`: a convolutional trunk for image observations (a Box of shape
+    /// (H, W, C): `nature` from side 36 up, `minatar` below), MLPs otherwise.
+    /// An MLP over raw pixels is an explicit choice (`mlp`).
+    public enum Encoder: String, CaseIterable, Sendable {
+        case auto, mlp, nature, minatar
+    }
 
     public init(hidden: [Int] = [64, 64], activation: Activation = .tanh, squashActions: Bool = false,
                 memory: RecurrentActorCritic.CellKind? = nil, memorySize: Int = 64, encoderSize: Int = 0,
-                forgetBias: Float = 0) {
+                forgetBias: Float = 0, encoder: Encoder = .auto) {
         (self.hidden, self.activation, self.squashActions) = (hidden, activation, squashActions)
         (self.memory, self.memorySize, self.encoderSize, self.forgetBias) = (memory, memorySize, encoderSize, forgetBias)
+        self.encoder = encoder
+    }
+
+    /// The convolutional trunk `encoder` means for `observationSpace`, or nil for MLPs.
+    public func imageEncoder(for observationSpace: Space) -> ImageEncoder.Kind? {
+        switch encoder {
+        case .mlp: return nil
+        case .nature: return .nature
+        case .minatar: return .minatar
+        case .auto:
+            guard case .box(_, _, let shape, _) = observationSpace, shape.count == 3 else { return nil }
+            return ImageEncoder.accepts(.nature, imageShape: shape) ? .nature
+                : ImageEncoder.accepts(.minatar, imageShape: shape) ? .minatar : nil
+        }
     }
 
     /// A freshly initialised network for these spaces.
@@ -32,6 +55,14 @@ public struct PolicySpec: Sendable, Equatable {
     public func make(observationSpace: Space, actionSpace: Space, rng: inout RandomGenerator) throws -> any ActorCriticNetwork {
         let head = try ActionHead(for: actionSpace, squash: squashActions)
         let size = observationSpace.flatCount
+        if let kind = imageEncoder(for: observationSpace) {
+            guard memory == nil else {
+                throw AgentError.invalidConfiguration(
+                    "policy.memory = \"\(memory!.rawValue)\" after a convolutional encoder is not built yet; "
+                    + "use policy.memory = \"none\", or policy.encoder = \"mlp\" for a recurrent policy over raw values")
+            }
+            return try ConvActorCritic(kind, observationSpace: observationSpace, head: head, rng: &rng)
+        }
         if let memory {
             return RecurrentActorCritic(observationSize: size, head: head, cell: memory, memorySize: memorySize,
                                         encoderSize: encoderSize, forgetBias: forgetBias,

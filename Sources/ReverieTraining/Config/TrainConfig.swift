@@ -34,6 +34,8 @@ public struct TrainConfig: Sendable, Equatable {
     public var encoderSize = 0
     /// eLSTM: offset of the forget gate's initial bias.
     public var forgetBias: Float = 0
+    /// What reads observations: "auto" (a CNN for images, MLPs otherwise), "mlp", "nature", "minatar".
+    public var encoder = "auto"
 
     public var ppo = PPOConfig()
     public var online = OnlineActorCriticConfig()
@@ -80,6 +82,8 @@ public struct TrainConfig: Sendable, Equatable {
                 \.size, oneOf: ["custom"] + DreamerConfig.Size.allCases.map(\.rawValue)),
         .ints("policy.hidden", "widths of the actor's and the critic's hidden layers", \.hidden, in: 1...65_536),
         .string("policy.activation", "nonlinearity between hidden layers", \.activation, oneOf: Activation.allCases.map(\.rawValue)),
+        .string("policy.encoder", "what reads observations: auto (a CNN for images: nature from side 36, minatar below; MLPs otherwise), "
+                + "mlp, nature (Mnih et al. 2015), minatar (Young & Tian 2019)", \.encoder, oneOf: PolicySpec.Encoder.allCases.map(\.rawValue)),
         .bool("policy.squash_actions", "Box actions: tanh-squash into the bounds instead of clipping", \.squashActions),
         .string("policy.memory", "recurrent cell before actor and critic (elstm, mingru, lru are element-wise: RTRL can train them)",
                 \.memory, oneOf: ["none"] + RecurrentActorCritic.CellKind.allCases.map(\.rawValue)),
@@ -261,7 +265,7 @@ public struct TrainConfig: Sendable, Equatable {
     public var policySpec: PolicySpec {
         PolicySpec(hidden: hidden, activation: Activation(rawValue: activation) ?? .tanh, squashActions: squashActions,
                    memory: RecurrentActorCritic.CellKind(rawValue: memory), memorySize: memorySize,
-                   encoderSize: encoderSize, forgetBias: forgetBias)
+                   encoderSize: encoderSize, forgetBias: forgetBias, encoder: PolicySpec.Encoder(rawValue: encoder) ?? .auto)
     }
 
     /// The discount of the algorithm in use (reward normalisation follows it).

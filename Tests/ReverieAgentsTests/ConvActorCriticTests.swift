@@ -1,0 +1,53 @@
+import Testing
+@testable import ReverieAgents
+import ReverieEnvs
+
+/// Which network `PolicySpec` builds for image observations, and the errors
+/// for the ones it cannot build.
+@Suite struct ConvActorCriticTests {
+    static let pixels = Space.box(low: 0, high: 255, shape: [64, 64, 3], dtype: .uint8)
+    static let grid = Space.box(low: 0, high: 1, shape: [10, 10, 4])
+
+    @Test func imagesGetAConvolutionalTrunkByDefaultAndVectorsMLPs() throws {
+        var rng = RandomGenerator(seed: 1)
+        let spec = PolicySpec()
+        let nature = try #require(try spec.make(observationSpace: Self.pixels, actionSpace: .discrete(3), rng: &rng) as? ConvActorCritic)
+        #expect(nature.encoder.kind == .nature && nature.encoder.scale == 1 / 255)
+        let minatar = try #require(try spec.make(observationSpace: Self.grid, actionSpace: .discrete(6), rng: &rng) as? ConvActorCritic)
+        #expect(minatar.encoder.kind == .minatar && minatar.encoder.scale == 1)
+        #expect(try spec.make(observationSpace: .box(low: -1, high: 1, shape: [4]), actionSpace: .discrete(2), rng: &rng) is ActorCritic)
+        // An MLP over raw pixels is there when asked for.
+        var mlp = spec
+        mlp.encoder = .mlp
+        #expect(try mlp.make(observationSpace: Self.pixels, actionSpace: .discrete(3), rng: &rng) is ActorCritic)
+    }
+
+    @Test func aConvolutionalPolicyActsAndUnrollsOverBatches() throws {
+        var rng = RandomGenerator(seed: 2)
+        let policy = try ConvActorCritic(.nature, observationSpace: Self.pixels, head: .categorical(3), rng: &rng)
+        let observations = Tensor.uniform([5, 64 * 64 * 3], low: 0, high: 255, using: &rng)
+        let (pi, values, _) = policy.step(observations, memory: policy.initialMemory(batch: 5))
+        #expect(values.shape == [5] && pi.sample(using: &rng).count == 5)
+        let (_, unrolled) = policy.unroll(observations.reshaped([5, 1, -1]), from: .none, starts: Array(repeating: false, count: 5))
+        #expect(unrolled.isClose(to: values))
+    }
+
+    @Test func encodersThatCannotReadTheObservationsAreClearErrors() {
+        var rng = RandomGenerator(seed: 3)
+        var nature = PolicySpec()
+        nature.encoder = .nature
+        #expect {
+            _ = try nature.make(observationSpace: .box(low: -1, high: 1, shape: [4]), actionSpace: .discrete(2), rng: &rng)
+        } throws: { error in
+            "\(error)".contains("policy.encoder = \"nature\" reads images") && "\(error)".contains("Box")
+        }
+        #expect(throws: AgentError.self) { _ = try nature.make(observationSpace: Self.grid, actionSpace: .discrete(2), rng: &rng) }
+        var recurrent = PolicySpec(memory: .gru)
+        recurrent.encoder = .auto
+        #expect {
+            _ = try recurrent.make(observationSpace: Self.pixels, actionSpace: .discrete(3), rng: &rng)
+        } throws: { error in
+            "\(error)".contains("policy.memory") && "\(error)".contains("policy.encoder = \"mlp\"")
+        }
+    }
+}
