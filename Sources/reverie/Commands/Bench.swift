@@ -13,7 +13,7 @@ struct Bench: ParsableCommand {
             """)
 
     enum Workload: String, ExpressibleByArgument, CaseIterable {
-        case gemm, mlp, env, zmq, ppo
+        case gemm, mlp, env, zmq, ppo, conv
         case ppoLSTM = "ppo-lstm"
         case tmaze, rtrl, backbone
         case wmGRU = "wm-gru", wmS5 = "wm-s5", wmMamba = "wm-mamba"
@@ -75,6 +75,7 @@ struct Bench: ParsableCommand {
         case .env: result = try EnvBench(repeats: repeats).run()
         case .zmq: result = try ZmqBench(repeats: repeats).run()
         case .ppo: result = try PPOBench().run()
+        case .conv: result = try ConvBench(repeats: repeats).run()
         case .ppoLSTM: result = try PPOBench(recurrent: true).run()
         case .rtrl: result = try RTRLBench(repeats: min(repeats, 5)).run()
         case .backbone, .wmGRU, .wmS5, .wmMamba:
