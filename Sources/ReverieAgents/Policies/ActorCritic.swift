@@ -8,7 +8,7 @@ import ReverieRecurrent
 ///
 ///     let policy = ActorCritic(observationSize: 4, head: .categorical(2), hidden: [64, 64], rng: &rng)
 ///     let (pi, value) = policy(observations)          // (B, 4) → distribution over B, (B)
-public final class ActorCritic: ActorCriticNetwork {
+public final class ActorCritic: FeedforwardActorCritic {
     public let actor: MLP
     public let critic: MLP
     /// (D) state-independent log σ of a continuous head; nil for a categorical one.
@@ -32,22 +32,6 @@ public final class ActorCritic: ActorCriticNetwork {
     /// - Returns: the action distribution over the B states and their values V(s), (B).
     public func callAsFunction(_ observations: Tensor) -> (PolicyDistribution, Tensor) {
         actorCriticOutputs(actor: actor, critic: critic, head: head, logStd: logStd, observations)
-    }
-
-    // MARK: ActorCriticNetwork (no memory)
-
-    public func initialMemory(batch: Int) -> RecurrentState { .none }
-
-    public func step(_ observations: Tensor, memory: RecurrentState) -> (PolicyDistribution, Tensor, RecurrentState) {
-        let (pi, values) = self(observations)
-        return (pi, values, .none)
-    }
-
-    public func advance(_ observations: Tensor, from memory: RecurrentState, starts: [Bool]) -> RecurrentState { .none }
-
-    /// The T·B observations as one batch: without memory, order does not matter.
-    public func unroll(_ observations: Tensor, from memory: RecurrentState, starts: [Bool]) -> (PolicyDistribution, Tensor) {
-        self(observations.reshaped([-1, observationSize]))
     }
 }
 

@@ -55,3 +55,27 @@ public protocol ActorCriticNetwork: ActingPolicy {
     /// (burn-in: refreshing a stored memory with the current parameters).
     func advance(_ observations: Tensor, from memory: RecurrentState, starts: [Bool]) -> RecurrentState
 }
+
+/// An actor-critic without memory: acting and training both read a batch of
+/// observations at once, in any order.
+public protocol FeedforwardActorCritic: ActorCriticNetwork {
+    /// - Parameter observations: (B, observationSize).
+    /// - Returns: the action distribution over the B states and their values V(s), (B).
+    func callAsFunction(_ observations: Tensor) -> (PolicyDistribution, Tensor)
+}
+
+extension FeedforwardActorCritic {
+    public func initialMemory(batch: Int) -> RecurrentState { .none }
+
+    public func step(_ observations: Tensor, memory: RecurrentState) -> (PolicyDistribution, Tensor, RecurrentState) {
+        let (pi, values) = self(observations)
+        return (pi, values, .none)
+    }
+
+    public func advance(_ observations: Tensor, from memory: RecurrentState, starts: [Bool]) -> RecurrentState { .none }
+
+    /// The T·B observations as one batch: without memory, order does not matter.
+    public func unroll(_ observations: Tensor, from memory: RecurrentState, starts: [Bool]) -> (PolicyDistribution, Tensor) {
+        self(observations.reshaped([-1, observationSize]))
+    }
+}

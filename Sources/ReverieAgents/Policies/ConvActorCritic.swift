@@ -10,7 +10,7 @@ import ReverieRecurrent
 ///     let policy = try ConvActorCritic(.nature, observationSpace: .box(low: 0, high: 255, shape: [84, 84, 4], dtype: .uint8),
 ///                                      head: .categorical(6), rng: &rng)
 ///     let (pi, value) = policy(observations)      // (B, 84·84·4) → π over B, (B)
-public final class ConvActorCritic: ActorCriticNetwork {
+public final class ConvActorCritic: FeedforwardActorCritic {
     public let encoder: ImageEncoder
     public let actor: Linear
     public let critic: Linear
@@ -42,24 +42,8 @@ public final class ConvActorCritic: ActorCriticNetwork {
     /// - Parameter observations: (B, H·W·C).
     /// - Returns: the action distribution over the B states and their values V(s), (B).
     public func callAsFunction(_ observations: Tensor) -> (PolicyDistribution, Tensor) {
-        let features = encoder(observations.reshaped([-1, observationSize]))
+        let features = encoder(observations)
         return (PolicyDistribution(head, outputs: actor(features), logStd: logStd?.value),
                 critic(features).reshaped([features.shape[0]]))
-    }
-
-    // MARK: ActorCriticNetwork (no memory)
-
-    public func initialMemory(batch: Int) -> RecurrentState { .none }
-
-    public func step(_ observations: Tensor, memory: RecurrentState) -> (PolicyDistribution, Tensor, RecurrentState) {
-        let (pi, values) = self(observations)
-        return (pi, values, .none)
-    }
-
-    public func advance(_ observations: Tensor, from memory: RecurrentState, starts: [Bool]) -> RecurrentState { .none }
-
-    /// The T·B observations as one batch: without memory, order does not matter.
-    public func unroll(_ observations: Tensor, from memory: RecurrentState, starts: [Bool]) -> (PolicyDistribution, Tensor) {
-        self(observations)
     }
 }
