@@ -138,7 +138,8 @@ class GymnasiumServer:
             self.socket.send_multipart(frames[:cut] + self.respond(payload, frames[0].bytes, peer_address(payload)))
         for env in self.envs:
             env.close()
-        self.socket.close()
+        # The reply to `close` is still queued: give it time to leave (main terms the context, which waits).
+        self.socket.close(linger=1000 if self.closed else 0)
         if self.authenticator:
             self.authenticator.stop()
 
@@ -345,6 +346,8 @@ def main(argv=None):
     server.serve(should_stop=lambda: bool(stop))
     if stop:
         print("stopped by signal", file=sys.stderr)
+    else:
+        server.context.term()
 
 
 if __name__ == "__main__":

@@ -59,6 +59,7 @@ struct ConvolutionGeometry {
                         switch stride {
                         case 1: (dst + valid.lowerBound).update(from: src + valid.lowerBound, count: valid.count)
                         case 2: gatherEven(src, dst, valid)
+                        case 4: gatherEveryFourth(src, dst, valid)
                         default: for x in valid { dst[x] = src[x * stride] }
                         }
                         (dst + valid.upperBound).initialize(repeating: 0, count: outW - valid.upperBound)
@@ -80,7 +81,11 @@ struct ConvolutionGeometry {
                         let iy = y * stride - padding + ki
                         guard iy >= 0 && iy < height else { continue }
                         let dst = image + (c * height + iy) * width + (kj - padding), src = row + y * outW
-                        if stride == 2 { scatterEven(src, dst, valid) } else { for x in valid { dst[x * stride] += src[x] } }
+                        switch stride {
+                        case 2: scatterEven(src, dst, valid)
+                        case 4: scatterEveryFourth(src, dst, valid)
+                        default: for x in valid { dst[x * stride] += src[x] }
+                        }
                     }
                 }
             }
@@ -118,6 +123,36 @@ private func scatterEven(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointe
         x += 8
     }
     while x < columns.upperBound { dst[2 * x] += src[x]; x += 1 }
+}
+
+// Stride 4, the Nature CNN's first layer (8×8 filters every 4 pixels), the
+// same way: a vector of 32 input values spans eight columns' inputs and the
+// three values after each.
+
+/// dst[x] = src[4x] for x in `columns`.
+@inline(__always)
+private func gatherEveryFourth(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ columns: Range<Int>) {
+    var x = columns.lowerBound
+    while x + 8 < columns.upperBound {
+        let quads = UnsafeRawPointer(src + 4 * x).loadUnaligned(as: SIMD32<Float>.self)
+        UnsafeMutableRawPointer(dst + x).storeBytes(of: quads.evenHalf.evenHalf, as: SIMD8<Float>.self)
+        x += 8
+    }
+    while x < columns.upperBound { dst[x] = src[4 * x]; x += 1 }
+}
+
+/// dst[4x] += src[x] for x in `columns` (the values in between are written back unchanged).
+@inline(__always)
+private func scatterEveryFourth(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ columns: Range<Int>) {
+    var x = columns.lowerBound
+    while x + 8 < columns.upperBound {
+        let p = UnsafeMutableRawPointer(dst + 4 * x)
+        var quads = p.loadUnaligned(as: SIMD32<Float>.self)
+        quads.evenHalf.evenHalf += UnsafeRawPointer(src + x).loadUnaligned(as: SIMD8<Float>.self)
+        p.storeBytes(of: quads, as: SIMD32<Float>.self)
+        x += 8
+    }
+    while x < columns.upperBound { dst[4 * x] += src[x]; x += 1 }
 }
 
 /// Scratch for `Parallel.chunks` pieces: `count` floats per worker.

@@ -27,6 +27,8 @@ struct ConvolutionTests {
         Geometry(batch: 5, inChannels: 2, height: 34, width: 37, outChannels: 3, kernelH: 4, kernelW: 4, stride: 2, padding: 1),
         // 4×4 outputs: 32 images to a product, 40 images in two products.
         Geometry(batch: 40, inChannels: 2, height: 8, width: 8, outChannels: 3, kernelH: 4, kernelW: 4, stride: 2, padding: 1),
+        // Stride 4 (the Nature CNN's first layer) on rows wide enough for its eight-column loops.
+        Geometry(batch: 2, inChannels: 2, height: 44, width: 47, outChannels: 3, kernelH: 8, kernelW: 8, stride: 4, padding: 1),
     ]
 
     static let transposedConvolutions: [Geometry] = [
@@ -38,6 +40,7 @@ struct ConvolutionTests {
         Geometry(batch: 3, inChannels: 4, height: 2, width: 3, outChannels: 2, kernelH: 1, kernelW: 2, stride: 1, padding: 0),
         Geometry(batch: 5, inChannels: 3, height: 17, width: 19, outChannels: 2, kernelH: 4, kernelW: 4, stride: 2, padding: 1),
         Geometry(batch: 40, inChannels: 3, height: 4, width: 4, outChannels: 2, kernelH: 4, kernelW: 4, stride: 2, padding: 1),
+        Geometry(batch: 2, inChannels: 2, height: 6, width: 13, outChannels: 2, kernelH: 8, kernelW: 8, stride: 4, padding: 2),
     ]
 
     // MARK: - Direct loops (the definitions, as in PyTorch's documentation)
