@@ -42,6 +42,7 @@ struct ConvolutionGeometry {
     /// (`outputSize` for a matrix of its own, wider when several images'
     /// columns sit side by side).
     func im2col(_ image: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, rowStride: Int) {
+        guard padding > 0 else { return im2colUnpadded(image, cols, rowStride: rowStride) }
         for c in 0..<channels {
             for ki in 0..<kernelH {
                 for kj in 0..<kernelW {
@@ -63,6 +64,31 @@ struct ConvolutionGeometry {
                         default: for x in valid { dst[x] = src[x * stride] }
                         }
                         (dst + valid.upperBound).initialize(repeating: 0, count: outW - valid.upperBound)
+                    }
+                }
+            }
+        }
+    }
+
+    /// `im2col` without padding (the pixel encoders' layers): every window lies
+    /// inside the image, so each row is a plain strided gather, with no bounds
+    /// to work out and no zeros to write; small maps (6×6, 4×4) are mostly that
+    /// bookkeeping otherwise.
+    private func im2colUnpadded(_ image: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, rowStride: Int) {
+        let all = 0..<outW
+        for c in 0..<channels {
+            for ki in 0..<kernelH {
+                for kj in 0..<kernelW {
+                    var dst = cols + ((c * kernelH + ki) * kernelW + kj) * rowStride
+                    var src = image + (c * height + ki) * width + kj
+                    for _ in 0..<outH {
+                        switch stride {
+                        case 1: dst.update(from: src, count: outW)
+                        case 2: gatherEven(src, dst, all)
+                        case 4: gatherEveryFourth(src, dst, all)
+                        default: for x in all { dst[x] = src[x * stride] }
+                        }
+                        (src, dst) = (src + stride * width, dst + outW)
                     }
                 }
             }

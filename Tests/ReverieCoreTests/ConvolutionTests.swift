@@ -29,6 +29,11 @@ struct ConvolutionTests {
         Geometry(batch: 40, inChannels: 2, height: 8, width: 8, outChannels: 3, kernelH: 4, kernelW: 4, stride: 2, padding: 1),
         // Stride 4 (the Nature CNN's first layer) on rows wide enough for its eight-column loops.
         Geometry(batch: 2, inChannels: 2, height: 44, width: 47, outChannels: 3, kernelH: 8, kernelW: 8, stride: 4, padding: 1),
+        // Unpadded, as the Nature CNN's layers are: 8×8 every 4, then 4×4 every 2, then 3×3.
+        Geometry(batch: 2, inChannels: 3, height: 40, width: 44, outChannels: 4, kernelH: 8, kernelW: 8, stride: 4, padding: 0),
+        Geometry(batch: 3, inChannels: 4, height: 15, width: 21, outChannels: 2, kernelH: 4, kernelW: 4, stride: 2, padding: 0),
+        Geometry(batch: 2, inChannels: 3, height: 6, width: 7, outChannels: 2, kernelH: 3, kernelW: 3, stride: 1, padding: 0),
+        Geometry(batch: 2, inChannels: 2, height: 13, width: 14, outChannels: 2, kernelH: 3, kernelW: 2, stride: 3, padding: 0),
     ]
 
     static let transposedConvolutions: [Geometry] = [
