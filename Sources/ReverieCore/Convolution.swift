@@ -57,12 +57,7 @@ struct ConvolutionGeometry {
                         // Input column of output column x: x·stride + offset.
                         let src = image + (c * height + iy) * width + (kj - padding)
                         dst.initialize(repeating: 0, count: valid.lowerBound)
-                        switch stride {
-                        case 1: (dst + valid.lowerBound).update(from: src + valid.lowerBound, count: valid.count)
-                        case 2: gatherEven(src, dst, valid)
-                        case 4: gatherEveryFourth(src, dst, valid)
-                        default: for x in valid { dst[x] = src[x * stride] }
-                        }
+                        gather(src, dst, valid)
                         (dst + valid.upperBound).initialize(repeating: 0, count: outW - valid.upperBound)
                     }
                 }
@@ -82,16 +77,32 @@ struct ConvolutionGeometry {
                     var dst = cols + ((c * kernelH + ki) * kernelW + kj) * rowStride
                     var src = image + (c * height + ki) * width + kj
                     for _ in 0..<outH {
-                        switch stride {
-                        case 1: dst.update(from: src, count: outW)
-                        case 2: gatherEven(src, dst, all)
-                        case 4: gatherEveryFourth(src, dst, all)
-                        default: for x in all { dst[x] = src[x * stride] }
-                        }
+                        gather(src, dst, all)
                         (src, dst) = (src + stride * width, dst + outW)
                     }
                 }
             }
+        }
+    }
+
+    /// dst[x] = src[x·stride] for x in `columns`: one row of `im2col`.
+    @inline(__always)
+    private func gather(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ columns: Range<Int>) {
+        switch stride {
+        case 1: (dst + columns.lowerBound).update(from: src + columns.lowerBound, count: columns.count)
+        case 2: gatherEven(src, dst, columns)
+        case 4: gatherEveryFourth(src, dst, columns)
+        default: for x in columns { dst[x] = src[x * stride] }
+        }
+    }
+
+    /// dst[x·stride] += src[x] for x in `columns`: one row of `col2im`.
+    @inline(__always)
+    private func scatter(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ columns: Range<Int>) {
+        switch stride {
+        case 2: scatterEven(src, dst, columns)
+        case 4: scatterEveryFourth(src, dst, columns)
+        default: for x in columns { dst[x * stride] += src[x] }
         }
     }
 
@@ -107,11 +118,7 @@ struct ConvolutionGeometry {
                         let iy = y * stride - padding + ki
                         guard iy >= 0 && iy < height else { continue }
                         let dst = image + (c * height + iy) * width + (kj - padding), src = row + y * outW
-                        switch stride {
-                        case 2: scatterEven(src, dst, valid)
-                        case 4: scatterEveryFourth(src, dst, valid)
-                        default: for x in valid { dst[x * stride] += src[x] }
-                        }
+                        scatter(src, dst, valid)
                     }
                 }
             }

@@ -1,10 +1,11 @@
 import Foundation
+import ReverieCore
 import Testing
 
 /// `reverie` re-executes itself on faster OpenBLAS kernels where OpenBLAS
 /// fell back to slow ones (here simulated: `REVERIE_BLAS_TEST_CORE` makes the
 /// binary believe OpenBLAS chose Prescott on this CPU), and reports why.
-@Suite(.enabled(if: BLASKernelsProbe.hasAVX2, "needs a CPU with AVX2 and FMA")) struct KernelSelectionTests {
+@Suite(.enabled(if: BLASKernels.cpuFlags.isSuperset(of: ["avx2", "fma"]), "needs a CPU with AVX2 and FMA")) struct KernelSelectionTests {
     static func version(_ environment: [String: String]) throws -> String {
         let process = Process(), out = Pipe()
         process.executableURL = EvalCommandTests.builtExecutable
@@ -37,13 +38,5 @@ import Testing
     @Test func theUsersCoretypeWins() throws {
         let text = try Self.version(["REVERIE_BLAS_TEST_CORE": "Prescott", "OPENBLAS_CORETYPE": "Prescott"])
         #expect(text.contains("OpenBLAS kernels: Prescott (OPENBLAS_CORETYPE=Prescott, set by the user)"), "\(text)")
-    }
-}
-
-enum BLASKernelsProbe {
-    static var hasAVX2: Bool {
-        let text = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let flags = text.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ") ?? []
-        return flags.contains("avx2") && flags.contains("fma")
     }
 }

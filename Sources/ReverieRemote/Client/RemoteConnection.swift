@@ -42,7 +42,7 @@ final class RemoteConnection {
         (self.endpoint, self.timeoutMilliseconds, self.retries, self.spinMicroseconds, self.curve) =
             (endpoint, timeoutMilliseconds, retries, spinMicroseconds, curve)
         var generator = SystemRandomNumberGenerator()
-        client = String(generator.next(), radix: 16).leftPadded(to: 16)
+        client = WireMessage.randomIdentifier()
         // A routing id must not start with a zero byte (libzmq reserves those).
         identity = [UInt8(1 + generator.next() % 255)] + (0..<15).map { _ in UInt8.random(in: 0...255, using: &generator) }
         (socket, monitor) = try Self.connect(endpoint, identity: identity, curve: curve)

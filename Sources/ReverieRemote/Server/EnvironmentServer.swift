@@ -47,8 +47,7 @@ public final class EnvironmentServer {
                 allowedClientKeys: [String]? = nil, allowsRemoteClose: Bool = false) throws {
         (self.environment, self.name, self.endpoint, self.maxMessageBytes, self.spinMicroseconds, self.allowsRemoteClose) =
             (environment, name, endpoint, maxMessageBytes, spinMicroseconds, allowsRemoteClose)
-        var generator = SystemRandomNumberGenerator()
-        instance = String(generator.next(), radix: 16).leftPadded(to: 16)
+        instance = WireMessage.randomIdentifier()
         precondition(allowedClientKeys == nil || curveSecretKey != nil, "an allow-list needs CURVE (a secret key)")
         authenticator = try allowedClientKeys.map { try CurveAuthenticator(allowedKeys: $0) }
         socket = try Socket(.router)
@@ -239,8 +238,4 @@ struct RecentReplies {
             entries[client] = (newValue.sequence, newValue.reply, clock)
         }
     }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

@@ -100,6 +100,13 @@ public struct WireMessage {
 
     public var sequence: Int? { header["seq"]?.int }
 
+    /// 16 random hex digits: a client's `client` id, a server's instance id.
+    static func randomIdentifier() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let digits = String(generator.next(), radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
     /// The `seq` of a request that may be malformed elsewhere (its arrays, its
     /// size, its command): an error reply carries it whenever it can be read.
     public static func readableSequence(of frames: [[UInt8]]) -> Int? {
