@@ -17,8 +17,8 @@ public enum Operation: String, CaseIterable, Sendable {
     case reshape, transpose, swapLeadingAxes, slice, concatenate, broadcast
     // Indexing
     case gather, `where`
-    // Convolution
-    case conv2d, convTranspose2d
+    // Convolution and pooling
+    case conv2d, convTranspose2d, maxPool2d
     // Fused layers
     case layerNorm, rmsNorm
     // Fused recurrent cells

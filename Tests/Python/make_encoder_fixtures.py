@@ -1,6 +1,7 @@
 """Reference values for Tests/ReverieNNTests/ImageEncoderTests.swift: the Nature
-CNN (Mnih et al. 2015, as CleanRL's ppo_atari builds it) and MinAtar's network
-(Young & Tian 2019) in PyTorch, with closed-form weights and images, so the
+CNN (Mnih et al. 2015, as CleanRL's ppo_atari builds it), MinAtar's network
+(Young & Tian 2019) and the IMPALA ResNet (Espeholt et al. 2018, as CleanRL's
+ppo_procgen builds it) in PyTorch, with closed-form weights and images, so the
 Swift test rebuilds the same network without a weights file.
 
 Parameter k of a network (in PyTorch's order: conv weights and biases, then
@@ -12,7 +13,7 @@ on entry. Values are evaluated in float64, then rounded to float32.
 The fixture holds, for a batch of 2 images: the features (2, F) and the
 gradient of Σ features ⊙ c (c_i = sin(0.23·i)) with respect to the first
 convolution's weight (which every layer's backward pass reaches) and to every
-bias.
+bias. The IMPALA image has odd sides, so its max pooling's padding matters.
 
     python Tests/Python/make_encoder_fixtures.py   # needs torch; writes Tests/ReverieNNTests/Fixtures/image_encoders.json
 """
@@ -27,6 +28,29 @@ LAYERS = {
     "nature": ([(32, 8, 4), (64, 4, 2), (64, 3, 1)], 512, [36, 40, 3]),
     "minatar": ([(16, 3, 1)], 128, [10, 10, 4]),
 }
+IMPALA = ([16, 32, 32], 256, [13, 11, 3])
+
+
+class ResidualBlock(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.conv0 = nn.Conv2d(channels, channels, 3, padding=1)
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1)
+
+    def forward(self, x):
+        return x + self.conv1(torch.relu(self.conv0(torch.relu(x))))
+
+
+class ConvSequence(nn.Module):
+    def __init__(self, in_channels, out_channels):
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, out_channels, 3, padding=1)
+        self.res_block0 = ResidualBlock(out_channels)
+        self.res_block1 = ResidualBlock(out_channels)
+
+    def forward(self, x):
+        x = nn.functional.max_pool2d(self.conv(x), kernel_size=3, stride=2, padding=1)
+        return self.res_block1(self.res_block0(x))
 
 
 def closed_form(n, fn):
@@ -34,12 +58,20 @@ def closed_form(n, fn):
 
 
 def build(kind):
-    convs, units, (h, w, c) = LAYERS[kind]
-    layers, channels = [], c
-    for out, kernel, stride in convs:
-        layers += [nn.Conv2d(channels, out, kernel, stride), nn.ReLU()]
-        channels, h, w = out, (h - kernel) // stride + 1, (w - kernel) // stride + 1
-    layers += [nn.Flatten(), nn.Linear(channels * h * w, units), nn.ReLU()]
+    if kind == "impala":
+        stages, units, (h, w, channels) = IMPALA
+        layers = []
+        for out in stages:
+            layers.append(ConvSequence(channels, out))
+            channels, h, w = out, (h + 1) // 2, (w + 1) // 2
+        layers += [nn.Flatten(), nn.ReLU(), nn.Linear(channels * h * w, units), nn.ReLU()]
+    else:
+        convs, units, (h, w, channels) = LAYERS[kind]
+        layers = []
+        for out, kernel, stride in convs:
+            layers += [nn.Conv2d(channels, out, kernel, stride), nn.ReLU()]
+            channels, h, w = out, (h - kernel) // stride + 1, (w - kernel) // stride + 1
+        layers += [nn.Flatten(), nn.Linear(channels * h * w, units), nn.ReLU()]
     network = nn.Sequential(*layers)
     with torch.no_grad():
         for k, p in enumerate(network.parameters()):
@@ -51,13 +83,17 @@ def build(kind):
 
 def swift_names(kind):
     """The Swift encoder's parameter names, in PyTorch's order."""
-    convs = len(LAYERS[kind][0])
-    return [f"convolutions.{i}.{p}" for i in range(convs) for p in ("weight", "bias")] + ["linear.weight", "linear.bias"]
+    if kind == "impala":
+        convs = [f"stages.{i}.{c}" for i in range(len(IMPALA[0]))
+                 for c in ["convolution"] + [f"residualBlocks.{b}.{k}" for b in range(2) for k in range(2)]]
+    else:
+        convs = [f"convolutions.{i}" for i in range(len(LAYERS[kind][0]))]
+    return [f"{c}.{p}" for c in convs for p in ("weight", "bias")] + ["linear.weight", "linear.bias"]
 
 
 def main():
     fixture = {"torch": torch.__version__}
-    for kind, (_, _, shape) in LAYERS.items():
+    for kind, shape in [(k, v[2]) for k, v in LAYERS.items()] + [("impala", IMPALA[2])]:
         network = build(kind)
         n = 2 * int(np.prod(shape))
         images = closed_form(n, lambda i: 127.5 * (1 + np.sin(0.37 * i))).astype(np.float32).reshape([2] + shape)
@@ -70,7 +106,7 @@ def main():
             "image_shape": shape,
             "features": features.detach().flatten().tolist(),
             "gradients": {name: p.grad.flatten().tolist() for name, p in zip(swift_names(kind), network.parameters())
-                          if name.endswith("bias") or name == "convolutions.0.weight"},
+                          if name.endswith("bias") or name in ("convolutions.0.weight", "stages.0.convolution.weight")},
         }
     out = Path(__file__).resolve().parent.parent / "ReverieNNTests/Fixtures/image_encoders.json"
     out.write_text(json.dumps(fixture))

@@ -42,12 +42,35 @@ import ReverieEnvs
             "\(error)".contains("policy.encoder = \"nature\" reads images") && "\(error)".contains("Box")
         }
         #expect(throws: AgentError.self) { _ = try nature.make(observationSpace: Self.grid, actionSpace: .discrete(2), rng: &rng) }
-        var recurrent = PolicySpec(memory: .gru)
-        recurrent.encoder = .auto
-        #expect {
-            _ = try recurrent.make(observationSpace: Self.pixels, actionSpace: .discrete(3), rng: &rng)
-        } throws: { error in
-            "\(error)".contains("policy.memory") && "\(error)".contains("policy.encoder = \"mlp\"")
+    }
+
+    /// CNN → LSTM (CleanRL's ppo_atari_lstm shape): stepping equals unrolling,
+    /// and an episode that starts mid-sequence sees nothing of the one before.
+    @Test(arguments: [RecurrentActorCritic.CellKind.lstm, .gru])
+    func aRecurrentPolicyFromPixelsStepsAsItUnrollsAndResets(cell: RecurrentActorCritic.CellKind) throws {
+        var rng = RandomGenerator(seed: 4)
+        let spec = PolicySpec(hidden: [], memory: cell, memorySize: 16, encoder: .auto)
+        let policy = try #require(try spec.make(observationSpace: Self.grid, actionSpace: .discrete(3), rng: &rng) as? RecurrentActorCritic)
+        #expect((policy.encoder as? ImageEncoder)?.kind == .minatar && policy.observationSize == 400)
+        // T = 4 steps of B = 2 envs; env 1 starts a new episode at step 2.
+        let (steps, batch) = (4, 2)
+        let observations = Tensor.uniform([steps, batch, 400], low: 0, high: 1, using: &rng)
+        let starts = [false, false, false, false, false, true, false, false]
+        let (_, unrolled) = policy.unroll(observations, from: policy.initialMemory(batch: batch), starts: starts)
+        var memory = policy.initialMemory(batch: batch)
+        var stepped: [Float] = []
+        for t in 0..<steps {
+            let (_, values, next) = policy.step(observations.select(t), memory: memory.reset(where: Array(starts[t * batch ..< (t + 1) * batch])))
+            stepped += values.scalars
+            memory = next
+        }
+        #expect(Tensor(stepped).isClose(to: unrolled, relative: 1e-5, absolute: 1e-6))
+        // Env 1 from step 2 alone, from a fresh memory.
+        var fresh = policy.initialMemory(batch: 1)
+        for t in 2..<steps {
+            let (_, values, next) = policy.step(observations.select(t).slice(1..<2), memory: fresh)
+            #expect(abs(values.scalars[0] - unrolled.scalars[t * batch + 1]) <= 1e-5 * (1 + abs(values.scalars[0])))
+            fresh = next
         }
     }
 }

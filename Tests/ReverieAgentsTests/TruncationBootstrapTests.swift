@@ -65,14 +65,14 @@ private final class Walk: Environment {
         let (n, t) = (rollout.envs, Self.last)
         #expect((0..<n).allSatisfy { rollout.dones[t * n + $0] && rollout.episodeStarts[(t + 1) * n + $0] })
         // The next row's observation is the new episode's first, not the final one.
-        #expect(Array(rollout.observations[((t + 1) * n) * 2..<((t + 1) * n) * 2 + 2]) == [0, 1])
+        #expect(Array(rollout.observations.scalars[((t + 1) * n) * 2..<((t + 1) * n) * 2 + 2]) == [0, 1])
 
         // V(final observation [3, 1]) with the memory after step t, rebuilt from the rollout.
         let final = Tensor([3, 1], shape: [1, 2])
         var memory = ppo.policy.initialMemory(batch: 1)
         if !rollout.memories.isEmpty {
             let before = rollout.memories[t].reset(where: Array(rollout.episodeStarts[(t * n)..<((t + 1) * n)]))
-            let observation = Tensor(Array(rollout.observations[(t * n) * 2..<(t * n + n) * 2]), shape: [n, 2])
+            let observation = Tensor(Array(rollout.observations.scalars[(t * n) * 2..<(t * n + n) * 2]), shape: [n, 2])
             memory = ppo.policy.step(observation, memory: before).2.rows([0])
         }
         let finalValue = ppo.policy.step(final, memory: memory).1.scalars[0]

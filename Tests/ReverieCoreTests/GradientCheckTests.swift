@@ -113,6 +113,9 @@ struct GradientCheckTests {
             return Case(inputs: [random([2, 3, 4, 3], 32), random([3, 2, 4, 3], 33)]) { x in
                 x[0].convTranspose2d(x[1], stride: 2, padding: 1, outputPadding: 1)
             }
+        case .maxPool2d:
+            // IMPALA's pooling (3×3, stride 2, padding 1) on an odd-sized map; random values have no ties.
+            return Case(inputs: [random([2, 3, 5, 6], 90) * 3]) { $0[0].maxPool2d(kernel: 3, stride: 2, padding: 1) }
         case .layerNorm: return Case(inputs: [random([3, 6], 34) * 2]) { $0[0].layerNormalized() }
         case .rmsNorm: return Case(inputs: [random([3, 6], 35) * 2]) { $0[0].rmsNormalized() }
         case .gruCell:

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import ReverieNN
 
-/// The Nature CNN and MinAtar's network against PyTorch: the same closed-form
+/// The Nature CNN, MinAtar's network and the IMPALA ResNet against PyTorch: the same closed-form
 /// weights and images (Tests/Python/make_encoder_fixtures.py wrote the
 /// fixture), compared on the features and on the gradients backpropagation
 /// gives the first convolution's weight and every bias.
@@ -54,5 +54,7 @@ import ReverieNN
         #expect(ImageEncoder.accepts(.nature, imageShape: [84, 84, 4]) && ImageEncoder.accepts(.nature, imageShape: [36, 36, 1]))
         #expect(!ImageEncoder.accepts(.nature, imageShape: [35, 84, 4]) && !ImageEncoder.accepts(.nature, imageShape: [4]))
         #expect(ImageEncoder.accepts(.minatar, imageShape: [10, 10, 7]) && !ImageEncoder.accepts(.minatar, imageShape: [2, 10, 7]))
+        #expect(ImageEncoder.accepts(.impala, imageShape: [64, 64, 3]) && ImageEncoder.accepts(.impala, imageShape: [1, 1, 1]))
+        #expect(!ImageEncoder.accepts(.impala, imageShape: [64, 64]))
     }
 }

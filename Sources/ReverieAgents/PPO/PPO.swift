@@ -115,7 +115,8 @@ public final class PPO: Agent {
     /// - Returns: the rollout and the episodes that ended during it.
     public func collect() throws -> (Rollout, [EpisodeRecord]) {
         let n = environment.count, d = policy.observationSize, head = policy.head
-        var rollout = Rollout(steps: config.rolloutSteps, envs: n, observationSize: d, actionWidth: head.actionWidth)
+        var rollout = Rollout(steps: config.rolloutSteps, envs: n, observationSize: d, actionWidth: head.actionWidth,
+                              pixels: environment.singleObservationSpace.isPixels)
         var episodes: [EpisodeRecord] = []
         let actionShape = [n] + environment.singleActionSpace.shape
         for _ in 0..<config.rolloutSteps {
@@ -123,7 +124,7 @@ public final class PPO: Agent {
             if !memory.parts.isEmpty { rollout.memories.append(memory) }
             let (pi, values, next) = policy.step(flat, memory: memory.reset(where: episodeStarts))
             let actions = pi.sample(using: &rng)
-            rollout.observations += flat.scalars
+            rollout.observations.append(flat)
             rollout.actions += actions
             rollout.logProbs += pi.logProb(actions).scalars
             rollout.values += values.scalars

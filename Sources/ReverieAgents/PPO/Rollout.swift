@@ -17,8 +17,8 @@ public struct Rollout {
     /// Floats per action row (see `ActionHead.actionWidth`).
     public let actionWidth: Int
 
-    /// (T·N, observationSize) the observation each action was chosen at.
-    public var observations: [Float]
+    /// (T·N, observationSize) the observation each action was chosen at (as bytes for pixels).
+    public var observations: ObservationRows
     /// (T·N, actionWidth) raw actions (see `ActionHead`).
     public var actions: [Float]
     /// (T·N) log π_old(a|s) at collection time.
@@ -38,11 +38,11 @@ public struct Rollout {
     /// started); empty without memory.
     public var memories: [RecurrentState] = []
 
-    public init(steps: Int, envs: Int, observationSize: Int, actionWidth: Int) {
+    /// - Parameter pixels: observations are uint8 images: rows are kept as bytes.
+    public init(steps: Int, envs: Int, observationSize: Int, actionWidth: Int, pixels: Bool = false) {
         (self.steps, self.envs, self.observationSize, self.actionWidth) = (steps, envs, observationSize, actionWidth)
         let rows = steps * envs
-        observations = []
-        observations.reserveCapacity(rows * observationSize)
+        observations = ObservationRows(width: observationSize, preferBytes: pixels, reservingRows: rows)
         actions = []
         actions.reserveCapacity(rows * actionWidth)
         logProbs = []
@@ -59,13 +59,5 @@ public struct Rollout {
     public var count: Int { steps * envs }
 
     /// The observations of `rows` (flat row indices t·N + i), in that order, as a tensor of `shape`.
-    func observations(rows: [Int], shape: [Int]) -> Tensor {
-        let d = observationSize
-        precondition(shape.reduce(1, *) == rows.count * d, "\(rows.count) observations of \(d) do not fill \(shape)")
-        return Tensor(shape: shape) { out in
-            observations.withUnsafeBufferPointer { o in
-                for (k, row) in rows.enumerated() { (out.baseAddress! + k * d).update(from: o.baseAddress! + row * d, count: d) }
-            }
-        }
-    }
+    func observations(rows: [Int], shape: [Int]) -> Tensor { observations.gather(rows, shape: shape) }
 }

@@ -21,14 +21,7 @@ public final class ConvActorCritic: FeedforwardActorCritic {
     /// - Throws: `AgentError.unsupportedSpace` if the observations are not images the encoder can read.
     public init(_ kind: ImageEncoder.Kind, observationSpace: Space, head: ActionHead, initialLogStd: Float = 0,
                 rng: inout RandomGenerator) throws {
-        guard case .box(_, let high, let shape, let dtype) = observationSpace, ImageEncoder.accepts(kind, imageShape: shape) else {
-            throw AgentError.unsupportedSpace(observationSpace, reason: kind == .nature
-                ? "policy.encoder = \"nature\" reads images (H, W, C) of side 36 or more"
-                : "policy.encoder = \"minatar\" reads images (H, W, C) of side 3 or more")
-        }
-        // Pixels (uint8, or a float box up to 255) are scaled to [0, 1] on entry.
-        let scale: Float = dtype == .uint8 || (high.max() ?? 1) > 1 ? 1 / 255 : 1
-        encoder = ImageEncoder(kind, imageShape: shape, scale: scale, rng: &rng)
+        encoder = try Self.encoder(kind, for: observationSpace, rng: &rng)
         self.head = head
         actor = Linear(encoder.outputSize, head.outputCount, weightInit: .orthogonal(gain: 0.01), rng: &rng)
         critic = Linear(encoder.outputSize, 1, weightInit: .orthogonal(gain: 1), rng: &rng)
@@ -45,5 +38,18 @@ public final class ConvActorCritic: FeedforwardActorCritic {
         let features = encoder(observations)
         return (PolicyDistribution(head, outputs: actor(features), logStd: logStd?.value),
                 critic(features).reshaped([features.shape[0]]))
+    }
+
+    /// The `kind` trunk for images from `observationSpace`; pixels (uint8, or a
+    /// float box reaching past 1) are scaled to [0, 1] on entry.
+    /// - Throws: `AgentError.unsupportedSpace` if the observations are not images the encoder can read.
+    static func encoder(_ kind: ImageEncoder.Kind, for observationSpace: Space, rng: inout RandomGenerator) throws -> ImageEncoder {
+        guard case .box(_, let high, let shape, let dtype) = observationSpace, ImageEncoder.accepts(kind, imageShape: shape) else {
+            let sides = [ImageEncoder.Kind.nature: "of side 36 or more", .minatar: "of side 3 or more", .impala: ""][kind]!
+            throw AgentError.unsupportedSpace(observationSpace, reason: "policy.encoder = \"\(kind.rawValue)\" reads images (H, W, C)"
+                                              + (sides.isEmpty ? "" : " " + sides))
+        }
+        let scale: Float = dtype == .uint8 || (high.max() ?? 1) > 1 ? 1 / 255 : 1
+        return ImageEncoder(kind, imageShape: shape, scale: scale, rng: &rng)
     }
 }

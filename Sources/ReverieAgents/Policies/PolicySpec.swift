@@ -5,6 +5,7 @@ import ReverieEnvs
 ///
 ///     PolicySpec(hidden: [64, 64])                          // feedforward actor and critic MLPs
 ///     PolicySpec(hidden: [64], memory: .gru, memorySize: 64) // a GRU, then MLP heads
+///     PolicySpec(hidden: [], memory: .lstm, memorySize: 128, encoder: .nature) // CNN, LSTM, linear heads (CleanRL's ppo_atari_lstm)
 public struct PolicySpec: Sendable, Equatable {
     /// Hidden widths of the actor and critic MLPs (after the cell, with memory).
     public var hidden: [Int]
@@ -24,9 +25,10 @@ public struct PolicySpec: Sendable, Equatable {
 
     /// `auto`: a convolutional trunk for image observations (a Box of shape
     /// (H, W, C): `nature` from side 36 up, `minatar` below), MLPs otherwise.
-    /// An MLP over raw pixels is an explicit choice (`mlp`).
+    /// An MLP over raw pixels is an explicit choice (`mlp`); `impala` is
+    /// always one (Espeholt et al. 2018's ResNet, for Procgen-like frames).
     public enum Encoder: String, CaseIterable, Sendable {
-        case auto, mlp, nature, minatar
+        case auto, mlp, nature, minatar, impala
     }
 
     public init(hidden: [Int] = [64, 64], activation: Activation = .tanh, squashActions: Bool = false,
@@ -43,6 +45,7 @@ public struct PolicySpec: Sendable, Equatable {
         case .mlp: return nil
         case .nature: return .nature
         case .minatar: return .minatar
+        case .impala: return .impala
         case .auto:
             guard case .box(_, _, let shape, _) = observationSpace, shape.count == 3 else { return nil }
             return ImageEncoder.accepts(.nature, imageShape: shape) ? .nature
@@ -56,12 +59,11 @@ public struct PolicySpec: Sendable, Equatable {
         let head = try ActionHead(for: actionSpace, squash: squashActions)
         let size = observationSpace.flatCount
         if let kind = imageEncoder(for: observationSpace) {
-            guard memory == nil else {
-                throw AgentError.invalidConfiguration(
-                    "policy.memory = \"\(memory!.rawValue)\" after a convolutional encoder is not built yet; "
-                    + "use policy.memory = \"none\", or policy.encoder = \"mlp\" for a recurrent policy over raw values")
-            }
-            return try ConvActorCritic(kind, observationSpace: observationSpace, head: head, rng: &rng)
+            guard let memory else { return try ConvActorCritic(kind, observationSpace: observationSpace, head: head, rng: &rng) }
+            let encoder = try ConvActorCritic.encoder(kind, for: observationSpace, rng: &rng)
+            return RecurrentActorCritic(encoder: encoder, observationSize: size, head: head, cell: memory,
+                                        memorySize: memorySize, forgetBias: forgetBias, hidden: hidden,
+                                        activation: activation, rng: &rng)
         }
         if let memory {
             return RecurrentActorCritic(observationSize: size, head: head, cell: memory, memorySize: memorySize,

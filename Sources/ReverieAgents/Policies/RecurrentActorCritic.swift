@@ -2,8 +2,9 @@ import ReverieRecurrent
 
 /// A recurrent cell shared by actor and critic, each an MLP on the cell's
 /// output (CleanRL's LSTM PPO; sb3-contrib's RecurrentPPO with `shared_lstm`),
-/// optionally behind a one-layer observation encoder (the RTRL agents'
-/// feedforward stem, Irie et al. 2024):
+/// optionally behind an observation encoder: one layer (the RTRL agents'
+/// feedforward stem, Irie et al. 2024) or a convolutional trunk over images
+/// (CleanRL's `ppo_atari_lstm`: the Nature CNN, then the cell):
 ///
 ///     observation → [encoder] → cell (memory) → actor MLP → π(·|h)
 ///                                             ↘ critic MLP → V(h)
@@ -12,8 +13,8 @@ import ReverieRecurrent
 /// initialises its LSTM; the element-wise cells keep their papers'
 /// initialisations; the MLPs are `ActorCritic`'s.
 public final class RecurrentActorCritic: ActorCriticNetwork {
-    /// Linear + activation on the observation, or nil to feed the cell the observation itself.
-    public let encoder: MLP?
+    /// Linear + activation, or an `ImageEncoder`, on the observation; nil to feed the cell the observation itself.
+    public let encoder: (any ObservationEncoder)?
     public let cell: any RecurrentCell
     public let actor: MLP
     public let critic: MLP
@@ -34,17 +35,28 @@ public final class RecurrentActorCritic: ActorCriticNetwork {
 
     /// - Parameters:
     ///   - memorySize: the cell's width (an LRU's number of complex state units; its output keeps its input's width).
-    ///   - encoderSize: width of the encoder's output, or 0 for none.
+    ///   - encoderSize: width of a one-layer encoder's output, or 0 for none.
     ///   - forgetBias: added to an eLSTM's forget-gate bias at the start (positive: it starts remembering).
     ///   - hidden: hidden widths of the actor and critic MLPs after the cell (may be empty).
-    public init(observationSize: Int, head: ActionHead, cell kind: CellKind, memorySize: Int, encoderSize: Int = 0,
-                forgetBias: Float = 0, hidden: [Int] = [64], activation: Activation = .tanh, initialLogStd: Float = 0, rng: inout RandomGenerator) {
-        self.head = head
-        encoder = encoderSize > 0
+    public convenience init(observationSize: Int, head: ActionHead, cell kind: CellKind, memorySize: Int, encoderSize: Int = 0,
+                            forgetBias: Float = 0, hidden: [Int] = [64], activation: Activation = .tanh,
+                            initialLogStd: Float = 0, rng: inout RandomGenerator) {
+        let encoder = encoderSize > 0
             ? MLP(observationSize, hidden: [], encoderSize, activation: activation, activateOutput: true,
                   weightInit: .orthogonal(gain: Float(2).squareRoot()), rng: &rng)
             : nil
-        let input = encoderSize > 0 ? encoderSize : observationSize
+        self.init(encoder: encoder, observationSize: observationSize, head: head, cell: kind, memorySize: memorySize,
+                  forgetBias: forgetBias, hidden: hidden, activation: activation, initialLogStd: initialLogStd, rng: &rng)
+    }
+
+    /// A cell behind `encoder` (already initialised), or behind nothing.
+    /// - Parameter observationSize: D, read only without an encoder.
+    public init(encoder: (any ObservationEncoder)?, observationSize: Int, head: ActionHead, cell kind: CellKind,
+                memorySize: Int, forgetBias: Float = 0, hidden: [Int] = [64], activation: Activation = .tanh,
+                initialLogStd: Float = 0, rng: inout RandomGenerator) {
+        self.head = head
+        self.encoder = encoder
+        let input = encoder?.outputSize ?? observationSize
         switch kind {
         case .gru: cell = GRUCell(inputSize: input, hiddenSize: memorySize, weightInit: .orthogonal(gain: 1), rng: &rng)
         case .lstm: cell = LSTMCell(inputSize: input, hiddenSize: memorySize, weightInit: .orthogonal(gain: 1), rng: &rng)
@@ -57,7 +69,7 @@ public final class RecurrentActorCritic: ActorCriticNetwork {
                                                      activation: activation, initialLogStd: initialLogStd, rng: &rng)
     }
 
-    public var observationSize: Int { encoder?.layers[0].inFeatures ?? cell.inputSize }
+    public var observationSize: Int { encoder?.inputSize ?? cell.inputSize }
 
     public func initialMemory(batch: Int) -> RecurrentState { cell.initialState(batch: batch) }
 
@@ -88,8 +100,12 @@ public final class RecurrentActorCritic: ActorCriticNetwork {
         cell.scan(encode(observations), from: memory, resets: starts).state
     }
 
-    /// The cell's input from observations (…, D).
-    private func encode(_ observations: Tensor) -> Tensor { encoder.map { $0(observations) } ?? observations }
+    /// The cell's input (…, F) from observations (…, D).
+    private func encode(_ observations: Tensor) -> Tensor {
+        guard let encoder else { return observations }
+        let leading = Array(observations.shape.dropLast())
+        return encoder(observations.reshaped([-1, encoder.inputSize])).reshaped(leading + [encoder.outputSize])
+    }
 
     /// π and V from the cell's outputs (R, H).
     private func heads(_ h: Tensor) -> (PolicyDistribution, Tensor) {

@@ -34,6 +34,12 @@ public enum Space: Sendable, Equatable, CustomStringConvertible {
     /// Number of Floats in one flat value.
     public var flatCount: Int { shape.reduce(1, *) }
 
+    /// A uint8 Box: pixels, whose values are whole numbers in 0...255.
+    public var isPixels: Bool {
+        if case .box(_, _, _, .uint8) = self { return true }
+        return false
+    }
+
     /// True if `value` (flat, row-major) is a member of this space.
     public func contains(_ value: [Float]) -> Bool {
         switch self {

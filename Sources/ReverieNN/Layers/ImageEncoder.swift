@@ -7,15 +7,22 @@
 ///   side ≥ 36 (84×84 Atari frames, 64×64 pixel worlds).
 /// - `minatar`: Young & Tian 2019 (MinAtar's network): conv 16 3×3/1 →
 ///   128 units; small grids such as MinAtar's 10×10×C.
+/// - `impala`: Espeholt et al. 2018 (the IMPALA ResNet, as CleanRL's
+///   `ppo_procgen` builds it for Procgen's 64×64 frames): three
+///   `ImpalaStage`s of 16, 32 and 32 channels, each halving the image → ReLU
+///   → 256 units; PyTorch's default initialisation, as CleanRL leaves it.
 ///
 /// Observations arrive as Gymnasium lays images out, (H, W, C) flattened
 /// row-major, and are scaled on entry (1/255 for uint8 pixels): the values
 /// stay as the env gave them until this first layer.
 public final class ImageEncoder: Module {
-    public enum Kind: String, CaseIterable, Sendable { case nature, minatar }
+    public enum Kind: String, CaseIterable, Sendable { case nature, minatar, impala }
 
     public let kind: Kind
+    /// The plain convolutions of `nature` and `minatar` (empty for `impala`).
     public let convolutions: [Conv2d]
+    /// The residual stages of `impala` (empty otherwise).
+    public let stages: [ImpalaStage]
     public let linear: Linear
     /// (H, W, C) of one observation.
     public let imageShape: [Int]
@@ -35,12 +42,23 @@ public final class ImageEncoder: Module {
             convolutions = [Conv2d(channels, 32, kernel: 8, stride: 4, weightInit: orthogonal, rng: &rng),
                             Conv2d(32, 64, kernel: 4, stride: 2, weightInit: orthogonal, rng: &rng),
                             Conv2d(64, 64, kernel: 3, stride: 1, weightInit: orthogonal, rng: &rng)]
+            stages = []
         case .minatar:
             convolutions = [Conv2d(channels, 16, kernel: 3, stride: 1, weightInit: orthogonal, rng: &rng)]
+            stages = []
+        case .impala:
+            convolutions = []
+            stages = zip([channels] + Self.impalaChannels.dropLast(), Self.impalaChannels).map {
+                ImpalaStage(inChannels: $0, outChannels: $1, rng: &rng)
+            }
         }
         let (h, w, c) = Self.featureShape(kind, imageShape: imageShape)
-        linear = Linear(h * w * c, kind == .nature ? 512 : 128, weightInit: orthogonal, rng: &rng)
+        let units = [Kind.nature: 512, .minatar: 128, .impala: 256][kind]!
+        linear = Linear(h * w * c, units, weightInit: kind == .impala ? .lecunUniform : orthogonal, rng: &rng)
     }
+
+    /// The IMPALA stages' channels.
+    static let impalaChannels = [16, 32, 32]
 
     /// Whether `kind` can read images of `imageShape` (H, W, C): every convolution keeps at least one pixel.
     public static func accepts(_ kind: Kind, imageShape: [Int]) -> Bool {
@@ -51,8 +69,12 @@ public final class ImageEncoder: Module {
 
     /// (H', W', C') after the convolutions.
     static func featureShape(_ kind: Kind, imageShape: [Int]) -> (Int, Int, Int) {
-        let layers = kind == .nature ? [(8, 4, 32), (4, 2, 64), (3, 1, 64)] : [(3, 1, 16)]
         var (h, w) = (imageShape[0], imageShape[1])
+        if kind == .impala {
+            for _ in impalaChannels { (h, w) = (ImpalaStage.outputSide(h), ImpalaStage.outputSide(w)) }
+            return (h, w, impalaChannels.last!)
+        }
+        let layers = kind == .nature ? [(8, 4, 32), (4, 2, 64), (3, 1, 64)] : [(3, 1, 16)]
         for (kernel, stride, _) in layers { (h, w) = ((h - kernel) / stride + 1, (w - kernel) / stride + 1) }
         return (h, w, layers.last!.2)
     }
@@ -65,6 +87,8 @@ public final class ImageEncoder: Module {
     public func callAsFunction(_ observations: Tensor) -> Tensor {
         var x = channelsFirst(observations)
         for convolution in convolutions { x = convolution(x).relu() }
+        for stage in stages { x = stage(x) }
+        if kind == .impala { x = x.relu() }
         return linear(x.reshaped([x.shape[0], -1])).relu()
     }
 

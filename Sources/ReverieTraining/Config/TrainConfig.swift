@@ -83,7 +83,7 @@ public struct TrainConfig: Sendable, Equatable {
         .ints("policy.hidden", "widths of the actor's and the critic's hidden layers", \.hidden, in: 1...65_536),
         .string("policy.activation", "nonlinearity between hidden layers", \.activation, oneOf: Activation.allCases.map(\.rawValue)),
         .string("policy.encoder", "what reads observations: auto (a CNN for images: nature from side 36, minatar below; MLPs otherwise), "
-                + "mlp, nature (Mnih et al. 2015), minatar (Young & Tian 2019)", \.encoder, oneOf: PolicySpec.Encoder.allCases.map(\.rawValue)),
+                + "mlp, nature (Mnih et al. 2015), minatar (Young & Tian 2019), impala (Espeholt et al. 2018); with policy.memory, the cell follows the CNN", \.encoder, oneOf: PolicySpec.Encoder.allCases.map(\.rawValue)),
         .bool("policy.squash_actions", "Box actions: tanh-squash into the bounds instead of clipping", \.squashActions),
         .string("policy.memory", "recurrent cell before actor and critic (elstm, mingru, lru are element-wise: RTRL can train them)",
                 \.memory, oneOf: ["none"] + RecurrentActorCritic.CellKind.allCases.map(\.rawValue)),
