@@ -82,7 +82,7 @@ struct WorldModelTests {
         (config.latentGroups, config.latentClasses, config.units, config.cnnDepth) = (3, 4, 16, 4)
         var rng = RandomGenerator(seed: 1)
         let model = WorldModel(config, observationShape: [16, 16, 3], actionSize: 2, rng: &rng)
-        #expect(model.encoder is PixelEncoder && model.encoder.embeddingSize == 32 * 1 * 1)
+        #expect(model.encoder is PixelEncoder && model.encoder.outputSize == 32 * 1 * 1)
         let (b, l) = (2, 6)
         // Picture k: a bright square in quadrant k, each in its own colour, on black.
         let pictures = (0..<4).map { k in

@@ -1,5 +1,6 @@
-/// What turns flat observations into features ahead of a policy's cell or
-/// heads: an `MLP` layer over vectors, an `ImageEncoder` over images.
+/// What turns flat observations into features: ahead of a policy's cell or
+/// heads (an `MLP` layer over vectors, an `ImageEncoder` over images), or a
+/// world model's embeddings (DreamerV3's vector and pixel encoders).
 public protocol ObservationEncoder: Module {
     /// D, the length of a flat observation.
     var inputSize: Int { get }

@@ -1,14 +1,10 @@
-/// How a world model reads observations (an encoder to an embedding e_t) and
-/// rebuilds them from its features f_t = [h_t, z_t] (a decoder and its loss).
-/// Observations travel flat: a row of (N, O) is one observation, a pixel
-/// image in Gymnasium's HWC layout with values 0…255.
-public protocol ObservationEncoder: Module {
-    /// E, the width of an embedding.
-    var embeddingSize: Int { get }
-    /// (N, O) observations → (N, E) embeddings.
-    func callAsFunction(_ observations: Tensor) -> Tensor
-}
+// A world model reads observations with an `ObservationEncoder` (ReverieNN's:
+// (N, O) observations → (N, E) embeddings e_t) and rebuilds them from its
+// features f_t = [h_t, z_t] with a decoder and its loss. Observations travel
+// flat: a row of (N, O) is one observation, a pixel image in Gymnasium's HWC
+// layout with values 0…255.
 
+/// How a world model rebuilds observations from its features.
 public protocol ObservationDecoder: Module {
     /// The reconstruction loss −log p(x | f) up to a constant: (N, F) features
     /// and (N, O) observations → (N), summed over each observation's values.
@@ -25,7 +21,8 @@ public final class VectorEncoder: ObservationEncoder {
         mlp = NormMLP(observationSize, hidden: Array(repeating: units, count: layers), nil, rng: &rng)
     }
 
-    public var embeddingSize: Int { mlp.outFeatures }
+    public var inputSize: Int { mlp.inFeatures }
+    public var outputSize: Int { mlp.outFeatures }
 
     public func callAsFunction(_ observations: Tensor) -> Tensor { mlp(observations.symlog()) }
 }

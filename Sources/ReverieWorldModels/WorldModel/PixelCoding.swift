@@ -22,7 +22,8 @@ public final class PixelEncoder: ObservationEncoder {
         norms = (1...4).map { MapNorm(widths[$0]) }
     }
 
-    public var embeddingSize: Int { convolutions.last!.weight.shape[0] * (height / 16) * (width / 16) }
+    public var inputSize: Int { height * width * channels }
+    public var outputSize: Int { convolutions.last!.weight.shape[0] * (height / 16) * (width / 16) }
 
     public func callAsFunction(_ observations: Tensor) -> Tensor {
         let n = observations.shape[0]
@@ -30,7 +31,7 @@ public final class PixelEncoder: ObservationEncoder {
         var x = observations.reshaped([n, height * width, channels]).transposed().reshaped([n, channels, height, width])
             .affine(scale: 1 / 255, shift: -0.5)
         for (conv, norm) in zip(convolutions, norms) { x = norm(conv(x)).silu() }
-        return x.reshaped([n, embeddingSize])
+        return x.reshaped([n, outputSize])
     }
 }
 

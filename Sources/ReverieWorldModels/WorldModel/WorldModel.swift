@@ -60,7 +60,7 @@ public final class WorldModel: Module {
         dynamicsInput = NormMLP(latent + actionSize, hidden: [u], nil, rng: &rng)
         backbone = config.backbone.make(inputSize: u, rng: &rng)
         prior = NormMLP(h, hidden: [u], latent, rng: &rng)
-        posterior = NormMLP(encoder.embeddingSize + (config.posteriorReadsBackbone ? h : 0), hidden: [u], latent, rng: &rng)
+        posterior = NormMLP(encoder.outputSize + (config.posteriorReadsBackbone ? h : 0), hidden: [u], latent, rng: &rng)
         if observationShape.count == 3 {
             decoder = PixelDecoder(featureSize: feature, height: observationShape[0], width: observationShape[1],
                                    channels: observationShape[2], depth: config.cnnDepth, rng: &rng)
