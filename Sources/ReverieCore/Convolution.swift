@@ -27,42 +27,36 @@ struct ConvolutionGeometry {
     var patchSize: Int { channels * kernelH * kernelW }
     var outputSize: Int { outH * outW }
 
-    /// The output columns x whose input column x·stride − padding + kj lies
-    /// inside the image: outside them the window hangs over the padding.
-    @inline(__always)
-    func validColumns(_ kj: Int) -> Range<Int> {
-        let before = padding - kj, last = width - 1 + padding - kj
-        let x0 = before <= 0 ? 0 : Swift.min(outW, (before + stride - 1) / stride)
-        let x1 = last < 0 ? 0 : Swift.min(outW, last / stride + 1)
-        return x0..<Swift.max(x0, x1)
+    /// Floats of the scratch `im2col` and `col2im` need for a padded copy of
+    /// one image (C, H + 2·padding, W + 2·padding); 0 without padding.
+    var paddedImageSize: Int { padding > 0 ? channels * (height + 2 * padding) * (width + 2 * padding) : 0 }
+
+    /// The same windows over the padded image, which need no padding of their own.
+    private var overPaddedImage: ConvolutionGeometry {
+        ConvolutionGeometry(channels: channels, height: height + 2 * padding, width: width + 2 * padding,
+                            kernelH: kernelH, kernelW: kernelW, stride: stride, padding: 0)
     }
 
     /// cols (patchSize, outH·outW) ← image patches; zero where the window
     /// hangs over the padding. Row r of cols starts at `cols + r·rowStride`
     /// (`outputSize` for a matrix of its own, wider when several images'
     /// columns sit side by side).
-    func im2col(_ image: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, rowStride: Int) {
+    ///
+    /// With padding, the image is first copied into the middle of `padded`
+    /// (`paddedImageSize` floats, zeroed by the caller once: only the middle
+    /// is ever written), whose windows are then gathered as plain rows: the
+    /// bounds of each window row would otherwise cost more than its copy.
+    func im2col(_ image: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, rowStride: Int,
+                padded: UnsafeMutablePointer<Float>?) {
         guard padding > 0 else { return im2colUnpadded(image, cols, rowStride: rowStride) }
+        let (pw, ph) = (width + 2 * padding, height + 2 * padding)
         for c in 0..<channels {
-            for ki in 0..<kernelH {
-                for kj in 0..<kernelW {
-                    let row = cols + ((c * kernelH + ki) * kernelW + kj) * rowStride
-                    let valid = validColumns(kj)
-                    for y in 0..<outH {
-                        let iy = y * stride - padding + ki
-                        let dst = row + y * outW
-                        guard iy >= 0 && iy < height, !valid.isEmpty else {
-                            dst.initialize(repeating: 0, count: outW); continue
-                        }
-                        // Input column of output column x: x·stride + offset.
-                        let src = image + (c * height + iy) * width + (kj - padding)
-                        dst.initialize(repeating: 0, count: valid.lowerBound)
-                        gather(src, dst, valid)
-                        (dst + valid.upperBound).initialize(repeating: 0, count: outW - valid.upperBound)
-                    }
-                }
+            for y in 0..<height {
+                let src = image + (c * height + y) * width, dst = padded! + (c * ph + y + padding) * pw + padding
+                for x in 0..<width { dst[x] = src[x] }
             }
         }
+        overPaddedImage.im2colUnpadded(padded!, cols, rowStride: rowStride)
     }
 
     /// `im2col` without padding (the pixel encoders' layers): every window lies
@@ -89,7 +83,8 @@ struct ConvolutionGeometry {
     @inline(__always)
     private func gather(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ columns: Range<Int>) {
         switch stride {
-        case 1: (dst + columns.lowerBound).update(from: src + columns.lowerBound, count: columns.count)
+        // Rows are short (8 to 84 values): a loop the compiler vectorises beats a call to memmove.
+        case 1: for x in columns { dst[x] = src[x] }
         case 2: gatherEven(src, dst, columns)
         case 4: gatherEveryFourth(src, dst, columns)
         default: for x in columns { dst[x] = src[x * stride] }
@@ -100,6 +95,7 @@ struct ConvolutionGeometry {
     @inline(__always)
     private func scatter(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ columns: Range<Int>) {
         switch stride {
+        case 1: for x in columns { dst[x] += src[x] }
         case 2: scatterEven(src, dst, columns)
         case 4: scatterEveryFourth(src, dst, columns)
         default: for x in columns { dst[x * stride] += src[x] }
@@ -107,18 +103,33 @@ struct ConvolutionGeometry {
     }
 
     /// image += scatter of cols (the adjoint of `im2col`, rows `rowStride`
-    /// apart). `image` must be zeroed by the caller.
-    func col2im(_ cols: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, rowStride: Int) {
+    /// apart). With padding, the windows are added into `padded`
+    /// (`paddedImageSize` floats of scratch, zeroed here) as plain rows, and
+    /// its middle into the image.
+    func col2im(_ cols: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, rowStride: Int,
+                padded: UnsafeMutablePointer<Float>?) {
+        guard padding > 0 else { return col2imUnpadded(cols, image, rowStride: rowStride) }
+        let (pw, ph) = (width + 2 * padding, height + 2 * padding)
+        padded!.update(repeating: 0, count: paddedImageSize)
+        overPaddedImage.col2imUnpadded(cols, padded!, rowStride: rowStride)
+        for c in 0..<channels {
+            for y in 0..<height {
+                let src = padded! + (c * ph + y + padding) * pw + padding, dst = image + (c * height + y) * width
+                for x in 0..<width { dst[x] += src[x] }
+            }
+        }
+    }
+
+    private func col2imUnpadded(_ cols: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, rowStride: Int) {
+        let all = 0..<outW
         for c in 0..<channels {
             for ki in 0..<kernelH {
                 for kj in 0..<kernelW {
-                    let row = cols + ((c * kernelH + ki) * kernelW + kj) * rowStride
-                    let valid = validColumns(kj)
-                    for y in 0..<outH {
-                        let iy = y * stride - padding + ki
-                        guard iy >= 0 && iy < height else { continue }
-                        let dst = image + (c * height + iy) * width + (kj - padding), src = row + y * outW
-                        scatter(src, dst, valid)
+                    var src = cols + ((c * kernelH + ki) * kernelW + kj) * rowStride
+                    var dst = image + (c * height + ki) * width + kj
+                    for _ in 0..<outH {
+                        scatter(src, dst, all)
+                        (src, dst) = (src + outW, dst + stride * width)
                     }
                 }
             }
@@ -252,20 +263,25 @@ extension Tensor {
                                     kernelH: weight.shape[2], kernelW: weight.shape[3], stride: stride, padding: padding)
         let px = storage.pointer, pw = weight.storage.pointer
         let per = Swift.max(1, productColumns / g.outputSize), width = per * g.outputSize
-        let colsSize = g.patchSize * width, blockSize = o * width
+        let colsSize = g.patchSize * width, blockSize = o * width, paddedSize = g.paddedImageSize
         let out = Tensor(shape: [n, o, g.outH, g.outW]) { y in
             let py = y.baseAddress!
             withScratch(colsSize + blockSize) { scratch in
+              withScratch(paddedSize, zeroed: true) { paddedScratch in
                 Parallel.chunks(n) { piece, samples in
                     let cols = scratch + piece * (colsSize + blockSize), block = cols + colsSize
+                    let padded = paddedScratch + piece * paddedSize
                     forEachRun(samples, of: per) { first, count in
                         let w = count * g.outputSize
-                        for j in 0..<count { g.im2col(px + (first + j) * g.imageSize, cols + j * g.outputSize, rowStride: w) }
+                        for j in 0..<count {
+                            g.im2col(px + (first + j) * g.imageSize, cols + j * g.outputSize, rowStride: w, padded: padded)
+                        }
                         // Y (O, count·H'W') = W (O, CKK) · cols (CKK, count·H'W')
                         sgemm(pw, transposeA: false, cols, transposeB: false, block, m: o, n: w, k: g.patchSize)
                         interleave(py, block, first: first, count: count, channels: o, size: g.outputSize, toBlock: false)
                     }
                 }
+              }
             }
         }
         // Images that are data (an encoder's input) need no gradient: its
@@ -277,14 +293,19 @@ extension Tensor {
             let dx: Tensor? = needsInputGradient ? .zeros(shape) : nil
             let pdx = dx?.storage.pointer
             let wCount = weight.count
+            // Per worker: the image padded for im2col (zeroed once), then scratch for col2im.
             let dw = withScratch(colsSize + blockSize) { scratch in
+              withScratch(2 * paddedSize, zeroed: true) { paddedScratch in
                 withScratch(wCount, zeroed: true) { partials in
                     Parallel.chunks(n) { piece, samples in
                         let cols = scratch + piece * (colsSize + blockSize), block = cols + colsSize
+                        let padded = paddedScratch + piece * 2 * paddedSize, paddedGradient = padded + paddedSize
                         let dwp = partials + piece * wCount
                         forEachRun(samples, of: per) { first, count in
                             let w = count * g.outputSize
-                            for j in 0..<count { g.im2col(px + (first + j) * g.imageSize, cols + j * g.outputSize, rowStride: w) }
+                            for j in 0..<count {
+                                g.im2col(px + (first + j) * g.imageSize, cols + j * g.outputSize, rowStride: w, padded: padded)
+                            }
                             interleave(UnsafeMutablePointer(mutating: pg), block, first: first, count: count,
                                        channels: o, size: g.outputSize, toBlock: true)
                             // ∂W += ∂Y · colsᵀ
@@ -293,12 +314,13 @@ extension Tensor {
                             // ∂cols = Wᵀ · ∂Y, then scattered back to each image
                             sgemm(pw, transposeA: true, block, transposeB: false, cols, m: g.patchSize, n: w, k: o)
                             for j in 0..<count {
-                                g.col2im(cols + j * g.outputSize, pdx + (first + j) * g.imageSize, rowStride: w)
+                                g.col2im(cols + j * g.outputSize, pdx + (first + j) * g.imageSize, rowStride: w, padded: paddedGradient)
                             }
                         }
                     }
                     return sumOfPartials(partials, shape: weight.shape)
                 }
+              }
             }
             return [dx, dw]
         })
@@ -325,20 +347,21 @@ extension Tensor {
         let px = storage.pointer, pw = weight.storage.pointer
         let inSize = h * w
         let per = Swift.max(1, productColumns / inSize), width = per * inSize
-        let colsSize = g.patchSize * width, blockSize = c * width
+        let colsSize = g.patchSize * width, blockSize = c * width, paddedSize = g.paddedImageSize
         let out = Tensor(shape: [n, o, outH, outW]) { y in
             let py = y.baseAddress!
             py.initialize(repeating: 0, count: y.count)
-            withScratch(colsSize + blockSize) { scratch in
+            withScratch(colsSize + blockSize + paddedSize) { scratch in
                 Parallel.chunks(n) { piece, samples in
-                    let cols = scratch + piece * (colsSize + blockSize), block = cols + colsSize
+                    let cols = scratch + piece * (colsSize + blockSize + paddedSize), block = cols + colsSize
+                    let padded = block + blockSize
                     forEachRun(samples, of: per) { first, count in
                         let w = count * inSize
                         interleave(UnsafeMutablePointer(mutating: px), block, first: first, count: count,
                                    channels: c, size: inSize, toBlock: true)
                         // cols (O·kh·kw, count·HW) = Wᵀ (O·kh·kw, C) · X (C, count·HW)
                         sgemm(pw, transposeA: true, block, transposeB: false, cols, m: g.patchSize, n: w, k: c)
-                        for j in 0..<count { g.col2im(cols + j * inSize, py + (first + j) * g.imageSize, rowStride: w) }
+                        for j in 0..<count { g.col2im(cols + j * inSize, py + (first + j) * g.imageSize, rowStride: w, padded: padded) }
                     }
                 }
             }
@@ -350,13 +373,17 @@ extension Tensor {
             let dx = Tensor(shape: shape) { dx in
                 let pdx = dx.baseAddress!
                 withScratch(colsSize + blockSize) { scratch in
+                  withScratch(paddedSize, zeroed: true) { paddedScratch in
                     withScratch(wCount, zeroed: true) { partials in
                         Parallel.chunks(n) { piece, samples in
                             let cols = scratch + piece * (colsSize + blockSize), block = cols + colsSize
+                            let padded = paddedScratch + piece * paddedSize
                             let dwp = partials + piece * wCount
                             forEachRun(samples, of: per) { first, count in
                                 let w = count * inSize
-                                for j in 0..<count { g.im2col(pg + (first + j) * g.imageSize, cols + j * inSize, rowStride: w) }
+                                for j in 0..<count {
+                                    g.im2col(pg + (first + j) * g.imageSize, cols + j * inSize, rowStride: w, padded: padded)
+                                }
                                 // ∂X (C, count·HW) = W (C, O·kh·kw) · cols
                                 sgemm(pw, transposeA: false, cols, transposeB: false, block, m: c, n: w, k: g.patchSize)
                                 interleave(pdx, block, first: first, count: count, channels: c, size: inSize, toBlock: false)
@@ -368,6 +395,7 @@ extension Tensor {
                         }
                         dw = sumOfPartials(partials, shape: weight.shape)
                     }
+                  }
                 }
             }
             return [dx, dw]

@@ -24,17 +24,14 @@ extension Tensor {
                 for plane in range {
                     let image = px + plane * inSize, o = py + plane * outSize, win = winners + plane * outSize
                     for oy in 0..<outH {
-                        let y0 = Swift.max(oy * stride - padding, 0), y1 = Swift.min(oy * stride - padding + kernel, h)
+                        let top = oy * stride - padding
                         for ox in 0..<outW {
-                            let x0 = Swift.max(ox * stride - padding, 0), x1 = Swift.min(ox * stride - padding + kernel, w)
-                            var best = -Float.infinity, at = y0 * w + x0
-                            for yy in y0..<y1 {
-                                for xx in x0..<x1 {
-                                    // A NaN wins and stays, as in PyTorch.
-                                    let v = image[yy * w + xx]
-                                    if v > best || (v.isNaN && !best.isNaN) { (best, at) = (v, yy * w + xx) }
-                                }
-                            }
+                            let left = ox * stride - padding
+                            let inside = kernel == 3 && top >= 0 && top + 3 <= h && left >= 0 && left + 3 <= w
+                            let (best, at): (Float, Int) = inside
+                                ? largestIn3x3(image, at: top * w + left, rowLength: w)
+                                : largestIn(image, rows: Swift.max(top, 0)..<Swift.min(top + kernel, h),
+                                          columns: Swift.max(left, 0)..<Swift.min(left + kernel, w), rowLength: w)
                             o[oy * outW + ox] = best
                             win[oy * outW + ox] = Int32(at)
                         }
@@ -55,6 +52,38 @@ extension Tensor {
             return [dx]
         })
     }
+}
+
+/// The largest value of a window and its index, the first in row-major
+/// order; a NaN wins and stays, as in PyTorch.
+@inline(__always)
+private func largestIn(_ image: UnsafePointer<Float>, rows: Range<Int>, columns: Range<Int>, rowLength w: Int) -> (Float, Int) {
+    var best = -Float.infinity, at = rows.lowerBound * w + columns.lowerBound
+    for y in rows {
+        for x in columns {
+            let v = image[y * w + x]
+            if v > best || (v.isNaN && !best.isNaN) { (best, at) = (v, y * w + x) }
+        }
+    }
+    return (best, at)
+}
+
+/// `largestIn` the 3×3 window whose top-left element is `image[first]`:
+/// IMPALA's pooling, almost every window of which lies inside the map.
+@inline(__always)
+private func largestIn3x3(_ image: UnsafePointer<Float>, at first: Int, rowLength w: Int) -> (Float, Int) {
+    var best = image[first], at = first
+    if best.isNaN { return (best, at) }
+    let row1 = first + w, row2 = first + 2 * w
+    let others = SIMD8<Int>(first + 1, first + 2, row1, row1 + 1, row1 + 2, row2, row2 + 1, row2 + 2)
+    for i in 0..<8 {
+        let k = others[i], v = image[k]
+        if !(v <= best) {  // larger, or NaN
+            if v.isNaN { return (v, k) }
+            (best, at) = (v, k)
+        }
+    }
+    return (best, at)
 }
 
 /// The winners' indices, freed with the last reference (the forward pass's

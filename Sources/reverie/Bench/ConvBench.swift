@@ -22,6 +22,10 @@ import ReverieWorldModels
 struct ConvBench {
     var repeats = 5
     var rounds = 3
+    /// The cases to measure, by name.
+    var networks = cases.map(\.name)
+    /// Whether to run the PyTorch peer beside ours.
+    var withPeer = true
 
     enum Network {
         case actorCritic(ImageEncoder.Kind, shape: [Int])
@@ -37,9 +41,11 @@ struct ConvBench {
     ]
     static let dreamerDepth = 32, dreamerFeatures = 1024
 
-    /// Milliseconds per training step for each case, one run.
+    private var chosen: [(name: String, network: Network, batch: Int)] { Self.cases.filter { networks.contains($0.name) } }
+
+    /// Milliseconds per training step for each chosen case, one run.
     func ours() throws -> [Double] {
-        try Self.cases.map { c in
+        try chosen.map { c in
             var rng = RandomGenerator(seed: 1)
             let step = try Self.trainingStep(c.network, batch: c.batch, rng: &rng)
             return 1e3 * medianSeconds(repeats: repeats, step)
@@ -94,15 +100,20 @@ struct ConvBench {
         var ourRounds: [[Double]] = [], peerRounds: [[Double]] = []
         var peerName = ""
         for _ in 0..<rounds {
-            let peer = try PythonPeer().run("conv_ppo.py", ["--repeats", "\(repeats)", "--threads", "\(Parallel.workers)"])
-            let rows = peer["cases"] as? [[String: Any]] ?? []
-            peerRounds.append(Self.cases.map { c in rows.first { $0["network"] as? String == c.name }?["ms_per_update"] as? Double ?? .nan })
-            peerName = peer["peer"] as? String ?? ""
+            if withPeer {
+                let peer = try PythonPeer().run("conv_ppo.py", ["--repeats", "\(repeats)", "--threads", "\(Parallel.workers)",
+                                                                "--cases", networks.joined(separator: ",")])
+                let rows = peer["cases"] as? [[String: Any]] ?? []
+                peerRounds.append(chosen.map { c in rows.first { $0["network"] as? String == c.name }?["ms_per_update"] as? Double ?? .nan })
+                peerName = peer["peer"] as? String ?? ""
+            } else {
+                peerRounds.append(chosen.map { _ in .nan })
+            }
             ourRounds.append(try ours())
         }
         var lines = ["Training step (forward, backward, Adam), ms: network   batch   ours   \(peerName)   ratio"]
         var rows: [[String: Any]] = [], logRatio = 0.0
-        for (i, c) in Self.cases.enumerated() {
+        for (i, c) in chosen.enumerated() {
             let ours = median(ourRounds.map { $0[i] }), peer = median(peerRounds.map { $0[i] })
             logRatio += log(peer / ours)
             rows.append(["network": c.name, "batch": c.batch, "ours_ms": rounded(ours), "peer_ms": rounded(peer),
@@ -111,7 +122,7 @@ struct ConvBench {
             lines.append("  \(c.name)".padding(18) + "\(c.batch)".padding(8) + "\(rounded(ours, digits: 10))".padding(9)
                          + "\(rounded(peer, digits: 10))".padding(12) + "\(rounded(peer / ours))")
         }
-        let geometric = exp(logRatio / Double(Self.cases.count))
+        let geometric = exp(logRatio / Double(chosen.count))
         return BenchResult(workload: "conv", ours: geometric, peer: 1, unit: "× PyTorch (geometric mean of peer/ours times)",
                            details: ["cases": rows, "peer_name": peerName, "threads": Parallel.workers, "rounds": rounds,
                                      "repeats": repeats, "dreamer_depth": Self.dreamerDepth],

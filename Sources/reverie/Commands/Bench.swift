@@ -46,7 +46,10 @@ struct Bench: ParsableCommand {
     @Option(help: "wm-memory: real steps read before imagining.")
     var context = 100
 
-    @Flag(help: "wm-gru, wm-s5, wm-mamba: measure our side only (no Python peer).")
+    @Option(help: "conv: networks, comma-separated (\(ConvBench.cases.map(\.name).joined(separator: ","))).")
+    var networks: String?
+
+    @Flag(help: "wm-gru, wm-s5, wm-mamba, conv: measure our side only (no Python peer).")
     var oursOnly = false
 
     @Option(help: "dreamer, wm-memory: backbones, comma-separated (gru,s4,mamba).")
@@ -75,7 +78,12 @@ struct Bench: ParsableCommand {
         case .env: result = try EnvBench(repeats: repeats).run()
         case .zmq: result = try ZmqBench(repeats: repeats).run()
         case .ppo: result = try PPOBench().run()
-        case .conv: result = try ConvBench(repeats: repeats).run()
+        case .conv:
+            let names = networks.map { $0.split(separator: ",").map(String.init) } ?? ConvBench.cases.map(\.name)
+            if let unknown = names.first(where: { name in !ConvBench.cases.contains { $0.name == name } }) {
+                throw ValidationError("unknown network \(unknown); choose from \(ConvBench.cases.map(\.name).joined(separator: ", "))")
+            }
+            result = try ConvBench(repeats: repeats, networks: names, withPeer: !oursOnly).run()
         case .ppoLSTM: result = try PPOBench(recurrent: true).run()
         case .rtrl: result = try RTRLBench(repeats: min(repeats, 5)).run()
         case .backbone, .wmGRU, .wmS5, .wmMamba:
