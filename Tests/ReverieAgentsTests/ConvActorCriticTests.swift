@@ -15,6 +15,10 @@ import ReverieEnvs
         #expect(nature.encoder.kind == .nature && nature.encoder.scale == 1 / 255)
         let minatar = try #require(try spec.make(observationSpace: Self.grid, actionSpace: .discrete(6), rng: &rng) as? ConvActorCritic)
         #expect(minatar.encoder.kind == .minatar && minatar.encoder.scale == 1)
+        // MinAtar's 0/1 grids as bytes are not scaled as pixels are.
+        let bytes = Space.box(low: 0, high: 1, shape: [10, 10, 4], dtype: .uint8)
+        let grid = try #require(try spec.make(observationSpace: bytes, actionSpace: .discrete(6), rng: &rng) as? ConvActorCritic)
+        #expect(grid.encoder.scale == 1)
         #expect(try spec.make(observationSpace: .box(low: -1, high: 1, shape: [4]), actionSpace: .discrete(2), rng: &rng) is ActorCritic)
         // An MLP over raw pixels is there when asked for.
         var mlp = spec

@@ -81,6 +81,18 @@ struct RemoteEnvironmentTests {
         return rows.map { $0.map(Float.init) }
     }
 
+    /// MinAtar-style boolean grids arrive as a 0/1 uint8 Box, values intact.
+    @Test func aBooleanBoxIsServedAsZeroOneBytes() throws {
+        let server = try ServerProcess(.python, env: "toy_envs:BoolGrid-v0", numEnvs: 1)
+        let remote = try RemoteVectorEnvironment(server.endpoint, timeoutMilliseconds: 5000)
+        #expect(remote.singleObservationSpace == .box(low: 0, high: 1, shape: [3, 3, 2], dtype: .uint8))
+        _ = try remote.reset(seed: 0)
+        let step = try remote.step(Tensor([0]))
+        // Step 1: cell (0, 1) of channel 1, i.e. flat index (0·3 + 1)·2 + 1.
+        #expect(step.observations.scalars == (0..<18).map { $0 == 3 ? 1 : 0 })
+        server.kill()
+    }
+
     @Test(arguments: ServerProcess.Kind.allCases)
     func curveEncryptedServerServesClientsWithItsPublicKeyOnly(kind: ServerProcess.Kind) throws {
         let keys = try CurveKeyPair.generate()

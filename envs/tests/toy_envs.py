@@ -82,7 +82,30 @@ class Unbounded(gym.Env):
         return self.position.copy(), 0.0, False, False, {}
 
 
+class BoolGrid(gym.Env):
+    """A (3, 3, 2) boolean Box observation, as MinAtar's games give: cell t mod 9
+    of channel t mod 2 is on at step t."""
+
+    observation_space = gym.spaces.Box(0.0, 1.0, (3, 3, 2), bool)
+    action_space = gym.spaces.Discrete(2)
+
+    def _observation(self):
+        grid = np.zeros((3, 3, 2), bool)
+        grid[(self.t % 9) // 3, self.t % 3, self.t % 2] = True
+        return grid
+
+    def reset(self, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return self._observation(), {}
+
+    def step(self, action):
+        self.t += 1
+        return self._observation(), 0.0, False, False, {}
+
+
 gym.register("PixelDrift-v0", entry_point=PixelDrift)
+gym.register("BoolGrid-v0", entry_point=BoolGrid)
 gym.register("Counter-v0", entry_point=Counter)
 gym.register("Unbounded-v0", entry_point=Unbounded)
 gym.register("DictObservation-v0", entry_point=DictObservation)

@@ -40,16 +40,17 @@ public final class ConvActorCritic: FeedforwardActorCritic {
                 critic(features).reshaped([features.shape[0]]))
     }
 
-    /// The `kind` trunk for images from `observationSpace`; pixels (uint8, or a
-    /// float box reaching past 1) are scaled to [0, 1] on entry.
+    /// The `kind` trunk for images from `observationSpace`; pixels (a box
+    /// reaching past 1, such as uint8 0…255) are scaled to [0, 1] on entry,
+    /// values already in [0, 1] (MinAtar's 0/1 grids, uint8 or not) are not.
     /// - Throws: `AgentError.unsupportedSpace` if the observations are not images the encoder can read.
     static func encoder(_ kind: ImageEncoder.Kind, for observationSpace: Space, rng: inout RandomGenerator) throws -> ImageEncoder {
-        guard case .box(_, let high, let shape, let dtype) = observationSpace, ImageEncoder.accepts(kind, imageShape: shape) else {
+        guard case .box(_, let high, let shape, _) = observationSpace, ImageEncoder.accepts(kind, imageShape: shape) else {
             let sides = [ImageEncoder.Kind.nature: "of side 36 or more", .minatar: "of side 3 or more", .impala: ""][kind]!
             throw AgentError.unsupportedSpace(observationSpace, reason: "policy.encoder = \"\(kind.rawValue)\" reads images (H, W, C)"
                                               + (sides.isEmpty ? "" : " " + sides))
         }
-        let scale: Float = dtype == .uint8 || (high.max() ?? 1) > 1 ? 1 / 255 : 1
+        let scale: Float = (high.max() ?? 1) > 1 ? 1 / 255 : 1
         return ImageEncoder(kind, imageShape: shape, scale: scale, rng: &rng)
     }
 }

@@ -76,7 +76,7 @@ public struct EnvironmentOptions: Sendable {
 /// Every built-in environment, by name.
 public enum Registry {
     public static let registrations: [Registration] =
-        ClassicControl.registrations + MemoryTasks.registrations + PixelWorlds.registrations
+        ClassicControl.registrations + MemoryTasks.registrations + PixelWorlds.registrations + MinAtarGames.registrations
 
     public static var names: [String] { registrations.map(\.name) }
 

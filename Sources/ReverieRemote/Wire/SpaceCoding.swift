@@ -26,9 +26,10 @@ extension Space {
             }
             let dtype: ElementType
             switch dtypeName {
-            case "uint8": dtype = .uint8
+            // A boolean Box (MinAtar's grids) travels as bytes 0 and 1.
+            case "uint8", "bool": dtype = .uint8
             case "float32", "float64": dtype = .float32
-            default: throw ProtocolError("box dtype '\(dtypeName)' is not supported (float32, float64, uint8)")
+            default: throw ProtocolError("box dtype '\(dtypeName)' is not supported (float32, float64, uint8, bool)")
             }
             guard shape.allSatisfy({ $0 > 0 }), shape.count <= 8 else { throw ProtocolError("box shape \(shape) is not valid") }
             let n = shape.reduce(1, *)

@@ -1,0 +1,50 @@
+/// One MinAtar game (Young & Tian 2019): a 10×10 grid of C boolean channels,
+/// six actions, rewards of whole points. Each port follows the `minatar`
+/// package (1.0.15) line for line, drawing from the same `NumpyRandomState`
+/// in the same order, so a seeded game plays exactly as the package's does.
+protocol MinAtarGame {
+    /// The package's class name, e.g. "Breakout" (registered as `MinAtar/Breakout-v0`).
+    static var name: String { get }
+    /// C, the observation's channels.
+    static var channels: Int { get }
+    /// The actions with a distinct effect (the `-v1` ids' action set).
+    static var minimalActions: [MinAtarAction] { get }
+    /// What the game is, in a line.
+    static var summary: String { get }
+
+    /// A game before its first `reset`.
+    /// - Parameter ramping: whether difficulty rises as the episode goes on (games that ramp).
+    init(ramping: Bool)
+    /// Starts an episode (the package's `reset`).
+    mutating func reset(using random: inout NumpyRandomState)
+    /// One frame under `action` (the package's `act`): the points scored and
+    /// whether the game is over.
+    mutating func act(_ action: MinAtarAction, using random: inout NumpyRandomState) -> (reward: Int, terminal: Bool)
+    /// Sets the cells that are on in `grid` (10, 10, C) row-major, which arrives all zeros.
+    func draw(into grid: inout MinAtarGrid)
+
+    /// The whole game state as integers, for snapshots.
+    var state: [Int] { get }
+    /// Puts back a `state`; false if it does not fit this game.
+    mutating func restore(_ state: [Int]) -> Bool
+}
+
+/// MinAtar's six actions, in the package's order (its action indices).
+enum MinAtarAction: Int, CaseIterable {
+    case noop, left, up, right, down, fire
+}
+
+/// A 10×10×C observation being drawn: cells are set to 1.
+struct MinAtarGrid {
+    let channels: Int
+    var cells: [Float]
+
+    init(channels: Int) {
+        self.channels = channels
+        cells = [Float](repeating: 0, count: 100 * channels)
+    }
+
+    /// Turns on cell (y, x) of `channel`.
+    @inline(__always)
+    mutating func set(_ y: Int, _ x: Int, _ channel: Int) { cells[(y * 10 + x) * channels + channel] = 1 }
+}
