@@ -97,7 +97,7 @@ struct Asterix: MinAtarGame {
         return (reward, terminal)
     }
 
-    func draw(into grid: inout MinAtarGrid) {
+    func draw(into grid: MinAtarGrid) {
         grid.set(playerY, playerX, 0)
         for case let e? in entities {
             grid.set(e.y, e.x, e.gold ? 3 : 1)

@@ -72,7 +72,7 @@ struct Breakout: MinAtarGame {
         return (reward, terminal)
     }
 
-    func draw(into grid: inout MinAtarGrid) {
+    func draw(into grid: MinAtarGrid) {
         grid.set(ballY, ballX, 1)
         grid.set(9, paddle, 0)
         grid.set(lastY, lastX, 2)

@@ -86,7 +86,7 @@ struct Freeway: MinAtarGame {
         return (reward, terminal)
     }
 
-    func draw(into grid: inout MinAtarGrid) {
+    func draw(into grid: MinAtarGrid) {
         grid.set(chicken, 4, 0)
         for car in cars {
             grid.set(car.y, car.x, 1)

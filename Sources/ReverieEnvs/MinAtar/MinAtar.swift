@@ -45,21 +45,16 @@ final class MinAtar<Game: MinAtarGame>: Environment {
         return Step(observation: observation(), reward: Float(reward), terminated: terminal)
     }
 
-    private func observation() -> [Float] {
-        var grid = MinAtarGrid(channels: Game.channels)
-        game.draw(into: &grid)
-        return grid.cells
-    }
+    private func observation() -> [Float] { MinAtarGrid.drawing(game) }
 
     /// 16-pixel cells, each channel its own colour (the last one drawn on top), black where nothing is.
     func render() -> Frame? {
         let cell = 16, c = Game.channels
-        var grid = MinAtarGrid(channels: c)
-        game.draw(into: &grid)
+        let cells = observation()
         var frame = Frame(width: 10 * cell, height: 10 * cell, fill: (0, 0, 0))
         for y in 0..<10 {
             for x in 0..<10 {
-                guard let channel = (0..<c).last(where: { grid.cells[(y * 10 + x) * c + $0] != 0 }) else { continue }
+                guard let channel = (0..<c).last(where: { cells[(y * 10 + x) * c + $0] != 0 }) else { continue }
                 let colour = Self.palette[channel % Self.palette.count]
                 for py in (y * cell)..<((y + 1) * cell) {
                     for px in (x * cell)..<((x + 1) * cell) {

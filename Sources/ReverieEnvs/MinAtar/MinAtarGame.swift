@@ -21,7 +21,7 @@ protocol MinAtarGame {
     /// whether the game is over.
     mutating func act(_ action: MinAtarAction, using random: inout NumpyRandomState) -> (reward: Int, terminal: Bool)
     /// Sets the cells that are on in `grid` (10, 10, C) row-major, which arrives all zeros.
-    func draw(into grid: inout MinAtarGrid)
+    func draw(into grid: MinAtarGrid)
 
     /// The whole game state as integers, for snapshots.
     var state: [Int] { get }
@@ -34,17 +34,28 @@ enum MinAtarAction: Int, CaseIterable {
     case noop, left, up, right, down, fire
 }
 
-/// A 10×10×C observation being drawn: cells are set to 1.
+/// A 10×10×C observation being drawn into memory that arrives zeroed: cells are set to 1.
 struct MinAtarGrid {
     let channels: Int
-    var cells: [Float]
+    private let cells: UnsafeMutablePointer<Float>
 
-    init(channels: Int) {
-        self.channels = channels
-        cells = [Float](repeating: 0, count: 100 * channels)
-    }
+    /// A grid over `cells` (100·C floats, zeroed).
+    init(channels: Int, cells: UnsafeMutablePointer<Float>) { (self.channels, self.cells) = (channels, cells) }
 
     /// Turns on cell (y, x) of `channel`.
     @inline(__always)
-    mutating func set(_ y: Int, _ x: Int, _ channel: Int) { cells[(y * 10 + x) * channels + channel] = 1 }
+    func set(_ y: Int, _ x: Int, _ channel: Int) {
+        precondition(y >= 0 && y < 10 && x >= 0 && x < 10 && channel >= 0 && channel < channels, "cell (\(y), \(x), \(channel)) is off the grid")
+        cells[(y * 10 + x) * channels + channel] = 1
+    }
+
+    /// A game's observation, (10, 10, C) row-major.
+    static func drawing<Game: MinAtarGame>(_ game: Game) -> [Float] {
+        [Float](unsafeUninitializedCapacity: 100 * Game.channels) { buffer, count in
+            buffer.initialize(repeating: 0)
+            let grid = MinAtarGrid(channels: Game.channels, cells: buffer.baseAddress!)
+            game.draw(into: grid)
+            count = buffer.count
+        }
+    }
 }

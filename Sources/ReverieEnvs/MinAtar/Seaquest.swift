@@ -225,7 +225,7 @@ struct Seaquest: MinAtarGame {
         divers.append([rightwards ? 0 : 9, y, rightwards ? 1 : 0, Self.diverMoveInterval])
     }
 
-    func draw(into grid: inout MinAtarGrid) {
+    func draw(into grid: MinAtarGrid) {
         grid.set(subY, subX, 0)
         // numpy wraps a back cell of −1 to column 9.
         grid.set(subY, ((facingRight ? subX - 1 : subX + 1) + 10) % 10, 1)

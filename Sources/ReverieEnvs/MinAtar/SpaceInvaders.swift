@@ -42,9 +42,39 @@ struct SpaceInvaders: MinAtarGame {
         (rampIndex, shotTimer, terminal) = (0, 0, false)
     }
 
-    /// numpy's `roll` of a (10, 10) map by `rows` along y and `columns` along x, wrapping around.
-    private static func rolled(_ map: [Bool], rows: Int = 0, columns: Int = 0) -> [Bool] {
-        (0..<100).map { i in map[((i / 10 - rows + 10) % 10) * 10 + (i % 10 - columns + 10) % 10] }
+    /// Every row one up (row y takes row y + 1), the bottom row emptied: numpy's
+    /// `roll(map, −1, axis=0)` with the wrapped row cleared.
+    private static func shiftUp(_ map: inout [Bool]) {
+        for i in 0..<90 { map[i] = map[i + 10] }
+        for i in 90..<100 { map[i] = false }
+    }
+
+    /// Every row one down, the top row emptied (`roll(map, 1, axis=0)`, wrapped row cleared).
+    private static func shiftDown(_ map: inout [Bool]) {
+        for i in stride(from: 99, through: 10, by: -1) { map[i] = map[i - 10] }
+        for i in 0..<10 { map[i] = false }
+    }
+
+    /// numpy's `roll(map, 1, axis=0)`: every row one down, the bottom row wrapping to the top.
+    private static func rollDown(_ map: inout [Bool]) {
+        let bottom = Array(map[90..<100])
+        shiftDown(&map)
+        for x in 0..<10 { map[x] = bottom[x] }
+    }
+
+    /// numpy's `roll(map, step, axis=1)` for a step of ±1: every row one column over, wrapping around.
+    private static func rollColumns(_ map: inout [Bool], by step: Int) {
+        for row in stride(from: 0, to: 100, by: 10) {
+            if step > 0 {
+                let last = map[row + 9]
+                for x in stride(from: 9, through: 1, by: -1) { map[row + x] = map[row + x - 1] }
+                map[row] = last
+            } else {
+                let first = map[row]
+                for x in 0..<9 { map[row + x] = map[row + x + 1] }
+                map[row + 9] = first
+            }
+        }
     }
 
     private func anyAlien(row y: Int) -> Bool { (0..<10).contains { aliens[y * 10 + $0] } }
@@ -71,21 +101,19 @@ struct SpaceInvaders: MinAtarGame {
             cannon = min(9, cannon + 1)
         }
         // Friendly bullets rise a row, enemy bullets fall one; none wraps around.
-        friendlyBullets = Self.rolled(friendlyBullets, rows: -1)
-        for x in 0..<10 { friendlyBullets[90 + x] = false }
-        enemyBullets = Self.rolled(enemyBullets, rows: 1)
-        for x in 0..<10 { enemyBullets[x] = false }
+        Self.shiftUp(&friendlyBullets)
+        Self.shiftDown(&enemyBullets)
         if enemyBullets[90 + cannon] { terminal = true }
 
         if aliens[90 + cannon] { terminal = true }
         if alienMoveTimer == 0 {
-            alienMoveTimer = min(aliens.filter { $0 }.count, moveInterval)
+            alienMoveTimer = min(aliens.reduce(0) { $0 + ($1 ? 1 : 0) }, moveInterval)
             if (anyAlien(column: 0) && alienDirection < 0) || (anyAlien(column: 9) && alienDirection > 0) {
                 alienDirection = -alienDirection
                 if anyAlien(row: 9) { terminal = true }
-                aliens = Self.rolled(aliens, rows: 1)
+                Self.rollDown(&aliens)
             } else {
-                aliens = Self.rolled(aliens, columns: alienDirection)
+                Self.rollColumns(&aliens, by: alienDirection)
             }
             if aliens[90 + cannon] { terminal = true }
         }
@@ -111,7 +139,7 @@ struct SpaceInvaders: MinAtarGame {
         return (reward, terminal)
     }
 
-    func draw(into grid: inout MinAtarGrid) {
+    func draw(into grid: MinAtarGrid) {
         grid.set(9, cannon, 0)
         for i in 0..<100 {
             if aliens[i] {

@@ -13,7 +13,7 @@ struct Bench: ParsableCommand {
             """)
 
     enum Workload: String, ExpressibleByArgument, CaseIterable {
-        case gemm, mlp, env, zmq, ppo, conv
+        case gemm, mlp, env, zmq, ppo, conv, minatar
         case ppoLSTM = "ppo-lstm"
         case tmaze, rtrl, backbone
         case wmGRU = "wm-gru", wmS5 = "wm-s5", wmMamba = "wm-mamba"
@@ -46,10 +46,10 @@ struct Bench: ParsableCommand {
     @Option(help: "wm-memory: real steps read before imagining.")
     var context = 100
 
-    @Option(help: "conv: networks, comma-separated (\(ConvBench.cases.map(\.name).joined(separator: ","))).")
+    @Option(help: "conv: networks (\(ConvBench.cases.map(\.name).joined(separator: ","))); minatar: games (Asterix,Breakout,Freeway,Seaquest,SpaceInvaders). Comma-separated.")
     var networks: String?
 
-    @Flag(help: "wm-gru, wm-s5, wm-mamba, conv: measure our side only (no Python peer).")
+    @Flag(help: "wm-gru, wm-s5, wm-mamba, conv, minatar: measure our side only (no Python peer).")
     var oursOnly = false
 
     @Option(help: "dreamer, wm-memory: backbones, comma-separated (gru,s4,mamba).")
@@ -76,6 +76,10 @@ struct Bench: ParsableCommand {
         case .gemm: result = GemmBench(repeats: repeats).run()
         case .mlp: result = MLPBench(repeats: repeats).run()
         case .env: result = try EnvBench(repeats: repeats).run()
+        case .minatar:
+            var bench = MinAtarBench(repeats: min(repeats, 3), withPeer: !oursOnly)
+            if let networks { bench.games = networks.split(separator: ",").map(String.init) }
+            result = try bench.run()
         case .zmq: result = try ZmqBench(repeats: repeats).run()
         case .ppo: result = try PPOBench().run()
         case .conv:
