@@ -199,11 +199,14 @@ private func scatterEveryFourth(_ src: UnsafePointer<Float>, _ dst: UnsafeMutabl
     while x < columns.upperBound { dst[4 * x] += src[x]; x += 1 }
 }
 
-/// Scratch for `Parallel.chunks` pieces: `count` floats per worker.
-private func withScratch<R>(_ count: Int, zeroed: Bool = false, _ body: (UnsafeMutablePointer<Float>) -> R) -> R {
+/// Scratch for `Parallel.chunks` pieces: `count` floats per worker (piece p's
+/// at `scratch + p·count`), the last `zeroedTail` of each zeroed.
+private func withScratch<R>(_ count: Int, zeroedTail: Int = 0, _ body: (UnsafeMutablePointer<Float>) -> R) -> R {
     let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Parallel.workers * count)
     defer { scratch.deallocate() }
-    if zeroed { scratch.initialize(repeating: 0, count: Parallel.workers * count) }
+    for piece in 0..<Parallel.workers where zeroedTail > 0 {
+        (scratch + (piece + 1) * count - zeroedTail).initialize(repeating: 0, count: zeroedTail)
+    }
     return body(scratch)
 }
 
@@ -266,11 +269,11 @@ extension Tensor {
         let colsSize = g.patchSize * width, blockSize = o * width, paddedSize = g.paddedImageSize
         let out = Tensor(shape: [n, o, g.outH, g.outW]) { y in
             let py = y.baseAddress!
-            withScratch(colsSize + blockSize) { scratch in
-              withScratch(paddedSize, zeroed: true) { paddedScratch in
+            // Per worker: columns, the product's block, and the image padded for im2col (zeroed once).
+            withScratch(colsSize + blockSize + paddedSize, zeroedTail: paddedSize) { scratch in
                 Parallel.chunks(n) { piece, samples in
-                    let cols = scratch + piece * (colsSize + blockSize), block = cols + colsSize
-                    let padded = paddedScratch + piece * paddedSize
+                    let cols = scratch + piece * (colsSize + blockSize + paddedSize), block = cols + colsSize
+                    let padded = block + blockSize
                     forEachRun(samples, of: per) { first, count in
                         let w = count * g.outputSize
                         for j in 0..<count {
@@ -281,7 +284,6 @@ extension Tensor {
                         interleave(py, block, first: first, count: count, channels: o, size: g.outputSize, toBlock: false)
                     }
                 }
-              }
             }
         }
         // Images that are data (an encoder's input) need no gradient: its
@@ -293,13 +295,13 @@ extension Tensor {
             let dx: Tensor? = needsInputGradient ? .zeros(shape) : nil
             let pdx = dx?.storage.pointer
             let wCount = weight.count
-            // Per worker: the image padded for im2col (zeroed once), then scratch for col2im.
-            let dw = withScratch(colsSize + blockSize) { scratch in
-              withScratch(2 * paddedSize, zeroed: true) { paddedScratch in
-                withScratch(wCount, zeroed: true) { partials in
+            // Per worker: columns, block, scratch for col2im, and the image padded for im2col (zeroed once).
+            let perWorker = colsSize + blockSize + 2 * paddedSize
+            let dw = withScratch(perWorker, zeroedTail: paddedSize) { scratch in
+                withScratch(wCount, zeroedTail: wCount) { partials in
                     Parallel.chunks(n) { piece, samples in
-                        let cols = scratch + piece * (colsSize + blockSize), block = cols + colsSize
-                        let padded = paddedScratch + piece * 2 * paddedSize, paddedGradient = padded + paddedSize
+                        let cols = scratch + piece * perWorker, block = cols + colsSize
+                        let paddedGradient = block + blockSize, padded = paddedGradient + paddedSize
                         let dwp = partials + piece * wCount
                         forEachRun(samples, of: per) { first, count in
                             let w = count * g.outputSize
@@ -320,7 +322,6 @@ extension Tensor {
                     }
                     return sumOfPartials(partials, shape: weight.shape)
                 }
-              }
             }
             return [dx, dw]
         })
@@ -372,12 +373,12 @@ extension Tensor {
             var dw = Tensor.zeros([0])
             let dx = Tensor(shape: shape) { dx in
                 let pdx = dx.baseAddress!
-                withScratch(colsSize + blockSize) { scratch in
-                  withScratch(paddedSize, zeroed: true) { paddedScratch in
-                    withScratch(wCount, zeroed: true) { partials in
+                // Per worker: columns, block, and the gradient padded for im2col (zeroed once).
+                withScratch(colsSize + blockSize + paddedSize, zeroedTail: paddedSize) { scratch in
+                    withScratch(wCount, zeroedTail: wCount) { partials in
                         Parallel.chunks(n) { piece, samples in
-                            let cols = scratch + piece * (colsSize + blockSize), block = cols + colsSize
-                            let padded = paddedScratch + piece * paddedSize
+                            let cols = scratch + piece * (colsSize + blockSize + paddedSize), block = cols + colsSize
+                            let padded = block + blockSize
                             let dwp = partials + piece * wCount
                             forEachRun(samples, of: per) { first, count in
                                 let w = count * inSize
@@ -395,7 +396,6 @@ extension Tensor {
                         }
                         dw = sumOfPartials(partials, shape: weight.shape)
                     }
-                  }
                 }
             }
             return [dx, dw]
