@@ -164,7 +164,8 @@ struct WrapperTests {
         let message = { (name: String) in "\(EnvironmentError.unknownEnvironment(name: name, known: Registry.names))" }
         #expect(message("T-Maze").hasPrefix("unknown environment 'T-Maze'; did you mean 'TMaze'? Known: CartPole-v1, "))
         for (typed, meant) in [("cartpole", "CartPole-v1"), ("CartPole-v0", "CartPole-v1"), ("CartPoel", "CartPole-v1"),
-                               ("pixel", "PixelCatch"), ("memory_maze", "MemoryMaze")] {
+                               ("pixel", "PixelCatch"), ("memory_maze", "MemoryMaze"),
+                               ("MinAtar/Breakot-v1", "MinAtar/Breakout-v1"), ("minatar/breakout-v0", "MinAtar/Breakout-v0")] {
             #expect(message(typed).contains("; did you mean '\(meant)'? Known: "), "\(typed)")
         }
         #expect(message("NoSuchEnv-v0").hasPrefix("unknown environment 'NoSuchEnv-v0'. Known: CartPole-v1, "))

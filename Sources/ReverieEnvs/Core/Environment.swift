@@ -94,7 +94,8 @@ public enum EnvironmentError: Error, Equatable, CustomStringConvertible {
     /// ignoring case, punctuation and a `-vN` version (`T-Maze` → `TMaze`,
     /// `CartPole-v0` → `CartPole-v1`); else the shortest that starts with
     /// them, given at least three (`pixel` → `PixelCatch`); else one within
-    /// two edits (`CartPoel` → `CartPole-v1`).
+    /// two edits (`CartPoel` → `CartPole-v1`); names with the version asked
+    /// for first.
     static func closestName(to name: String, in known: [String]) -> String? {
         func key(_ s: String) -> String {
             var s = Substring(s.lowercased())
@@ -106,7 +107,11 @@ public enum EnvironmentError: Error, Equatable, CustomStringConvertible {
         }
         let wanted = key(name)
         guard !wanted.isEmpty else { return nil }
-        let keys = known.map { (name: $0, key: key($0)) }
+        // Names with the version asked for come first (`Breakot-v1` → `Breakout-v1`, not `-v0`).
+        let suffix = name.lastIndex(of: "-").map { String(name[$0...]) } ?? ""
+        let version = suffix.count > 2 && suffix.dropFirst().first == "v" && suffix.dropFirst(2).allSatisfy(\.isNumber) ? suffix : ""
+        let sameVersion = { (known: String) in !version.isEmpty && known.hasSuffix(version) }
+        let keys = (known.filter(sameVersion) + known.filter { !sameVersion($0) }).map { (name: $0, key: key($0)) }
         if let same = keys.first(where: { $0.key == wanted }) { return same.name }
         if wanted.count >= 3, let longer = keys.filter({ $0.key.starts(with: wanted) }).min(by: { $0.key.count < $1.key.count }) {
             return longer.name
