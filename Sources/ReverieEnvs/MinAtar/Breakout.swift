@@ -12,8 +12,10 @@ struct Breakout: MinAtarGame {
     /// 0 up-left, 1 up-right, 2 down-right, 3 down-left.
     private var direction = 2
     private var paddle = 4
-    /// (y, x) row-major.
+    /// (y, x) row-major. Bricks only ever stand in rows 1–3 (cells 10..<40),
+    /// where the game lays and relays them.
     private var bricks = [Bool](repeating: false, count: 100)
+    private static let brickRows = 10..<40
     private var strike = false
     private var lastX = 0, lastY = 3
     private var terminal = false
@@ -24,7 +26,7 @@ struct Breakout: MinAtarGame {
         ballY = 3
         (ballX, direction) = random.integer(below: 2) == 0 ? (0, 2) : (9, 3)
         paddle = 4
-        bricks = (0..<100).map { (10..<40).contains($0) }
+        for i in Self.brickRows { bricks[i] = true }
         strike = false
         (lastX, lastY) = (ballX, ballY)
         terminal = false
@@ -56,7 +58,7 @@ struct Breakout: MinAtarGame {
                 direction = [3, 2, 1, 0][direction]
             }
         } else if y == 9 {
-            if !bricks.contains(true) { for i in 10..<40 { bricks[i] = true } }
+            if !bricks[Self.brickRows].contains(true) { for i in Self.brickRows { bricks[i] = true } }
             if ballX == paddle {
                 direction = [3, 2, 1, 0][direction]
                 y = lastY
@@ -76,7 +78,7 @@ struct Breakout: MinAtarGame {
         grid.set(ballY, ballX, 1)
         grid.set(9, paddle, 0)
         grid.set(lastY, lastX, 2)
-        for i in 0..<100 where bricks[i] { grid.set(i / 10, i % 10, 3) }
+        for i in Self.brickRows where bricks[i] { grid.set(i / 10, i % 10, 3) }
     }
 
     var state: [Int] {
@@ -84,7 +86,8 @@ struct Breakout: MinAtarGame {
     }
 
     mutating func restore(_ state: [Int]) -> Bool {
-        guard state.count == 108, state.prefix(8).allSatisfy({ (0...9).contains($0) }), state[2] <= 3 else { return false }
+        guard state.count == 108, state.prefix(8).allSatisfy({ (0...9).contains($0) }), state[2] <= 3,
+              state.dropFirst(8).enumerated().allSatisfy({ Self.brickRows.contains($0.offset) || $0.element == 0 }) else { return false }
         (ballX, ballY, direction, paddle) = (state[0], state[1], state[2], state[3])
         (strike, lastX, lastY, terminal) = (state[4] != 0, state[5], state[6], state[7] != 0)
         bricks = state.dropFirst(8).map { $0 != 0 }
