@@ -9,8 +9,9 @@ import time
 import gymnasium as gym
 
 
-def single(steps):
-    env = gym.make("CartPole-v1")
+def single(steps, env_id="CartPole-v1"):
+    """Steps/s of one `env_id` env under random actions, reset when an episode ends."""
+    env = gym.make(env_id)
     env.reset(seed=0)
     env.action_space.seed(0)
     start = time.perf_counter()
@@ -21,8 +22,9 @@ def single(steps):
     return steps / (time.perf_counter() - start)
 
 
-def vector(steps, n=8):
-    envs = gym.vector.SyncVectorEnv([lambda: gym.make("CartPole-v1") for _ in range(n)],
+def vector(steps, n=8, env_id="CartPole-v1"):
+    """Steps/s of a SyncVectorEnv of n `env_id` envs (same-step autoreset) under random actions."""
+    envs = gym.vector.SyncVectorEnv([lambda: gym.make(env_id) for _ in range(n)],
                                     autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
     envs.reset(seed=0)
     envs.action_space.seed(0)

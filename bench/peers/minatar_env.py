@@ -23,39 +23,11 @@ import time
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
 os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
-import gymnasium as gym  # noqa: E402
-import numpy as np  # noqa: E402
+from gymnasium_env import median, single, vector  # noqa: E402  (the Gymnasium peer's loops, any env id)
 
 GYMNAX_STEPS = {"Seaquest": 20_000}
 GYMNAX_IDS = {"Asterix": "Asterix-MinAtar", "Breakout": "Breakout-MinAtar", "Freeway": "Freeway-MinAtar",
               "Seaquest": "Seaquest-MinAtar", "SpaceInvaders": "SpaceInvaders-MinAtar"}
-
-
-def median(xs):
-    return sorted(xs)[len(xs) // 2]
-
-
-def package_single(game, steps):
-    env = gym.make(f"MinAtar/{game}-v1")
-    env.reset(seed=0)
-    env.action_space.seed(0)
-    start = time.perf_counter()
-    for _ in range(steps):
-        _, _, terminated, truncated, _ = env.step(env.action_space.sample())
-        if terminated or truncated:
-            env.reset()
-    return steps / (time.perf_counter() - start)
-
-
-def package_vector(game, steps, n=8):
-    envs = gym.vector.SyncVectorEnv([lambda: gym.make(f"MinAtar/{game}-v1") for _ in range(n)],
-                                    autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
-    envs.reset(seed=0)
-    envs.action_space.seed(0)
-    start = time.perf_counter()
-    for _ in range(steps // n):
-        envs.step(envs.action_space.sample())
-    return (steps // n) * n / (time.perf_counter() - start)
 
 
 def gymnax_runner(game, n, length):
@@ -113,8 +85,9 @@ def main():
     import jax
     results = {}
     for game in args.games.split(","):
-        row = {"package_single": median([package_single(game, args.steps) for _ in range(args.repeats)]),
-               "package_vector8": median([package_vector(game, args.steps) for _ in range(args.repeats)])}
+        env_id = f"MinAtar/{game}-v1"
+        row = {"package_single": median([single(args.steps, env_id) for _ in range(args.repeats)]),
+               "package_vector8": median([vector(args.steps, 8, env_id) for _ in range(args.repeats)])}
         for n in (64, 1024):
             rate, compile_seconds = gymnax_rate(game, n, GYMNAX_STEPS.get(game, args.gymnax_steps), args.repeats)
             row[f"gymnax_{n}"], row[f"gymnax_{n}_compile_s"] = rate, compile_seconds
