@@ -90,7 +90,7 @@ public final class Trainer {
             }
         }
         // Where the environments stood, if they could save it; otherwise they start new episodes.
-        if let vector = Self.environment(SyncVectorEnvironment.self, in: agent.environment), let saved = meta["environment"],
+        if let vector = Self.environment((any VectorSnapshotting).self, in: agent.environment), let saved = meta["environment"],
            let observations = checkpoint.tensors["agent.observations"], let starts = checkpoint.tensors["agent.episode_starts"] {
             try vector.restore(saved.split(separator: ",").map { UInt64($0)! })
             let parts = agent.memory.parts.indices.compactMap { checkpoint.tensors["agent.memory.\($0)"] }
@@ -142,8 +142,13 @@ public final class Trainer {
             normalization = EnvironmentNormalization(
                 observations: config.normalizeObservations, rewards: config.normalizeRewards,
                 observationSize: try Registry.make(config.env).observationSpace.flatCount, gamma: Double(config.gamma))
-            environment = try SyncVectorEnvironment(count: config.numEnvs) { _ in
-                normalization.training(try Registry.make(config.env))
+            if config.normalizeObservations || config.normalizeRewards {
+                environment = try SyncVectorEnvironment(count: config.numEnvs) { _ in
+                    normalization.training(try Registry.make(config.env))
+                }
+            } else {
+                // The env's batched version where it has one (MinAtar's games): the same steps, faster.
+                environment = try Registry.makeVector(config.env, count: config.numEnvs)
             }
         }
         let seed = UInt64(config.seed)
@@ -302,7 +307,7 @@ public final class Trainer {
             "config": config.toml,
         ]
         checkpoint.metadata.merge(normalization.metadata) { $1 }
-        if let vector = Self.environment(SyncVectorEnvironment.self, in: agent.environment), let snapshot = vector.snapshot {
+        if let vector = Self.environment((any VectorSnapshotting).self, in: agent.environment), let snapshot = vector.snapshot {
             checkpoint.metadata["environment"] = snapshot.map(String.init).joined(separator: ",")
             checkpoint.tensors["agent.observations"] = agent.observations
             checkpoint.tensors["agent.episode_starts"] = Tensor(agent.episodeStarts.map { $0 ? 1 : 0 })

@@ -7,10 +7,16 @@ public struct Registration: Sendable {
     /// Gymnasium's `max_episode_steps`; nil for no time limit.
     public let maxEpisodeSteps: Int?
     public let make: @Sendable (EnvironmentOptions) throws -> any Environment
+    /// Builds N envs as one batch (`count`, then the time limit, 0 for none),
+    /// stepping exactly as a `SyncVectorEnvironment` of `make`'s envs wrapped
+    /// as `Registry.make` wraps them; nil where there is no batched version.
+    public let makeVector: (@Sendable (EnvironmentOptions, Int, Int) throws -> any VectorEnvironment)?
 
     public init(_ name: String, summary: String, maxEpisodeSteps: Int?,
-                make: @escaping @Sendable (EnvironmentOptions) throws -> any Environment) {
+                make: @escaping @Sendable (EnvironmentOptions) throws -> any Environment,
+                makeVector: (@Sendable (EnvironmentOptions, Int, Int) throws -> any VectorEnvironment)? = nil) {
         (self.name, self.summary, self.maxEpisodeSteps, self.make) = (name, summary, maxEpisodeSteps, make)
+        self.makeVector = makeVector
     }
 }
 
@@ -81,9 +87,31 @@ public enum Registry {
     public static var names: [String] { registrations.map(\.name) }
 
     /// Builds `spec` — a name with optional `?key=value&…` options — wrapped in
-    /// its registered time limit (unless `maxEpisodeSteps` overrides it; 0
-    /// removes it) and in `EpisodeStatistics`.
+    /// its registered time limit (unless `maxEpisodeSteps`, or the option
+    /// `max_episode_steps` every env takes, overrides it; 0 removes it) and in
+    /// `EpisodeStatistics`. `maxEpisodeSteps` wins over the option.
     public static func make(_ spec: String, maxEpisodeSteps: Int? = nil) throws -> any Environment {
+        let (registration, options, limit) = try parse(spec, maxEpisodeSteps: maxEpisodeSteps)
+        var env = try registration.make(options)
+        if limit > 0 { env = TimeLimit(env, maxEpisodeSteps: limit) }
+        return EpisodeStatistics(env)
+    }
+
+    /// `count` envs of `spec` as one vector: the env's batched version where
+    /// it has one (MinAtar's games), else a `SyncVectorEnvironment` of
+    /// `make(spec)`; either steps the same. Env i is seeded s + i.
+    public static func makeVector(_ spec: String, count: Int, maxEpisodeSteps: Int? = nil) throws -> any VectorEnvironment {
+        guard count >= 1 else {
+            throw EnvironmentError.invalidOption(environment: spec, option: "count", reason: "must be at least 1, got \(count)")
+        }
+        let (registration, options, limit) = try parse(spec, maxEpisodeSteps: maxEpisodeSteps)
+        if let makeVector = registration.makeVector { return try makeVector(options, count, limit) }
+        return try SyncVectorEnvironment(count: count) { _ in try make(spec, maxEpisodeSteps: maxEpisodeSteps) }
+    }
+
+    /// The registration `spec` names, its options (`max_episode_steps` taken
+    /// out) and the time limit that applies (0 for none).
+    private static func parse(_ spec: String, maxEpisodeSteps: Int?) throws -> (Registration, EnvironmentOptions, Int) {
         let parts = spec.split(separator: "?", maxSplits: 1).map(String.init)
         let name = parts.first ?? ""
         guard let registration = registrations.first(where: { $0.name == name }) else {
@@ -97,10 +125,11 @@ public enum Registry {
             }
             values[kv[0]] = kv[1]
         }
-        var env = try registration.make(EnvironmentOptions(environment: spec, values: values))
-        if let limit = maxEpisodeSteps ?? registration.maxEpisodeSteps, limit > 0 {
-            env = TimeLimit(env, maxEpisodeSteps: limit)
-        }
-        return EpisodeStatistics(env)
+        // Every env takes `max_episode_steps` (Gymnasium's `make` argument) as an option too: a cap such
+        // as gymnax's 1,000 steps for MinAtar is then part of the name a config or a server gives.
+        var options = EnvironmentOptions(environment: spec, values: values)
+        var optionLimit: Int?
+        if values["max_episode_steps"] != nil { optionLimit = try options.int("max_episode_steps", default: 0, in: 0...Int.max) }
+        return (registration, options, maxEpisodeSteps ?? optionLimit ?? registration.maxEpisodeSteps ?? 0)
     }
 }

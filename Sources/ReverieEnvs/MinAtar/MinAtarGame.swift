@@ -48,14 +48,4 @@ struct MinAtarGrid {
         precondition(y >= 0 && y < 10 && x >= 0 && x < 10 && channel >= 0 && channel < channels, "cell (\(y), \(x), \(channel)) is off the grid")
         cells[(y * 10 + x) * channels + channel] = 1
     }
-
-    /// A game's observation, (10, 10, C) row-major.
-    static func drawing<Game: MinAtarGame>(_ game: Game) -> [Float] {
-        [Float](unsafeUninitializedCapacity: 100 * Game.channels) { buffer, count in
-            buffer.initialize(repeating: 0)
-            let grid = MinAtarGrid(channels: Game.channels, cells: buffer.baseAddress!)
-            game.draw(into: grid)
-            count = buffer.count
-        }
-    }
 }

@@ -72,3 +72,14 @@ public struct VectorStep: Sendable {
         self.infos = infos
     }
 }
+
+/// A vector environment whose every env's state can be saved and put back,
+/// so that a checkpointed run resumes where each env stood (see
+/// `Snapshotting`). `SyncVectorEnvironment` and the batched `MinAtarVector`
+/// write the same words for the same envs, so either restores the other's.
+public protocol VectorSnapshotting: VectorEnvironment {
+    /// Every env's state, each prefixed by its length; nil if one cannot be saved.
+    var snapshot: [UInt64]? { get }
+    /// Puts back a `snapshot` of a vector built the same way; on a misfit, throws.
+    func restore(_ snapshot: [UInt64]) throws
+}

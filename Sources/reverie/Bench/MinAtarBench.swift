@@ -3,8 +3,8 @@ import ReverieEnvs
 
 /// MinAtar's games stepped with uniformly random actions (BENCHMARKS.md's
 /// `minatar` workload): our vector env of 64 (`MinAtar/<Game>-v1` as
-/// `Registry.make` builds it, sticky actions and episode statistics
-/// included, same-step autoreset) on one thread, against, in the same run,
+/// `Registry.makeVector` builds it for training — the batched `MinAtarVector`,
+/// sticky actions and episode statistics included, same-step autoreset) on one thread, against, in the same run,
 /// the `minatar` package (one env, and Gymnasium's SyncVectorEnv of 8) and
 /// gymnax's MinAtar jitted and vmapped over 64 and 1024 envs on one XLA
 /// thread (bench/peers/minatar_env.py). Headline: the geometric mean over
@@ -48,7 +48,7 @@ struct MinAtarBench {
     }
 
     private func step(_ game: String) throws {
-        let vector = try SyncVectorEnvironment(count: envs) { _ in try Registry.make("MinAtar/\(game)-v1") }
+        let vector = try Registry.makeVector("MinAtar/\(game)-v1", count: envs)
         guard case .discrete(let actions) = vector.singleActionSpace else { preconditionFailure("MinAtar's actions are discrete") }
         var rng = RandomGenerator(seed: 1)
         _ = try vector.reset(seed: 0)

@@ -50,7 +50,7 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
-        let vector = try SyncVectorEnvironment(count: numEnvs) { _ in try Registry.make(env) }
+        let vector = try Registry.makeVector(env, count: numEnvs)
         let secret: String?, allowed: [String]?
         do {
             secret = try curveSecretKey.map { try CurveKeyPair(contentsOf: $0).secretKey }
