@@ -14,6 +14,7 @@ struct Bench: ParsableCommand {
 
     enum Workload: String, ExpressibleByArgument, CaseIterable {
         case gemm, mlp, env, zmq, ppo, conv, minatar
+        case ppoMinAtar = "ppo-minatar"
         case ppoLSTM = "ppo-lstm"
         case tmaze, rtrl, backbone
         case wmGRU = "wm-gru", wmS5 = "wm-s5", wmMamba = "wm-mamba"
@@ -34,11 +35,17 @@ struct Bench: ParsableCommand {
     @Option(help: "tmaze: corridor lengths; backbone and wm-*: sequence lengths (default 64,256,1024). Comma-separated.")
     var lengths: String?
 
-    @Option(help: "tmaze, dreamer: seeds, comma-separated.")
+    @Option(help: "tmaze, dreamer: seeds, comma-separated; ppo-minatar: the first is used.")
     var seeds = "1,2,3"
 
-    @Option(help: "tmaze: environment steps per run (1,000,000); wm-memory: random steps the world models train on (20,000).")
+    @Option(help: "tmaze: environment steps per run (1,000,000); wm-memory: random steps the world models train on (20,000); ppo-minatar: training steps per side and network (2,000,000).")
     var steps: Int?
+
+    @Option(help: "ppo-minatar: the game (Asterix, Breakout, Freeway, Seaquest, SpaceInvaders).")
+    var game = "Breakout"
+
+    @Option(help: "ppo-minatar: the training return whose wall time is reported.")
+    var target = 40.0
 
     @Option(help: "wm-memory: world-model updates per backbone.")
     var updates = 500
@@ -46,10 +53,10 @@ struct Bench: ParsableCommand {
     @Option(help: "wm-memory: real steps read before imagining.")
     var context = 100
 
-    @Option(help: "conv: networks (\(ConvBench.cases.map(\.name).joined(separator: ","))); minatar: games (Asterix,Breakout,Freeway,Seaquest,SpaceInvaders). Comma-separated.")
+    @Option(help: "conv: networks (\(ConvBench.cases.map(\.name).joined(separator: ","))); ppo-minatar: networks (minatar,mlp); minatar: games (Asterix,Breakout,Freeway,Seaquest,SpaceInvaders). Comma-separated.")
     var networks: String?
 
-    @Flag(help: "wm-gru, wm-s5, wm-mamba, conv, minatar: measure our side only (no Python peer).")
+    @Flag(help: "wm-gru, wm-s5, wm-mamba, conv, minatar, ppo-minatar: measure our side only (no Python peer).")
     var oursOnly = false
 
     @Option(help: "dreamer, wm-memory: backbones, comma-separated (gru,s4,mamba).")
@@ -80,6 +87,16 @@ struct Bench: ParsableCommand {
             var bench = MinAtarBench(repeats: min(repeats, 3), withPeer: !oursOnly)
             if let networks { bench.games = networks.split(separator: ",").map(String.init) }
             result = try bench.run()
+        case .ppoMinAtar:
+            let games = ["Asterix", "Breakout", "Freeway", "Seaquest", "SpaceInvaders"]
+            guard games.contains(game) else { throw ValidationError("unknown game \(game); choose from \(games.joined(separator: ", "))") }
+            let names = networks.map { $0.split(separator: ",").map(String.init) } ?? PPOMinAtarBench.networks
+            if let unknown = names.first(where: { !PPOMinAtarBench.networks.contains($0) }) {
+                throw ValidationError("unknown network \(unknown); choose from \(PPOMinAtarBench.networks.joined(separator: ", "))")
+            }
+            result = try PPOMinAtarBench(game: game, networks: names, steps: steps ?? 2_000_000,
+                                         seed: seeds.split(separator: ",").compactMap { Int($0) }.first ?? 1,
+                                         target: target, withPeer: !oursOnly).run()
         case .zmq: result = try ZmqBench(repeats: repeats).run()
         case .ppo: result = try PPOBench().run()
         case .conv:
