@@ -76,11 +76,37 @@ def binds_loopback_only(endpoint):
     return host == "localhost" or is_loopback(host)
 
 
+# Env ids served from packages that register them when imported: id prefix -> (module, pip package, what it is).
+ENV_PACKAGES = {
+    "ALE/": ("ale_py", "ale-py", "the Arcade Learning Environment; its wheel ships the Atari ROMs"),
+    "MinAtar/": ("minatar", "minatar", "MinAtar's five games"),
+}
+
+
+class MissingPackage(Exception):
+    """An env id whose package is not installed; the message says how to install it."""
+
+
+def import_env_package(env_id):
+    """Imports and registers the package behind ``env_id`` (ALE/…, MinAtar/…), or says how to install it."""
+    for prefix, (module, package, what) in ENV_PACKAGES.items():
+        if not env_id.startswith(prefix):
+            continue
+        try:
+            imported = importlib.import_module(module)
+        except ImportError:
+            raise MissingPackage(f"{env_id} needs the {package} package ({what}), which is not installed "
+                                 f"in {sys.executable}: pip install {package}") from None
+        if hasattr(gym, "register_envs"):
+            gym.register_envs(imported)  # Gymnasium ≥ 1.0: makes the import's registration explicit
+
+
 def make_envs(env_id, num_envs, kwargs):
     """N copies of ``env_id``; ``module:Env-v0`` imports ``module`` first (Gymnasium's convention)."""
     if ":" in env_id:
         module, env_id = env_id.split(":", 1)
         importlib.import_module(module)
+    import_env_package(env_id)
     probe = gym.make(env_id, **kwargs)
     render = "rgb_array" in probe.metadata.get("render_modes", [])
     probe.close()
@@ -330,7 +356,7 @@ def main(argv=None):
     try:
         server = GymnasiumServer(args.env_id, args.num_envs, args.bind, args.max_message_bytes, secret, kwargs,
                                  args.curve_allow, args.allow_remote_close)
-    except gym.error.Error as error:
+    except (gym.error.Error, MissingPackage) as error:
         raise SystemExit(f"gymnasium_server: {error}")
     except zmq.ZMQError as error:
         raise SystemExit(f"gymnasium_server: cannot bind {args.bind}: {error}")

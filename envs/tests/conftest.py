@@ -26,12 +26,16 @@ class Server:
         self.port, self.endpoint = port, f"tcp://127.0.0.1:{port}"
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ENVS), str(ENVS / "tests")]))
         self.process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
-        # Wait for the "serving … on …" line, so tests start against a bound socket.
-        line = self.process.stderr.readline()
-        if not line.startswith("serving"):
-            raise RuntimeError(f"server did not start: {line}{self.process.stderr.read()}")
+        # Wait for the "serving … on …" line, so tests start against a bound socket. Packages may print
+        # first (ale-py's banner); a server that exits first has closed the pipe.
+        self.stderr_lines = []
+        for line in self.process.stderr:
+            self.stderr_lines.append(line)
+            if line.startswith("serving"):
+                break
+        else:
+            raise RuntimeError(f"server did not start: {''.join(self.stderr_lines)}")
         # Read the rest as it comes: tests check warnings, and a full pipe would block a chatty server.
-        self.stderr_lines = [line]
         threading.Thread(target=self._read_stderr, daemon=True).start()
 
     def _read_stderr(self):

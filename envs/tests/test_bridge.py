@@ -75,6 +75,40 @@ def test_unknown_env_id_is_a_clear_error():
     assert result.returncode != 0 and "NoSuchEnv" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_an_ale_id_without_ale_py_says_how_to_install_it():
+    # ale_py made unimportable in the server's own interpreter (None in sys.modules blocks an import).
+    code = ("import sys; sys.modules['ale_py'] = None; sys.argv = ['gymnasium_server.py', 'ALE/Pong-v5']; "
+            "import gymnasium_server; gymnasium_server.main()")
+    result = subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": str(ENVS), "PATH": "/usr/bin:/bin"},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "ALE/Pong-v5 needs the ale-py package" in result.stderr and "pip install ale-py" in result.stderr
+
+
+def test_atari_through_the_bridge_is_uint8_frames_equal_to_ale_in_process(bridge):
+    ale_py = pytest.importorskip("ale_py", reason="ale-py is optional: pip install ale-py")
+    import gymnasium as gym
+    gym.register_envs(ale_py)
+    kwargs = {"frameskip": 1, "repeat_action_probability": 0.0, "obs_type": "grayscale"}
+    server = bridge("ALE/Pong-v5", 2, "--kwargs", json.dumps(kwargs))
+    remote = RemoteVectorEnv(server.endpoint, timeout_ms=10000)
+    assert remote.observation_space == {"type": "box", "dtype": "uint8", "shape": [210, 160], "low": 0.0, "high": 255.0}
+    assert remote.action_space == {"type": "discrete", "n": 6, "start": 0}
+    direct = [gym.make("ALE/Pong-v5", **kwargs) for _ in range(2)]
+    first = remote.reset(seed=5)
+    assert first.dtype == np.uint8
+    for i, env in enumerate(direct):
+        assert np.array_equal(first[i], env.reset(seed=5 + i)[0])
+    actions = np.random.default_rng(3).integers(0, 6, size=(200, 2))
+    for a in actions:
+        step = remote.step(a)
+        for i, env in enumerate(direct):
+            observation, reward, terminated, truncated, _ = env.step(int(a[i]))
+            assert np.array_equal(step.observations[i], observation) and step.rewards[i] == reward
+            assert step.terminated[i] == terminated and step.truncated[i] == truncated
+    remote.close()
+
+
 def test_invalid_actions_are_error_replies_and_change_nothing(bridge):
     server = bridge("CartPole-v1", 2)
     remote = RemoteVectorEnv(server.endpoint, timeout_ms=3000)
