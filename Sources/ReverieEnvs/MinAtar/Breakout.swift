@@ -78,7 +78,7 @@ struct Breakout: MinAtarGame {
         grid.set(ballY, ballX, 1)
         grid.set(9, paddle, 0)
         grid.set(lastY, lastX, 2)
-        for i in Self.brickRows where bricks[i] { grid.set(i / 10, i % 10, 3) }
+        bricks.withUnsafeBufferPointer { bricks in for i in Self.brickRows where bricks[i] { grid.set(cell: i, 3) } }
     }
 
     var state: [Int] {

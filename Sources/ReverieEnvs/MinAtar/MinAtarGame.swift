@@ -48,4 +48,11 @@ struct MinAtarGrid {
         precondition(y >= 0 && y < 10 && x >= 0 && x < 10 && channel >= 0 && channel < channels, "cell (\(y), \(x), \(channel)) is off the grid")
         cells[(y * 10 + x) * channels + channel] = 1
     }
+
+    /// Turns on cell y·10 + x of `channel`.
+    @inline(__always)
+    func set(cell: Int, _ channel: Int) {
+        precondition(cell >= 0 && cell < 100 && channel >= 0 && channel < channels, "cell \(cell), channel \(channel) is off the grid")
+        cells[cell * channels + channel] = 1
+    }
 }

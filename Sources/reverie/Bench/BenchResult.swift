@@ -28,8 +28,19 @@ struct BenchResult {
         object["ratio"] = ratio.map { rounded($0) } ?? NSNull()
         object["blas_core"] = BLASKernels.coreName
         object["blas_core_reason"] = BLASKernels.reason
-        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        let data = try! JSONSerialization.data(withJSONObject: Self.finite(object), options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// `value` with every NaN or infinity (a side not measured, a ratio to it) as null, which JSON can hold.
+    static func finite(_ value: Any) -> Any {
+        switch value {
+        case let x as Double: x.isFinite ? x : NSNull()
+        case let x as Float: x.isFinite ? x : NSNull()
+        case let object as [String: Any]: object.mapValues(finite)
+        case let array as [Any]: array.map(finite)
+        default: value
+        }
     }
 }
 
