@@ -37,12 +37,13 @@ import ReverieWorldModels
         process.waitUntilExit()
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationStatus == 0, "reverie view failed: \(message)")
-        return (try decodeStoredPNG(Data(contentsOf: path)), message)
+        return (try decodePNG(Data(contentsOf: path)), message)
     }
 
-    /// Reads back a PNG as `PNGWriter` writes it (stored deflate blocks, filter 0);
-    /// Tests/ReverieTrainingTests/PNGTests.swift checks such files with Pillow.
-    static func decodeStoredPNG(_ data: Data) throws -> (width: Int, height: Int, pixels: [UInt8]) {
+    /// Reads back a PNG as `PNGWriter` writes it (filter 0, deflate blocks stored
+    /// or of the fixed Huffman codes); Tests/ReverieTrainingTests/PNGTests.swift
+    /// checks such files with Pillow.
+    static func decodePNG(_ data: Data) throws -> (width: Int, height: Int, pixels: [UInt8]) {
         let bytes = [UInt8](data)
         func u32(_ i: Int) -> Int { Int(bytes[i]) << 24 | Int(bytes[i + 1]) << 16 | Int(bytes[i + 2]) << 8 | Int(bytes[i + 3]) }
         var (i, width, height, zlib) = (8, 0, 0, [UInt8]())
@@ -53,14 +54,59 @@ import ReverieWorldModels
             if type == "IDAT" { zlib += body }
             i += 12 + length
         }
-        var raw: [UInt8] = [], p = 2
-        while p < zlib.count - 4 {
-            let count = Int(zlib[p + 1]) | Int(zlib[p + 2]) << 8
-            raw += zlib[(p + 5)..<(p + 5 + count)]
-            p += 5 + count
-        }
+        let raw = try inflate(Array(zlib[2..<(zlib.count - 4)]))
         let row = width * 3 + 1
         return (width, height, (0..<height).flatMap { raw[($0 * row + 1)..<(($0 + 1) * row)] })
+    }
+
+    struct UnsupportedDeflate: Error {}
+
+    /// RFC 1951 for the two block types `PNGWriter` writes: stored, and the fixed Huffman codes.
+    static func inflate(_ input: [UInt8]) throws -> [UInt8] {
+        var (out, bit) = ([UInt8](), 0)
+        func bits(_ n: Int) -> Int {
+            var value = 0
+            for k in 0..<n { value |= Int((input[(bit + k) >> 3] >> UInt8((bit + k) & 7)) & 1) << k }
+            bit += n
+            return value
+        }
+        /// One Huffman code, read most significant bit first.
+        func code(_ n: Int) -> Int { (0..<n).reduce(0) { acc, _ in acc << 1 | bits(1) } }
+        let lengthBases = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258]
+        let lengthExtra = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]
+        let distanceBases = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073,
+                             4097, 6145, 8193, 12289, 16385, 24577]
+        var last = false
+        while !last {
+            last = bits(1) == 1
+            switch bits(2) {
+            case 0:
+                bit = (bit + 7) & ~7
+                let count = bits(16)
+                _ = bits(16)
+                out += input[(bit >> 3)..<((bit >> 3) + count)]
+                bit += 8 * count
+            case 1:
+                while true {
+                    // The fixed literal/length code: 7, 8 or 9 bits.
+                    var symbol = code(7)
+                    if symbol <= 0x17 { symbol += 256 } else {
+                        symbol = symbol << 1 | bits(1)
+                        if symbol >= 0x30 && symbol <= 0xBF { symbol -= 0x30 } else if symbol >= 0xC0 && symbol <= 0xC7 { symbol += 280 - 0xC0 } else {
+                            symbol = (symbol << 1 | bits(1)) - 0x190 + 144
+                        }
+                    }
+                    if symbol < 256 { out.append(UInt8(symbol)); continue }
+                    if symbol == 256 { break }
+                    let length = lengthBases[symbol - 257] + bits(lengthExtra[symbol - 257])
+                    let d = code(5)
+                    let distance = distanceBases[d] + bits(d < 4 ? 0 : d / 2 - 1)
+                    for _ in 0..<length { out.append(out[out.count - distance]) }
+                }
+            default: throw UnsupportedDeflate()
+            }
+        }
+        return out
     }
 
     /// Variance of the pixel values inside a rectangle.

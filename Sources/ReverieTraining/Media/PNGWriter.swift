@@ -1,11 +1,9 @@
 import Foundation
 import ReverieEnvs
 
-/// Encodes an RGB8 frame as a PNG file (screenshots of the viewer). The
-/// image data is zlib with stored (uncompressed) deflate blocks: no
-/// compressor to carry, every PNG reader decodes it, and screenshots are
-/// small enough that size does not matter (PNG spec, ISO/IEC 15948; zlib
-/// RFC 1950; deflate stored blocks RFC 1951 §3.2.4).
+/// Encodes an RGB8 frame as a PNG file (the viewer's screenshots,
+/// `reverie plot`'s charts): scanlines unfiltered, compressed by our own
+/// `Deflate` (PNG spec, ISO/IEC 15948; zlib RFC 1950; deflate RFC 1951).
 public enum PNGWriter {
     public static func encode(_ frame: Frame) -> Data {
         var out = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
@@ -21,16 +19,8 @@ public enum PNGWriter {
             raw.append(0)
             raw.append(contentsOf: frame.pixels[(row * frame.width * 3)..<((row + 1) * frame.width * 3)])
         }
-        var zlib = Data([0x78, 0x01])
-        var offset = 0
-        repeat {
-            let count = min(65_535, raw.count - offset)
-            let last: UInt8 = offset + count == raw.count ? 1 : 0
-            zlib.append(last)                                   // BFINAL, BTYPE = 00 (stored)
-            zlib.append(contentsOf: [UInt8(count & 0xFF), UInt8(count >> 8), UInt8(~count & 0xFF), UInt8((~count >> 8) & 0xFF)])
-            zlib.append(raw[offset..<(offset + count)])
-            offset += count
-        } while offset < raw.count
+        var zlib = Data([0x78, 0x01])   // deflate, 32 KiB window; FCHECK makes the pair a multiple of 31
+        zlib.append(contentsOf: Deflate.compress([UInt8](raw)))
         zlib.appendBigEndian(adler32(raw))
         out.appendChunk("IDAT", zlib)
         out.appendChunk("IEND", Data())
