@@ -94,6 +94,28 @@ import Testing
         #expect(returns == reference.episode_returns)
     }
 
+    /// Surfacing with six divers leaves the package's diver count at −1, a state
+    /// random play never reaches (a 10M-step training run did, at 2M steps):
+    /// numpy draws the gauge as the empty slice 10:9; so must we, not trap.
+    @Test func seaquestDrawsAnEmptyDiverGaugeAfterSixDiversSurfaced() throws {
+        var game = Seaquest(ramping: true)
+        var random = NumpyRandomState(seed: 1)
+        game.reset(using: &random)
+        var state = game.state
+        state[1] = -1   // the diver count
+        var restored = game.restore(state)
+        #expect(restored)
+        var cells = [Float](repeating: 0, count: 100 * Seaquest.channels)
+        cells.withUnsafeMutableBufferPointer { game.draw(into: MinAtarGrid(channels: Seaquest.channels, cells: $0.baseAddress!)) }
+        #expect((0..<10).allSatisfy { cells[(9 * 10 + $0) * Seaquest.channels + 8] == 0 }, "no diver-gauge cell is on")
+        state[1] = 2
+        restored = game.restore(state)
+        #expect(restored)
+        cells = [Float](repeating: 0, count: 100 * Seaquest.channels)
+        cells.withUnsafeMutableBufferPointer { game.draw(into: MinAtarGrid(channels: Seaquest.channels, cells: $0.baseAddress!)) }
+        #expect((0..<10).filter { cells[(9 * 10 + $0) * Seaquest.channels + 8] != 0 } == [7, 8], "two divers: cells 7 and 8")
+    }
+
     @Test func minimalActionSetsAndOptions() throws {
         #expect(try Registry.make("MinAtar/Breakout-v1").actionSpace == .discrete(3))
         #expect(try Registry.make("MinAtar/SpaceInvaders-v1").actionSpace == .discrete(4))

@@ -279,6 +279,7 @@ struct RemoteEnvironmentTests {
             return try Data(contentsOf: path)
         }
         let served = try screenshot("zmq://127.0.0.1:\(server.port)"), local = try screenshot("CartPole-v1")
-        #expect(served.count > 100_000 && served == local)
+        // Identical files (the encoder is deterministic), of a real picture: more than a blank one compresses to.
+        #expect(served.count > 2_000 && served == local, "\(served.count) and \(local.count) bytes")
     }
 }

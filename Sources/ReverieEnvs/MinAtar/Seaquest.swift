@@ -230,7 +230,8 @@ struct Seaquest: MinAtarGame {
         // numpy wraps a back cell of −1 to column 9.
         grid.set(subY, ((facingRight ? subX - 1 : subX + 1) + 10) % 10, 1)
         for x in 0 ..< max(0, oxygen) * 10 / Self.maxOxygen { grid.set(9, x, 7) }
-        for x in max(0, 9 - diverCount) ..< 9 { grid.set(9, x, 8) }
+        // numpy's slice 9 − count : 9, empty once six divers surfaced leave the count at −1 (10:9).
+        for x in stride(from: max(0, 9 - diverCount), to: 9, by: 1) { grid.set(9, x, 8) }
         for b in friendlyBullets.elements { grid.set(b[1], b[0], 2) }
         for b in enemyBullets.elements { grid.set(b[1], b[0], 4) }
         for (list, channel) in [(fish, 5), (subs, 6), (divers, 9)] {
