@@ -125,5 +125,7 @@ import Testing
         for bad in ["-1", "ten", ""] {
             #expect(throws: EnvironmentError.self, "max_episode_steps=\(bad)") { try Registry.make("CartPole-v1?max_episode_steps=\(bad)") }
         }
+        let error = try #require(throws: EnvironmentError.self) { try Registry.make("CartPole-v1?max_episode_steps=ten") }
+        #expect("\(error)".contains("must be an integer ≥ 0, got 'ten'"), "\(error)")
     }
 }

@@ -36,7 +36,7 @@ public struct EnvironmentOptions: Sendable {
         guard let text = values.removeValue(forKey: key) else { return value }
         guard let parsed = Int(text), range.contains(parsed) else {
             throw EnvironmentError.invalidOption(environment: environment, option: key,
-                                                 reason: "must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
+                                                 reason: "must be an integer \(range.upperBound == .max ? "≥ \(range.lowerBound)" : "in \(range.lowerBound)...\(range.upperBound)"), got '\(text)'")
         }
         return parsed
     }
