@@ -72,9 +72,10 @@ public struct LineChart: Sendable {
         for (i, s) in series.enumerated() {
             guard let band = s.band else { continue }
             let colour = Self.palette[i % Self.palette.count]
+            let lows = Self.finitePoints(s.x, band.low), highs = Self.finitePoints(s.x, band.high)
             for column in area.left...area.right {
                 let x = x0 + (Double(column) - Double(area.left)) / Double(area.right - area.left) * (x1 - x0)
-                guard let low = Self.interpolate(s.x, band.low, at: x), let high = Self.interpolate(s.x, band.high, at: x) else { continue }
+                guard let low = Self.interpolate(lows, at: x), let high = Self.interpolate(highs, at: x) else { continue }
                 let top = max(area.top, Int(py(high).rounded())), bottom = min(area.bottom, Int(py(low).rounded()))
                 guard top <= bottom else { continue }
                 for row in top...bottom { raster.blend(column, row, colour, opacity: 0.22) }
@@ -133,9 +134,11 @@ public struct LineChart: Sendable {
         return trimmed(value)
     }
 
-    /// y at x by linear interpolation between the two nearest points with finite y; nil outside them.
-    static func interpolate(_ xs: [Double], _ ys: [Double], at x: Double) -> Double? {
-        let points = zip(xs, ys).filter { $0.1.isFinite }
+    /// The (x, y) pairs whose y is finite.
+    static func finitePoints(_ xs: [Double], _ ys: [Double]) -> [(Double, Double)] { zip(xs, ys).filter { $0.1.isFinite } }
+
+    /// y at x by linear interpolation between the two nearest of `points` (finite, x increasing); nil outside them.
+    static func interpolate(_ points: [(Double, Double)], at x: Double) -> Double? {
         guard let first = points.first, let last = points.last, x >= first.0, x <= last.0 else { return nil }
         guard let j = points.firstIndex(where: { $0.0 >= x }) else { return nil }
         if j == 0 { return points[0].1 }

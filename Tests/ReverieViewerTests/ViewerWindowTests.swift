@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import ReverieAgents
 import ReverieEnvs
-import ReverieTraining
+@testable import ReverieTraining
 import ReverieWorldModels
 @testable import ReverieViewer
 
@@ -72,10 +72,9 @@ import ReverieWorldModels
         }
         /// One Huffman code, read most significant bit first.
         func code(_ n: Int) -> Int { (0..<n).reduce(0) { acc, _ in acc << 1 | bits(1) } }
-        let lengthBases = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258]
-        let lengthExtra = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]
-        let distanceBases = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073,
-                             4097, 6145, 8193, 12289, 16385, 24577]
+        // RFC 1951's tables, as the encoder holds them (Pillow checks the encoder independently: PNGTests).
+        let (lengthBases, lengthExtra) = (Deflate.lengthBases, Deflate.lengthExtraBits)
+        let (distanceBases, distanceExtra) = (Deflate.distanceBases, Deflate.distanceExtraBits)
         var last = false
         while !last {
             last = bits(1) == 1
@@ -100,7 +99,7 @@ import ReverieWorldModels
                     if symbol == 256 { break }
                     let length = lengthBases[symbol - 257] + bits(lengthExtra[symbol - 257])
                     let d = code(5)
-                    let distance = distanceBases[d] + bits(d < 4 ? 0 : d / 2 - 1)
+                    let distance = distanceBases[d] + bits(distanceExtra[d])
                     for _ in 0..<length { out.append(out[out.count - distance]) }
                 }
             default: throw UnsupportedDeflate()

@@ -72,6 +72,7 @@ struct MinAtarLane<Game: MinAtarGame> {
     /// colour (the last one drawn on top), black where nothing is.
     static func frame(_ cells: [Float]) -> Frame {
         let cell = 16, c = Game.channels
+        let palette = Self.palette   // a generic type has no stored statics: built once per frame
         var frame = Frame(width: 10 * cell, height: 10 * cell, fill: (0, 0, 0))
         for y in 0..<10 {
             for x in 0..<10 {

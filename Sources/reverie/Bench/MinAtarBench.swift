@@ -11,7 +11,9 @@ import ReverieEnvs
 /// games of ours against gymnax's faster setting.
 struct MinAtarBench {
     var repeats = 3
-    var games = ["Asterix", "Breakout", "Freeway", "Seaquest", "SpaceInvaders"]
+    /// The `minatar` package's games, as our registry and gymnax name them.
+    static let allGames = ["Asterix", "Breakout", "Freeway", "Seaquest", "SpaceInvaders"]
+    var games = Self.allGames
     var steps = 2_000_000
     var envs = 64
     /// Whether to run the Python peers beside ours.

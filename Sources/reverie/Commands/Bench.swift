@@ -88,7 +88,7 @@ struct Bench: ParsableCommand {
             if let networks { bench.games = networks.split(separator: ",").map(String.init) }
             result = try bench.run()
         case .ppoMinAtar:
-            let games = ["Asterix", "Breakout", "Freeway", "Seaquest", "SpaceInvaders"]
+            let games = MinAtarBench.allGames
             guard games.contains(game) else { throw ValidationError("unknown game \(game); choose from \(games.joined(separator: ", "))") }
             let names = networks.map { $0.split(separator: ",").map(String.init) } ?? PPOMinAtarBench.networks
             if let unknown = names.first(where: { !PPOMinAtarBench.networks.contains($0) }) {
