@@ -15,6 +15,7 @@ without CURVE says so loudly at start-up.
 import argparse
 import collections
 import importlib
+import importlib.util
 import ipaddress
 import json
 import os
@@ -99,6 +100,12 @@ def import_env_package(env_id):
                                  f"in {sys.executable}: pip install {package}") from None
         if hasattr(gym, "register_envs"):
             gym.register_envs(imported)  # Gymnasium ≥ 1.0: makes the import's registration explicit
+        return
+    # The ALE's unprefixed ids (PongNoFrameskip-v4, Breakout-v4, as CleanRL names them) exist once ale_py is imported.
+    if env_id not in gym.registry and importlib.util.find_spec("ale_py") is not None:
+        imported = importlib.import_module("ale_py")
+        if hasattr(gym, "register_envs"):
+            gym.register_envs(imported)
 
 
 def make_envs(env_id, num_envs, kwargs):
@@ -128,10 +135,12 @@ class GymnasiumServer:
         self.wire_spaces = (space_to_wire(self.observation_space, "observation"),
                             space_to_wire(self.action_space, "action"))
         self.max_message_bytes = max_message_bytes
-        self.allow_remote_close = allow_remote_close
+        # An ipc or inproc socket has peers on this machine only (ZeroMQ's Peer-Address is no IP for them).
+        self.allow_remote_close = allow_remote_close or bind.split("://", 1)[0] in ("ipc", "inproc")
         self.server_id = secrets.token_hex(8)  # a client that sees it change knows this process never reset its envs
         self.last_step = collections.OrderedDict()  # client key -> (seq, reply frames), least recently used first
         self.was_reset = False
+        self.latest = [None] * num_envs  # each env's latest observation and info, repeated for an env a step leaves out
         self.closed = False
         self.context = zmq.Context.instance()
         self.authenticator = None
@@ -227,9 +236,9 @@ class GymnasiumServer:
             seed = header.get("seed")
             if seed is not None and (not is_int(seed) or not 0 <= seed <= wire.MAX_SEQ - n):
                 raise ProtocolError(f"'seed' must be an integer in 0…{wire.MAX_SEQ - n} or null")
-            observations = [env.reset(seed=None if seed is None else seed + i)[0] for i, env in enumerate(self.envs)]
+            self.latest = [env.reset(seed=None if seed is None else seed + i) for i, env in enumerate(self.envs)]
             self.was_reset = True
-            return {}, [("observations", self.batch(observations))]
+            return {}, [("observations", self.batch([o for o, _ in self.latest]))] + self.info_arrays()
         if command in ("step", "render") and not self.was_reset:
             # A client of a previous server process on this endpoint lands here: tell it why.
             raise ProtocolError(f"{command} before reset: this server (id {self.server_id}) has not reset its "
@@ -268,6 +277,9 @@ class GymnasiumServer:
         with np.errstate(over="ignore"):  # a float64 action beyond float32's range becomes inf, refused below
             batch = [int(a) if isinstance(space, gym.spaces.Discrete) else np.asarray(a, dtype=space.dtype)
                      for a in actions]
+        active = arrays.get("active")
+        if active is not None and (active.dtype != bool or active.shape != (n,)):
+            raise ProtocolError(f"step: active must be bool of shape [{n}], got {active.dtype.name} {list(active.shape)}")
         for i, a in enumerate(batch):
             # Box.contains takes ±inf when the bounds are infinite; no env is meant to be stepped with it.
             if isinstance(space, gym.spaces.Box) and not np.all(np.isfinite(a)):
@@ -278,18 +290,31 @@ class GymnasiumServer:
         terminated, truncated = np.zeros(n, bool), np.zeros(n, bool)
         finals, final_indices = [], []
         for i, (env, a) in enumerate(zip(self.envs, batch)):
-            observation, reward, terminated[i], truncated[i], _ = env.step(a)
+            if active is not None and not active[i]:
+                observations.append(self.latest[i][0])  # left out: as it was, reward 0, not ended
+                continue
+            observation, reward, terminated[i], truncated[i], info = env.step(a)
             rewards[i] = reward
             if terminated[i] or truncated[i]:
                 finals.append(observation)
                 final_indices.append(i)
-                observation, _ = env.reset()
+                observation, info = env.reset()
+            self.latest[i] = (observation, info)
             observations.append(observation)
         empty = np.zeros((0,) + self.observation_space.shape, self.observation_space.dtype)
         return {"final_indices": final_indices}, [
             ("observations", self.batch(observations)), ("rewards", rewards),
             ("terminated", terminated), ("truncated", truncated),
-            ("final_observations", self.batch(finals) if finals else empty)]
+            ("final_observations", self.batch(finals) if finals else empty)] + self.info_arrays()
+
+    def info_arrays(self):
+        """``info.<key>`` (N) float64 for each key whose value is a real number in every env's latest info
+        (ALE's ``lives``, ``episode_frame_number``), in key order."""
+        infos = [info for _, info in self.latest]
+        def number(value):
+            return isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)) and np.isfinite(float(value))
+        keys = sorted(k for k in infos[0] if isinstance(k, str) and all(number(info.get(k)) for info in infos))
+        return [(f"info.{k}", np.array([float(info[k]) for info in infos], np.float64)) for k in keys]
 
     def batch(self, observations):
         """(K, *obs) in the observation space's dtype, refusing observations of the wrong shape."""
@@ -330,6 +355,9 @@ def main(argv=None):
                         help="serve only clients whose CURVE public key is in one of DIR's *.key files")
     parser.add_argument("--allow-remote-close", action="store_true",
                         help="obey close from peers on other machines too (by default only local peers may close)")
+    parser.add_argument("--parent-pid", type=int, metavar="PID",
+                        help="exit when process PID ends (a client that started this server, as reverie train does "
+                             "for gymnasium:… envs); Ctrl-C is then left to the parent")
     parser.add_argument("--kwargs", default="{}", help='JSON object of keyword arguments for gym.make, e.g. \'{"g": 9.81}\'')
     args = parser.parse_args(argv)
     if args.num_envs < 1:
@@ -362,14 +390,17 @@ def main(argv=None):
         raise SystemExit(f"gymnasium_server: cannot bind {args.bind}: {error}")
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
-    signal.signal(signal.SIGINT, lambda *_: stop.append(1))
+    # Started by a client: the terminal's Ctrl-C reaches this process too, but the client decides when to stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN if args.parent_pid else lambda *_: stop.append(1))
     # A parent may have started us with these blocked (the mask is inherited): stop must still work.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     print(f"serving {server.env_id} ×{args.num_envs} on {args.bind} (server id {server.server_id})",
           file=sys.stderr, flush=True)
     for warning in exposure_warnings(args.bind, secret, args.curve_allow):
         print(warning, file=sys.stderr, flush=True)
-    server.serve(should_stop=lambda: bool(stop))
+    def parent_gone():
+        return args.parent_pid is not None and os.getppid() != args.parent_pid
+    server.serve(should_stop=lambda: bool(stop) or parent_gone())
     if stop:
         print("stopped by signal", file=sys.stderr)
     else:

@@ -39,7 +39,9 @@ public func evaluate(_ policy: any ActingPolicy, in environment: any Environment
 /// remote one, say), all stepped together, and returns each one's
 /// undiscounted return. Env i plays ⌊(episodes + i) / N⌋ of them, as
 /// Stable-Baselines3's `evaluate_policy` splits the work, so short episodes
-/// are not over-counted.
+/// are not over-counted. An episode end marked `info["life_loss"]` (a lost
+/// life under `AtariPreprocessing`'s terminal-on-life-loss) is not a game's
+/// end: the game plays on and counts as one episode.
 ///
 /// - Parameters:
 ///   - seed: the vector env is reset with it (env i gets seed + i).
@@ -61,8 +63,9 @@ public func evaluate(_ policy: any ActingPolicy, in environment: any VectorEnvir
         for i in 0..<n {
             running[i] += step.rewards[i]
             starts[i] = step.terminated[i] || step.truncated[i]
-            if starts[i] {
-                if counts[i] < targets[i] { returns.append(running[i]) }
+            // A lost life ends the learner's episode, not the game (AtariPreprocessing's `life_loss`).
+            if starts[i] && step.infos[i]["life_loss"] == nil {
+                if counts[i] < targets[i] { returns.append(step.infos[i]["episode_return"] ?? running[i]) }
                 counts[i] += 1
                 running[i] = 0
             }

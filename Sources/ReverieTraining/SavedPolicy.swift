@@ -43,8 +43,10 @@ public struct SavedPolicy {
         if let spaces {
             (observationSpace, actionSpace) = spaces
         } else {
-            guard !config.env.contains("://") else {
-                throw ConfigError("this policy was trained on remote envs (\(config.env)); evaluate it on a built-in env")
+            guard !config.isServed && !config.atariPreprocess else {
+                throw ConfigError("this policy was trained on "
+                                  + (config.isServed ? "served envs (\(config.env))" : "\(config.env) behind atari.preprocess")
+                                  + "; its run's evaluation (summary.json) played them; evaluate it here on a built-in env with the same spaces")
             }
             let env = try Registry.make(config.env)
             (observationSpace, actionSpace) = (env.observationSpace, env.actionSpace)

@@ -130,13 +130,23 @@ public final class Trainer {
     public static func makeAgent(_ config: TrainConfig) throws -> (agent: any Agent, normalization: EnvironmentNormalization) {
         let environment: any VectorEnvironment
         let normalization: EnvironmentNormalization
-        if config.env.hasPrefix("zmq://") || config.env.hasPrefix("tcp://") {
+        if config.isServed {
             guard !config.normalizeObservations && !config.normalizeRewards else {
                 throw ConfigError("normalize.observations and normalize.rewards apply to built-in envs; "
                                   + "normalise on the server's side for \(config.env)")
             }
-            environment = try RemoteVectorEnvironment(config.env, timeoutMilliseconds: config.remoteTimeoutMilliseconds,
-                                                      retries: config.remoteRetries, curve: try config.curveClientKeys())
+            let remote = config.env.hasPrefix(GymnasiumBridge.prefix)
+                ? try GymnasiumBridge.launch(config.env, count: config.numEnvs, processes: config.bridgeProcesses,
+                                             timeoutMilliseconds: config.remoteTimeoutMilliseconds, retries: config.remoteRetries)
+                : try RemoteVectorEnvironment(config.env, timeoutMilliseconds: config.remoteTimeoutMilliseconds,
+                                              retries: config.remoteRetries, curve: try config.curveClientKeys())
+            environment = config.atariPreprocess ? try preprocessed(remote, config) : remote
+            normalization = EnvironmentNormalization(observations: false, rewards: false, observationSize: 0, gamma: 1)
+        } else if config.atariPreprocess {
+            guard !config.normalizeObservations && !config.normalizeRewards else {
+                throw ConfigError("atari.preprocess and normalize.* do not go together: pixels are scaled by the network")
+            }
+            environment = try preprocessed(try SyncVectorEnvironment(count: config.numEnvs) { _ in try Registry.make(config.env) }, config)
             normalization = EnvironmentNormalization(observations: false, rewards: false, observationSize: 0, gamma: 1)
         } else {
             normalization = EnvironmentNormalization(
@@ -160,6 +170,16 @@ public final class Trainer {
         default: try PPO(config.ppo, policy: config.policySpec, environment: checked, totalSteps: config.totalSteps, seed: seed)
         }
         return (agent, normalization)
+    }
+
+    /// `environment` behind Gymnasium's `AtariPreprocessing` and a frame stack, as `config.atari` says.
+    static func preprocessed(_ environment: any SubsetStepping, _ config: TrainConfig) throws -> any VectorEnvironment {
+        do {
+            let frames = try AtariPreprocessing(environment, settings: config.atari)
+            return config.atariFrameStack > 1 ? try VectorFrameStack(frames, frames: config.atariFrameStack) : frames
+        } catch let error as EnvironmentError {
+            throw ConfigError("atari.preprocess: \(error)")
+        }
     }
 
     // MARK: - The loop
@@ -241,7 +261,7 @@ public final class Trainer {
         if outcome == .completed && config.evalEpisodes > 0 {
             let seed = UInt64(config.seed) &+ 1_000_000
             // Remote envs are evaluated where they run, all N stepped together.
-            let returns = config.env.contains("://")
+            let returns = config.isServed || config.atariPreprocess
                 ? try evaluate(agent.actingPolicy, in: agent.environment, episodes: config.evalEpisodes, seed: seed)
                 : try evaluate(agent.actingPolicy, in: normalization.evaluation(try Registry.make(config.env)),
                                episodes: config.evalEpisodes, seed: seed)

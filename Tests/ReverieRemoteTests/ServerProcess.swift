@@ -67,10 +67,16 @@ final class ServerProcess {
         }
         process.standardError = stderr
         try process.run()
-        let line = Self.readLine(stderr.fileHandleForReading)
-        guard line.hasPrefix("serving") else {
-            kill()
-            throw ServerStartError(message: "\(kind) did not start: \(line)\(String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
+        // Packages may print first (ale-py's banner); a server that exits first ends the pipe with an empty line.
+        var said: [String] = []
+        while true {
+            let line = Self.readLine(stderr.fileHandleForReading)
+            if line.hasPrefix("serving") { break }
+            said.append(line)
+            if line.isEmpty && !process.isRunning || said.count > 200 {
+                kill()
+                throw ServerStartError(message: "\(kind) did not start: \(said.joined(separator: "\n"))\(String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
+            }
         }
     }
 

@@ -3,6 +3,7 @@ with real processes and sockets: client-id retries from a new socket, a bounded
 retry cache, seq and the server id on error replies, restarts, refused remote
 close, the exposure warning, the CURVE allow-list, and stale replies."""
 import math
+import os
 import re
 import signal
 import subprocess
@@ -265,3 +266,55 @@ def test_the_client_refuses_a_request_over_the_servers_max_message_bytes(bridge)
     with pytest.raises(ValueError, match=r"step request of \d+ bytes exceeds the max_message_bytes \(1024\)"):
         remote.step(np.zeros(128, np.int64))  # 1,024 bytes of actions plus the header
     assert math.isfinite(remote.reset(seed=1).sum())  # nothing was sent: the connection is in step
+
+
+def test_active_steps_only_the_envs_it_names_and_the_others_repeat_as_they_were():
+    server = GymnasiumServer(COUNTER, num_envs=3, bind="inproc://active")
+
+    def step(seq, active=None, dtype=bool):
+        arrays = [("actions", np.ones(3, np.int64))] + ([] if active is None else [("active", np.asarray(active, dtype))])
+        return wire.decode(server.respond(wire.encode({"v": 2, "cmd": "step", "seq": seq}, arrays)))
+
+    header, arrays = wire.decode(server.respond(wire.encode({"v": 2, "cmd": "reset", "seq": 1})))
+    assert arrays["info.steps"].tolist() == [0, 0, 0] and "info.label" not in arrays  # numbers only
+    header, arrays = step(2, [True, False, True])
+    assert arrays["observations"][:, 0].tolist() == [1, 0, 1]
+    assert arrays["rewards"].tolist() == [1, 0, 1] and not arrays["terminated"].any() and not arrays["truncated"].any()
+    assert arrays["info.steps"].dtype == np.float64 and arrays["info.steps"].tolist() == [1, 0, 1]
+    header, arrays = step(3)  # without active: every env
+    assert arrays["observations"][:, 0].tolist() == [2, 1, 2] and arrays["info.steps"].tolist() == [2, 1, 2]
+    for seq, bad in [(4, [1, 0, 1]), (5, [True, False])]:  # not bool, wrong length: refused, nothing stepped
+        header, _ = step(seq, bad, dtype=np.int64 if seq == 4 else bool)
+        assert "active must be bool of shape [3]" in header["error"]
+    header, arrays = step(6, [False, False, True])
+    assert arrays["observations"][:, 0].tolist() == [2, 1, 3]
+    server.socket.close()
+
+
+def test_a_bridge_started_for_a_parent_exits_when_the_parent_is_killed():
+    # A parent that starts the bridge as `reverie train` does, prints its pid, then waits to be killed.
+    script = (f"import subprocess, sys, os, time; p = subprocess.Popen([sys.executable, {str(ENVS / 'gymnasium_server.py')!r}, "
+              f"{COUNTER!r}, '--bind', 'tcp://127.0.0.1:{free_port()}', '--parent-pid', str(os.getpid())]); "
+              "print(p.pid, flush=True); time.sleep(60)")
+    env = dict(os.environ, PYTHONPATH=f"{ENVS}:{ENVS / 'tests'}")
+    parent = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, text=True)
+    bridge_pid = int(parent.stdout.readline())
+    try:
+        time.sleep(1.5)
+        assert pid_alive(bridge_pid), "the bridge should serve while its parent lives"
+        parent.kill()
+        parent.wait()
+        assert wait_until(lambda: not pid_alive(bridge_pid), seconds=5), "the bridge outlived its parent"
+    finally:
+        parent.kill()
+        if pid_alive(bridge_pid):
+            os.kill(bridge_pid, signal.SIGKILL)
+
+
+def pid_alive(pid):
+    """Whether ``pid`` runs (a zombie, reaped by nobody once its parent died, counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -47,7 +47,8 @@ class DictObservation(gym.Env):
 
 class Counter(gym.Env):
     """Observes how many steps it took since its reset, so a test sees whether a
-    request stepped it; each step sleeps ``delay`` seconds (a slow env, for timeouts)."""
+    request stepped it; each step sleeps ``delay`` seconds (a slow env, for timeouts).
+    Its info holds the count as a number (``steps``) and a string (``label``)."""
 
     observation_space = gym.spaces.Box(0, np.inf, (1,), np.float32)
     action_space = gym.spaces.Discrete(2)
@@ -58,12 +59,12 @@ class Counter(gym.Env):
     def reset(self, seed=None, options=None):
         super().reset(seed=seed)
         self.t = 0
-        return np.array([self.t], np.float32), {}
+        return np.array([self.t], np.float32), {"steps": 0, "label": "counter"}
 
     def step(self, action):
         time.sleep(self.delay)
         self.t += 1
-        return np.array([self.t], np.float32), float(action), False, False, {}
+        return np.array([self.t], np.float32), float(action), False, False, {"steps": self.t, "label": "counter"}
 
 
 class Unbounded(gym.Env):

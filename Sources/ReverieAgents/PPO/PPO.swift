@@ -131,7 +131,7 @@ public final class PPO: Agent {
             rollout.episodeStarts += episodeStarts
 
             let step = try environment.step(Tensor(head.envActions(actions), shape: actionShape))
-            var rewards = step.rewards
+            var rewards = config.clipRewards ? step.rewards.map { $0 > 0 ? 1 : $0 < 0 ? -1 : 0 } : step.rewards
             // A time limit is not a terminal state: bootstrap from the final
             // observation, seen with the memory the episode built up.
             let truncated = (0..<n).filter { step.truncated[$0] && !step.terminated[$0] }

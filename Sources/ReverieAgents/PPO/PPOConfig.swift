@@ -36,6 +36,9 @@ public struct PPOConfig: Sendable, Equatable {
     public var normalizeAdvantages = true
     /// Stop an update's epochs early once the approximate KL exceeds this; nil: never.
     public var targetKL: Float? = nil
+    /// Learn from each reward's sign, −1, 0 or +1 (Mnih et al. 2015's reward
+    /// clipping, CleanRL's `ClipRewardEnv`); episode statistics keep the raw rewards.
+    public var clipRewards = false
     /// Recurrent policies: the length L of the sequences trained on — each
     /// env's T steps cut into T/L chunks, each starting from the memory stored
     /// when it was collected (sb3-contrib's way). 0: whole rollouts from the

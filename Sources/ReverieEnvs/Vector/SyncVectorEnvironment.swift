@@ -1,6 +1,6 @@
 /// In-process environments stepped one after another in the calling thread
 /// (Gymnasium's `SyncVectorEnv`), with same-step autoreset.
-public final class SyncVectorEnvironment: VectorSnapshotting {
+public final class SyncVectorEnvironment: VectorSnapshotting, SubsetStepping {
     public let environments: [any Environment]
     public let singleObservationSpace: Space
     public let singleActionSpace: Space
@@ -13,6 +13,11 @@ public final class SyncVectorEnvironment: VectorSnapshotting {
     private var buffers: StepBuffers
     /// Flat sizes of one env's action and observation, and (N, observation shape…).
     private let actionSize: Int, observationSize: Int, batchShape: [Int]
+    /// The observations of the last reset or step: what an env left out of a step repeats.
+    private var latest: Tensor?
+    /// (N) each env's latest step `info`; empty after a reset (an in-process
+    /// env's reset returns no info).
+    public private(set) var latestInfos: [[String: Float]]
 
     /// - Parameter environments: N ≥ 1 environments with identical spaces.
     public init(_ environments: [any Environment]) throws {
@@ -29,6 +34,7 @@ public final class SyncVectorEnvironment: VectorSnapshotting {
         singleActionSpace = first.actionSpace
         actionBuffers = Array(repeating: [Float](repeating: 0, count: first.actionSpace.flatCount), count: environments.count)
         buffers = StepBuffers(count: environments.count)
+        latestInfos = Array(repeating: [:], count: environments.count)
         (actionSize, observationSize) = (first.actionSpace.flatCount, first.observationSpace.flatCount)
         batchShape = [environments.count] + first.observationSpace.shape
     }
@@ -44,12 +50,21 @@ public final class SyncVectorEnvironment: VectorSnapshotting {
         let observations = environments.enumerated().map { i, env in
             env.reset(seed: seed.map { $0 &+ UInt64(i) })
         }
-        return try batch(observations)
+        latestInfos = Array(repeating: [:], count: count)
+        latest = try batch(observations)
+        return latest!
     }
 
-    public func step(_ actions: Tensor) throws -> VectorStep {
+    public func step(_ actions: Tensor) throws -> VectorStep { try step(actions, active: nil) }
+
+    /// Steps the envs where `active[i]` (every env when nil); one left out
+    /// repeats its observation, gets reward 0 and does not end.
+    public func step(_ actions: Tensor, active: [Bool]?) throws -> VectorStep {
         precondition(actions.count == count * actionSize,
                      "\(count) environments need actions of shape \([count] + singleActionSpace.shape), got \(actions.shape)")
+        precondition(active == nil || active!.count == count, "\(count) environments need \(count) active flags")
+        let previous = active == nil ? nil : latest
+        precondition(active == nil || previous != nil, "step before reset")
         // Taken out of `self` so that each is uniquely referenced (unless the
         // caller still holds the last step's) and written in place.
         var (out, inputs) = (buffers, actionBuffers)
@@ -62,6 +77,13 @@ public final class SyncVectorEnvironment: VectorSnapshotting {
                 out.rewards.withUnsafeMutableBufferPointer { rewards in
                     for i in 0..<count {
                         let env = environments[i]
+                        if let active, !active[i], let previous {
+                            rewards[i] = 0
+                            previous.withUnsafeBufferPointer {
+                                (observations.baseAddress! + i * observationSize).update(from: $0.baseAddress! + i * observationSize, count: observationSize)
+                            }
+                            continue
+                        }
                         do {
                             inputs[i].withUnsafeMutableBufferPointer {
                                 $0.baseAddress!.update(from: a.baseAddress! + i * actionSize, count: actionSize)
@@ -76,6 +98,7 @@ public final class SyncVectorEnvironment: VectorSnapshotting {
                                 observation = env.reset(seed: nil)
                             }
                             if !step.info.isEmpty { out.infos[i] = step.info }
+                            latestInfos[i] = step.isDone ? [:] : step.info
                             if step.isDone || !step.info.isEmpty { out.ended.append(i) }
                             try copy(observation, of: env, to: observations.baseAddress! + i * observationSize)
                         } catch {
@@ -87,6 +110,7 @@ public final class SyncVectorEnvironment: VectorSnapshotting {
             }
         }
         if let failure { throw failure }
+        latest = observations
         return VectorStep(observations: observations, rewards: out.rewards, terminated: out.terminated,
                           truncated: out.truncated, finalObservations: out.finals, infos: out.infos)
     }

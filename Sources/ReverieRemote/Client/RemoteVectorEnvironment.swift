@@ -10,7 +10,7 @@ import Foundation
 /// patience) is picked up: its envs are reset and the episodes it interrupted
 /// end as truncated, with the last observation seen as their final one, so
 /// bootstrapping treats them as cut short, not as terminal states.
-public final class RemoteVectorEnvironment: VectorEnvironment {
+public final class RemoteVectorEnvironment: SubsetStepping {
     public let endpoints: [String]
     public let singleObservationSpace: Space
     public let singleActionSpace: Space
@@ -20,6 +20,8 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
     public private(set) var interruptedEpisodes = 0
     /// Server restarts picked up.
     public private(set) var restarts = 0
+    /// Servers this client started itself (`GymnasiumBridge`): closed with it.
+    public var ownedServers: [Process] = []
     /// Told of each restart picked up (for the run's log).
     public var onRestart: ((String) -> Void)?
     private let connections: [RemoteConnection]
@@ -29,6 +31,9 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
     private let offsets: [Int]
     /// Each env's latest observation: an interrupted episode's final one.
     private var latest: [Float] = []
+    /// (N) the numbers of each env's latest info the servers send (`info.<key>`
+    /// arrays: ALE's `"lives"`), as of its latest observation.
+    public private(set) var latestInfos: [[String: Float]] = []
 
     /// Whether a wait for a reply that a signal interrupted should stop (throwing
     /// `RemoteEnvironmentError.interrupted`) rather than go on waiting. The
@@ -110,17 +115,43 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
         (episodeReturns, episodeLengths) = (Array(repeating: 0, count: count), Array(repeating: 0, count: count))
         let observations = try gather(replies.map { try $0.array("observations") })
         latest = observations.scalars
+        latestInfos = Array(repeating: [:], count: count)
+        try readInfos(replies)
         return observations
     }
 
-    public func step(_ actions: Tensor) throws -> VectorStep {
+    /// Copies each reply's `info.<key>` arrays into `latestInfos` (a restarted server's none).
+    private func readInfos(_ replies: [WireMessage], skipping restarted: Set<Int> = []) throws {
+        if latestInfos.count != count { latestInfos = Array(repeating: [:], count: count) }
+        for (k, reply) in replies.enumerated() {
+            if restarted.contains(k) {
+                for i in offsets[k]..<(offsets[k] + counts[k]) { latestInfos[i] = [:] }
+                continue
+            }
+            for array in reply.arrays where array.name.hasPrefix("info.") {
+                guard array.shape == [counts[k]] else {
+                    throw RemoteEnvironmentError.server(endpoint: endpoints[k], message: "\(array.name) has shape \(array.shape), expected [\(counts[k])]")
+                }
+                let key = String(array.name.dropFirst(5))
+                for (j, value) in array.floats.enumerated() { latestInfos[offsets[k] + j][key] = value }
+            }
+        }
+    }
+
+    public func step(_ actions: Tensor) throws -> VectorStep { try step(actions, active: nil) }
+
+    /// Steps the envs where `active[i]` (all when nil): the protocol's `active` array.
+    public func step(_ actions: Tensor, active: [Bool]?) throws -> VectorStep {
         let n = singleActionSpace.flatCount
         precondition(actions.count == count * n, "\(count) environments need actions of shape \([count] + singleActionSpace.shape), got \(actions.shape)")
+        precondition(active == nil || active!.count == count, "\(count) environments need \(count) active flags")
         let flat = actions.scalars
         for (k, c) in connections.enumerated() {
             let rows = Array(flat[(offsets[k] * n)..<((offsets[k] + counts[k]) * n)])
-            try c.send("step", arrays: [WireArray(name: "actions", dtype: singleActionSpace.wireDType,
-                                                  shape: [counts[k]] + singleActionSpace.shape, values: rows)])
+            var arrays = [WireArray(name: "actions", dtype: singleActionSpace.wireDType,
+                                    shape: [counts[k]] + singleActionSpace.shape, values: rows)]
+            if let active { arrays.append(WireArray(name: "active", bools: Array(active[offsets[k]..<(offsets[k] + counts[k])]))) }
+            try c.send("step", arrays: arrays)
         }
         let size = singleObservationSpace.flatCount
         var replies: [WireMessage] = [], restarted: [Int: WireArray] = [:]
@@ -160,8 +191,8 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
         let interrupted = Set(restarted.keys.flatMap { offsets[$0]..<(offsets[$0] + counts[$0]) })
         for i in 0..<count {
             episodeReturns[i] += Double(rewards[i])
-            // An interrupted episode ends where it was: this step never happened.
-            if !interrupted.contains(i) { episodeLengths[i] += 1 }
+            // An interrupted episode ends where it was: this step never happened; nor did it for an env left out.
+            if !interrupted.contains(i) && active?[i] != false { episodeLengths[i] += 1 }
             if terminated[i] || truncated[i] {
                 infos[i] = ["episode_return": Float(episodeReturns[i]), "episode_length": Float(episodeLengths[i])]
                 (episodeReturns[i], episodeLengths[i]) = (0, 0)
@@ -169,6 +200,7 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
         }
         let observations = try gather(replies.indices.map { try restarted[$0] ?? replies[$0].array("observations") })
         latest = observations.scalars
+        try readInfos(replies, skipping: Set(restarted.keys))
         return VectorStep(observations: observations, rewards: rewards,
                           terminated: terminated, truncated: truncated, finalObservations: finals, infos: infos)
     }
@@ -202,6 +234,17 @@ public final class RemoteVectorEnvironment: VectorEnvironment {
     /// Asks every server to close (each then exits). Errors are ignored: closing is best effort.
     public func close() {
         for c in connections { _ = try? c.request("close") }
+        for server in ownedServers {
+            let deadline = Date().addingTimeInterval(2)
+            while server.isRunning && Date() < deadline { usleep(10_000) }
+            if server.isRunning { server.terminate() }
+            server.waitUntilExit()
+        }
+        ownedServers = []
+    }
+
+    deinit {
+        for server in ownedServers where server.isRunning { server.terminate() }
     }
 
     /// (N, obs…) from each server's observations, checking shapes.

@@ -184,7 +184,22 @@ public final class EnvironmentServer {
                     guard action.allSatisfy(\.isFinite), actionSpace.contains(action) else { throw ProtocolError("step: action \(action) of env \(i) is not in \(actionSpace)") }
                 }
             }
-            let step = try environment.step(values)
+            var active: [Bool]?
+            if let flags = request.arrays.first(where: { $0.name == "active" }) {
+                guard flags.dtype == .bool, flags.shape == [environment.count] else {
+                    throw ProtocolError("step: active must be bool of shape [\(environment.count)], got \(flags.dtype.rawValue) \(flags.shape)")
+                }
+                active = flags.bools
+            }
+            let step: VectorStep
+            if let active {
+                guard let subsets = environment as? any SubsetStepping else {
+                    throw ProtocolError("step: \(name) is served as one batch that cannot leave envs out; send step without 'active'")
+                }
+                step = try subsets.step(values, active: active)
+            } else {
+                step = try environment.step(values)
+            }
             let indices = step.finalObservations.indices.filter { step.finalObservations[$0] != nil }
             let finals = indices.flatMap { step.finalObservations[$0]! }
             return WireMessage(header: ["final_indices": JSON(indices)], arrays: [

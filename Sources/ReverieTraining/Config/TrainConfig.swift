@@ -11,7 +11,8 @@ public struct TrainConfig: Sendable, Equatable {
     /// every M steps whose recurrent layer learns by RTRL, TBPTT, SnAp-1 or
     /// UORO), or "dreamer" (a world model and an actor-critic learning in imagination).
     public var algorithm = "ppo"
-    /// A built-in env (`CartPole-v1`, `TMaze?length=40`) or servers (`zmq://host:5555,zmq://other:5555`).
+    /// A built-in env (`CartPole-v1`, `TMaze?length=40`), servers (`zmq://host:5555,zmq://other:5555`),
+    /// or a Gymnasium env this run serves itself (`gymnasium:ALE/Pong-v5?frameskip=1`).
     public var env = "CartPole-v1"
     /// N, environments stepped together (for `zmq://` envs, the servers decide).
     public var numEnvs = 8
@@ -40,6 +41,13 @@ public struct TrainConfig: Sendable, Equatable {
     public var ppo = PPOConfig()
     public var online = OnlineActorCriticConfig()
     public var dreamer = DreamerConfig()
+
+    /// `gymnasium:` envs: bridge processes the N envs are split over (stepped concurrently).
+    public var bridgeProcesses = 1
+    /// Pixel envs: Gymnasium's `AtariPreprocessing` (`atari`), then `atariFrameStack` frames stacked.
+    public var atariPreprocess = false
+    public var atari = AtariPreprocessing.Settings()
+    public var atariFrameStack = 4
 
     /// Normalise observations with running statistics shared by the N envs (SB3's `VecNormalize`).
     public var normalizeObservations = false
@@ -111,6 +119,8 @@ public struct TrainConfig: Sendable, Equatable {
              \.ppo.sequenceLength, in: 0...1_000_000),
         .int("ppo.burn_in", "recurrent, with sequence_length: steps replayed to refresh a chunk's memory (R2D2)",
              \.ppo.burnIn, in: 0...1_000_000),
+        .bool("ppo.clip_rewards", "learn from each reward's sign, −1, 0 or +1 (DQN's and CleanRL's ClipRewardEnv); "
+              + "episode returns stay raw", \.ppo.clipRewards),
         .optionalFloat("ppo.target_kl", "stop an update early past this approximate KL", \.ppo.targetKL, in: 0...1e9),
         .int("online.update_interval", "M, env steps between updates (TBPTT's truncation too)", \.online.updateInterval,
              in: 1...1_000_000),
@@ -174,6 +184,17 @@ public struct TrainConfig: Sendable, Equatable {
         .float("dreamer.adam_epsilon", "Adam's ε (all three optimizers)", \.dreamer.adamEpsilon, in: 0...1),
         .float("dreamer.max_grad_norm", "clip the actor's and the critic's gradients' global norm to this",
                \.dreamer.actorCriticGradientClip, in: 1e-9...1e9),
+        .int("bridge.processes", "gymnasium: envs: Python bridge processes the envs are split over, stepped concurrently",
+             \.bridgeProcesses, in: 1...256),
+        .bool("atari.preprocess", "pixel envs: Gymnasium's AtariPreprocessing (no-op reset, frame skip with max-pool, grayscale, "
+              + "area resize) and a frame stack", \.atariPreprocess),
+        .int("atari.noop_max", "most no-op actions after a reset (0: none)", \.atari.noopMax, in: 0...100_000),
+        .int("atari.frame_skip", "frames per action; the env must not skip frames itself", \.atari.frameSkip, in: 1...1000),
+        .int("atari.screen_size", "side of the square observation (84; 64 for world models)", \.atariScreenSize, in: 1...4096),
+        .bool("atari.terminal_on_life_loss", "a lost life ends the learner's episode, not the game (CleanRL's EpisodicLifeEnv)",
+              \.atari.terminalOnLifeLoss),
+        .bool("atari.grayscale", "one luminance channel, else RGB", \.atari.grayscale),
+        .int("atari.frame_stack", "frames stacked along the channel axis (1: none)", \.atariFrameStack, in: 1...64),
         .bool("normalize.observations", "normalise observations by running mean and std shared by the envs (VecNormalize)",
               \.normalizeObservations),
         .bool("normalize.rewards", "divide rewards by the running std of the discounted return (VecNormalize)",
@@ -246,6 +267,17 @@ public struct TrainConfig: Sendable, Equatable {
     /// overridden one by one in the same file or `--set`s.
     public mutating func apply(_ pairs: [(key: String, value: ConfigValue)], source: String) throws {
         try Self.schema.apply(pairs.filter { $0.key == "size" } + pairs.filter { $0.key != "size" }, to: &self, source: source)
+    }
+
+    /// The envs run in other processes: servers (`zmq://`, `tcp://`) or Gymnasium bridges this run starts (`gymnasium:`).
+    public var isServed: Bool {
+        env.hasPrefix("zmq://") || env.hasPrefix("tcp://") || env.hasPrefix("ipc://") || env.hasPrefix(GymnasiumBridge.prefix)
+    }
+
+    /// `atari.screen_size` as the schema reads and writes it: a square.
+    var atariScreenSize: Int {
+        get { atari.screen.height }
+        set { atari.screen = .init(height: newValue, width: newValue) }
     }
 
     /// `backbone` as the schema reads and writes it.

@@ -15,6 +15,7 @@ struct Bench: ParsableCommand {
     enum Workload: String, ExpressibleByArgument, CaseIterable {
         case gemm, mlp, env, zmq, ppo, conv, minatar
         case ppoMinAtar = "ppo-minatar"
+        case ppoAtari = "ppo-atari"
         case ppoLSTM = "ppo-lstm"
         case tmaze, rtrl, backbone
         case wmGRU = "wm-gru", wmS5 = "wm-s5", wmMamba = "wm-mamba"
@@ -38,10 +39,10 @@ struct Bench: ParsableCommand {
     @Option(help: "tmaze, dreamer: seeds, comma-separated; ppo-minatar: the first is used.")
     var seeds = "1,2,3"
 
-    @Option(help: "tmaze: environment steps per run (1,000,000); wm-memory: random steps the world models train on (20,000); ppo-minatar: training steps per side and network (2,000,000).")
+    @Option(help: "tmaze: environment steps per run (1,000,000); wm-memory: random steps the world models train on (20,000); ppo-minatar: training steps per side and network (2,000,000); ppo-atari: per side and round (20,480).")
     var steps: Int?
 
-    @Option(help: "ppo-minatar: the game (Asterix, Breakout, Freeway, Seaquest, SpaceInvaders).")
+    @Option(help: "ppo-minatar: the game (Asterix, Breakout, Freeway, Seaquest, SpaceInvaders); ppo-atari: Pong or Breakout.")
     var game = "Breakout"
 
     @Option(help: "ppo-minatar: the training return whose wall time is reported.")
@@ -97,6 +98,11 @@ struct Bench: ParsableCommand {
             result = try PPOMinAtarBench(game: game, networks: names, steps: steps ?? 2_000_000,
                                          seed: seeds.split(separator: ",").compactMap { Int($0) }.first ?? 1,
                                          target: target, withPeer: !oursOnly).run()
+        case .ppoAtari:
+            guard ["Pong", "Breakout"].contains(game) else { throw ValidationError("ppo-atari plays Pong or Breakout (its presets); got \(game)") }
+            result = try PPOAtariBench(game: game, steps: steps ?? 20_480,
+                                       seed: seeds.split(separator: ",").compactMap { Int($0) }.first ?? 1,
+                                       rounds: min(repeats, 3), withPeer: !oursOnly).run()
         case .zmq: result = try ZmqBench(repeats: repeats).run()
         case .ppo: result = try PPOBench().run()
         case .conv:
