@@ -5,11 +5,8 @@ import Testing
 /// `gymnasium:` envs: the bridge started by the client itself, in child processes.
 @Suite(.serialized)
 struct GymnasiumBridgeTests {
-    init() {
-        // The tests run from anywhere: the bridge script is found from the repository root.
-        setenv("REVERIE_ROOT", ServerProcess.repository.path, 1)
-        setenv("REVERIE_PYTHON", ServerProcess.python, 0)
-    }
+    // The bridge script is found from the working directory (swift test runs in the repository) or the
+    // test bundle's; the environment is left alone, other suites' commands read it.
 
     @Test func keywordArgumentsAfterTheQuestionMarkBecomeJSON() throws {
         let (id, kwargs) = try GymnasiumBridge.parse("gymnasium:ALE/Pong-v5?frameskip=1&repeat_action_probability=0.25&obs_type=grayscale&full_action_space=true")
