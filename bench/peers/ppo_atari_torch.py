@@ -120,8 +120,10 @@ def main():
             o, r, terminated, truncated, info = envs.step(action.numpy())
             rewards[t] = torch.as_tensor(r, dtype=torch.float32)
             next_obs, next_done = torch.as_tensor(o), torch.as_tensor(np.logical_or(terminated, truncated), dtype=torch.float32)
-            if "episode" in info:
-                chunk_returns += [float(x) for x, ended in zip(info["episode"]["r"], info["_episode"]) if ended]
+            # Same-step autoreset files an ended episode's info under final_info.
+            for source in (info, info.get("final_info", {})):
+                if "episode" in source:
+                    chunk_returns += [float(x) for x, ended in zip(source["episode"]["r"], source["_episode"]) if ended]
         steps += batch
         with torch.no_grad():
             _, next_value = forward(next_obs.float())
