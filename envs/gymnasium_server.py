@@ -231,7 +231,7 @@ class GymnasiumServer:
             return {"num_envs": n, "env_id": self.env_id, "observation_space": self.wire_spaces[0],
                     "action_space": self.wire_spaces[1], "render": self.can_render, "autoreset": "same-step",
                     "metadata": {"render_fps": fps} if isinstance(fps, (int, float)) else {},
-                    "max_message_bytes": self.max_message_bytes}, []
+                    "max_message_bytes": self.max_message_bytes, "active": True}, []
         if command == "reset":
             seed = header.get("seed")
             if seed is not None and (not is_int(seed) or not 0 <= seed <= wire.MAX_SEQ - n):

@@ -90,7 +90,7 @@ public final class Trainer {
             }
         }
         // Where the environments stood, if they could save it; otherwise they start new episodes.
-        if let vector = Self.environment((any VectorSnapshotting).self, in: agent.environment), let saved = meta["environment"],
+        if let vector = Self.snapshotting(agent.environment), let saved = meta["environment"],
            let observations = checkpoint.tensors["agent.observations"], let starts = checkpoint.tensors["agent.episode_starts"] {
             try vector.restore(saved.split(separator: ",").map { UInt64($0)! })
             let parts = agent.memory.parts.indices.compactMap { checkpoint.tensors["agent.memory.\($0)"] }
@@ -120,9 +120,22 @@ public final class Trainer {
         Self.environment(FiniteCheckedEnvironment.self, in: agent.environment)?.warn = log
     }
 
-    /// The environment of type `T` in `environment` or behind its `FiniteCheckedEnvironment`.
+    /// The environment of type `T` in `environment` or behind its wrappers
+    /// (`FiniteCheckedEnvironment`, `AtariPreprocessing`, `VectorFrameStack`).
     static func environment<T>(_: T.Type, in environment: any VectorEnvironment) -> T? {
-        environment as? T ?? (environment as? FiniteCheckedEnvironment)?.wrapped as? T
+        var current = environment
+        while true {
+            if let found = current as? T { return found }
+            guard let wrapper = current as? any VectorEnvironmentWrapper else { return nil }
+            current = wrapper.wrapped
+        }
+    }
+
+    /// The vector whose snapshot is the envs' whole state: the one behind the
+    /// `FiniteCheckedEnvironment` (which keeps none), if it can be saved. An
+    /// env behind stateful wrappers (frame stacks, Atari's pooling buffers) cannot.
+    static func snapshotting(_ environment: any VectorEnvironment) -> (any VectorSnapshotting)? {
+        environment as? any VectorSnapshotting ?? (environment as? FiniteCheckedEnvironment)?.wrapped as? any VectorSnapshotting
     }
 
     /// The environments and the agent a config describes, with the statistics
@@ -191,6 +204,8 @@ public final class Trainer {
     /// - Returns: the summary also written to `summary.json`.
     @discardableResult
     public func run(progress: Progress? = nil, shouldStop: () -> Bool = { false }) throws -> Summary {
+        // Bridges this run started (`gymnasium:` envs) end with it; servers of the user's own stay up.
+        defer { if config.env.hasPrefix(GymnasiumBridge.prefix) { agent.environment.close() } }
         let csvURL = runDirectory.appendingPathComponent("metrics.csv")
         let csv = try writing(csvURL) {
             try MetricsCSV(url: csvURL, extraColumns: config.algorithm == "dreamer" ? MetricsCSV.worldModelColumns : [],
@@ -327,7 +342,7 @@ public final class Trainer {
             "config": config.toml,
         ]
         checkpoint.metadata.merge(normalization.metadata) { $1 }
-        if let vector = Self.environment((any VectorSnapshotting).self, in: agent.environment), let snapshot = vector.snapshot {
+        if let vector = Self.snapshotting(agent.environment), let snapshot = vector.snapshot {
             checkpoint.metadata["environment"] = snapshot.map(String.init).joined(separator: ",")
             checkpoint.tensors["agent.observations"] = agent.observations
             checkpoint.tensors["agent.episode_starts"] = Tensor(agent.episodeStarts.map { $0 ? 1 : 0 })

@@ -100,6 +100,23 @@ struct AtariPreprocessingInProcessTests {
         #expect(returned == total)
     }
 
+    /// CleanRL's rule: a life is lost when 0 < lives < the lives before; the
+    /// last one going (lives 0) before the game reports its end is not a loss.
+    @Test func theLastLifeGoingBeforeTheGameEndsIsNotALifeLoss() throws {
+        var settings = Self.noNoops
+        settings.terminalOnLifeLoss = true
+        let env = try Self.preprocessed([PixelClock(length: 18, lifeLosses: [2, 8, 15])], settings)
+        _ = try env.reset(seed: 0)
+        var losses: [Int] = [], ended = false
+        for t in 0..<6 where !ended {
+            let step = try env.step(Tensor([0]))
+            if step.infos[0]["life_loss"] != nil { losses.append(t) }
+            ended = step.infos[0]["episode_return"] != nil
+        }
+        // Frame 2 (3 → 2) and frame 8 (2 → 1) cost a life; frame 15 (1 → 0) does not; frame 18 ends the game.
+        #expect(losses.count == 2 && ended)
+    }
+
     @Test func noopsAreDrawnFromOneToNoopMaxAndRepeatWithTheSeed() throws {
         let clocks = (0..<6).map { _ in PixelClock(length: 1000) }
         var settings = Self.noNoops

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ReverieTraining
 @testable import ReverieRemote
 
 /// `gymnasium:` envs: the bridge started by the client itself, in child processes.
@@ -37,5 +38,52 @@ struct GymnasiumBridgeTests {
         } catch let error as GymnasiumBridge.LaunchError {
             #expect(error.description.contains("NoSuchEnv") && error.description.contains("exited"), "\(error)")
         }
+    }
+}
+
+/// `reverie train` on a `gymnasium:` env behind `atari.preprocess`: config to
+/// bridges to preprocessing to PPO to evaluation, and no bridge left after.
+@Suite(.serialized)
+struct GymnasiumTrainingTests {
+    /// The children of this process whose command line mentions `text`.
+    static func children(running text: String) -> [Int32] {
+        let me = getpid()
+        return ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { name -> Int32? in
+            guard let pid = Int32(name),
+                  let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  // After "(name)": state, then the parent's pid.
+                  let fields = stat.split(separator: ")").last?.split(separator: " "), fields.count > 1,
+                  Int32(fields[1]) == me, fields[0] != "Z",
+                  let command = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8),
+                  command.contains(text) else { return nil }
+            return pid
+        }
+    }
+
+    @Test func aRunOnAGymnasiumPixelEnvStartsItsBridgesPreprocessesAndEndsThem() throws {
+        // The test envs (envs/tests/toy_envs.py) are importable as module:Env-v0.
+        let tests = ServerProcess.repository.appendingPathComponent("envs/tests").path
+        if !(ProcessInfo.processInfo.environment["PYTHONPATH"] ?? "").contains(tests) { setenv("PYTHONPATH", tests, 1) }
+        var config = TrainConfig()
+        // PixelDrift: 8×8 RGB frames, a continuous action, episodes truncated after 5 steps.
+        (config.env, config.numEnvs, config.bridgeProcesses, config.totalSteps) = ("gymnasium:toy_envs:PixelDrift-v0", 4, 2, 256)
+        (config.ppo.rolloutSteps, config.ppo.minibatchSize, config.ppo.epochs) = (32, 64, 1)
+        (config.checkpointEvery, config.evalEpisodes) = (0, 4)
+        config.atariPreprocess = true
+        config.atari = .init(noopMax: 0, frameSkip: 2, screen: .init(height: 4, width: 4))
+        config.atariFrameStack = 3
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("reverie-gym-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let trainer = try Trainer(config: config, runDirectory: dir)
+        #expect(trainer.agent.environment.singleObservationSpace == .box(low: 0, high: 255, shape: [4, 4, 3], dtype: .uint8))
+        #expect(Self.children(running: "gymnasium_server.py").count == 2)
+        let summary = try trainer.run()
+        #expect(summary.outcome == .completed && summary.envSteps >= 256)
+        // Episodes of 5 raw steps are 3 agent steps of 2 frames (the last cut short): many ended, and 4 were evaluated.
+        let csv = try String(contentsOf: dir.appendingPathComponent("metrics.csv"), encoding: .utf8)
+        let lengths = csv.split(separator: "\n").dropFirst().compactMap { Double($0.split(separator: ",", omittingEmptySubsequences: false)[3]) }
+        #expect(!lengths.isEmpty && lengths.allSatisfy { $0 == 3 }, "episode lengths \(lengths)")
+        #expect(summary.evalReturns.count == 4)
+        #expect(Self.children(running: "gymnasium_server.py").isEmpty, "the run's bridges outlived it")
     }
 }

@@ -8,6 +8,9 @@
 /// weights are OpenCV's (`computeResizeAreaTab`, single precision), rows
 /// are summed in the same order and rounded half to even, so every byte
 /// agrees. Downscaling only, as Atari frames need (210×160 → 84×84, 64×64).
+/// Where both scale factors are whole numbers (210×160 → 105×80) OpenCV
+/// takes another path, `resizeAreaFast`, which rounds halves up: there a
+/// byte on an exact half may be one lower here.
 ///
 ///     let resize = AreaResize(source: (height: 210, width: 160), destination: (height: 84, width: 84))
 ///     resize(frame, into: &out)       // frame: 210·160 bytes, out: 84·84 bytes

@@ -29,7 +29,7 @@
 /// Each env is stepped on its own course within the batch (the protocol's
 /// `active`), so an env whose episode ends mid-skip waits for the others.
 /// Observations: (N, H, W) grayscale or (N, H, W, 3), uint8 values 0…255.
-public final class AtariPreprocessing: VectorEnvironment {
+public final class AtariPreprocessing: VectorEnvironmentWrapper {
     public struct Settings: Sendable, Equatable {
         /// Most no-ops after a reset (Gymnasium's `noop_max`); 0 for none.
         public var noopMax = 30
@@ -59,6 +59,7 @@ public final class AtariPreprocessing: VectorEnvironment {
     public let singleObservationSpace: Space
     public var singleActionSpace: Space { inner.singleActionSpace }
     public var count: Int { inner.count }
+    public var wrapped: any VectorEnvironment { inner }
 
     /// Channels of the inner frames and of ours (1 or 3); bytes of one inner frame after grayscale.
     private let innerChannels: Int, channels: Int, frameSize: Int
@@ -66,8 +67,9 @@ public final class AtariPreprocessing: VectorEnvironment {
     /// N frames each: every env's latest frame, and Gymnasium's two pooling
     /// buffers (`obs_buffer[0]`, pooled in place, and `obs_buffer[1]`).
     private var latest: [UInt8], pooled: [UInt8], previous: [UInt8]
-    /// (N) lives as last reported (ALE's `info["lives"]`; 0 where none is).
-    private var lives: [Float]
+    /// (N) lives as last reported (ALE's `info["lives"]`); nil where none was
+    /// (an in-process env's reset reports none): the next report is taken as is.
+    private var lives: [Float?]
     /// (N) the running game's raw return and length in agent steps.
     private var gameReturns: [Double], gameLengths: [Int]
     /// Draws the no-op counts.
@@ -81,6 +83,9 @@ public final class AtariPreprocessing: VectorEnvironment {
     public init(_ inner: any SubsetStepping, settings: Settings = Settings()) throws {
         func refuse(_ option: String, _ reason: String) -> EnvironmentError {
             .invalidOption(environment: "AtariPreprocessing", option: option, reason: reason)
+        }
+        guard inner.stepsSubsets else {
+            throw refuse("env", "must step a subset of its envs (each on its own course); its servers do not say they can: update them")
         }
         guard settings.frameSkip >= 1 else { throw refuse("frame_skip", "must be at least 1, got \(settings.frameSkip)") }
         guard settings.noopMax >= 0 else { throw refuse("noop_max", "must be ≥ 0, got \(settings.noopMax)") }
@@ -106,7 +111,7 @@ public final class AtariPreprocessing: VectorEnvironment {
         let n = inner.count
         (latest, pooled, previous) = ([UInt8](repeating: 0, count: n * frameSize), [UInt8](repeating: 0, count: n * frameSize),
                                       [UInt8](repeating: 0, count: n * frameSize))
-        lives = Array(repeating: 0, count: n)
+        lives = Array(repeating: nil, count: n)
         noopCounts = Array(repeating: 0, count: n)
         (gameReturns, gameLengths) = (Array(repeating: 0, count: n), Array(repeating: 0, count: n))
     }
@@ -145,6 +150,7 @@ public final class AtariPreprocessing: VectorEnvironment {
                                            stopAtEnd: true, detectLifeLoss: false, pool: true)
             for i in lostLife {
                 gameReturns[i] += resumed[i].reward
+                gameLengths[i] += 1
                 if resumed[i].ended { gameOver.append(i) }
             }
         }
@@ -196,18 +202,23 @@ public final class AtariPreprocessing: VectorEnvironment {
         var outcomes = [Outcome](repeating: Outcome(), count: count)
         for t in 0..<(frames.max() ?? 0) {
             let active = (0..<count).map { frames[$0] > t && !(stopAtEnd && outcomes[$0].stopped) }
-            let stepping = active.indices.filter { active[$0] }
-            if stepping.isEmpty { break }
+            guard active.contains(true) else { break }
             let step = try inner.step(actions, active: active)
-            store(step.observations, envs: stepping)
+            // An env left out can still end: a served one whose server restarted (cut short, as truncated).
+            let moved = (0..<count).filter { active[$0] || step.terminated[$0] || step.truncated[$0] }
+            store(step.observations, envs: moved)
             let infos = inner.latestInfos
-            for i in stepping {
+            for i in moved {
                 outcomes[i].reward += Double(step.rewards[i])
                 if step.terminated[i] { outcomes[i].terminated = true }
                 if step.truncated[i] { outcomes[i].truncated = true }
-                let reported = infos[i]["lives"] ?? 0
-                if detectLifeLoss && !step.terminated[i] && !step.truncated[i] && reported < lives[i] { outcomes[i].lifeLost = true }
+                // CleanRL's EpisodicLifeEnv: a life is lost when 0 < lives < the lives before.
+                let reported = infos[i]["lives"]
+                if detectLifeLoss, !step.terminated[i], !step.truncated[i], let now = reported, let before = lives[i], now > 0, now < before {
+                    outcomes[i].lifeLost = true
+                }
                 lives[i] = reported
+                guard active[i] else { continue }
                 guard pool, !(stopAtEnd && outcomes[i].stopped) else { continue }
                 if t == frames[i] - 2 { copyFrame(of: i, from: latest, to: &previous) }
                 if t == frames[i] - 1 { copyFrame(of: i, from: latest, to: &pooled) }
@@ -228,7 +239,7 @@ public final class AtariPreprocessing: VectorEnvironment {
         let infos = inner.latestInfos
         for i in envs {
             noopCounts[i] = frames[i]
-            lives[i] = infos[i]["lives"] ?? 0
+            lives[i] = infos[i]["lives"]
             copyFrame(of: i, from: latest, to: &pooled)
             previous.withUnsafeMutableBufferPointer { $0[(i * frameSize)..<((i + 1) * frameSize)].update(repeating: 0) }
         }

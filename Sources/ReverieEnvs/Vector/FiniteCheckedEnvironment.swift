@@ -6,7 +6,7 @@
 /// `.stop` throws `NonFiniteValueError` naming the env, the step and the
 /// field; `.zero` replaces the value by 0, counts it and tells `warn` the
 /// first time each env sends one.
-public final class FiniteCheckedEnvironment: VectorEnvironment {
+public final class FiniteCheckedEnvironment: VectorEnvironment, VectorEnvironmentWrapper {
     public enum Policy: String, Sendable { case stop, zero }
 
     public let wrapped: any VectorEnvironment

@@ -4,6 +4,10 @@
 /// env's episode ends, a no-op reset for the envs that just reset
 /// (`AtariPreprocessing`).
 public protocol SubsetStepping: VectorEnvironment {
+    /// Whether `step(_:active:)` leaves envs out: false for servers that do
+    /// not say so in their `spec` (older ones may step every env).
+    var stepsSubsets: Bool { get }
+
     /// Steps the envs where `active[i]` (all of them when nil). An env left
     /// out is not touched: its observation repeats, its reward is 0, it does
     /// not end, and its `latestInfos` entry stays.

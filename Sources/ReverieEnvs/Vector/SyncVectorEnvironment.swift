@@ -57,6 +57,8 @@ public final class SyncVectorEnvironment: VectorSnapshotting, SubsetStepping {
 
     public func step(_ actions: Tensor) throws -> VectorStep { try step(actions, active: nil) }
 
+    public var stepsSubsets: Bool { true }
+
     /// Steps the envs where `active[i]` (every env when nil); one left out
     /// repeats its observation, gets reward 0 and does not end.
     public func step(_ actions: Tensor, active: [Bool]?) throws -> VectorStep {
@@ -64,7 +66,7 @@ public final class SyncVectorEnvironment: VectorSnapshotting, SubsetStepping {
                      "\(count) environments need actions of shape \([count] + singleActionSpace.shape), got \(actions.shape)")
         precondition(active == nil || active!.count == count, "\(count) environments need \(count) active flags")
         let previous = active == nil ? nil : latest
-        precondition(active == nil || previous != nil, "step before reset")
+        precondition(active == nil || previous != nil, "a subset stepped before a reset or a whole step (after a restore)")
         // Taken out of `self` so that each is uniquely referenced (unless the
         // caller still holds the last step's) and written in place.
         var (out, inputs) = (buffers, actionBuffers)
@@ -136,6 +138,7 @@ public final class SyncVectorEnvironment: VectorSnapshotting, SubsetStepping {
             try env.restore(try words.take(n, for: "SyncVectorEnvironment"))
         }
         guard words.isEmpty else { throw SnapshotError.mismatch("SyncVectorEnvironment", "\(words.count) words left over") }
+        latest = nil  // the observations before the restore are not the envs' any more
     }
 
     /// (N, shape…) from N flat observations.

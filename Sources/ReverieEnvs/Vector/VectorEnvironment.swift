@@ -43,6 +43,11 @@ extension VectorEnvironment {
     }
 }
 
+/// A vector environment that changes another one: `wrapped` is the one inside.
+public protocol VectorEnvironmentWrapper: VectorEnvironment {
+    var wrapped: any VectorEnvironment { get }
+}
+
 /// The outcome of one batched step (same-step autoreset, see `VectorEnvironment`).
 public struct VectorStep: Sendable {
     /// (N, observation shape…) observations to act on next: for an env whose

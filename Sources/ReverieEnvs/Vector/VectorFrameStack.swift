@@ -6,12 +6,13 @@
 /// frame; an ended episode's final observation is its stack with the final
 /// frame. Gymnasium stacks on a new first axis, (k, H, W): the same numbers,
 /// transposed.
-public final class VectorFrameStack: VectorEnvironment {
+public final class VectorFrameStack: VectorEnvironmentWrapper {
     public let inner: any VectorEnvironment
     public let frames: Int
     public let singleObservationSpace: Space
     public var singleActionSpace: Space { inner.singleActionSpace }
     public var count: Int { inner.count }
+    public var wrapped: any VectorEnvironment { inner }
     /// Values of one inner frame per pixel (C), and pixels per frame (H·W).
     private let channels: Int, pixels: Int
     /// (N, k, H·W·C): each env's last k frames, oldest first.

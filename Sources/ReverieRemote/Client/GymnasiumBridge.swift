@@ -11,7 +11,7 @@ import Foundation
 /// process does (it watches its parent), and on `close`.
 ///
 /// The Python is `$REVERIE_PYTHON`, else the repository's `.venv/bin/python`
-/// (scripts/setup --python makes it), else `python3`; the repository is
+/// (scripts/setup --python makes it), else `/usr/bin/python3`; the repository is
 /// `$REVERIE_ROOT`, else the working directory or the one the executable
 /// was built in.
 public enum GymnasiumBridge {
@@ -56,39 +56,49 @@ public enum GymnasiumBridge {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reverie-bridge-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var children: [(process: Process, log: URL, endpoint: String)] = []
-        for j in 0..<k {
-            let envs = count / k + (j < count % k ? 1 : 0)
-            let endpoint = "ipc://" + directory.appendingPathComponent("env-\(j).sock").path
-            let log = directory.appendingPathComponent("env-\(j).log")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = [script, id, "--num-envs", String(envs), "--bind", endpoint, "--kwargs", kwargs,
-                                 "--parent-pid", String(getpid())]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = try FileHandle(forWritingTo: log)
-            try process.run()
-            children.append((process, log, endpoint))
-        }
-        // Serving, or dead with its reason in the log.
-        let deadline = Date().addingTimeInterval(120)
-        for child in children {
-            while true {
-                let text = (try? String(contentsOf: child.log, encoding: .utf8)) ?? ""
-                if text.contains("serving ") { break }
-                if !child.process.isRunning || Date() > deadline {
-                    for other in children where other.process.isRunning { other.process.terminate() }
-                    let why = text.trimmingCharacters(in: .whitespacesAndNewlines)
-                    throw LaunchError(message: "the Gymnasium bridge for \(id) (\(python) \(script)) "
-                                      + (child.process.isRunning ? "did not start serving within 120 s" : "exited")
-                                      + (why.isEmpty ? "" : ":\n" + why))
-                }
-                usleep(20_000)
+        do {
+            for j in 0..<k {
+                let envs = count / k + (j < count % k ? 1 : 0)
+                let endpoint = "ipc://" + directory.appendingPathComponent("env-\(j).sock").path
+                let log = directory.appendingPathComponent("env-\(j).log")
+                FileManager.default.createFile(atPath: log.path, contents: nil)
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: python)
+                process.arguments = [script, id, "--num-envs", String(envs), "--bind", endpoint, "--kwargs", kwargs,
+                                     "--parent-pid", String(getpid())]
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = try FileHandle(forWritingTo: log)
+                try process.run()
+                children.append((process, log, endpoint))
             }
+            // Serving, or dead with its reason in the log.
+            let deadline = Date().addingTimeInterval(120)
+            for child in children {
+                while true {
+                    let text = (try? String(contentsOf: child.log, encoding: .utf8)) ?? ""
+                    if text.contains("serving ") { break }
+                    if !child.process.isRunning || Date() > deadline {
+                        let why = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                        throw LaunchError(message: "the Gymnasium bridge for \(id) (\(python) \(script)) "
+                                          + (child.process.isRunning ? "did not start serving within 120 s" : "exited")
+                                          + (why.isEmpty ? "" : ":\n" + why))
+                    }
+                    usleep(20_000)
+                }
+            }
+            let environment = try RemoteVectorEnvironment(endpoints: children.map(\.endpoint), timeoutMilliseconds: timeoutMilliseconds,
+                                                          retries: retries)
+            (environment.ownedServers, environment.ownedDirectory) = (children.map(\.process), directory)
+            return environment
+        } catch {
+            // Nothing started for a failed launch outlives it.
+            for child in children where child.process.isRunning {
+                child.process.terminate()
+                child.process.waitUntilExit()
+            }
+            try? FileManager.default.removeItem(at: directory)
+            throw error
         }
-        let environment = try RemoteVectorEnvironment(endpoints: children.map(\.endpoint), timeoutMilliseconds: timeoutMilliseconds, retries: retries)
-        environment.ownedServers = children.map(\.process)
-        return environment
     }
 
     /// The Python and envs/gymnasium_server.py to run.

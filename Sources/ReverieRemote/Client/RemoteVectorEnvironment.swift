@@ -20,8 +20,12 @@ public final class RemoteVectorEnvironment: SubsetStepping {
     public private(set) var interruptedEpisodes = 0
     /// Server restarts picked up.
     public private(set) var restarts = 0
+    /// Every server honours the protocol's `active` (its `spec` says so).
+    public let stepsSubsets: Bool
     /// Servers this client started itself (`GymnasiumBridge`): closed with it.
     public var ownedServers: [Process] = []
+    /// Their sockets and logs, removed on `close`.
+    public var ownedDirectory: URL?
     /// Told of each restart picked up (for the run's log).
     public var onRestart: ((String) -> Void)?
     private let connections: [RemoteConnection]
@@ -71,6 +75,7 @@ public final class RemoteVectorEnvironment: SubsetStepping {
             counts.append(n)
         }
         for (c, spec) in zip(connections, specs) { c.maxMessageBytes = spec.header["max_message_bytes"]?.int }
+        stepsSubsets = specs.allSatisfy { $0.header["active"] == .bool(true) }
         self.counts = counts
         offsets = counts.indices.map { counts[..<$0].reduce(0, +) }
         singleObservationSpace = observation!
@@ -128,6 +133,7 @@ public final class RemoteVectorEnvironment: SubsetStepping {
                 for i in offsets[k]..<(offsets[k] + counts[k]) { latestInfos[i] = [:] }
                 continue
             }
+            for i in offsets[k]..<(offsets[k] + counts[k]) { latestInfos[i] = [:] }  // a key no longer sent is gone
             for array in reply.arrays where array.name.hasPrefix("info.") {
                 guard array.shape == [counts[k]] else {
                     throw RemoteEnvironmentError.server(endpoint: endpoints[k], message: "\(array.name) has shape \(array.shape), expected [\(counts[k])]")
@@ -145,6 +151,10 @@ public final class RemoteVectorEnvironment: SubsetStepping {
         let n = singleActionSpace.flatCount
         precondition(actions.count == count * n, "\(count) environments need actions of shape \([count] + singleActionSpace.shape), got \(actions.shape)")
         precondition(active == nil || active!.count == count, "\(count) environments need \(count) active flags")
+        if active != nil && !stepsSubsets {
+            throw RemoteEnvironmentError.server(endpoint: endpoints.joined(separator: ","),
+                                                message: "cannot leave envs out of a step: a server's spec does not say \"active\": true (update it)")
+        }
         let flat = actions.scalars
         for (k, c) in connections.enumerated() {
             let rows = Array(flat[(offsets[k] * n)..<((offsets[k] + counts[k]) * n)])
@@ -241,6 +251,8 @@ public final class RemoteVectorEnvironment: SubsetStepping {
             server.waitUntilExit()
         }
         ownedServers = []
+        if let ownedDirectory { try? FileManager.default.removeItem(at: ownedDirectory) }
+        ownedDirectory = nil
     }
 
     deinit {

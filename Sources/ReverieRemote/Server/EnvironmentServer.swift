@@ -159,6 +159,7 @@ public final class EnvironmentServer {
                 "observation_space": observationSpace.wireObject, "action_space": actionSpace.wireObject,
                 "render": .bool((try? environment.render(index: 0)) != nil), "autoreset": "same-step", "metadata": [:],
                 "max_message_bytes": .int(maxMessageBytes),
+                "active": .bool((environment as? any SubsetStepping)?.stepsSubsets ?? false),
             ])
         case "reset":
             var seed: UInt64?

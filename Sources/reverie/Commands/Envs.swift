@@ -22,7 +22,9 @@ struct Envs: ParsableCommand {
                 print("    observations \(env.observationSpace), actions \(env.actionSpace), time limit \(limit)")
             }
             print("\nOptions follow the name: 'MinAtar/Breakout-v1?sticky=0'. Every env also takes "
-                  + "max_episode_steps=N (0: no time limit), as Gymnasium's make does.")
+                  + "max_episode_steps=N (0: no time limit), as Gymnasium's make does.\n"
+                  + "Any Gymnasium env trains too: env = \"gymnasium:ID?key=value\" starts the Python bridge "
+                  + "(envs/gymnasium_server.py) with gym.make(ID, key=value); zmq://host:port steps a server of your own.")
         }
     }
 
