@@ -45,18 +45,19 @@ struct GymnasiumBridgeTests {
 /// bridges to preprocessing to PPO to evaluation, and no bridge left after.
 @Suite(.serialized)
 struct GymnasiumTrainingTests {
-    /// The children of this process whose command line mentions `text`.
-    static func children(running text: String) -> [Int32] {
-        let me = getpid()
-        return ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { name -> Int32? in
-            guard let pid = Int32(name),
-                  let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  // After "(name)": state, then the parent's pid.
-                  let fields = stat.split(separator: ")").last?.split(separator: " "), fields.count > 1,
-                  Int32(fields[1]) == me, fields[0] != "Z",
-                  let command = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8),
-                  command.contains(text) else { return nil }
-            return pid
+    /// Whether process `pid` runs (a zombie counts as ended).
+    static func running(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+        return stat.split(separator: ")").last?.split(separator: " ").first != "Z"
+    }
+
+    /// The served vector inside an agent's wrappers.
+    static func remote(in environment: any VectorEnvironment) -> RemoteVectorEnvironment? {
+        var current = environment
+        while true {
+            if let remote = current as? RemoteVectorEnvironment { return remote }
+            guard let wrapper = current as? any VectorEnvironmentWrapper else { return nil }
+            current = wrapper.wrapped
         }
     }
 
@@ -76,7 +77,9 @@ struct GymnasiumTrainingTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let trainer = try Trainer(config: config, runDirectory: dir)
         #expect(trainer.agent.environment.singleObservationSpace == .box(low: 0, high: 255, shape: [4, 4, 3], dtype: .uint8))
-        #expect(Self.children(running: "gymnasium_server.py").count == 2)
+        // Other suites start bridges of their own meanwhile: this run's are the ones its env owns.
+        let bridges = Self.remote(in: trainer.agent.environment)?.ownedServers.map(\.processIdentifier) ?? []
+        #expect(bridges.count == 2 && bridges.allSatisfy { Self.running($0) })
         let summary = try trainer.run()
         #expect(summary.outcome == .completed && summary.envSteps >= 256)
         // Episodes of 5 raw steps are 3 agent steps of 2 frames (the last cut short): many ended, and 4 were evaluated.
@@ -84,6 +87,6 @@ struct GymnasiumTrainingTests {
         let lengths = csv.split(separator: "\n").dropFirst().compactMap { Double($0.split(separator: ",", omittingEmptySubsequences: false)[3]) }
         #expect(!lengths.isEmpty && lengths.allSatisfy { $0 == 3 }, "episode lengths \(lengths)")
         #expect(summary.evalReturns.count == 4)
-        #expect(Self.children(running: "gymnasium_server.py").isEmpty, "the run's bridges outlived it")
+        #expect(!bridges.contains { Self.running($0) }, "the run's bridges outlived it")
     }
 }
