@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import ReverieTraining
+@testable import ReverieTraining
 @testable import ReverieRemote
 
 /// `gymnasium:` envs: the bridge started by the client itself, in child processes.
@@ -51,16 +51,6 @@ struct GymnasiumTrainingTests {
         return stat.split(separator: ")").last?.split(separator: " ").first != "Z"
     }
 
-    /// The served vector inside an agent's wrappers.
-    static func remote(in environment: any VectorEnvironment) -> RemoteVectorEnvironment? {
-        var current = environment
-        while true {
-            if let remote = current as? RemoteVectorEnvironment { return remote }
-            guard let wrapper = current as? any VectorEnvironmentWrapper else { return nil }
-            current = wrapper.wrapped
-        }
-    }
-
     @Test func aRunOnAGymnasiumPixelEnvStartsItsBridgesPreprocessesAndEndsThem() throws {
         // The test envs (envs/tests/toy_envs.py) are importable as module:Env-v0.
         let tests = ServerProcess.repository.appendingPathComponent("envs/tests").path
@@ -78,7 +68,7 @@ struct GymnasiumTrainingTests {
         let trainer = try Trainer(config: config, runDirectory: dir)
         #expect(trainer.agent.environment.singleObservationSpace == .box(low: 0, high: 255, shape: [4, 4, 3], dtype: .uint8))
         // Other suites start bridges of their own meanwhile: this run's are the ones its env owns.
-        let bridges = Self.remote(in: trainer.agent.environment)?.ownedServers.map(\.processIdentifier) ?? []
+        let bridges = Trainer.environment(RemoteVectorEnvironment.self, in: trainer.agent.environment)?.ownedServers.map(\.processIdentifier) ?? []
         #expect(bridges.count == 2 && bridges.allSatisfy { Self.running($0) })
         let summary = try trainer.run()
         #expect(summary.outcome == .completed && summary.envSteps >= 256)
