@@ -55,9 +55,11 @@ let package = Package(
         .systemLibrary(name: "CMalloc"),
         // The FMA-throughput probe `reverie bench gemm` measures the CPU's peak with (C: per-function vector targets).
         .target(name: "CFMAProbe", cSettings: [.unsafeFlags(["-O2"])]),
+        // Reverie's own matrix-product kernel (C: AVX2/FMA micro-kernel, chosen at run time).
+        .target(name: "CGemm", cSettings: [.unsafeFlags(["-O2"])]),
 
         // MARK: - Reverie modules
-        .target(name: "ReverieCore", dependencies: ["CBLAS", "CMalloc"], swiftSettings: vectorSettings),
+        .target(name: "ReverieCore", dependencies: ["CBLAS", "CGemm", "CMalloc"], swiftSettings: vectorSettings),
         .target(name: "ReverieNN", dependencies: ["ReverieCore"], swiftSettings: vectorSettings),
         .target(name: "ReverieEnvs", dependencies: ["ReverieCore"], swiftSettings: vectorSettings),
         .target(name: "ReverieRemote", dependencies: ["ReverieEnvs", "CZeroMQ"], swiftSettings: vectorSettings),

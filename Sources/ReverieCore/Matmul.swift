@@ -1,6 +1,7 @@
 import CBLAS
+import CGemm
 
-// MARK: - Matrix products through cblas_sgemm
+// MARK: - Matrix products (our kernel or cblas_sgemm, see ProductKernel)
 //
 // Transposes are BLAS flags, never copies. The backward rules are themselves
 // GEMMs with flags: for C = op(A)·op(B),
@@ -20,13 +21,17 @@ func sgemm(
 /// are column blocks of wider rows. Products of at least
 /// `Parallel.productThreshold` multiply-adds are split over the workers by
 /// rows of C (or columns, when C is wider than tall), each piece one
-/// single-threaded OpenBLAS call.
+/// single-threaded call of the `ProductKernel` in use.
 @inline(__always)
 func cblasGemm(
     _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool, _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
     _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0
 ) {
     func product(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, m: Int, n: Int) {
+        if ProductKernel.current == .reverie,
+           reverie_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) != 0 {
+            return
+        }
         cblas_sgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))

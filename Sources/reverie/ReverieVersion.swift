@@ -17,6 +17,7 @@ enum ReverieVersion {
             reverie \(number)
             OpenBLAS \(openblas)
             OpenBLAS kernels: \(BLASKernels.coreName) (\(BLASKernels.reason))
+            matrix products: \(ProductKernel.current.description)
             ZeroMQ \(major).\(minor).\(patch)
             GLFW \(glfw)
             """

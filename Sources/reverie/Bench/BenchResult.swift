@@ -28,6 +28,7 @@ struct BenchResult {
         object["ratio"] = ratio.map { rounded($0) } ?? NSNull()
         object["blas_core"] = BLASKernels.coreName
         object["blas_core_reason"] = BLASKernels.reason
+        object["product_kernel"] = ProductKernel.current.rawValue
         let data = try! JSONSerialization.data(withJSONObject: Self.finite(object), options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
     }

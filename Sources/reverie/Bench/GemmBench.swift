@@ -4,7 +4,8 @@ import CFMAProbe
 import ReverieCore
 
 /// `Tensor.matmul` against `cblas_sgemm` called directly on preallocated
-/// buffers, n×n×n for n = 64…1024. Ours includes allocating the result, as
+/// buffers, n×n×n for n = 64…1024 (192 and 320 too: OpenBLAS 0.3.21's Zen
+/// kernel slows down between 192 and 320). Ours includes allocating the result, as
 /// every real use does. Headline figures are geometric means over n ≥ 256.
 /// Beside them, the machine's own ceiling: the FMA throughput of one thread
 /// (`reverie_fma_peak_gflops`, measured before and after, best kept) times the
@@ -12,7 +13,7 @@ import ReverieCore
 /// `OPENBLAS_NUM_THREADS=1` measures one thread.
 struct GemmBench {
     var repeats: Int
-    var sizes = [64, 128, 256, 512, 1024]
+    var sizes = [64, 128, 192, 256, 320, 512, 1024]
 
     func run() -> BenchResult {
         var rng = RandomGenerator(seed: 0)
