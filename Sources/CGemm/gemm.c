@@ -1,8 +1,9 @@
 #include "gemm.h"
 
 #include <immintrin.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
-#include <string.h>
 
 /* Blocking (BLIS's Haswell/Zen sgemm values). A micro-panel of B (KC × NR,
    16 KB) stays in L1 while the 6 × KC sliver of A streams; the packed A
@@ -10,12 +11,28 @@
    L3. */
 enum { MR = 6, NR = 16, KC = 256, MC = 168, NC = 4080 };
 
-/* Per-thread packing buffers, allocated on first use and kept. */
+/* Per-thread packing buffers (4.2 MB), allocated on a thread's first product
+   and freed when the thread ends. */
 static _Thread_local float *packed_a, *packed_b;
+static pthread_key_t buffers_key;
+static pthread_once_t buffers_once = PTHREAD_ONCE_INIT;
+
+static void free_buffers(void *unused) {
+    (void)unused;
+    free(packed_a);
+    free(packed_b);
+    packed_a = packed_b = NULL;
+}
+
+static void make_key(void) { pthread_key_create(&buffers_key, free_buffers); }
 
 static int ensure_buffers(void) {
+    if (packed_a && packed_b) return 1;
+    pthread_once(&buffers_once, make_key);
     if (!packed_a) packed_a = aligned_alloc(64, sizeof(float) * MC * KC);
     if (!packed_b) packed_b = aligned_alloc(64, sizeof(float) * KC * NC);
+    /* Any non-null value makes the key's destructor run at thread exit. */
+    pthread_setspecific(buffers_key, packed_a);
     return packed_a && packed_b;
 }
 
@@ -163,6 +180,12 @@ static void micro_kernel(long kc, const float *restrict pa, const float *restric
             c[r * ldc + j] = beta == 0.0f ? alpha * spill[r][j] : alpha * spill[r][j] + beta * c[r * ldc + j];
 }
 
+static atomic_llong product_flops;
+
+void reverie_product_flops_add(long long flops) { atomic_fetch_add_explicit(&product_flops, flops, memory_order_relaxed); }
+
+long long reverie_product_flops(void) { return atomic_load_explicit(&product_flops, memory_order_relaxed); }
+
 int reverie_sgemm_supported(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -170,9 +193,10 @@ int reverie_sgemm_supported(void) {
 
 int reverie_sgemm(int transpose_a, int transpose_b, long m, long n, long k, float alpha,
                   const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc) {
-    static int supported = -1;
-    if (supported < 0) supported = reverie_sgemm_supported();
-    if (!supported || !ensure_buffers()) return 0;
+    static atomic_int supported = -1;
+    if (atomic_load_explicit(&supported, memory_order_relaxed) < 0)
+        atomic_store_explicit(&supported, reverie_sgemm_supported(), memory_order_relaxed);
+    if (!atomic_load_explicit(&supported, memory_order_relaxed) || !ensure_buffers()) return 0;
     if (m <= 0 || n <= 0) return 1;
     if (k <= 0 || alpha == 0.0f) {
         for (long i = 0; i < m; i++)

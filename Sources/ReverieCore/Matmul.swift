@@ -36,6 +36,7 @@ func cblasGemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
+    ProductCounter.add(m: m, n: n, k: k)
     // Read first: it stops OpenBLAS's own threads, which would otherwise spin in sgemv.
     let workers = Parallel.workers
     if m == 1 {

@@ -15,4 +15,10 @@ int reverie_sgemm(int transpose_a, int transpose_b, long m, long n, long k, floa
 /// 1 when `reverie_sgemm` runs on this CPU (AVX2 and FMA), else 0.
 int reverie_sgemm_supported(void);
 
+/// A process-wide count of multiply-add FLOPs done by matrix products, which
+/// benches divide by time and the machine's peak (model FLOP utilisation).
+/// Atomic: products on several threads add to it at once.
+void reverie_product_flops_add(long long flops);
+long long reverie_product_flops(void);
+
 #endif

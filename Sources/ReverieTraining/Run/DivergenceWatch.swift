@@ -7,7 +7,8 @@ import ReverieEnvs
 /// (it acts as one action, exploring no more) and PPO's approximate KL
 /// between old and new policy exploding (each update moves the policy far
 /// beyond the trust region the clipping assumes). Each is warned about once
-/// when it starts, and again only after it has ended.
+/// per run, when it first happens: a KL hovering about the limit would
+/// otherwise fill the log with the same warning.
 struct DivergenceWatch {
     /// Entropy below this fraction of the uniform policy's (discrete actions) is a collapse.
     static let entropyFraction: Float = 0.01
@@ -15,27 +16,25 @@ struct DivergenceWatch {
     static let approximateKLLimit: Float = 0.2
 
     private(set) var warnings: [String] = []
-    private var collapsed = false, exploding = false
+    private var warnedCollapse = false, warnedKL = false
 
     /// Checks one iteration's metrics; returns the warnings it starts.
     mutating func check(_ metrics: UpdateMetrics, actionSpace: Space, step: Int, isPPO: Bool) -> [String] {
         guard metrics.gradientSteps > 0 else { return [] }
         var new: [String] = []
         if let uniform = Self.uniformEntropy(actionSpace) {
-            let low = metrics.entropy < Self.entropyFraction * uniform
-            if low && !collapsed {
+            if metrics.entropy < Self.entropyFraction * uniform && !warnedCollapse {
+                warnedCollapse = true
                 new.append("warning: the policy's entropy collapsed to \(metrics.entropy) at step \(step) (a uniform policy has \(uniform)): "
                            + "it almost always takes one action. A learning rate too high, or an entropy coefficient too low, often does this")
             }
-            collapsed = low
         }
         if isPPO {
-            let high = metrics.approxKL > Self.approximateKLLimit
-            if high && !exploding {
+            if metrics.approxKL > Self.approximateKLLimit && !warnedKL {
+                warnedKL = true
                 new.append("warning: PPO's approximate KL is \(metrics.approxKL) at step \(step) (above \(Self.approximateKLLimit)): "
                            + "updates move the policy far past the clip range. Lower ppo.learning_rate or ppo.update_epochs")
             }
-            exploding = high
         }
         warnings += new
         return new

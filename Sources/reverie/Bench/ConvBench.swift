@@ -1,3 +1,4 @@
+import CFMAProbe
 import Foundation
 import ReverieAgents
 import ReverieEnvs
@@ -18,7 +19,10 @@ import ReverieWorldModels
 ///   features under its reconstruction loss.
 ///
 /// Peer and ours alternate over `rounds` rounds; each figure is the median
-/// over them of each run's median over `repeats`.
+/// over them of each run's median over `repeats`. Beside the times, each
+/// step's product FLOPs (counted on ours; the peer runs the same network),
+/// each side's fraction of the machine's peak (FMA probe × threads), and the
+/// ratio ours would reach at that peak: the ceiling of any speed-up.
 struct ConvBench {
     var repeats = 5
     var rounds = 3
@@ -49,6 +53,15 @@ struct ConvBench {
             var rng = RandomGenerator(seed: 1)
             let step = try Self.trainingStep(c.network, batch: c.batch, rng: &rng)
             return 1e3 * medianSeconds(repeats: repeats, step)
+        }
+    }
+
+    /// Product FLOPs of one training step of each chosen case.
+    func flopsPerStep() throws -> [Double] {
+        try chosen.map { c in
+            var rng = RandomGenerator(seed: 1)
+            let step = try Self.trainingStep(c.network, batch: c.batch, rng: &rng)
+            return Double(ProductCounter.counting(step).flops)
         }
     }
 
@@ -99,6 +112,9 @@ struct ConvBench {
     func run() throws -> BenchResult {
         var ourRounds: [[Double]] = [], peerRounds: [[Double]] = []
         var peerName = ""
+        var width: Int32 = 0
+        var peak = reverie_fma_peak_gflops(0.5, &width)
+        let flops = try flopsPerStep()
         for _ in 0..<rounds {
             if withPeer {
                 let peer = try PythonPeer().run("conv_ppo.py", ["--repeats", "\(repeats)", "--threads", "\(Parallel.workers)",
@@ -111,20 +127,32 @@ struct ConvBench {
             }
             ourRounds.append(try ours())
         }
-        var lines = ["Training step (forward, backward, Adam), ms: network   batch   ours   \(peerName)   ratio"]
+        peak = max(peak, reverie_fma_peak_gflops(0.5, &width))
+        // GFLOP/s of all threads: a step of f FLOPs takes at least f / ceiling.
+        let ceiling = peak * Double(Parallel.workers)
+        var lines = ["Training step (forward, backward, Adam), ms: network   batch   ours   \(peerName)   ratio   "
+                     + "GFLOP/step   of peak (ours, peer)   ratio at peak"]
         var rows: [[String: Any]] = [], logRatio = 0.0
         for (i, c) in chosen.enumerated() {
             let ours = median(ourRounds.map { $0[i] }), peer = median(peerRounds.map { $0[i] })
+            let floorMs = 1e3 * flops[i] / (ceiling * 1e9)
             logRatio += log(peer / ours)
             rows.append(["network": c.name, "batch": c.batch, "ours_ms": rounded(ours), "peer_ms": rounded(peer),
                          "ratio": rounded(peer / ours), "rounds_ours_ms": ourRounds.map { rounded($0[i]) },
-                         "rounds_peer_ms": peerRounds.map { rounded($0[i]) }])
+                         "rounds_peer_ms": peerRounds.map { rounded($0[i]) }, "product_gflop_per_step": rounded(flops[i] / 1e9),
+                         "ours_fraction_of_peak": rounded(floorMs / ours), "peer_fraction_of_peak": rounded(floorMs / peer),
+                         "ratio_at_peak": rounded(peer / floorMs)])
             lines.append("  \(c.name)".padding(18) + "\(c.batch)".padding(8) + "\(rounded(ours, digits: 10))".padding(9)
-                         + "\(rounded(peer, digits: 10))".padding(12) + "\(rounded(peer / ours))")
+                         + "\(rounded(peer, digits: 10))".padding(12) + "\(rounded(peer / ours))".padding(8)
+                         + "\(rounded(flops[i] / 1e9, digits: 100))".padding(13)
+                         + "\(rounded(floorMs / ours)), \(rounded(floorMs / peer))".padding(23) + "\(rounded(peer / floorMs))")
         }
+        lines.append("peak: \(rounded(peak, digits: 10)) GFLOP/s per thread (FMA probe, \(width)-float vectors) × \(Parallel.workers) thread(s); "
+                     + "products: \(ProductKernel.current.description)")
         let geometric = exp(logRatio / Double(chosen.count))
         return BenchResult(workload: "conv", ours: geometric, peer: 1, unit: "× PyTorch (geometric mean of peer/ours times)",
                            details: ["cases": rows, "peer_name": peerName, "threads": Parallel.workers, "rounds": rounds,
+                                     "peak_gflops_per_thread": rounded(peak),
                                      "repeats": repeats, "dreamer_depth": Self.dreamerDepth],
                            table: lines.joined(separator: "\n"))
     }

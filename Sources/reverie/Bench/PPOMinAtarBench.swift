@@ -1,5 +1,7 @@
+import CFMAProbe
 import Foundation
 import ReverieAgents
+import ReverieCore
 import ReverieEnvs
 import ReverieTraining
 
@@ -15,7 +17,10 @@ import ReverieTraining
 /// time apart), the training return at the end of the budget (mean of the
 /// episodes ended in the last `span` steps), and the wall time at which that
 /// windowed return first reaches `target` (PureJaxRL's ≈ 40 at 10M steps on
-/// Breakout), each side measured the same way.
+/// Breakout), each side measured the same way. Beside them, our product FLOPs
+/// per env step (counted; the peer trains the same network on the same
+/// batches), each side's fraction of the machine's peak (FMA probe × threads)
+/// at its rate, and the ratio to the peer that ours would reach at that peak.
 struct PPOMinAtarBench {
     static let networks = ["minatar", "mlp"]
     var game = "Breakout"
@@ -33,6 +38,8 @@ struct PPOMinAtarBench {
         /// (env steps, wall seconds, mean return of the episodes ended since the last point or nil).
         var curve: [(steps: Int, seconds: Double, meanReturn: Double?)]
         var compileSeconds: Double = 0
+        /// Product FLOPs per env step (ours only).
+        var flopsPerStep: Double = .nan
 
         var finalReturn: Double? { curve.last?.meanReturn }
         /// (steps, seconds) of the first point whose return reached `target`.
@@ -48,6 +55,8 @@ struct PPOMinAtarBench {
         // Whole updates on both sides.
         let batch = base.numEnvs * base.ppo.rolloutSteps, budget = max(steps / batch, 1) * batch
         var rows: [[String: Any]] = [], logRatio = 0.0, compared = 0
+        var width: Int32 = 0
+        let peak = reverie_fma_peak_gflops(0.5, &width), ceiling = peak * Double(Parallel.workers) * 1e9
         var lines = ["PPO on MinAtar \(game) (gymnax's settings), \(budget) steps, seed \(seed), \(Parallel.workers) thread(s): "
                      + "network   ours steps/s   JAX steps/s   ratio   return at end (ours | JAX)   minutes to \(Int(target)) (ours | JAX)"]
         for network in networks {
@@ -61,20 +70,31 @@ struct PPOMinAtarBench {
                         "steps_to_target": o.reaching(target)?.steps ?? NSNull(), "compile_s": rounded(o.compileSeconds),
                         "curve": o.curve.map { [$0.steps, rounded($0.seconds), $0.meanReturn.map { rounded($0) } ?? NSNull()] as [Any] }]
             }
+            // At the machine's peak a step costs flopsPerStep / ceiling seconds.
+            let peakRate = ceiling / ours.flopsPerStep
             rows.append(["network": network, "ours": describe(ours), "peer": describe(jax),
-                         "ratio": jax.map { rounded(ours.stepsPerSecond / $0.stepsPerSecond) } ?? NSNull()])
+                         "ratio": jax.map { rounded(ours.stepsPerSecond / $0.stepsPerSecond) } ?? NSNull(),
+                         "product_mflop_per_step": rounded(ours.flopsPerStep / 1e6),
+                         "ours_fraction_of_peak": rounded(ours.stepsPerSecond / peakRate),
+                         "peer_fraction_of_peak": jax.map { rounded($0.stepsPerSecond / peakRate) } ?? NSNull(),
+                         "ratio_at_peak": jax.map { rounded(peakRate / $0.stepsPerSecond) } ?? NSNull()])
             func minutes(_ o: Outcome?) -> String { o?.reaching(target).map { "\(rounded($0.seconds / 60, digits: 10))" } ?? "–" }
             func ret(_ o: Outcome?) -> String { o?.finalReturn.map { "\(rounded($0, digits: 10))" } ?? "–" }
             lines.append("  \(network)".padding(12) + "\(Int(ours.stepsPerSecond))".padding(15)
                          + (jax.map { "\(Int($0.stepsPerSecond))" } ?? "–").padding(14)
                          + (jax.map { "\(rounded(ours.stepsPerSecond / $0.stepsPerSecond, digits: 100))" } ?? "–").padding(8)
                          + "\(ret(ours)) | \(ret(jax))".padding(28) + "\(minutes(ours)) | \(minutes(jax))")
+            lines.append("    \(rounded(ours.flopsPerStep / 1e6, digits: 100)) MFLOP of products per env step: ours at "
+                         + "\(rounded(ours.stepsPerSecond / peakRate)) of the peak, JAX at "
+                         + (jax.map { "\(rounded($0.stepsPerSecond / peakRate)); at the peak ours would be \(rounded(peakRate / $0.stepsPerSecond))× JAX" } ?? "–"))
         }
+        lines.append("peak: \(rounded(peak, digits: 10)) GFLOP/s per thread (FMA probe, \(width)-float vectors) × \(Parallel.workers) thread(s)")
         let geometric = compared > 0 ? exp(logRatio / Double(compared)) : .nan
         return BenchResult(workload: "ppo-minatar", ours: geometric, peer: 1,
                            unit: "× the JAX peer's training env steps/s (geometric mean over networks)",
                            details: ["game": game, "env": Self.env(game), "preset": preset, "steps": budget, "seed": seed,
-                                     "threads": Parallel.workers, "target_return": target, "networks": rows],
+                                     "threads": Parallel.workers, "target_return": target, "networks": rows,
+                                     "peak_gflops_per_thread": rounded(peak)],
                            table: lines.joined(separator: "\n"))
     }
 
@@ -93,7 +113,9 @@ struct PPOMinAtarBench {
         let (agent, _) = try Trainer.makeAgent(config)
         var curve: [(steps: Int, seconds: Double, meanReturn: Double?)] = []
         var (sum, ended, updates) = (0.0, 0, 0)
-        let start = Date()
+        let start = Date(), flopsBefore = ProductCounter.flops
+        ProductCounter.isCounting = true
+        defer { ProductCounter.isCounting = false }
         while agent.environmentSteps < budget {
             let report = try agent.iterate()
             for episode in report.episodes { (sum, ended) = (sum + Double(episode.return), ended + 1) }
@@ -103,7 +125,8 @@ struct PPOMinAtarBench {
                 (sum, ended) = (0, 0)
             }
         }
-        return Outcome(stepsPerSecond: Double(agent.environmentSteps) / Date().timeIntervalSince(start), curve: curve)
+        return Outcome(stepsPerSecond: Double(agent.environmentSteps) / Date().timeIntervalSince(start), curve: curve,
+                       flopsPerStep: Double(ProductCounter.flops - flopsBefore) / Double(agent.environmentSteps))
     }
 
     private func peerRun(_ peer: PythonPeer, network: String, budget: Int) throws -> Outcome {
