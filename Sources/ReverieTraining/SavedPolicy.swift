@@ -14,6 +14,15 @@ public struct SavedPolicy {
     public let observationSpace: Space
     /// The frozen observation statistics the policy was trained with, if any.
     public let normalization: EnvironmentNormalization
+    /// For a policy trained on served envs or behind Atari's preprocessing:
+    /// the vector of envs its config describes, made again (a `gymnasium:`
+    /// env's bridges started anew, the preprocessing and frame stack in
+    /// front), which `evaluate` plays. `close()` ends it.
+    public let environment: (any VectorEnvironment)?
+
+    /// Envs in `environment`: enough to play evaluation episodes side by side,
+    /// few enough that evaluating does not start a training run's worth of bridges.
+    public static let evaluationEnvs = 8
 
     /// - Parameters:
     ///   - url: a run folder or a `.safetensors` checkpoint.
@@ -42,14 +51,16 @@ public struct SavedPolicy {
         let actionSpace: Space
         if let spaces {
             (observationSpace, actionSpace) = spaces
+            environment = nil
+        } else if config.isServed || config.atariPreprocess {
+            // The env it trained on, made again as training made it.
+            let made = try Trainer.makeEnvironment(config, count: min(config.numEnvs, Self.evaluationEnvs)).environment
+            (observationSpace, actionSpace) = (made.singleObservationSpace, made.singleActionSpace)
+            environment = made
         } else {
-            guard !config.isServed && !config.atariPreprocess else {
-                throw ConfigError("this policy was trained on "
-                                  + (config.isServed ? "served envs (\(config.env))" : "\(config.env) behind atari.preprocess")
-                                  + "; its run's evaluation (summary.json) played them; evaluate it here on a built-in env with the same spaces")
-            }
             let env = try Registry.make(config.env)
             (observationSpace, actionSpace) = (env.observationSpace, env.actionSpace)
+            environment = nil
         }
         var rng = RandomGenerator(seed: 0)
         policy = config.algorithm == "dreamer"
@@ -62,11 +73,21 @@ public struct SavedPolicy {
         environmentSteps = saved.metadata["env_steps"].flatMap(Int.init) ?? 0
     }
 
-    /// Returns of `episodes` episodes on a fresh env of the training config.
-    /// - Parameter record: frames of the first episode go here (for a GIF).
+    /// Returns of `episodes` episodes on a fresh env of the training config
+    /// (on `environment`, its envs side by side, where there is one).
+    /// - Parameter record: frames of the first episode go here (for a GIF);
+    ///   envs played through `environment` send no frames.
     public func evaluate(episodes: Int, seed: UInt64, deterministic: Bool = true,
                          record: ((Frame) -> Void)? = nil) throws -> [Float] {
-        try ReverieAgents.evaluate(policy, in: normalization.evaluation(try Registry.make(config.env)), episodes: episodes, seed: seed,
-                                   deterministic: deterministic, onFrame: record)
+        if let environment {
+            return try ReverieAgents.evaluate(policy, in: environment, episodes: episodes, seed: seed, deterministic: deterministic)
+        }
+        return try ReverieAgents.evaluate(policy, in: normalization.evaluation(try Registry.make(config.env)), episodes: episodes,
+                                          seed: seed, deterministic: deterministic, onFrame: record)
+    }
+
+    /// Ends `environment` (a `gymnasium:` env's bridges), if there is one.
+    public func close() {
+        environment?.close()
     }
 }

@@ -138,9 +138,13 @@ public final class Trainer {
         environment as? any VectorSnapshotting ?? (environment as? FiniteCheckedEnvironment)?.wrapped as? any VectorSnapshotting
     }
 
-    /// The environments and the agent a config describes, with the statistics
-    /// the envs normalise with (shared by all N).
-    public static func makeAgent(_ config: TrainConfig) throws -> (agent: any Agent, normalization: EnvironmentNormalization) {
+    /// The vector of `count` envs (the config's `num_envs` by default) a
+    /// config trains on — served, bridged or built in, behind Atari's
+    /// preprocessing where asked — with the statistics they normalise with.
+    /// A `gymnasium:` env starts its bridges here: `close()` the vector to end them.
+    public static func makeEnvironment(_ config: TrainConfig, count: Int? = nil) throws
+        -> (environment: any VectorEnvironment, normalization: EnvironmentNormalization) {
+        let count = count ?? config.numEnvs
         let environment: any VectorEnvironment
         let normalization: EnvironmentNormalization
         if config.isServed {
@@ -149,7 +153,7 @@ public final class Trainer {
                                   + "normalise on the server's side for \(config.env)")
             }
             let remote = config.env.hasPrefix(GymnasiumBridge.prefix)
-                ? try GymnasiumBridge.launch(config.env, count: config.numEnvs, processes: config.bridgeProcesses,
+                ? try GymnasiumBridge.launch(config.env, count: count, processes: min(config.bridgeProcesses, count),
                                              timeoutMilliseconds: config.remoteTimeoutMilliseconds, retries: config.remoteRetries)
                 : try RemoteVectorEnvironment(config.env, timeoutMilliseconds: config.remoteTimeoutMilliseconds,
                                               retries: config.remoteRetries, curve: try config.curveClientKeys())
@@ -159,21 +163,28 @@ public final class Trainer {
             guard !config.normalizeObservations && !config.normalizeRewards else {
                 throw ConfigError("atari.preprocess and normalize.* do not go together: pixels are scaled by the network")
             }
-            environment = try preprocessed(try SyncVectorEnvironment(count: config.numEnvs) { _ in try Registry.make(config.env) }, config)
+            environment = try preprocessed(try SyncVectorEnvironment(count: count) { _ in try Registry.make(config.env) }, config)
             normalization = EnvironmentNormalization(observations: false, rewards: false, observationSize: 0, gamma: 1)
         } else {
             normalization = EnvironmentNormalization(
                 observations: config.normalizeObservations, rewards: config.normalizeRewards,
                 observationSize: try Registry.make(config.env).observationSpace.flatCount, gamma: Double(config.gamma))
             if config.normalizeObservations || config.normalizeRewards {
-                environment = try SyncVectorEnvironment(count: config.numEnvs) { _ in
+                environment = try SyncVectorEnvironment(count: count) { _ in
                     normalization.training(try Registry.make(config.env))
                 }
             } else {
                 // The env's batched version where it has one (MinAtar's games): the same steps, faster.
-                environment = try Registry.makeVector(config.env, count: config.numEnvs)
+                environment = try Registry.makeVector(config.env, count: count)
             }
         }
+        return (environment, normalization)
+    }
+
+    /// The environments and the agent a config describes, with the statistics
+    /// the envs normalise with (shared by all N).
+    public static func makeAgent(_ config: TrainConfig) throws -> (agent: any Agent, normalization: EnvironmentNormalization) {
+        let (environment, normalization) = try makeEnvironment(config)
         let seed = UInt64(config.seed)
         // Non-finite observations and rewards are caught where they enter, whichever env sends them.
         let checked = FiniteCheckedEnvironment(environment, policy: FiniteCheckedEnvironment.Policy(rawValue: config.nonFinite) ?? .stop)

@@ -42,7 +42,8 @@ struct GymnasiumBridgeTests {
 }
 
 /// `reverie train` on a `gymnasium:` env behind `atari.preprocess`: config to
-/// bridges to preprocessing to PPO to evaluation, and no bridge left after.
+/// bridges to preprocessing to PPO to evaluation, and no bridge left after;
+/// then the saved policy evaluated again on its envs made anew.
 @Suite(.serialized)
 struct GymnasiumTrainingTests {
     /// Whether process `pid` runs (a zombie counts as ended).
@@ -78,5 +79,16 @@ struct GymnasiumTrainingTests {
         #expect(!lengths.isEmpty && lengths.allSatisfy { $0 == 3 }, "episode lengths \(lengths)")
         #expect(summary.evalReturns.count == 4)
         #expect(!bridges.contains { Self.running($0) }, "the run's bridges outlived it")
+
+        // `reverie eval` and `view` read it back: its envs made again (bridges, preprocessing, stack), played, ended.
+        let saved = try SavedPolicy(contentsOf: dir)
+        let again = try #require(saved.environment)
+        #expect(again.count == 4 && again.singleObservationSpace == trainer.agent.environment.singleObservationSpace)
+        let evalBridges = Trainer.environment(RemoteVectorEnvironment.self, in: again)?.ownedServers.map(\.processIdentifier) ?? []
+        #expect(evalBridges.count == 2 && evalBridges.allSatisfy { Self.running($0) })
+        let returns = try saved.evaluate(episodes: 6, seed: 7)
+        #expect(returns.count == 6 && returns.allSatisfy(\.isFinite))
+        saved.close()
+        #expect(!evalBridges.contains { Self.running($0) }, "the evaluation's bridges outlived close()")
     }
 }

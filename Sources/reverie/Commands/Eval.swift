@@ -46,6 +46,10 @@ struct Eval: ParsableCommand {
         do { saved = try SavedPolicy(contentsOf: URL(fileURLWithPath: path!)) } catch let error as ConfigError {
             throw ValidationError(error.message)
         }
+        defer { saved.close() }
+        if record != nil, saved.environment != nil {
+            throw ValidationError("--record draws built-in envs; \(saved.config.env) is played through its own processes, which send no frames")
+        }
         var gif: GIFWriter?
         let add = { (frame: Frame) in
             if gif == nil { gif = GIFWriter(width: frame.width, height: frame.height) }

@@ -78,6 +78,9 @@ struct View: ParsableCommand {
 
     func run() throws {
         let viewer: Viewer
+        // A policy's own served envs (their bridges), made again for it: ended with the viewer.
+        var made: (any VectorEnvironment)?
+        defer { made?.close() }
         do {
             if let random {
                 viewer = try Viewer(watching: try watched(random), policy: nil, seed: seed, dreamSteps: dreamSteps)
@@ -93,6 +96,10 @@ struct View: ParsableCommand {
                                       + "actions \(watched!.actionSpace)): \(error)")
                 }
                 switch watched {
+                case nil where saved.environment != nil:
+                    // Served or preprocessed: the vector its run trained on, made again.
+                    made = saved.environment
+                    watched = .vector(saved.environment!, name: saved.config.env)
                 case nil:
                     watched = .single(saved.normalization.evaluation(try Registry.make(saved.config.env)))
                 case .single(let env)?:
