@@ -6,6 +6,8 @@ step a Reverie server (``reverie serve``) or the Gymnasium bridge from Python.
     obs = env.reset(seed=0)                       # (N, *obs_shape)
     step = env.step(np.zeros(env.num_envs, np.int64))
     step.observations, step.rewards, step.terminated, step.truncated, step.final_observations
+    step.infos["lives"]                           # (N,) float64: each numeric info key the server sends
+    env.step(actions, active=[True, False, ...])  # only those envs step, where the server offers it
 
 Lazy Pirate: each reply is awaited at most ``timeout_ms``; then the socket is
 closed, reopened and the request resent with the same ``client`` id and
@@ -21,7 +23,7 @@ import os
 import secrets
 import time
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import zmq
@@ -59,6 +61,7 @@ class VectorStep:
     terminated: np.ndarray          # (N,) bool
     truncated: np.ndarray           # (N,) bool
     final_observations: dict        # env index -> last observation of its ended episode
+    infos: dict = field(default_factory=dict)  # info key -> (N,) float64, as of each env's latest observation
 
 
 def close_monitored(socket, monitor):
@@ -207,6 +210,11 @@ class Connection:
         self._close_sockets()
 
 
+def infos_of(arrays):
+    """The ``info.<key>`` arrays of a reply, by key."""
+    return {name[len("info."):]: values for name, values in arrays.items() if name.startswith("info.")}
+
+
 class RemoteVectorEnv:
     """One server's N environments (same-step autoreset, as the server does it)."""
 
@@ -219,22 +227,41 @@ class RemoteVectorEnv:
         self.observations = None  # the last ones returned: the final observations if a server restart cuts episodes
         self.interrupted_episodes = 0  # episodes ended (as truncated) by server restarts
 
+    @property
+    def steps_subsets(self):
+        """Whether the server honours ``step(actions, active=...)`` (its spec says ``"active": true``)."""
+        return self.spec.get("active") is True
+
     def reset(self, seed=None):
-        self.observations = self.connection.request("reset", {"seed": seed})[1]["observations"]
+        """The N first observations; ``self.infos`` holds the numeric infos the reset returned."""
+        arrays = self.connection.request("reset", {"seed": seed})[1]
+        self.observations, self.infos = arrays["observations"], infos_of(arrays)
         return self.observations
 
-    def step(self, actions):
+    def step(self, actions, active=None):
+        """Steps every env, or with ``active`` (N bools) only those: the others repeat their
+        observation with reward 0. A server that does not offer it is refused here, since it
+        would step every env."""
         space = self.action_space
         dtype = np.float32 if space["type"] == "box" else np.int64
+        arrays = [("actions", np.asarray(actions, dtype=dtype))]
+        if active is not None:
+            if not self.steps_subsets:
+                raise ValueError("this server does not step a subset of its envs (its spec has no \"active\": true)")
+            active = np.asarray(active)
+            if active.dtype != bool or active.shape != (self.num_envs,):
+                raise ValueError(f"active must be {self.num_envs} bools, got {active.dtype} of shape {active.shape}")
+            arrays.append(("active", active))
         try:
-            header, arrays = self.connection.request("step", arrays=[("actions", np.asarray(actions, dtype=dtype))])
+            header, arrays = self.connection.request("step", arrays=arrays)
         except ServerRestarted:
             if self.observations is None:
                 raise
             return self._restarted()
         finals = dict(zip(header["final_indices"], arrays["final_observations"]))
         self.observations = arrays["observations"]
-        return VectorStep(arrays["observations"], arrays["rewards"], arrays["terminated"], arrays["truncated"], finals)
+        return VectorStep(arrays["observations"], arrays["rewards"], arrays["terminated"], arrays["truncated"], finals,
+                          infos_of(arrays))
 
     def _restarted(self):
         """The step after a server restart: the new process's envs are reset (unseeded) and the episodes

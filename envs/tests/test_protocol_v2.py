@@ -291,6 +291,24 @@ def test_active_steps_only_the_envs_it_names_and_the_others_repeat_as_they_were(
     server.socket.close()
 
 
+def test_the_python_client_steps_subsets_and_reads_infos(bridge):
+    server = bridge(COUNTER, 3)
+    remote = RemoteVectorEnv(server.endpoint, timeout_ms=3000)
+    assert remote.steps_subsets
+    remote.reset(seed=0)
+    assert remote.infos["steps"].tolist() == [0, 0, 0]
+    step = remote.step(np.ones(3, np.int64), active=[True, False, True])
+    assert step.observations[:, 0].tolist() == [1, 0, 1] and step.rewards.tolist() == [1, 0, 1]
+    assert step.infos["steps"].tolist() == [1, 0, 1]
+    with pytest.raises(ValueError, match="active must be 3 bools"):
+        remote.step(np.ones(3, np.int64), active=[1, 0, 1])
+    assert remote.step(np.ones(3, np.int64)).observations[:, 0].tolist() == [2, 1, 2]  # nothing stepped by the refusal
+    remote.spec["active"] = False  # as an older server's spec reads
+    with pytest.raises(ValueError, match="does not step a subset"):
+        remote.step(np.ones(3, np.int64), active=[True, True, True])
+    remote.close()
+
+
 def test_a_bridge_started_for_a_parent_exits_when_the_parent_is_killed():
     # A parent that starts the bridge as `reverie train` does, prints its pid, then waits to be killed.
     script = (f"import subprocess, sys, os, time; p = subprocess.Popen([sys.executable, {str(ENVS / 'gymnasium_server.py')!r}, "
