@@ -110,6 +110,40 @@ struct LayerTests {
         }
     }
 
+    /// The initialiser finishes four columns at a time; that must be the
+    /// textbook modified Gram–Schmidt, one column after another, bit for bit
+    /// (so a seed gives the weights it gave before). Sizes cover a whole
+    /// number of blocks, a ragged last block, and a wide matrix.
+    @Test func orthogonalInitialisationIsModifiedGramSchmidtBitForBit() {
+        for (rows, columns) in [(40, 8), (37, 11), (6, 19), (3, 3)] {
+            var rng = RandomGenerator(seed: 9)
+            let w = Initializer.orthogonal(gain: 1.5).make([rows, columns], using: &rng)
+            var again = RandomGenerator(seed: 9)
+            let (n, k) = rows >= columns ? (rows, columns) : (columns, rows)
+            var a = (0..<(n * k)).map { _ in Double(again.normal()) }  // column-major n×k
+            for j in 0..<k {
+                for p in 0..<j {
+                    var dot = 0.0
+                    for i in 0..<n { dot += a[p * n + i] * a[j * n + i] }
+                    for i in 0..<n { a[j * n + i] -= dot * a[p * n + i] }
+                }
+                var norm = 0.0
+                for i in 0..<n { norm += a[j * n + i] * a[j * n + i] }
+                norm = norm.squareRoot()
+                for i in 0..<n { a[j * n + i] /= norm }
+            }
+            var expected: [UInt32] = []
+            for r in 0..<rows {
+                for c in 0..<columns {
+                    let value: Double = rows >= columns ? a[c * n + r] : a[r * n + c]
+                    let scaled: Float = 1.5 * Float(value)
+                    expected.append(scaled.bitPattern)
+                }
+            }
+            #expect(w.scalars.map { $0.bitPattern } == expected, "\(rows)×\(columns)")
+        }
+    }
+
     @Test func initialiserScalesMatchTheirFormulas() {
         var rng = RandomGenerator(seed: 5)
         let shape = [256, 128]

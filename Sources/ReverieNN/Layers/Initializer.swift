@@ -64,16 +64,55 @@ func orthogonalMatrix(rows: Int, columns: Int, gain: Float, using rng: inout Ran
     var a = [Double](repeating: 0, count: n * k)  // column-major n×k
     for i in 0..<(n * k) { a[i] = Double(rng.normal()) }
     // Modified Gram–Schmidt in Double: Q's columns orthonormal, r_jj's sign kept.
-    for j in 0..<k {
-        for p in 0..<j {
+    // Columns are finished four at a time: each takes the same operations in
+    // the same order as one at a time (so the same bits), but the four dot
+    // products against a finished column run side by side instead of as one
+    // chain of dependent additions.
+    a.withUnsafeMutableBufferPointer { buffer in
+        let a = buffer.baseAddress!
+        /// Removes from column j its component along the finished unit column p.
+        func project(_ j: Int, onto p: Int) {
+            let (x, y) = (a + p * n, a + j * n)
             var dot = 0.0
-            for i in 0..<n { dot += a[p * n + i] * a[j * n + i] }
-            for i in 0..<n { a[j * n + i] -= dot * a[p * n + i] }
+            for i in 0..<n { dot += x[i] * y[i] }
+            for i in 0..<n { y[i] -= dot * x[i] }
         }
-        var norm = 0.0
-        for i in 0..<n { norm += a[j * n + i] * a[j * n + i] }
-        norm = norm.squareRoot()
-        for i in 0..<n { a[j * n + i] /= norm }
+        var block = 0
+        while block < k {
+            let width = min(4, k - block)
+            if width == 4 {
+                // Every column finished before the block, against all four at once.
+                let (y0, y1, y2, y3) = (a + block * n, a + (block + 1) * n, a + (block + 2) * n, a + (block + 3) * n)
+                for p in 0..<block {
+                    let x = a + p * n
+                    var (d0, d1, d2, d3) = (0.0, 0.0, 0.0, 0.0)
+                    for i in 0..<n {
+                        d0 += x[i] * y0[i]
+                        d1 += x[i] * y1[i]
+                        d2 += x[i] * y2[i]
+                        d3 += x[i] * y3[i]
+                    }
+                    for i in 0..<n {
+                        y0[i] -= d0 * x[i]
+                        y1[i] -= d1 * x[i]
+                        y2[i] -= d2 * x[i]
+                        y3[i] -= d3 * x[i]
+                    }
+                }
+            } else {
+                for j in block..<(block + width) { for p in 0..<block { project(j, onto: p) } }
+            }
+            // Within the block, one column after another.
+            for j in block..<(block + width) {
+                for p in block..<j { project(j, onto: p) }
+                let y = a + j * n
+                var norm = 0.0
+                for i in 0..<n { norm += y[i] * y[i] }
+                norm = norm.squareRoot()
+                for i in 0..<n { y[i] /= norm }
+            }
+            block += width
+        }
     }
     return Tensor(shape: [rows, columns]) { out in
         for r in 0..<rows {
