@@ -180,12 +180,6 @@ static void micro_kernel(long kc, const float *restrict pa, const float *restric
             c[r * ldc + j] = beta == 0.0f ? alpha * spill[r][j] : alpha * spill[r][j] + beta * c[r * ldc + j];
 }
 
-static atomic_llong product_flops;
-
-void reverie_product_flops_add(long long flops) { atomic_fetch_add_explicit(&product_flops, flops, memory_order_relaxed); }
-
-long long reverie_product_flops(void) { return atomic_load_explicit(&product_flops, memory_order_relaxed); }
-
 int reverie_sgemm_supported(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");

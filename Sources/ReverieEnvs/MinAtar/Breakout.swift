@@ -75,10 +75,11 @@ struct Breakout: MinAtarGame {
     }
 
     func draw(into grid: MinAtarGrid) {
+        // The brick rows first: painting them writes every channel of their cells.
+        bricks.withUnsafeBufferPointer { grid.paint(cells: Self.brickRows, 3, where: $0) }
         grid.set(ballY, ballX, 1)
         grid.set(9, paddle, 0)
         grid.set(lastY, lastX, 2)
-        bricks.withUnsafeBufferPointer { bricks in for i in Self.brickRows where bricks[i] { grid.set(cell: i, 3) } }
     }
 
     var state: [Int] {

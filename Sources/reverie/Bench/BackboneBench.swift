@@ -1,4 +1,6 @@
+import CFMAProbe
 import Foundation
+import ReverieCore
 import ReverieWorldModels
 
 /// The world-model backbones' training step (BENCHMARKS.md's wm-gru, wm-s5,
@@ -9,8 +11,11 @@ import ReverieWorldModels
 /// same run (`bench/peers/wm_backbone.py`: torch.nn.GRU, s5-pytorch's S5Block,
 /// mambapy's Mamba), the two alternating over `rounds` rounds and each figure
 /// the median over them, with model FLOP utilisation against the machine's sgemm
-/// rate measured in the same run. Without `peer` (workload `backbone`), our
-/// side only, every backbone.
+/// rate measured in the same run; and the step's counted product FLOPs
+/// against the machine's FMA peak, with the speed-up over the peer that
+/// running them at that peak would give (element-wise and scan work is not
+/// counted, so that ceiling is generous). Without `peer` (workload
+/// `backbone`), our side only, every backbone.
 struct BackboneBench {
     var kinds: [BackboneConfig.Kind]
     var withPeer: Bool
@@ -51,6 +56,23 @@ struct BackboneBench {
         }
     }
 
+    /// Product FLOPs of one training step at each length (`ProductCounter`).
+    func productFlops(_ kind: BackboneConfig.Kind) -> [Double] {
+        var rng = RandomGenerator(seed: 1)
+        let backbone = config(kind).make(inputSize: width, rng: &rng)
+        let optimizer = Adam(backbone, learningRate: 1e-4)
+        return lengths.map { length in
+            let inputs = Tensor.uniform([batch, length, width], low: -1, high: 1, using: &rng)
+            let resets = [Bool](repeating: false, count: batch * length)
+            return Double(ProductCounter.counting {
+                let (_, gradients) = valueWithGradients(wrt: optimizer.parameters) {
+                    backbone.scan(inputs, backbone.initialState(batch: batch), resets: resets).outputs.squared().mean()
+                }
+                optimizer.update(gradients)
+            }.flops)
+        }
+    }
+
     /// The peer's milliseconds per step by "kind@length", from one run of its script.
     func peer() throws -> (cases: [String: Double], names: [String: Any]) {
         let peer = try PythonPeer().run("wm_backbone.py", [
@@ -70,6 +92,9 @@ struct BackboneBench {
         // over rounds (of each run's median over repeats).
         let rounds = withPeer ? max(1, self.rounds) : 1
         let runners = kinds.map { ours($0) }
+        var vectorFloats: Int32 = 0
+        var peak = reverie_fma_peak_gflops(0.5, &vectorFloats)
+        let counted = kinds.map { productFlops($0) }
         var peerRounds: [[String: Double]] = [], peerNames: [String: Any] = [:], ourRounds: [[[Double]]] = []
         for _ in 0..<rounds {
             if withPeer {
@@ -92,19 +117,27 @@ struct BackboneBench {
         // The projection shape every backbone runs, (B·64) × 256 by 256 × 768,
         // measured after our side (OpenBLAS's own threads spin for a while after use).
         let sgemm = sgemmRate(m: batch * 64, n: 3 * width, k: width, repeats: repeats)
+        peak = max(peak, reverie_fma_peak_gflops(0.5, &vectorFloats))
+        let ceiling = peak * Double(Parallel.workers) * 1e9
         for (ki, (kind, times)) in zip(kinds, times).enumerated() {
             let flopsPerToken = 3 * Double(config(kind).forwardFlopsPerToken(inputSize: width))
             var cells: [String] = []
             for (li, (length, ms)) in zip(lengths, times).enumerated() {
                 let mfu = flopsPerToken * Double(batch * length) / (ms * 1e-3) / (sgemm * 1e9)
+                // A step's products at the peak take this long: no implementation doing them is faster.
+                let floorMs = 1e3 * counted[ki][li] / ceiling
                 var row: [String: Any] = ["backbone": kind.rawValue, "length": length, "ms_per_step": rounded(ms),
-                                          "mfu": rounded(mfu), "rounds_ms_per_step": ourRounds.map { rounded($0[ki][li]) }]
+                                          "mfu": rounded(mfu), "rounds_ms_per_step": ourRounds.map { rounded($0[ki][li]) },
+                                          "product_gflop_per_step": rounded(counted[ki][li] / 1e9),
+                                          "fraction_of_peak": rounded(floorMs / ms)]
                 if withPeer { row["rounds_peer_ms_per_step"] = peerRounds.map { $0["\(kind.rawValue)@\(length)"].map { rounded($0) } ?? .nan } }
                 var cell = String(format: "%.1f", ms)
                 if let peer = peerCases["\(kind.rawValue)@\(length)"] as? Double {
                     row["peer_ms_per_step"] = peer
                     row["speedup"] = rounded(peer / ms)
-                    cell += String(format: " vs %.1f (%.2f×)", peer, peer / ms)
+                    row["peer_fraction_of_peak"] = rounded(floorMs / peer)
+                    row["speedup_at_peak"] = rounded(peer / floorMs)
+                    cell += String(format: " vs %.1f (%.2f×, at most %.2f× at the peak)", peer, peer / ms, peer / floorMs)
                 }
                 if length == lengths.first && kind == kinds.first {
                     headline = (ms, row["peer_ms_per_step"] as? Double)
@@ -117,7 +150,9 @@ struct BackboneBench {
         }
         lines.append(String(format: "  cblas_sgemm %d×%d×%d: %.1f GFLOP/s (MFU = 3 × forward matmul FLOPs / time / this)",
                             batch * 64, 3 * width, width, sgemm))
+        lines.append(String(format: "  peak: %.1f GFLOP/s per thread (FMA probe, %d-float vectors) × %d thread(s)", peak, vectorFloats, Parallel.workers))
         var details: [String: Any] = ["cases": rows, "batch": batch, "width": width, "layers": 2,
+                                      "peak_gflops_per_thread": rounded(peak),
                                       "sgemm_gflops": rounded(sgemm, digits: 10), "lengths": lengths]
         if withPeer { details["peer_name"] = kinds.compactMap { peerNames[$0.rawValue] as? String }.joined(separator: ", ") }
         let what = kinds.count == 1 ? kinds[0].rawValue : "\(kinds[0].rawValue); the rest in cases"
