@@ -1,5 +1,7 @@
 #include "gemm.h"
 
+#if defined(__x86_64__)
+
 #include <immintrin.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -228,3 +230,16 @@ int reverie_sgemm(int transpose_a, int transpose_b, long m, long n, long k, floa
     }
     return 1;
 }
+
+#else  /* Not x86-64: no AVX2 kernel; callers use their BLAS library. */
+
+int reverie_sgemm_supported(void) { return 0; }
+
+int reverie_sgemm(int transpose_a, int transpose_b, long m, long n, long k, float alpha,
+                  const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc) {
+    (void)transpose_a, (void)transpose_b, (void)m, (void)n, (void)k, (void)alpha;
+    (void)a, (void)lda, (void)b, (void)ldb, (void)beta, (void)c, (void)ldc;
+    return 0;
+}
+
+#endif
