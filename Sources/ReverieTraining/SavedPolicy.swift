@@ -2,6 +2,7 @@ import Foundation
 import ReverieAgents
 import ReverieEnvs
 import ReverieNN
+import ReverieRemote
 
 /// A trained policy read back from a run folder (its newest checkpoint) or
 /// from one checkpoint file, with the config it was trained under.
@@ -17,7 +18,7 @@ public struct SavedPolicy {
     /// For a policy trained on served envs or behind Atari's preprocessing:
     /// the vector of envs its config describes, made again (a `gymnasium:`
     /// env's bridges started anew, the preprocessing and frame stack in
-    /// front), which `evaluate` plays. `close()` ends it.
+    /// front), which `evaluate` plays. `close()` ends what it started.
     public let environment: (any VectorEnvironment)?
 
     /// Envs in `environment`: enough to play evaluation episodes side by side,
@@ -86,8 +87,11 @@ public struct SavedPolicy {
                                           seed: seed, deterministic: deterministic, onFrame: record)
     }
 
-    /// Ends `environment` (a `gymnasium:` env's bridges), if there is one.
+    /// Ends the envs this policy started for itself: a `gymnasium:` env's
+    /// bridges. A server of the user's own (`zmq://`) is only disconnected
+    /// from, not asked to close: it serves on after an evaluation.
     public func close() {
+        guard config.env.hasPrefix(GymnasiumBridge.prefix) || !config.isServed else { return }
         environment?.close()
     }
 }

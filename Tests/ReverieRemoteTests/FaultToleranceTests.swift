@@ -114,6 +114,22 @@ struct FaultToleranceTests {
         return (c, dir)
     }
 
+    /// `reverie eval` of a policy trained on a user's own server plays it there
+    /// and leaves it serving: the policy disconnects, it does not ask the server to close.
+    @Test func aPolicyTrainedOnAUsersServerIsEvaluatedThereAndTheServerServesOn() throws {
+        let server = try ServerProcess(numEnvs: 2)
+        defer { server.kill() }
+        let (config, dir) = try Self.remoteRun(server.endpoint, totalSteps: 256) { $0.numEnvs = 2 }
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try Trainer(config: config, runDirectory: dir).run()
+        let saved = try SavedPolicy(contentsOf: dir)
+        #expect(saved.environment?.count == 2)
+        #expect(try saved.evaluate(episodes: 3, seed: 1).count == 3)
+        saved.close()
+        let again = try RemoteVectorEnvironment(config.env, timeoutMilliseconds: 2_000, retries: 1)
+        #expect(try again.reset(seed: 0).shape == [2, 4], "the user's server stopped after the evaluation")
+    }
+
     /// The fault test: a server killed (-9) and restarted under a training run.
     /// The run goes on to its end and its summary counts the truncated episodes.
     @Test func trainingGoesOnThroughAServerRestartAndCountsTheInterruptedEpisodes() throws {

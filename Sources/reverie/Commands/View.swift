@@ -79,8 +79,8 @@ struct View: ParsableCommand {
     func run() throws {
         let viewer: Viewer
         // A policy's own served envs (their bridges), made again for it: ended with the viewer.
-        var made: (any VectorEnvironment)?
-        defer { made?.close() }
+        var owner: SavedPolicy?
+        defer { owner?.close() }
         do {
             if let random {
                 viewer = try Viewer(watching: try watched(random), policy: nil, seed: seed, dreamSteps: dreamSteps)
@@ -98,7 +98,7 @@ struct View: ParsableCommand {
                 switch watched {
                 case nil where saved.environment != nil:
                     // Served or preprocessed: the vector its run trained on, made again.
-                    made = saved.environment
+                    owner = saved
                     watched = .vector(saved.environment!, name: saved.config.env)
                 case nil:
                     watched = .single(saved.normalization.evaluation(try Registry.make(saved.config.env)))
