@@ -2,7 +2,6 @@ import Foundation
 import ReverieAgents
 import ReverieEnvs
 import ReverieNN
-import ReverieRemote
 
 /// A trained policy read back from a run folder (its newest checkpoint) or
 /// from one checkpoint file, with the config it was trained under.
@@ -91,7 +90,6 @@ public struct SavedPolicy {
     /// bridges. A server of the user's own (`zmq://`) is only disconnected
     /// from, not asked to close: it serves on after an evaluation.
     public func close() {
-        guard config.env.hasPrefix(GymnasiumBridge.prefix) || !config.isServed else { return }
-        environment?.close()
+        if config.startsItsOwnServers { environment?.close() }
     }
 }

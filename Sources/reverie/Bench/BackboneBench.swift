@@ -1,4 +1,3 @@
-import CFMAProbe
 import Foundation
 import ReverieCore
 import ReverieWorldModels
@@ -92,8 +91,7 @@ struct BackboneBench {
         // over rounds (of each run's median over repeats).
         let rounds = withPeer ? max(1, self.rounds) : 1
         let runners = kinds.map { ours($0) }
-        var vectorFloats: Int32 = 0
-        var peak = reverie_fma_peak_gflops(0.5, &vectorFloats)
+        var peak = MachinePeak()
         let counted = kinds.map { productFlops($0) }
         var peerRounds: [[String: Double]] = [], peerNames: [String: Any] = [:], ourRounds: [[[Double]]] = []
         for _ in 0..<rounds {
@@ -117,8 +115,8 @@ struct BackboneBench {
         // The projection shape every backbone runs, (B·64) × 256 by 256 × 768,
         // measured after our side (OpenBLAS's own threads spin for a while after use).
         let sgemm = sgemmRate(m: batch * 64, n: 3 * width, k: width, repeats: repeats)
-        peak = max(peak, reverie_fma_peak_gflops(0.5, &vectorFloats))
-        let ceiling = peak * Double(Parallel.workers) * 1e9
+        peak.remeasure()
+        let ceiling = peak.flopsPerSecond
         for (ki, (kind, times)) in zip(kinds, times).enumerated() {
             let flopsPerToken = 3 * Double(config(kind).forwardFlopsPerToken(inputSize: width))
             var cells: [String] = []
@@ -150,9 +148,9 @@ struct BackboneBench {
         }
         lines.append(String(format: "  cblas_sgemm %d×%d×%d: %.1f GFLOP/s (MFU = 3 × forward matmul FLOPs / time / this)",
                             batch * 64, 3 * width, width, sgemm))
-        lines.append(String(format: "  peak: %.1f GFLOP/s per thread (FMA probe, %d-float vectors) × %d thread(s)", peak, vectorFloats, Parallel.workers))
+        lines.append("  " + peak.description)
         var details: [String: Any] = ["cases": rows, "batch": batch, "width": width, "layers": 2,
-                                      "peak_gflops_per_thread": rounded(peak),
+                                      "peak_gflops_per_thread": rounded(peak.perThread),
                                       "sgemm_gflops": rounded(sgemm, digits: 10), "lengths": lengths]
         if withPeer { details["peer_name"] = kinds.compactMap { peerNames[$0.rawValue] as? String }.joined(separator: ", ") }
         let what = kinds.count == 1 ? kinds[0].rawValue : "\(kinds[0].rawValue); the rest in cases"

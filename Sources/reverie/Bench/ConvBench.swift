@@ -1,4 +1,3 @@
-import CFMAProbe
 import Foundation
 import ReverieAgents
 import ReverieEnvs
@@ -112,8 +111,7 @@ struct ConvBench {
     func run() throws -> BenchResult {
         var ourRounds: [[Double]] = [], peerRounds: [[Double]] = []
         var peerName = ""
-        var width: Int32 = 0
-        var peak = reverie_fma_peak_gflops(0.5, &width)
+        var peak = MachinePeak()
         let flops = try flopsPerStep()
         for _ in 0..<rounds {
             if withPeer {
@@ -127,15 +125,13 @@ struct ConvBench {
             }
             ourRounds.append(try ours())
         }
-        peak = max(peak, reverie_fma_peak_gflops(0.5, &width))
-        // GFLOP/s of all threads: a step of f FLOPs takes at least f / ceiling.
-        let ceiling = peak * Double(Parallel.workers)
+        peak.remeasure()
         var lines = ["Training step (forward, backward, Adam), ms: network   batch   ours   \(peerName)   ratio   "
                      + "GFLOP/step   of peak (ours, peer)   ratio at peak"]
         var rows: [[String: Any]] = [], logRatio = 0.0
         for (i, c) in chosen.enumerated() {
             let ours = median(ourRounds.map { $0[i] }), peer = median(peerRounds.map { $0[i] })
-            let floorMs = 1e3 * flops[i] / (ceiling * 1e9)
+            let floorMs = 1e3 * flops[i] / peak.flopsPerSecond
             logRatio += log(peer / ours)
             rows.append(["network": c.name, "batch": c.batch, "ours_ms": rounded(ours), "peer_ms": rounded(peer),
                          "ratio": rounded(peer / ours), "rounds_ours_ms": ourRounds.map { rounded($0[i]) },
@@ -147,12 +143,11 @@ struct ConvBench {
                          + "\(rounded(flops[i] / 1e9, digits: 100))".padding(13)
                          + "\(rounded(floorMs / ours)), \(rounded(floorMs / peer))".padding(23) + "\(rounded(peer / floorMs))")
         }
-        lines.append("peak: \(rounded(peak, digits: 10)) GFLOP/s per thread (FMA probe, \(width)-float vectors) × \(Parallel.workers) thread(s); "
-                     + "products: \(ProductKernel.current.description)")
+        lines.append("\(peak.description); products: \(ProductKernel.current.description)")
         let geometric = exp(logRatio / Double(chosen.count))
         return BenchResult(workload: "conv", ours: geometric, peer: 1, unit: "× PyTorch (geometric mean of peer/ours times)",
                            details: ["cases": rows, "peer_name": peerName, "threads": Parallel.workers, "rounds": rounds,
-                                     "peak_gflops_per_thread": rounded(peak),
+                                     "peak_gflops_per_thread": rounded(peak.perThread),
                                      "repeats": repeats, "dreamer_depth": Self.dreamerDepth],
                            table: lines.joined(separator: "\n"))
     }

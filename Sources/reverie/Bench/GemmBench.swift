@@ -1,6 +1,5 @@
 import Foundation
 import CBLAS
-import CFMAProbe
 import ReverieCore
 
 /// `Tensor.matmul` against `cblas_sgemm` called directly on preallocated
@@ -20,8 +19,7 @@ struct GemmBench {
         var rows: [[String: Any]] = []
         var lines = ["n       ours GFLOP/s   cblas_sgemm GFLOP/s   ratio"]
         var logOurs = 0.0, logPeer = 0.0, counted = 0.0
-        var width: Int32 = 0
-        var peak = reverie_fma_peak_gflops(0.5, &width)
+        var peak = MachinePeak()
         let threads = Parallel.workers
         for n in sizes {
             let a = Tensor.uniform([n, n], low: -1, high: 1, using: &rng)
@@ -43,16 +41,15 @@ struct GemmBench {
                          + "\(rounded(peer, digits: 10))".padding(22) + "\(rounded(ours / peer))")
             if n >= 256 { logOurs += log(ours); logPeer += log(peer); counted += 1 }
         }
-        peak = max(peak, reverie_fma_peak_gflops(0.5, &width))
-        let ceiling = peak * Double(threads)
+        peak.remeasure()
+        let ceiling = peak.flopsPerSecond / 1e9
         for i in rows.indices { rows[i]["fraction_of_peak"] = rounded((rows[i]["ours"] as! Double) / ceiling) }
         let headline = exp(logOurs / counted)
-        lines.append("peak: \(rounded(peak, digits: 10)) GFLOP/s per thread (FMA probe, \(width)-float vectors) × \(threads) thread\(threads == 1 ? "" : "s"); "
-                     + "ours at n ≥ 256 is \(rounded(headline / ceiling, digits: 100)) of it")
+        lines.append("\(peak.description); ours at n ≥ 256 is \(rounded(headline / ceiling, digits: 100)) of it")
         return BenchResult(
             workload: "gemm", ours: headline, peer: exp(logPeer / counted), unit: "GFLOP/s",
             details: ["sizes": rows, "peer_name": "cblas_sgemm (OpenBLAS, direct)", "headline": "geometric mean over n >= 256",
-                      "peak_gflops_per_thread": rounded(peak), "peak_vector_floats": Int(width), "threads": threads,
+                      "peak_gflops_per_thread": rounded(peak.perThread), "peak_vector_floats": Int(peak.vectorFloats), "threads": threads,
                       "fraction_of_peak": rounded(headline / ceiling)],
             table: lines.joined(separator: "\n"))
     }

@@ -1,4 +1,3 @@
-import CFMAProbe
 import Foundation
 import ReverieAgents
 import ReverieCore
@@ -33,8 +32,8 @@ struct PPOAtariBench {
         let batch = base.numEnvs * base.ppo.rolloutSteps, budget = max(steps / batch, 1) * batch
         var ours: [Double] = [], theirs: [Double] = [], ourReturns: [Double] = [], peerReturns: [Double] = []
         var peerName = "CleanRL-style PPO (PyTorch)"
-        var width: Int32 = 0, flopsPerStep = 0.0
-        var peak = reverie_fma_peak_gflops(0.5, &width)
+        var flopsPerStep = 0.0
+        var peak = MachinePeak()
         for _ in 0..<rounds {
             let (rate, returns, flops) = try train(base, budget: budget)
             ours.append(rate)
@@ -52,9 +51,9 @@ struct PPOAtariBench {
             }
         }
         let (a, b) = (median(ours), withPeer ? median(theirs) : .nan)
-        peak = max(peak, reverie_fma_peak_gflops(0.5, &width))
+        peak.remeasure()
         // Env steps per second if every product FLOP ran at the peak and nothing else took time.
-        let peakRate = peak * Double(Parallel.workers) * 1e9 / flopsPerStep
+        let peakRate = peak.flopsPerSecond / flopsPerStep
         func mean(_ x: [Double]) -> String { x.isEmpty ? "–" : "\(rounded(x.reduce(0, +) / Double(x.count), digits: 10))" }
         let table = """
             PPO on \(game)NoFrameskip-v4 from pixels, \(budget) env steps (×4 frames) per side and round, \(rounds) rounds, \(Parallel.workers) thread(s)
@@ -63,14 +62,14 @@ struct PPOAtariBench {
               ratio \(withPeer ? "\(rounded(a / b, digits: 100))" : "–")   (target ≥ 2)
               \(rounded(flopsPerStep / 1e6, digits: 10)) MFLOP of products per env step: ours at \(rounded(a / peakRate)) of the peak, \
             the peer at \(withPeer ? "\(rounded(b / peakRate))" : "–"); at the peak ours would be \(withPeer ? "\(rounded(peakRate / b))" : "–")× the peer
-              peak: \(rounded(peak, digits: 10)) GFLOP/s per thread (FMA probe, \(width)-float vectors)
+              \(peak.description)
             """
         return BenchResult(workload: "ppo-atari", ours: a, peer: b, unit: "training env steps/s",
                            details: ["game": game, "env": base.env, "preset": preset, "steps": budget, "seed": seed,
                                      "threads": Parallel.workers, "bridge_processes": base.bridgeProcesses,
                                      "rounds_ours": ours.map { rounded($0) }, "rounds_peer": theirs.map { rounded($0) },
                                      "peer_name": peerName, "product_mflop_per_step": rounded(flopsPerStep / 1e6),
-                                     "peak_gflops_per_thread": rounded(peak), "ours_fraction_of_peak": rounded(a / peakRate),
+                                     "peak_gflops_per_thread": rounded(peak.perThread), "ours_fraction_of_peak": rounded(a / peakRate),
                                      "peer_fraction_of_peak": rounded(b / peakRate), "ratio_at_peak": rounded(peakRate / b)],
                            table: table)
     }

@@ -1,4 +1,3 @@
-import CFMAProbe
 import Foundation
 import ReverieAgents
 import ReverieCore
@@ -55,8 +54,7 @@ struct PPOMinAtarBench {
         // Whole updates on both sides.
         let batch = base.numEnvs * base.ppo.rolloutSteps, budget = max(steps / batch, 1) * batch
         var rows: [[String: Any]] = [], logRatio = 0.0, compared = 0
-        var width: Int32 = 0
-        let peak = reverie_fma_peak_gflops(0.5, &width), ceiling = peak * Double(Parallel.workers) * 1e9
+        let peak = MachinePeak(), ceiling = peak.flopsPerSecond
         var lines = ["PPO on MinAtar \(game) (gymnax's settings), \(budget) steps, seed \(seed), \(Parallel.workers) thread(s): "
                      + "network   ours steps/s   JAX steps/s   ratio   return at end (ours | JAX)   minutes to \(Int(target)) (ours | JAX)"]
         for network in networks {
@@ -88,13 +86,13 @@ struct PPOMinAtarBench {
                          + "\(rounded(ours.stepsPerSecond / peakRate)) of the peak, JAX at "
                          + (jax.map { "\(rounded($0.stepsPerSecond / peakRate)); at the peak ours would be \(rounded(peakRate / $0.stepsPerSecond))× JAX" } ?? "–"))
         }
-        lines.append("peak: \(rounded(peak, digits: 10)) GFLOP/s per thread (FMA probe, \(width)-float vectors) × \(Parallel.workers) thread(s)")
+        lines.append(peak.description)
         let geometric = compared > 0 ? exp(logRatio / Double(compared)) : .nan
         return BenchResult(workload: "ppo-minatar", ours: geometric, peer: 1,
                            unit: "× the JAX peer's training env steps/s (geometric mean over networks)",
                            details: ["game": game, "env": Self.env(game), "preset": preset, "steps": budget, "seed": seed,
                                      "threads": Parallel.workers, "target_return": target, "networks": rows,
-                                     "peak_gflops_per_thread": rounded(peak)],
+                                     "peak_gflops_per_thread": rounded(peak.perThread)],
                            table: lines.joined(separator: "\n"))
     }
 
