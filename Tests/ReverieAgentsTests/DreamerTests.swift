@@ -38,6 +38,33 @@ struct DreamerTests {
         #expect(modelActions.allSatisfy { $0 >= -1 && $0 <= 1 } && modelActions.suffix(2) == [-1, 1])
     }
 
+    /// MinAtar's {0, 1} grids (10×10×C, too small for DreamerV3's stride-2
+    /// CNN) get the grid CNN and a Bernoulli decoder on every backbone, and
+    /// train with finite losses.
+    @Test(arguments: BackboneConfig.Kind.allCases)
+    func minAtarGridsTrainEndToEnd(_ kind: BackboneConfig.Kind) throws {
+        var config = Self.tiny(kind)
+        config.worldModel.cnnDepth = 4
+        let agent = try Dreamer(config, environment: try Self.environment("MinAtar/Breakout-v1"), seed: 1)
+        #expect(agent.network.worldModel.encoder is GridEncoder)
+        #expect((agent.network.worldModel.decoder as? GridDecoder)?.likelihood == .bernoulli)
+        var report = try agent.iterate()
+        report = try agent.iterate()
+        #expect(agent.updates > 0)
+        for (tag, value) in report.scalars { #expect(value.isFinite, "\(tag) = \(value)") }
+    }
+
+    /// An image no encoder reads is refused before anything is built, naming the space.
+    @Test func anUnreadableImageIsAClearError() throws {
+        let space = Space.box(low: 0, high: 255, shape: [84, 84, 4], dtype: .uint8)
+        var rng = RandomGenerator(seed: 1)
+        let error = #expect(throws: AgentError.self) {
+            try DreamerNetwork(Self.tiny(), observationSpace: space, actionSpace: .discrete(6), rng: &rng)
+        }
+        let message = error.map { "\($0)" } ?? ""
+        #expect(message.contains("84, 84, 4") && message.contains("divisible by 16"), "\(message)")
+    }
+
     /// Settings that cannot work together are refused, naming them.
     @Test func impossibleSettingsAreClearErrors() throws {
         var config = Self.tiny()

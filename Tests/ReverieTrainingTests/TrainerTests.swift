@@ -190,6 +190,32 @@ import ReverieWorldModels
     }
 
     /// The same seed and config give the same run.
+    /// A metrics file an older version wrote with fewer columns is resumed
+    /// under today's: every old value stays under its column, rows after the
+    /// checkpoint and a torn last line go, and new rows fill every column.
+    @Test func metricsWrittenWithOlderColumnsAreKeptOnResume() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reverie-csv-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("metrics.csv")
+        let older = MetricsCSV.columns + ["losses/world_model", "charts/return_scale"]
+        let oldRow = { (step: Int) in ([String(step)] + (1..<older.count).map { "\(step).\($0)" }).joined(separator: ",") }
+        try Data(([older.joined(separator: ","), oldRow(100), oldRow(200), oldRow(300), "400,1.5"].joined(separator: "\n") + "\n").utf8)
+            .write(to: url)
+        let csv = try MetricsCSV(url: url, extraColumns: MetricsCSV.worldModelColumns, resumingAt: 200)
+        try csv.append(["global_step": 300, "charts/prior_entropy": 2.5])
+        try csv.close()
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = MetricsCSV.columns + MetricsCSV.worldModelColumns
+        #expect(lines.count == 4 && lines.allSatisfy { $0.count == header.count })
+        #expect(lines[0] == header)
+        let column = { (name: String) in header.firstIndex(of: name)! }
+        #expect(lines[1][0] == "100" && lines[2][0] == "200" && lines[3][0] == "300")
+        #expect(lines[2][column("charts/return_scale")] == "200.\(older.count - 1)")
+        #expect(lines[2][column("losses/world_model")] == "200.\(older.count - 2)")
+        #expect(lines[2][column("charts/prior_entropy")] == "" && lines[3][column("charts/prior_entropy")] == "2.5")
+    }
+
     @Test func theSameSeedGivesTheSameRun() throws {
         let dirs = try (0..<2).map { _ in try PythonTool.temporaryDirectory() }
         defer { for d in dirs { try? FileManager.default.removeItem(at: d) } }

@@ -115,6 +115,69 @@ struct WorldModelTests {
         #expect(picture.shape == [1, 768] && picture.scalars.allSatisfy { $0 >= 0 && $0 <= 255 })
     }
 
+    /// MinAtar-sized {0, 1} grids (10×10×4, HWC rows): the grid CNN reads
+    /// them, a Bernoulli likelihood decodes them, the loss trains, and after
+    /// training each cell of the batch, seen again, rounds to itself.
+    @Test func binaryGridsAreEncodedDecodedAndLearned() {
+        var config = WorldModelConfig()
+        config.backbone = BackboneConfig(kind: .s4, width: 8, layers: 1, stateSize: 4)
+        (config.latentGroups, config.latentClasses, config.units, config.cnnDepth) = (3, 4, 16, 4)
+        var rng = RandomGenerator(seed: 1)
+        let model = WorldModel(config, observationShape: [10, 10, 4], binary: true, actionSize: 2, rng: &rng)
+        #expect(model.encoder is GridEncoder && model.encoder.outputSize == 4 * 10 * 10)
+        #expect((model.decoder as? GridDecoder)?.likelihood == .bernoulli)
+        let (b, l) = (2, 6)
+        // Grid k: a 3-cell bar in channel k, at row 2k, and one cell in channel (k + 1) % 4.
+        let grids = (0..<4).map { k in
+            (0..<400).map { i -> Float in
+                let (cell, channel) = (i / 4, i % 4), (y, x) = (cell / 10, cell % 10)
+                if channel == k && y == 2 * k && (3..<6).contains(x) { return 1 }
+                return channel == (k + 1) % 4 && y == 9 - k && x == 2 * k ? 1 : 0
+            }
+        }
+        let observations = Tensor((0..<(b * l)).flatMap { grids[$0 % 4] }, shape: [b, l, 400])
+        let (_, actions, isFirst) = Self.sequences(batch: b, length: l, seed: 3)
+        let (rewards, continues) = (Tensor.zeros([b, l]), Tensor.ones([b, l]))
+        let optimizer = Adam(model, learningRate: 3e-3)
+        var losses: [Float] = []
+        for _ in 0..<1000 {
+            var reconstruction: Float = 0
+            let (_, gradients) = valueWithGradients(wrt: optimizer.parameters) {
+                let (loss, terms, _) = model.loss(observations: observations, actions: actions, rewards: rewards,
+                                                  continues: continues, isFirst: isFirst, using: &rng)
+                reconstruction = terms.reconstruction
+                return loss
+            }
+            optimizer.update(gradients)
+            losses.append(reconstruction)
+        }
+        // At the start every cell costs about log 2 nats: 400 cells ≈ 277.
+        #expect(losses.first! > 100 && losses.last! < 0.02 * losses.first!, "grid log-loss \(losses.first!) → \(losses.last!)")
+        // The batch seen again: each row's probabilities round to its grid, cell for cell.
+        let seen = model.observe(observations: observations, actions: actions, isFirst: isFirst, using: &rng)
+        let probabilities = model.reconstruction(seen.features)  // time-major rows t·B + b
+        #expect(probabilities.shape == [l * b, 400] && probabilities.scalars.allSatisfy { $0 >= 0 && $0 <= 1 })
+        for row in 0..<(l * b) {
+            let (t, s) = (row / b, row % b), grid = grids[(s * l + t) % 4]
+            let rebuilt = probabilities.select(row).scalars.map { $0 > 0.5 ? Float(1) : 0 }
+            let wrong = zip(rebuilt, grid).filter { $0 != $1 }.count
+            #expect(wrong == 0, "step \(t) of sequence \(s): \(wrong) of 400 cells rebuilt wrong")
+        }
+    }
+
+    /// Which coding reads which shape, and a clear refusal for the rest.
+    @Test func theCodingIsChosenByTheObservationShape() throws {
+        #expect(try ObservationCoding.choose(for: [7]) == .vector)
+        #expect(try ObservationCoding.choose(for: [64, 64, 3]) == .pixels)
+        #expect(try ObservationCoding.choose(for: [16, 16, 3]) == .pixels)
+        #expect(try ObservationCoding.choose(for: [10, 10, 7]) == .grid)
+        #expect(try ObservationCoding.choose(for: [32, 20, 1]) == .grid)
+        let refusal = #expect(throws: ObservationCodingError.self) { try ObservationCoding.choose(for: [84, 84, 4]) }
+        #expect(refusal.map { "\($0)" }?.contains("[84, 84, 4]") == true)
+        #expect(refusal.map { "\($0)" }?.contains("divisible by 16") == true)
+        #expect(throws: ObservationCodingError.self) { try ObservationCoding.choose(for: [4, 4]) }
+    }
+
     /// Adam on the loss of one fixed batch whose observations are four
     /// prototypes (a latent can name each): every term falls.
     @Test(arguments: BackboneConfig.Kind.allCases)

@@ -289,6 +289,9 @@ public final class Dreamer: Agent {
         (step.actorLoss, step.criticLoss, step.entropy) = (actorLoss, criticLoss, entropy)
         step.imaginedReturn = flatReturns.prefix(b).reduce(0, +) / Float(b)
         step.returnScale = scale
+        (step.returnLow, step.returnHigh) = (returnNormalizer.low, returnNormalizer.high)
+        step.value = values[0].reduce(0, +) / Float(b)
+        step.advantageMagnitude = advantages.abs().mean().item
     }
 
     /// Clips and applies gradients, refusing anything not finite.
@@ -305,9 +308,14 @@ public final class Dreamer: Agent {
 /// What an iteration's updates did, averaged over them.
 struct DreamerMetrics {
     struct Step {
-        var worldModel = WorldModel.Losses(reconstruction: 0, reward: 0, continuation: 0, kl: 0, total: 0)
+        var worldModel = WorldModel.Losses()
         var actorLoss: Float = 0, criticLoss: Float = 0, entropy: Float = 0
-        var imaginedReturn: Float = 0, returnScale: Float = 1
+        /// The λ-return and the critic's value at the dreams' starts.
+        var imaginedReturn: Float = 0, value: Float = 0
+        /// S = max(1, P95 − P5) and the EMAs of P5 and P95 it comes from.
+        var returnScale: Float = 1, returnLow: Float = 0, returnHigh: Float = 0
+        /// The mean of |(R − v)/S| over the dream: how hard the actor is pushed.
+        var advantageMagnitude: Float = 0
     }
 
     private var steps: [Step] = []
@@ -330,8 +338,13 @@ struct DreamerMetrics {
         return [
             "losses/world_model": mean(\.worldModel.total), "losses/reconstruction": mean(\.worldModel.reconstruction),
             "losses/reward": mean(\.worldModel.reward), "losses/continue": mean(\.worldModel.continuation),
-            "losses/kl": mean(\.worldModel.kl), "charts/imagined_return": mean(\.imaginedReturn),
-            "charts/return_scale": mean(\.returnScale),
+            "losses/kl": mean(\.worldModel.kl), "losses/dynamics": mean(\.worldModel.dynamics),
+            "losses/representation": mean(\.worldModel.representation),
+            "charts/prior_entropy": mean(\.worldModel.priorEntropy),
+            "charts/posterior_entropy": mean(\.worldModel.posteriorEntropy),
+            "charts/imagined_return": mean(\.imaginedReturn), "charts/imagined_value": mean(\.value),
+            "charts/return_scale": mean(\.returnScale), "charts/return_p5": mean(\.returnLow),
+            "charts/return_p95": mean(\.returnHigh), "charts/advantage_magnitude": mean(\.advantageMagnitude),
         ]
     }
 }

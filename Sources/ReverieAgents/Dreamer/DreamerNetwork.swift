@@ -27,13 +27,9 @@ public final class DreamerNetwork: ActingPolicy {
     private let boxCentre: Tensor, boxHalfRange: Tensor
 
     public init(_ config: DreamerConfig, observationSpace: Space, actionSpace: Space, rng: inout RandomGenerator) throws {
-        let shape = observationSpace.shape
-        if shape.count == 3 {
-            guard shape[0] % 16 == 0 && shape[1] % 16 == 0 else {
-                throw AgentError.unsupportedSpace(observationSpace, reason: "the image encoder needs sides divisible by 16 (64×64 is usual)")
-            }
-        } else if shape.count > 1 {
-            throw AgentError.unsupportedSpace(observationSpace, reason: "the world model reads vectors or H×W×C images")
+        let shape = observationSpace.shape.count > 1 ? observationSpace.shape : [observationSpace.flatCount]
+        do { _ = try ObservationCoding.choose(for: shape) } catch {
+            throw AgentError.unsupportedSpace(observationSpace, reason: error.reason)
         }
         head = try ActionHead(for: actionSpace)
         let a = head.outputCount
@@ -43,7 +39,7 @@ public final class DreamerNetwork: ActingPolicy {
             boxCentre = Tensor(zip(low, high).map { ($0 + $1) / 2 })
             boxHalfRange = Tensor(zip(low, high).map { ($1 - $0) / 2 })
         }
-        worldModel = WorldModel(config.worldModel, observationShape: shape.count == 3 ? shape : [observationSpace.flatCount],
+        worldModel = WorldModel(config.worldModel, observationShape: shape, binary: Self.isBinary(observationSpace),
                                 actionSize: a, rng: &rng)
         let f = config.worldModel.featureSize
         let isCategorical = if case .categorical = head { true } else { false }
@@ -55,6 +51,12 @@ public final class DreamerNetwork: ActingPolicy {
     }
 
     public var observationSize: Int { worldModel.observationSize }
+
+    /// Whether every value of the space is 0 or 1: a uint8 box of bounds [0, 1] (MinAtar's grids).
+    static func isBinary(_ space: Space) -> Bool {
+        guard case .box(let low, let high, _, .uint8) = space else { return false }
+        return low.allSatisfy { $0 == 0 } && high.allSatisfy { $0 == 1 }
+    }
 
     // MARK: - Policy and value of features
 

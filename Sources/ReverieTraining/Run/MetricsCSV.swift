@@ -13,29 +13,36 @@ public final class MetricsCSV {
     /// A world-model agent's further columns.
     public static let worldModelColumns = [
         "losses/world_model", "losses/reconstruction", "losses/reward", "losses/continue", "losses/kl",
-        "charts/imagined_return", "charts/return_scale",
+        "losses/dynamics", "losses/representation", "charts/prior_entropy", "charts/posterior_entropy",
+        "charts/imagined_return", "charts/imagined_value", "charts/return_scale", "charts/return_p5", "charts/return_p95",
+        "charts/advantage_magnitude",
     ]
     /// This file's columns: `columns`, then the agent's own.
     public let header: [String]
     private let handle: FileHandle
 
     /// Opens `url` for appending, writing the header if the file is new.
+    /// A file written with other columns (by an older version) is rewritten
+    /// with these, each old value kept under its column's name.
     /// - Parameter resumingAt: the step a resumed run continues from: rows
     ///   logged after it (by the run that was interrupted) are removed.
     public init(url: URL, extraColumns: [String] = [], resumingAt step: Int? = nil) throws {
-        header = Self.columns + extraColumns
+        let header = Self.columns + extraColumns
+        self.header = header
         if !FileManager.default.fileExists(atPath: url.path) {
             try Data((header.joined(separator: ",") + "\n").utf8).write(to: url)
-        } else if let step {
+        } else {
             let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true)
-            // The header, then the rows up to the checkpoint (a torn last line goes too).
-            let width = header.count
-            let kept = lines.prefix(1) + lines.dropFirst().filter { line in
-                line.split(separator: ",", omittingEmptySubsequences: false).count == width
-                    && Int(line.prefix { $0 != "," }).map { $0 <= step } == true
-            }
-            if kept.count != lines.count {
-                try Data(kept.map { $0 + "\n" }.joined().utf8).write(to: url, options: .atomic)
+            let old = lines.first.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? []
+            // The rows up to the checkpoint, whole (a torn last line goes).
+            var rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+                .filter { $0.count == old.count }
+            if let step { rows = rows.filter { Int($0[0]).map { $0 <= step } == true } }
+            if old != header || rows.count != lines.count - 1 {
+                let position = Dictionary(old.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+                let remapped = rows.map { row in header.map { position[$0].map { String(row[$0]) } ?? "" } }
+                let text = ([header] + remapped).map { $0.joined(separator: ",") + "\n" }.joined()
+                try Data(text.utf8).write(to: url, options: .atomic)
             }
         }
         handle = try FileHandle(forWritingTo: url)

@@ -4,6 +4,41 @@
 // flat: a row of (N, O) is one observation, a pixel image in Gymnasium's HWC
 // layout with values 0…255.
 
+/// Which encoder and decoder a world model builds for an observation's shape.
+public enum ObservationCoding: String, Sendable, Equatable {
+    /// DreamerV3's MLPs on symlog x (`VectorEncoder`, `VectorDecoder`): [O].
+    case vector
+    /// DreamerV3's stride-2 CNNs (`PixelEncoder`, `PixelDecoder`): [H, W, C], sides divisible by 16.
+    case pixels
+    /// Stride-1 CNNs (`GridEncoder`, `GridDecoder`): small grids such as MinAtar's 10×10×C.
+    case grid
+
+    /// The largest grid, in cells (H·W), that `.grid` reads: its flattened
+    /// maps (d·H·W) feed dense layers.
+    public static let largestGrid = 32 * 32
+
+    /// The coding for observations of `shape`: vectors for rank 1, DreamerV3's
+    /// CNN where both sides divide by 16, the grid CNN for other images of at
+    /// most `largestGrid` cells. Throws a message naming the shape otherwise.
+    public static func choose(for shape: [Int]) throws(ObservationCodingError) -> ObservationCoding {
+        switch shape.count {
+        case 1: return .vector
+        case 3 where shape[0] % 16 == 0 && shape[1] % 16 == 0: return .pixels
+        case 3 where shape[0] * shape[1] <= largestGrid: return .grid
+        case 3: throw ObservationCodingError(shape: shape, reason: "images need sides divisible by 16 (resize to 64×64, "
+                                              + "e.g. atari.screen_size = 64) or at most \(largestGrid) cells")
+        default: throw ObservationCodingError(shape: shape, reason: "the world model reads vectors or H×W×C images")
+        }
+    }
+}
+
+/// A shape no `ObservationCoding` reads.
+public struct ObservationCodingError: Error, CustomStringConvertible {
+    public let shape: [Int]
+    public let reason: String
+    public var description: String { "observations of shape \(shape): \(reason)" }
+}
+
 /// How a world model rebuilds observations from its features.
 public protocol ObservationDecoder: Module {
     /// The reconstruction loss −log p(x | f) up to a constant: (N, F) features

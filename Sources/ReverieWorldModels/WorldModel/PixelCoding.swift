@@ -1,6 +1,7 @@
 /// DreamerV3's image encoder: four convolutions of kernel 4 and stride 2
 /// (depth d, 2d, 4d, 8d channels), each normalised and followed by SiLU, on
-/// x/255 − 0.5; a 64×64 image becomes 8d maps of 4×4, flattened.
+/// x·scale − 0.5 (x/255 − 0.5 for pixels, x − 0.5 for {0, 1} images); a
+/// 64×64 image becomes 8d maps of 4×4, flattened.
 ///
 /// Each feature map is normalised over all its channels and positions with
 /// a learned gain and bias per channel (GroupNorm with one group; DreamerV3
@@ -10,13 +11,15 @@ public final class PixelEncoder: ObservationEncoder {
     public let norms: [MapNorm]
     /// H, W, C of an observation (HWC).
     public let height: Int, width: Int, channels: Int
+    public let scale: Float
 
     /// - Parameters:
     ///   - height, width: divisible by 16.
     ///   - depth: d, the channels of the first convolution.
-    public init(height: Int, width: Int, channels: Int, depth: Int, rng: inout RandomGenerator) {
+    ///   - scale: 1/255 for pixels, 1 for {0, 1} images.
+    public init(height: Int, width: Int, channels: Int, depth: Int, scale: Float = 1 / 255, rng: inout RandomGenerator) {
         precondition(height % 16 == 0 && width % 16 == 0, "the image encoder needs sides divisible by 16, got \(height)×\(width)")
-        (self.height, self.width, self.channels) = (height, width, channels)
+        (self.height, self.width, self.channels, self.scale) = (height, width, channels, scale)
         let widths = [channels, depth, 2 * depth, 4 * depth, 8 * depth]
         convolutions = (0..<4).map { Conv2d(widths[$0], widths[$0 + 1], kernel: 4, stride: 2, padding: 1, bias: false, rng: &rng) }
         norms = (1...4).map { MapNorm(widths[$0]) }
@@ -29,7 +32,7 @@ public final class PixelEncoder: ObservationEncoder {
         let n = observations.shape[0]
         // HWC rows → (N, C, H, W), scaled to [−0.5, 0.5].
         var x = observations.reshaped([n, height * width, channels]).transposed().reshaped([n, channels, height, width])
-            .affine(scale: 1 / 255, shift: -0.5)
+            .affine(scale: scale, shift: -0.5)
         for (conv, norm) in zip(convolutions, norms) { x = norm(conv(x)).silu() }
         return x.reshaped([n, outputSize])
     }
@@ -38,16 +41,22 @@ public final class PixelEncoder: ObservationEncoder {
 /// DreamerV3's image decoder: a linear layer to 8d maps of 4×4, then four
 /// transposed convolutions of kernel 4 and stride 2 back to C channels at the
 /// full size (normalised and SiLU between them). Trained by the squared
-/// error against x/255 − 0.5 summed over pixels.
+/// error against x·scale − 0.5 summed over pixels (x/255 − 0.5 for pixels),
+/// or, for {0, 1} images, by the Bernoulli likelihood of its outputs read as
+/// logits (`ObservationLikelihood`).
 public final class PixelDecoder: ObservationDecoder {
     public let input: Linear
     public let convolutions: [ConvTranspose2d]
     public let norms: [MapNorm]
     public let height: Int, width: Int, channels: Int, depth: Int
+    public let likelihood: ObservationLikelihood
+    public let scale: Float
 
-    public init(featureSize: Int, height: Int, width: Int, channels: Int, depth: Int, rng: inout RandomGenerator) {
+    public init(featureSize: Int, height: Int, width: Int, channels: Int, depth: Int,
+                likelihood: ObservationLikelihood = .squaredError, scale: Float = 1 / 255, rng: inout RandomGenerator) {
         precondition(height % 16 == 0 && width % 16 == 0, "the image decoder needs sides divisible by 16, got \(height)×\(width)")
         (self.height, self.width, self.channels, self.depth) = (height, width, channels, depth)
+        (self.likelihood, self.scale) = (likelihood, scale)
         input = Linear(featureSize, 8 * depth * (height / 16) * (width / 16), rng: &rng)
         let widths = [8 * depth, 4 * depth, 2 * depth, depth, channels]
         convolutions = (0..<4).map {
@@ -56,7 +65,7 @@ public final class PixelDecoder: ObservationDecoder {
         norms = (1...3).map { MapNorm(widths[$0]) }
     }
 
-    /// (N, F) → (N, C, H, W) in the [−0.5, 0.5] units of the targets.
+    /// (N, F) → (N, C, H, W): logits (`.bernoulli`) or the [−0.5, 0.5] units of the targets.
     func decode(_ features: Tensor) -> Tensor {
         let n = features.shape[0]
         var x = input(features).reshaped([n, 8 * depth, height / 16, width / 16])
@@ -74,11 +83,19 @@ public final class PixelDecoder: ObservationDecoder {
     }
 
     public func loss(_ features: Tensor, targets: Tensor) -> Tensor {
-        (rows(decode(features)) - targets.affine(scale: 1 / 255, shift: -0.5)).squared().sum(axis: -1)
+        let out = rows(decode(features))
+        switch likelihood {
+        case .bernoulli: return -Bernoulli(logits: out).logProb(targets).sum(axis: -1)
+        case .squaredError: return (out - targets.affine(scale: scale, shift: -0.5)).squared().sum(axis: -1)
+        }
     }
 
     public func reconstruction(_ features: Tensor) -> Tensor {
-        rows(decode(features)).affine(scale: 255, shift: 127.5).clamped(0, 255)
+        let out = rows(decode(features))
+        switch likelihood {
+        case .bernoulli: return out.sigmoid()
+        case .squaredError: return out.affine(scale: 1 / scale, shift: 0.5 / scale).clamped(0, 1 / scale)
+        }
     }
 }
 

@@ -18,7 +18,8 @@
 ///       + β_dyn·max(1, KL(sg q ‖ p)) + β_rep·max(1, KL(q ‖ sg p))
 ///
 /// averaged over the batch; −log p(x | f) is the squared error of symlog x
-/// (vectors) or of x/255 (pixels), summed over the observation. Because S4WM's and Drama's posterior reads the
+/// (vectors) or of x/255 (pixels), or the Bernoulli log-loss of {0, 1} grids
+/// (MinAtar's), summed over the observation. Because S4WM's and Drama's posterior reads the
 /// observation only, all their latents are sampled at once and the whole
 /// sequence runs through the backbone's parallel `scan`; the RSSM's posterior
 /// needs h_t first, so its sequence runs step by step.
@@ -45,27 +46,44 @@ public final class WorldModel: Module {
     public let continuation: NormMLP
     public let twoHot: SymlogTwoHot
 
-    /// - Parameter observationShape: [O] for vectors, [H, W, C] for images (pixels 0…255, sides divisible by 16).
-    public init(_ config: WorldModelConfig, observationShape: [Int], actionSize: Int, rng: inout RandomGenerator) {
+    /// - Parameters:
+    ///   - observationShape: [O] for vectors, [H, W, C] for images (`ObservationCoding.choose` must accept it).
+    ///   - binary: the observations' values are 0 or 1 (MinAtar's grids): images are read as x − 0.5
+    ///     rather than x/255 − 0.5 and decoded by a Bernoulli likelihood.
+    public init(_ config: WorldModelConfig, observationShape: [Int], binary: Bool = false, actionSize: Int,
+                rng: inout RandomGenerator) {
         self.config = config
         (observationSize, self.actionSize) = (observationShape.reduce(1, *), actionSize)
         let u = config.units
         let (h, latent, feature) = (config.backbone.width, config.latentSize, config.featureSize)
-        if observationShape.count == 3 {
-            let (height, width, channels) = (observationShape[0], observationShape[1], observationShape[2])
-            encoder = PixelEncoder(height: height, width: width, channels: channels, depth: config.cnnDepth, rng: &rng)
-        } else {
+        let coding: ObservationCoding
+        do { coding = try ObservationCoding.choose(for: observationShape) } catch { preconditionFailure("\(error)") }
+        let (scale, likelihood): (Float, ObservationLikelihood) = binary ? (1, .bernoulli) : (1 / 255, .squaredError)
+        switch coding {
+        case .vector:
             encoder = VectorEncoder(observationSize: observationSize, units: u, layers: config.layers, rng: &rng)
+        case .pixels:
+            encoder = PixelEncoder(height: observationShape[0], width: observationShape[1], channels: observationShape[2],
+                                   depth: config.cnnDepth, scale: scale, rng: &rng)
+        case .grid:
+            encoder = GridEncoder(height: observationShape[0], width: observationShape[1], channels: observationShape[2],
+                                  depth: config.cnnDepth, scale: scale, rng: &rng)
         }
         dynamicsInput = NormMLP(latent + actionSize, hidden: [u], nil, rng: &rng)
         backbone = config.backbone.make(inputSize: u, rng: &rng)
         prior = NormMLP(h, hidden: [u], latent, rng: &rng)
         posterior = NormMLP(encoder.outputSize + (config.posteriorReadsBackbone ? h : 0), hidden: [u], latent, rng: &rng)
-        if observationShape.count == 3 {
-            decoder = PixelDecoder(featureSize: feature, height: observationShape[0], width: observationShape[1],
-                                   channels: observationShape[2], depth: config.cnnDepth, rng: &rng)
-        } else {
+        switch coding {
+        case .vector:
             decoder = VectorDecoder(featureSize: feature, observationSize: observationSize, units: u, layers: config.layers, rng: &rng)
+        case .pixels:
+            decoder = PixelDecoder(featureSize: feature, height: observationShape[0], width: observationShape[1],
+                                   channels: observationShape[2], depth: config.cnnDepth, likelihood: likelihood, scale: scale,
+                                   rng: &rng)
+        case .grid:
+            decoder = GridDecoder(featureSize: feature, height: observationShape[0], width: observationShape[1],
+                                  channels: observationShape[2], depth: config.cnnDepth, likelihood: likelihood, scale: scale,
+                                  rng: &rng)
         }
         reward = NormMLP(feature, hidden: [u], config.rewardBins, outputInit: .zeros, rng: &rng)
         continuation = NormMLP(feature, hidden: [u], 1, rng: &rng)
@@ -210,15 +228,26 @@ public final class WorldModel: Module {
                            last: State(backbone: last, deterministic: h.slice(lastRows), stochastic: z.slice(lastRows)))
     }
 
-    /// The world model's terms, each averaged over the batch.
+    /// The world model's terms, each averaged over the batch (what DreamerV3
+    /// logs, so a stalled run shows which part stalls).
     public struct Losses: Sendable {
+        /// −log p(x | f), −log p(r | f), −log p(c | f).
         public var reconstruction: Float, reward: Float, continuation: Float
         /// KL(q ‖ p) before free bits, in nats per step.
         public var kl: Float
+        /// The dynamics and representation losses after free bits (before β_dyn and β_rep).
+        public var dynamics: Float, representation: Float
+        /// H[p(ẑ_t | h_t)] and H[q(z_t | ·)], in nats per step (summed over the G groups).
+        public var priorEntropy: Float, posteriorEntropy: Float
         public var total: Float
 
-        public init(reconstruction: Float, reward: Float, continuation: Float, kl: Float, total: Float) {
-            (self.reconstruction, self.reward, self.continuation, self.kl, self.total) = (reconstruction, reward, continuation, kl, total)
+        public init(reconstruction: Float = 0, reward: Float = 0, continuation: Float = 0, kl: Float = 0,
+                    dynamics: Float = 0, representation: Float = 0, priorEntropy: Float = 0, posteriorEntropy: Float = 0,
+                    total: Float = 0) {
+            (self.reconstruction, self.reward, self.continuation, self.kl) = (reconstruction, reward, continuation, kl)
+            (self.dynamics, self.representation, self.priorEntropy, self.posteriorEntropy) = (dynamics, representation,
+                                                                                                priorEntropy, posteriorEntropy)
+            self.total = total
         }
     }
 
@@ -248,8 +277,11 @@ public final class WorldModel: Module {
             .clamped(config.freeBits, .infinity) * mask).sum() * weight
         let total = reconstruction + rewardLoss + continueLoss
             + config.dynamicsScale * dynamics + config.representationScale * representation
+        let entropy = { (d: OneHotCategorical) in -(d.probabilities.detached * d.logProbabilities.detached).sum(axis: -1).sum(axis: -1).mean().item }
         let terms = Losses(reconstruction: reconstruction.item, reward: rewardLoss.item, continuation: continueLoss.item,
-                           kl: (kl.detached * mask).sum().item * weight, total: total.item)
+                           kl: (kl.detached * mask).sum().item * weight, dynamics: dynamics.item,
+                           representation: representation.item, priorEntropy: entropy(seen.prior),
+                           posteriorEntropy: entropy(seen.posterior), total: total.item)
         return (total, terms, seen)
     }
 }

@@ -1,0 +1,96 @@
+/// How a decoder scores an observation's values.
+public enum ObservationLikelihood: String, Sendable, Equatable {
+    /// A Gaussian of unit variance: the squared error, summed over values (DreamerV3's images and vectors).
+    case squaredError
+    /// Independent Bernoulli variables, one per value in {0, 1}: the binary
+    /// cross-entropy of the decoder's logits (MinAtar's boolean grids).
+    case bernoulli
+}
+
+/// An encoder for small image grids that DreamerV3's stride-2 CNN cannot
+/// read (MinAtar's 10×10×C, Young & Tian 2019): two 3×3 convolutions of
+/// stride 1 and padding 1 with d channels each, each normalised (`MapNorm`)
+/// and followed by SiLU, keep the grid's size; the maps are flattened
+/// (d·H·W). As in MinAtar's own network no layer downsamples: on a 10×10
+/// grid one cell is one object, and a stride would merge neighbours.
+///
+/// Values are read as x·scale − 0.5: scale 1 for {0, 1} grids, 1/255 for
+/// pixels, as DreamerV3 centres its images.
+public final class GridEncoder: ObservationEncoder {
+    public let convolutions: [Conv2d]
+    public let norms: [MapNorm]
+    /// H, W, C of an observation (HWC).
+    public let height: Int, width: Int, channels: Int
+    public let scale: Float
+
+    public init(height: Int, width: Int, channels: Int, depth: Int, scale: Float, rng: inout RandomGenerator) {
+        (self.height, self.width, self.channels, self.scale) = (height, width, channels, scale)
+        convolutions = [Conv2d(channels, depth, kernel: 3, padding: 1, bias: false, rng: &rng),
+                        Conv2d(depth, depth, kernel: 3, padding: 1, bias: false, rng: &rng)]
+        norms = [MapNorm(depth), MapNorm(depth)]
+    }
+
+    public var inputSize: Int { height * width * channels }
+    public var outputSize: Int { convolutions[1].weight.shape[0] * height * width }
+
+    /// (N, H·W·C) HWC rows → (N, d·H·W).
+    public func callAsFunction(_ observations: Tensor) -> Tensor {
+        let n = observations.shape[0]
+        var x = observations.reshaped([n, height * width, channels]).transposed().reshaped([n, channels, height, width])
+            .affine(scale: scale, shift: -0.5)
+        for (conv, norm) in zip(convolutions, norms) { x = norm(conv(x)).silu() }
+        return x.reshaped([n, outputSize])
+    }
+}
+
+/// `GridEncoder`'s mirror: a linear layer from the features f_t to d maps of
+/// H×W, normalised and SiLU, then a 3×3 convolution (d → d, normalised, SiLU)
+/// and a 3×3 convolution to the C channels, all of stride 1 and padding 1.
+///
+/// With `.bernoulli` the outputs are the logits of each cell being 1 and
+/// the loss is −log p(x | f) = Σ softplus(l) − x·l; the reconstruction is
+/// the probability σ(l). With `.squaredError` the outputs predict x·scale −
+/// 0.5 and the loss is the squared error summed over values.
+public final class GridDecoder: ObservationDecoder {
+    public let input: Linear
+    public let convolutions: [Conv2d]
+    public let norms: [MapNorm]
+    public let height: Int, width: Int, channels: Int, depth: Int
+    public let likelihood: ObservationLikelihood
+    public let scale: Float
+
+    public init(featureSize: Int, height: Int, width: Int, channels: Int, depth: Int,
+                likelihood: ObservationLikelihood, scale: Float, rng: inout RandomGenerator) {
+        (self.height, self.width, self.channels, self.depth) = (height, width, channels, depth)
+        (self.likelihood, self.scale) = (likelihood, scale)
+        input = Linear(featureSize, depth * height * width, rng: &rng)
+        convolutions = [Conv2d(depth, depth, kernel: 3, padding: 1, bias: false, rng: &rng),
+                        Conv2d(depth, channels, kernel: 3, padding: 1, rng: &rng)]
+        norms = [MapNorm(depth), MapNorm(depth)]
+    }
+
+    /// (N, F) → HWC rows (N, H·W·C) of logits (`.bernoulli`) or centred values (`.squaredError`).
+    func decode(_ features: Tensor) -> Tensor {
+        let n = features.shape[0]
+        var x = norms[0](input(features).reshaped([n, depth, height, width])).silu()
+        x = norms[1](convolutions[0](x)).silu()
+        x = convolutions[1](x)
+        return x.reshaped([n, channels, height * width]).transposed().reshaped([n, height * width * channels])
+    }
+
+    public func loss(_ features: Tensor, targets: Tensor) -> Tensor {
+        let out = decode(features)
+        switch likelihood {
+        case .bernoulli: return -Bernoulli(logits: out).logProb(targets).sum(axis: -1)
+        case .squaredError: return (out - targets.affine(scale: scale, shift: -0.5)).squared().sum(axis: -1)
+        }
+    }
+
+    public func reconstruction(_ features: Tensor) -> Tensor {
+        let out = decode(features)
+        switch likelihood {
+        case .bernoulli: return out.sigmoid()
+        case .squaredError: return out.affine(scale: 1 / scale, shift: 0.5 / scale).clamped(0, 1 / scale)
+        }
+    }
+}
