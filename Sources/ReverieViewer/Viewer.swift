@@ -256,10 +256,12 @@ public final class Viewer: @unchecked Sendable {
         }
     }
 
-    /// An H×W×3 observation (values 0…255) as a frame.
+    /// An image observation, reconstructed or dreamed, as a frame: drawn by
+    /// the env where it draws its observations (MinAtar's grids), else an
+    /// H×W×C image (values 0…255) as it is.
     private func image(_ values: [Float]) -> Frame {
-        let shape = environment.observationSpace.shape
-        return Frame(width: shape[1], height: shape[0], pixels: values.map { UInt8(min(max($0.rounded(), 0), 255)) })
+        if let drawing = environment.observationDrawing { return drawing.draw(observation: values) }
+        return Frame(image: values, shape: environment.observationSpace.shape)
     }
 
     /// What a `run` did: display frames, env steps, and the wall time spent

@@ -53,6 +53,12 @@ public enum WatchedEnvironment {
         }
     }
 
+    /// The env that draws the watched env's observations (in process only).
+    var observationDrawing: (any ObservationDrawing)? {
+        if case .single(let env) = self { return env.observationDrawing }
+        return nil
+    }
+
     func render() throws -> Frame? {
         switch self {
         case .single(let env): env.render()

@@ -64,4 +64,29 @@ struct DreamRecordingTests {
         #expect(reconstruction.count { $0 != 255 } > 3 * 300)
         #expect(!canRecordDream(in: try Registry.make("RepeatFirst")))
     }
+
+    /// On MinAtar's {0, 1} grids the game draws each panel in its colours:
+    /// the first is its own picture, the reconstruction a most likely grid
+    /// (cells from probability ½), never a raw 10×10×C array.
+    @Test func onMinAtarGridsTheGameDrawsThePanels() throws {
+        var config = DreamerConfig()
+        config.worldModel.backbone = BackboneConfig(kind: .gru, width: 16, layers: 1)
+        (config.worldModel.latentGroups, config.worldModel.latentClasses, config.worldModel.units) = (4, 4, 16)
+        (config.worldModel.cnnDepth, config.actorCriticHidden) = (4, [16])
+        let env = try Registry.make("MinAtar/Breakout-v1")
+        var rng = RandomGenerator(seed: 1)
+        let network = try DreamerNetwork(config, observationSpace: env.observationSpace, actionSpace: env.actionSpace, rng: &rng)
+        let (frames, _) = try recordDream(network, in: env, seed: 3, context: 5)
+        #expect(frames.count > 5 && frames.allSatisfy { $0.width == 3 * 160 + 4 && $0.height == 160 })
+        let twin = try Registry.make("MinAtar/Breakout-v1")
+        let observation = twin.reset(seed: 3)
+        let first = try #require(twin.render())
+        let panel = { (frame: Frame, k: Int) in Self.panel(frame, k, width: 160) }
+        #expect(panel(frames[0], 0) == first.pixels)
+        // The game's drawing of an observation is its render; a probability of ½ or more sets a cell.
+        let drawing = try #require(twin.observationDrawing)
+        #expect(drawing.draw(observation: observation) == first)
+        #expect(drawing.draw(observation: observation.map { $0 * 0.6 }) == first)
+        #expect(drawing.draw(observation: observation.map { $0 * 0.4 }).pixels.allSatisfy { $0 == 0 })
+    }
 }

@@ -9,15 +9,16 @@ import ReverieWorldModels
 /// frame by frame (S4WM's long-term imagination, in pictures). Before
 /// `context` the third panel shows the reconstruction.
 ///
-/// Image observations are shown as they are; vector observations are drawn
-/// by the environment (`ObservationDrawing`: a reconstructed CartPole
-/// observation becomes a cart and pole where the model puts them).
+/// Observations the environment can draw are drawn by it
+/// (`ObservationDrawing`: a reconstructed CartPole observation becomes a
+/// cart and pole where the model puts them, a MinAtar grid its most likely
+/// picture); other images are shown as they are.
 ///
 /// - Parameters:
 ///   - seed: the episode's reset seed.
 ///   - deterministic: act with the actor's mode (else sample with `seed`).
 /// - Returns: the frames (3 panels, 2-pixel grey gaps) and the episode's return.
-/// - Throws: `AgentError.unsupportedSpace` unless observations are H×W×3
+/// - Throws: `AgentError.unsupportedSpace` unless observations are H×W×C
 ///   images or the environment can draw its observations.
 public func recordDream(_ network: DreamerNetwork, in environment: any Environment, seed: UInt64, context: Int = 10,
                         deterministic: Bool = true) throws -> (frames: [Frame], return: Float) {
@@ -49,20 +50,15 @@ public func recordDream(_ network: DreamerNetwork, in environment: any Environme
 /// Whether `recordDream` can show `environment`'s observations.
 public func canRecordDream(in environment: any Environment) -> Bool { (try? panelDrawing(for: environment)) != nil }
 
-/// How one observation becomes a panel: an H×W×3 image (values 0…255) as it
-/// is, a vector through the environment's `ObservationDrawing`.
+/// How one observation becomes a panel: through the environment's
+/// `ObservationDrawing` where it has one (classic control's vectors,
+/// MinAtar's grids), else an H×W×C image (values 0…255) as it is.
 private func panelDrawing(for environment: any Environment) throws -> ([Float]) -> Frame {
-    let shape = environment.observationSpace.shape
-    if shape.count == 3 && shape[2] == 3 {
-        let (height, width) = (shape[0], shape[1])
-        return { image in
-            Frame(width: width, height: height,
-                  pixels: image.map { UInt8(Swift.min(Swift.max($0.rounded(), 0), 255)) })
-        }
-    }
     if let drawing = environment.observationDrawing { return { drawing.draw(observation: $0) } }
+    let shape = environment.observationSpace.shape
+    if shape.count == 3 { return { Frame(image: $0, shape: shape) } }
     throw AgentError.unsupportedSpace(environment.observationSpace,
-                                      reason: "a dream recording needs H×W×3 image observations or an env that draws its observations")
+                                      reason: "a dream recording needs H×W×C image observations or an env that draws its observations")
 }
 
 /// Frames of one size in a row, 2 grey pixels apart.

@@ -80,10 +80,9 @@ public final class Dreamer: Agent {
         recorder = ReplayRecorder(replay: SequenceReplay(capacity: config.replayCapacity, streams: n,
                                                          observationSize: network.observationSize,
                                                          actionSize: network.worldModel.actionSize, storage: storage))
-        let eps = config.adamEpsilon
-        worldModelOptimizer = Adam(network.worldModel, learningRate: config.worldModelLearningRate, epsilon: eps)
-        actorOptimizer = Adam(network.actor, learningRate: config.actorLearningRate, epsilon: eps)
-        criticOptimizer = Adam(network.critic, learningRate: config.criticLearningRate, epsilon: eps)
+        worldModelOptimizer = Adam(network.worldModel, learningRate: config.worldModelLearningRate, epsilon: config.worldModelEpsilon)
+        actorOptimizer = Adam(network.actor, learningRate: config.actorLearningRate, epsilon: config.actorCriticEpsilon)
+        criticOptimizer = Adam(network.critic, learningRate: config.criticLearningRate, epsilon: config.actorCriticEpsilon)
         returnNormalizer = ReturnNormalizer(decay: config.returnNormDecay)
         observations = try environment.reset(seed: seed)
         episodeStarts = Array(repeating: true, count: n)

@@ -46,7 +46,11 @@ public struct DreamerConfig: Sendable, Equatable {
     public var worldModelLearningRate: Float = 1e-4
     public var actorLearningRate: Float = 3e-5
     public var criticLearningRate: Float = 3e-5
-    public var adamEpsilon: Float = 1e-8
+    /// Adam's ε: the world model's 1e-8, the actor's and the critic's 1e-5
+    /// (DreamerV3's configs.yaml: `model_opt` and `actor_opt`/`critic_opt`).
+    /// A larger ε keeps Adam from blowing tiny, noisy actor gradients up to full-size steps.
+    public var worldModelEpsilon: Float = 1e-8
+    public var actorCriticEpsilon: Float = 1e-5
     /// Clip the world model's gradients' global norm to this.
     public var worldModelGradientClip: Float = 1000
     /// Clip the actor's and the critic's gradients' global norm to this.

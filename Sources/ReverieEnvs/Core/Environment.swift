@@ -80,6 +80,18 @@ public struct Frame: Sendable, Equatable {
         for i in 0..<(width * height) { pixels[3 * i] = fill.0; pixels[3 * i + 1] = fill.1; pixels[3 * i + 2] = fill.2 }
         self.init(width: width, height: height, pixels: pixels)
     }
+
+    /// An H×W×C image observation (Gymnasium's HWC layout, values 0…255,
+    /// rounded and clamped) as a picture: 3 channels as RGB, any other
+    /// number as grey from the last channel (the newest frame of a stack).
+    public init(image values: [Float], shape: [Int]) {
+        precondition(shape.count == 3 && values.count == shape.reduce(1, *), "an H×W×C image of shape \(shape), got \(values.count) values")
+        let (height, width, channels) = (shape[0], shape[1], shape[2])
+        let byte = { (v: Float) in UInt8(Swift.min(Swift.max(v.rounded(), 0), 255)) }
+        let pixels = channels == 3 ? values.map(byte)
+            : (0..<(height * width)).flatMap { i in Array(repeating: byte(values[i * channels + channels - 1]), count: 3) }
+        self.init(width: width, height: height, pixels: pixels)
+    }
 }
 
 /// Errors an environment reports; each names the environment.

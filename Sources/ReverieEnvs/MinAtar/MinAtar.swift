@@ -43,6 +43,12 @@ final class MinAtar<Game: MinAtarGame>: Environment {
     func render() -> Frame? { MinAtarLane<Game>.frame(observation()) }
 }
 
+/// Any (10, 10, C) grid draws as `render()` draws the game's: real
+/// observations and a world model's reconstructions and dreams alike.
+extension MinAtar: ObservationDrawing {
+    func draw(observation: [Float]) -> Frame { MinAtarLane<Game>.frame(observation) }
+}
+
 extension MinAtar: Snapshotting {
     /// The previous action, whether the episode ended, the generator and the game.
     var snapshot: [UInt64]? { lane.snapshot }

@@ -69,14 +69,16 @@ struct MinAtarLane<Game: MinAtarGame> {
     }
 
     /// An observation drawn as a picture: 16-pixel cells, each channel its own
-    /// colour (the last one drawn on top), black where nothing is.
+    /// colour (the last one drawn on top), black where nothing is. A cell's
+    /// channel counts as set from 0.5 on, so a world model's reconstruction
+    /// (a probability per cell) is drawn as its most likely grid.
     static func frame(_ cells: [Float]) -> Frame {
         let cell = 16, c = Game.channels
         let palette = Self.palette   // a generic type has no stored statics: built once per frame
         var frame = Frame(width: 10 * cell, height: 10 * cell, fill: (0, 0, 0))
         for y in 0..<10 {
             for x in 0..<10 {
-                guard let channel = (0..<c).last(where: { cells[(y * 10 + x) * c + $0] != 0 }) else { continue }
+                guard let channel = (0..<c).last(where: { cells[(y * 10 + x) * c + $0] >= 0.5 }) else { continue }
                 let colour = palette[channel % palette.count]
                 for py in (y * cell)..<((y + 1) * cell) {
                     for px in (x * cell)..<((x + 1) * cell) {

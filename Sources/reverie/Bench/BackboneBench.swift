@@ -36,8 +36,9 @@ struct BackboneBench {
         BackboneConfig(kind: kind, width: width, layers: 2, stateSize: kind == .mamba ? 16 : 64)
     }
 
-    /// Runs of our training step: each call gives milliseconds per step at each length.
-    func ours(_ kind: BackboneConfig.Kind) -> () -> [Double] {
+    /// Runs of our training step: each call gives milliseconds per step at
+    /// each length, and the step's product FLOPs (counted on the warm-up step).
+    func ours(_ kind: BackboneConfig.Kind) -> () -> [(ms: Double, flops: Double)] {
         var rng = RandomGenerator(seed: 1)
         let backbone = config(kind).make(inputSize: width, rng: &rng)
         let optimizer = Adam(backbone, learningRate: 1e-4)
@@ -45,30 +46,14 @@ struct BackboneBench {
         return { [lengths, batch, repeats] in
             zip(lengths, inputs).map { length, inputs in
                 let resets = [Bool](repeating: false, count: batch * length)
-                return 1e3 * medianSeconds(repeats: length >= 1024 ? 1 : repeats) {
+                let (seconds, flops) = countedMedianSeconds(repeats: length >= 1024 ? 1 : repeats) {
                     let (_, gradients) = valueWithGradients(wrt: optimizer.parameters) {
                         backbone.scan(inputs, backbone.initialState(batch: batch), resets: resets).outputs.squared().mean()
                     }
                     optimizer.update(gradients)
                 }
+                return (1e3 * seconds, flops)
             }
-        }
-    }
-
-    /// Product FLOPs of one training step at each length (`ProductCounter`).
-    func productFlops(_ kind: BackboneConfig.Kind) -> [Double] {
-        var rng = RandomGenerator(seed: 1)
-        let backbone = config(kind).make(inputSize: width, rng: &rng)
-        let optimizer = Adam(backbone, learningRate: 1e-4)
-        return lengths.map { length in
-            let inputs = Tensor.uniform([batch, length, width], low: -1, high: 1, using: &rng)
-            let resets = [Bool](repeating: false, count: batch * length)
-            return Double(ProductCounter.counting {
-                let (_, gradients) = valueWithGradients(wrt: optimizer.parameters) {
-                    backbone.scan(inputs, backbone.initialState(batch: batch), resets: resets).outputs.squared().mean()
-                }
-                optimizer.update(gradients)
-            }.flops)
         }
     }
 
@@ -92,15 +77,17 @@ struct BackboneBench {
         let rounds = withPeer ? max(1, self.rounds) : 1
         let runners = kinds.map { ours($0) }
         var peak = MachinePeak()
-        let counted = kinds.map { productFlops($0) }
         var peerRounds: [[String: Double]] = [], peerNames: [String: Any] = [:], ourRounds: [[[Double]]] = []
+        var counted: [[Double]] = []
         for _ in 0..<rounds {
             if withPeer {
                 let peer = try peer()
                 peerRounds.append(peer.cases)
                 peerNames = peer.names
             }
-            ourRounds.append(runners.map { $0() })
+            let measured = runners.map { $0() }
+            ourRounds.append(measured.map { $0.map(\.ms) })
+            counted = measured.map { $0.map(\.flops) }
         }
         var peerCases: [String: Any] = [:]
         for key in peerRounds.first?.keys.sorted() ?? [] {

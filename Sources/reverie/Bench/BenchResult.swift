@@ -62,3 +62,10 @@ func medianSeconds(repeats: Int, _ body: () -> Void) -> Double {
     body()
     return median((0..<repeats).map { _ in seconds(body) })
 }
+
+/// `medianSeconds`, and the product FLOPs of one run of `body`, counted on
+/// the warm-up (`ProductCounter`), so a bench need not build its model twice.
+func countedMedianSeconds(repeats: Int, _ body: () -> Void) -> (seconds: Double, flops: Double) {
+    let flops = ProductCounter.counting(body).flops
+    return (median((0..<repeats).map { _ in seconds(body) }), Double(flops))
+}

@@ -46,21 +46,14 @@ struct ConvBench {
 
     private var chosen: [(name: String, network: Network, batch: Int)] { Self.cases.filter { networks.contains($0.name) } }
 
-    /// Milliseconds per training step for each chosen case, one run.
-    func ours() throws -> [Double] {
+    /// Milliseconds per training step for each chosen case, one run, and
+    /// each step's product FLOPs (counted on the warm-up step).
+    func ours() throws -> [(ms: Double, flops: Double)] {
         try chosen.map { c in
             var rng = RandomGenerator(seed: 1)
             let step = try Self.trainingStep(c.network, batch: c.batch, rng: &rng)
-            return 1e3 * medianSeconds(repeats: repeats, step)
-        }
-    }
-
-    /// Product FLOPs of one training step of each chosen case.
-    func flopsPerStep() throws -> [Double] {
-        try chosen.map { c in
-            var rng = RandomGenerator(seed: 1)
-            let step = try Self.trainingStep(c.network, batch: c.batch, rng: &rng)
-            return Double(ProductCounter.counting(step).flops)
+            let (seconds, flops) = countedMedianSeconds(repeats: repeats, step)
+            return (1e3 * seconds, flops)
         }
     }
 
@@ -110,9 +103,8 @@ struct ConvBench {
 
     func run() throws -> BenchResult {
         var ourRounds: [[Double]] = [], peerRounds: [[Double]] = []
-        var peerName = ""
+        var peerName = "", flops: [Double] = []
         var peak = MachinePeak()
-        let flops = try flopsPerStep()
         for _ in 0..<rounds {
             if withPeer {
                 let peer = try PythonPeer().run("conv_ppo.py", ["--repeats", "\(repeats)", "--threads", "\(Parallel.workers)",
@@ -123,7 +115,9 @@ struct ConvBench {
             } else {
                 peerRounds.append(chosen.map { _ in .nan })
             }
-            ourRounds.append(try ours())
+            let measured = try ours()
+            ourRounds.append(measured.map(\.ms))
+            flops = measured.map(\.flops)
         }
         peak.remeasure()
         var lines = ["Training step (forward, backward, Adam), ms: network   batch   ours   \(peerName)   ratio   "
