@@ -13,9 +13,12 @@ import ReverieWorldModels
 ///    step; each `update` pays B·L of them:
 ///    - the world model takes one step on B replayed sequences of L steps
 ///      (`WorldModel.loss`);
-///    - `imagine`: from states the world model reaches after `context`
-///      replayed steps (Drama's imagination context), the actor dreams
-///      `horizon` steps through the prior, the heads giving r̂ and ĉ;
+///    - `imagine`: from `imagination_batch` posterior states of that batch
+///      (the RSSM, as DreamerV3), or from states the world model reaches
+///      after `context` steps of a further replayed sample (S4WM and Drama,
+///      whose parallel scans keep no per-step state: Drama's imagination
+///      context), the actor dreams `horizon` steps through the prior, the
+///      heads giving r̂ and ĉ;
 ///    - the actor and the critic learn from the dream's λ-returns
 ///      (`lambdaReturns`) with advantages scaled by 1/max(1, P95 − P5)
 ///      (`ReturnNormalizer`):
@@ -27,12 +30,12 @@ import ReverieWorldModels
 ///      of the critic) and p_ψ the critic's two-hot distribution. The actor's
 ///      gradient is REINFORCE, so the dream runs off the tape.
 ///
-/// Where this differs from the DreamerV3 paper: dreams start from states the
-/// world model reaches over a short replayed context (Drama's way, the same
-/// for every backbone, since a parallel scan keeps no per-step state) rather
-/// than from every posterior state of the training batch; the three networks
-/// use Adam with global-norm clipping (not LaProp with adaptive clipping);
-/// the critic learns from dreams only (no replay-return term).
+/// Where this differs from the DreamerV3 paper: S4WM's and Drama's dreams
+/// start from a replayed context rather than from the training batch's
+/// posterior states, and the RSSM's from a sample of them when
+/// `imagination_batch` < B·L; the three networks use Adam with global-norm
+/// clipping (not LaProp with adaptive clipping); the critic learns from
+/// dreams only (no replay-return term).
 public final class Dreamer: Agent {
     public let config: DreamerConfig
     public let network: DreamerNetwork
@@ -192,26 +195,71 @@ public final class Dreamer: Agent {
     /// One world-model step, one dream, one actor step and one critic step.
     func update() throws -> DreamerMetrics.Step {
         var step = DreamerMetrics.Step()
-        try trainWorldModel(&step)
-        let dream = try imagine()
+        let (batch, seen) = try trainWorldModel(&step)
+        let dream = try imagine(from: startingStates(batch, seen))
         try trainActorCritic(on: dream, &step)
         updates += 1
         return step
     }
 
-    private func trainWorldModel(_ step: inout DreamerMetrics.Step) throws {
+    /// Trains the world model on one replayed batch.
+    /// - Returns: the batch and the sequences as the model saw them.
+    private func trainWorldModel(_ step: inout DreamerMetrics.Step) throws -> (SequenceReplay.Batch, WorldModel.Observation) {
         let sampling: SequenceReplay.Sampling = config.samplingTemperature.map { .frequency(temperature: $0) } ?? .uniform
         let batch = try replay.sample(batch: config.batchSize, length: config.sequenceLength, sampling: sampling, using: &rng)
         let model = network.worldModel
-        var terms: WorldModel.Losses?
+        var terms: WorldModel.Losses?, seen: WorldModel.Observation?
         var (loss, gradients) = valueWithGradients(wrt: worldModelOptimizer.parameters) {
-            let (loss, t, _) = model.loss(observations: batch.observations, actions: batch.actions, rewards: batch.rewards,
+            let (loss, t, o) = model.loss(observations: batch.observations, actions: batch.actions, rewards: batch.rewards,
                                           continues: batch.continues, isFirst: batch.isFirst, using: &rng)
-            terms = t
+            (terms, seen) = (t, o)
             return loss
         }
         try apply(&gradients, loss: loss, to: worldModelOptimizer, clip: config.worldModelGradientClip, what: "the world-model loss")
         step.worldModel = terms!
+        return (batch, seen!)
+    }
+
+    /// Where the dreams start, and c of each start.
+    struct Starts {
+        var state: WorldModel.State
+        var continues: [Float]
+    }
+
+    /// The RSSM's dreams start from posterior states of the batch the world
+    /// model just trained on, as DreamerV3's: `imagination_batch` of its B·L
+    /// states drawn without replacement (all of them if it asks for as many).
+    /// A parallel backbone keeps no per-step state, so S4WM's and Drama's
+    /// dreams start where the world model stands after `context` steps of a
+    /// further replayed sample (Drama's imagination context).
+    func startingStates(_ batch: SequenceReplay.Batch, _ seen: WorldModel.Observation) throws -> Starts {
+        let model = network.worldModel
+        guard let states = seen.states else {
+            let context = try replay.sample(batch: config.imaginationBatch, length: config.context, using: &rng)
+            let state = model.observe(observations: context.observations, actions: context.actions, isFirst: context.isFirst,
+                                      using: &rng).last
+            return Starts(state: state, continues: (0..<config.imaginationBatch).map {
+                context.continues.scalars[$0 * config.context + config.context - 1]
+            })
+        }
+        let (b, l) = (batch.observations.shape[0], batch.observations.shape[1]), count = b * l
+        var rows = Array(0..<count)
+        if config.imaginationBatch < count {
+            for i in 0..<config.imaginationBatch { rows.swapAt(i, i + rng.int(below: count - i)) }  // a partial Fisher–Yates shuffle
+            rows = Array(rows.prefix(config.imaginationBatch))
+        }
+        // Row t·B + s of the features is step t of sequence s, whose c sits at s·L + t of the batch.
+        let continues = batch.continues.scalars
+        return Starts(state: WorldModel.State(backbone: RecurrentState(states.backbone.parts.map { Self.rows($0, rows) }),
+                                              deterministic: Self.rows(states.deterministic, rows),
+                                              stochastic: Self.rows(states.stochastic, rows)),
+                      continues: rows.map { continues[($0 % b) * l + $0 / b] })
+    }
+
+    /// The chosen rows of (N, D) as a constant (dreams train the actor and critic, not the world model).
+    private static func rows(_ x: Tensor, _ rows: [Int]) -> Tensor {
+        let d = x.shape[1], values = x.scalars
+        return Tensor(rows.flatMap { values[($0 * d)..<(($0 + 1) * d)] }, shape: [rows.count, d])
     }
 
     /// An imagined batch, time-major: features f_0 … f_H, actions a_0 … a_{H−1},
@@ -223,13 +271,10 @@ public final class Dreamer: Agent {
         var startContinues: [Float]
     }
 
-    func imagine() throws -> Dream {
+    func imagine(from starts: Starts) throws -> Dream {
         let model = network.worldModel
-        let context = try replay.sample(batch: config.imaginationBatch, length: config.context, using: &rng)
-        var state = model.observe(observations: context.observations, actions: context.actions, isFirst: context.isFirst,
-                                  using: &rng).last
-        let startContinues = (0..<config.imaginationBatch).map { context.continues.scalars[$0 * config.context + config.context - 1] }
-        var dream = Dream(features: [state.features], actions: [], rewards: [], continues: [], startContinues: startContinues)
+        var state = starts.state
+        var dream = Dream(features: [state.features], actions: [], rewards: [], continues: [], startContinues: starts.continues)
         var generator: RandomGenerator? = rng.split()
         for t in 0..<config.horizon {
             let raw = network.policy(dream.features[t]).sample(using: &rng)
@@ -238,7 +283,7 @@ public final class Dreamer: Agent {
             dream.features.append(state.features)
         }
         // The heads read all H steps at once.
-        let b = config.imaginationBatch, later = Tensor.concatenate(Array(dream.features.dropFirst()))
+        let b = starts.continues.count, later = Tensor.concatenate(Array(dream.features.dropFirst()))
         let (rewards, continues) = (model.predictedReward(later).scalars, model.continueProbability(later).scalars)
         dream.rewards = (0..<config.horizon).map { Array(rewards[($0 * b)..<(($0 + 1) * b)]) }
         dream.continues = (0..<config.horizon).map { Array(continues[($0 * b)..<(($0 + 1) * b)]) }
@@ -246,7 +291,7 @@ public final class Dreamer: Agent {
     }
 
     private func trainActorCritic(on dream: Dream, _ step: inout DreamerMetrics.Step) throws {
-        let (h, b) = (config.horizon, config.imaginationBatch)
+        let (h, b) = (config.horizon, dream.startContinues.count)
         let all = Tensor.concatenate(dream.features)                       // ((H + 1)·B, F)
         let v = network.value(all).scalars
         let values = (0...h).map { Array(v[($0 * b)..<(($0 + 1) * b)]) }

@@ -23,9 +23,11 @@ public struct DreamerConfig: Sendable, Equatable {
 
     /// Imagined steps from each start.
     public var horizon = 15
-    /// Imagined trajectories per update.
+    /// Imagined trajectories per update: the RSSM's start from this many of
+    /// the training batch's B·L posterior states (all of them if it asks for as many).
     public var imaginationBatch = 256
-    /// Replayed steps the world model reads to reach each imagination start (Drama's context).
+    /// S4 and Mamba: replayed steps the world model reads to reach each
+    /// imagination start (Drama's context; the RSSM starts from the training batch).
     public var context = 8
     /// γ of imagined returns (1 − 1/333).
     public var gamma: Float = 0.997

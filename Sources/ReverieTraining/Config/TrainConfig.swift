@@ -169,7 +169,8 @@ public struct TrainConfig: Sendable, Equatable {
         .int("dreamer.iteration_steps", "env steps per env between two logged rows", \.dreamer.iterationSteps, in: 1...1_000_000),
         .int("dreamer.horizon", "imagined steps per dream", \.dreamer.horizon, in: 1...10_000),
         .int("dreamer.imagination_batch", "dreams per update", \.dreamer.imaginationBatch, in: 1...1_000_000),
-        .int("dreamer.context", "replayed steps the world model reads before each dream starts", \.dreamer.context, in: 1...10_000),
+        .int("dreamer.context", "s4, mamba: replayed steps the world model reads before each dream starts (gru dreams "
+             + "start from the training batch's states)", \.dreamer.context, in: 1...10_000),
         .float("dreamer.gamma", "discount γ of imagined returns", \.dreamer.gamma, in: 0...1),
         .float("dreamer.lambda", "λ of the λ-returns", \.dreamer.lambda, in: 0...1),
         .float("dreamer.entropy_coef", "η, weight of the actor's entropy bonus", \.dreamer.entropyCoefficient, in: 0...1e6),

@@ -176,6 +176,10 @@ public final class WorldModel: Module {
         public var prior: OneHotCategorical
         /// The state after each sequence's last step.
         public var last: State
+        /// The state after every step, rows as `features` (t·B + b): the
+        /// RSSM's only (`posteriorReadsBackbone`), whose steps run one at a
+        /// time; a parallel scan keeps no per-step state.
+        public var states: State?
     }
 
     /// Runs B sequences of L steps through the model (differentiable).
@@ -197,10 +201,10 @@ public final class WorldModel: Module {
         let previousActions = Tensor.concatenate([.zeros([1, b, actionSize]), a.slice(0..<(l - 1))], axis: 0) * keep
         let embeddings = encoder(observations.swappingLeadingAxes().reshaped([l * b, observationSize]))
 
-        var h: Tensor, z: Tensor, posteriorLogits: Tensor, last: RecurrentState
+        var h: Tensor, z: Tensor, posteriorLogits: Tensor, last: RecurrentState, everyState: State? = nil
         if config.posteriorReadsBackbone {
             var state = backbone.initialState(batch: b), previous = Tensor.zeros([b, config.latentSize])
-            var hs: [Tensor] = [], zs: [Tensor] = [], logits: [Tensor] = []
+            var hs: [Tensor] = [], zs: [Tensor] = [], logits: [Tensor] = [], backboneStates: [RecurrentState] = []
             var generator: RandomGenerator? = rng
             for t in 0..<l {
                 let rows = (t * b)..<((t + 1) * b)
@@ -209,9 +213,12 @@ public final class WorldModel: Module {
                 let qt = posterior(Tensor.concatenate([ht, embeddings.slice(rows)], axis: -1))
                 previous = draw(latent(qt), &generator)
                 (state, hs, zs, logits) = (next, hs + [ht], zs + [previous], logits + [qt])
+                backboneStates.append(next)
             }
             rng = generator!
             (h, z, posteriorLogits, last) = (Tensor.concatenate(hs), Tensor.concatenate(zs), Tensor.concatenate(logits), state)
+            everyState = State(backbone: RecurrentState(state.parts.indices.map { k in Tensor.concatenate(backboneStates.map { $0.parts[k] }) }),
+                               deterministic: h, stochastic: z)
         } else {
             posteriorLogits = posterior(embeddings)
             z = latent(posteriorLogits).sample(using: &rng).reshaped([l, b, config.latentSize])
@@ -225,7 +232,8 @@ public final class WorldModel: Module {
         let lastRows = ((l - 1) * b)..<(l * b)
         return Observation(features: Tensor.concatenate([h, z], axis: -1), posterior: latent(posteriorLogits),
                            prior: latent(prior(h)),
-                           last: State(backbone: last, deterministic: h.slice(lastRows), stochastic: z.slice(lastRows)))
+                           last: State(backbone: last, deterministic: h.slice(lastRows), stochastic: z.slice(lastRows)),
+                           states: everyState)
     }
 
     /// The world model's terms, each averaged over the batch (what DreamerV3
