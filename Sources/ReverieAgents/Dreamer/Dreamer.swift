@@ -192,6 +192,10 @@ public final class Dreamer: Agent {
 
     // MARK: - 2. Update
 
+    /// One update on the replay as it stands, outside the train-ratio
+    /// account (`iterate` takes the updates it owes): for benches.
+    public func updateOnReplay() throws { _ = try update() }
+
     /// One world-model step, one dream, one actor step and one critic step.
     func update() throws -> DreamerMetrics.Step {
         var step = DreamerMetrics.Step()

@@ -20,6 +20,7 @@ struct Bench: ParsableCommand {
         case tmaze, rtrl, backbone
         case wmGRU = "wm-gru", wmS5 = "wm-s5", wmMamba = "wm-mamba"
         case dreamer
+        case dreamerStep = "dreamer-step"
         case wmMemory = "wm-memory"
         case viewer
     }
@@ -54,10 +55,10 @@ struct Bench: ParsableCommand {
     @Option(help: "wm-memory: real steps read before imagining.")
     var context = 100
 
-    @Option(help: "conv: networks (\(ConvBench.cases.map(\.name).joined(separator: ","))); ppo-minatar: networks (minatar,mlp); minatar: games (Asterix,Breakout,Freeway,Seaquest,SpaceInvaders). Comma-separated.")
+    @Option(help: "conv: networks (\(ConvBench.cases.map(\.name).joined(separator: ","))); ppo-minatar: networks (minatar,mlp); minatar: games (Asterix,Breakout,Freeway,Seaquest,SpaceInvaders); dreamer-step: observations (vector,pixels). Comma-separated.")
     var networks: String?
 
-    @Flag(help: "wm-gru, wm-s5, wm-mamba, conv, minatar, ppo-minatar: measure our side only (no Python peer).")
+    @Flag(help: "wm-gru, wm-s5, wm-mamba, conv, minatar, ppo-minatar, dreamer-step: measure our side only (no Python peer).")
     var oursOnly = false
 
     @Option(help: "dreamer, wm-memory: backbones, comma-separated (gru,s4,mamba).")
@@ -125,6 +126,13 @@ struct Bench: ParsableCommand {
         case .dreamer:
             result = try DreamerBench(backbones: backbones.split(separator: ",").map(String.init),
                                       seeds: seeds.split(separator: ",").compactMap { Int($0) }).run()
+        case .dreamerStep:
+            var bench = DreamerStepBench(repeats: min(repeats, 3), withPeer: !oursOnly)
+            if let networks { bench.observations = networks.split(separator: ",").map(String.init) }
+            if let unknown = bench.observations.first(where: { DreamerStepBench.environments[$0] == nil }) {
+                throw ValidationError("unknown observations \(unknown); choose from vector, pixels")
+            }
+            result = try bench.run()
         case .wmMemory:
             let kinds = try backbones.split(separator: ",").map { name in
                 guard let kind = BackboneConfig.Kind(rawValue: String(name)) else {
