@@ -83,8 +83,10 @@ import ReverieWorldModels
     /// normalisation statistics must come back from the checkpoint too, and
     /// for an online actor-critic whose eLSTM learns by RTRL: its
     /// sensitivities are part of what a resume needs; and for world-model
-    /// agents, whose replay comes back too (on pixels, its frames as bytes).
-    @Test(arguments: ["feedforward", "gru", "rtrl", "dreamer", "dreamer-pixels"])
+    /// agents, whose replay comes back too (on pixels and MinAtar's grids,
+    /// as bytes; on MinAtar with each backbone).
+    @Test(arguments: ["feedforward", "gru", "rtrl", "dreamer", "dreamer-pixels", "dreamer-minatar-gru", "dreamer-minatar-s4",
+                      "dreamer-minatar-mamba"])
     func aStoppedAndResumedRunEndsWithTheSameParameters(_ policy: String) throws {
         let straight = try PythonTool.temporaryDirectory(), interrupted = try PythonTool.temporaryDirectory()
         defer {
@@ -105,6 +107,13 @@ import ReverieWorldModels
             config.env = "PixelCatch?balls=1"
             config.dreamer.worldModel.cnnDepth = 2
             config.dreamer.replayCapacity = 2400
+            config.evalEpisodes = 1
+        }
+        if policy.hasPrefix("dreamer-minatar-") {
+            // MinAtar's {0, 1} grids: the grid CNN, a Bernoulli decoder, bytes in the replay; every backbone.
+            config.env = "MinAtar/Breakout-v1"
+            config.dreamer.worldModel.cnnDepth = 2
+            config.dreamer.worldModel.backbone.kind = BackboneConfig.Kind(rawValue: String(policy.dropFirst("dreamer-minatar-".count)))!
             config.evalEpisodes = 1
         }
         if policy == "rtrl" {
@@ -140,9 +149,9 @@ import ReverieWorldModels
             if policy == "dreamer" {
                 #expect(replayA.tensors["replay.observations"]?.shape == [4000, 4])
             } else {
-                // 8-bit frames are kept as U8 (a quarter of Float32's size).
+                // 8-bit frames and grids are kept as U8 (a quarter of Float32's size).
                 #expect(replayA.tensors["replay.observations"] == nil)
-                #expect(replayA.bytes["replay.observations"]?.shape == [2400, 64 * 64 * 3])
+                #expect(replayA.bytes["replay.observations"]?.shape == (policy == "dreamer-pixels" ? [2400, 64 * 64 * 3] : [4000, 400]))
                 let sameFrames = replayA.bytes == replayB.bytes
                 #expect(sameFrames)
             }
@@ -189,7 +198,6 @@ import ReverieWorldModels
         #expect(resumed.outcome == .completed && resumed.envSteps == 4 * 256)
     }
 
-    /// The same seed and config give the same run.
     /// A metrics file an older version wrote with fewer columns is resumed
     /// under today's: every old value stays under its column, rows after the
     /// checkpoint and a torn last line go, and new rows fill every column.
@@ -216,6 +224,7 @@ import ReverieWorldModels
         #expect(lines[2][column("charts/prior_entropy")] == "" && lines[3][column("charts/prior_entropy")] == "2.5")
     }
 
+    /// The same seed and config give the same run.
     @Test func theSameSeedGivesTheSameRun() throws {
         let dirs = try (0..<2).map { _ in try PythonTool.temporaryDirectory() }
         defer { for d in dirs { try? FileManager.default.removeItem(at: d) } }
