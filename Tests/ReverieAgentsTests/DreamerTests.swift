@@ -1,5 +1,5 @@
 import Testing
-import ReverieAgents
+@testable import ReverieAgents
 import ReverieEnvs
 import ReverieWorldModels
 
@@ -52,6 +52,38 @@ struct DreamerTests {
         report = try agent.iterate()
         #expect(agent.updates > 0)
         for (tag, value) in report.scalars { #expect(value.isFinite, "\(tag) = \(value)") }
+    }
+
+    /// The RSSM's dreams start from the batch's own posterior states: with
+    /// `imagination_batch` = B·L every state, in the features' time-major
+    /// order (row t·B + s), each with c of its step (a terminal step's is 0),
+    /// as constants off the tape.
+    @Test func rssmDreamsStartFromTheTrainingBatchStates() throws {
+        var config = Self.tiny(.gru)
+        (config.batchSize, config.sequenceLength, config.imaginationBatch) = (2, 3, 6)
+        let agent = try Dreamer(config, environment: try Self.environment("CartPole-v1"), seed: 4)
+        _ = try agent.iterate()
+        var rng = RandomGenerator(seed: 5)
+        // A batch holding a terminal step, so that the continues' order is tested.
+        var batch = try agent.replay.sample(batch: 2, length: 3, using: &rng)
+        while !batch.continues.scalars.contains(0) { batch = try agent.replay.sample(batch: 2, length: 3, using: &rng) }
+        let seen = agent.network.worldModel.observe(observations: batch.observations, actions: batch.actions,
+                                                    isFirst: batch.isFirst, using: &rng)
+        let starts = try agent.startingStates(batch, seen)
+        let c = batch.continues.scalars  // (B, L): row s·L + t
+        #expect(starts.continues == (0..<3).flatMap { t in (0..<2).map { s in c[s * 3 + t] } })
+        #expect(starts.state.features.scalars == seen.features.scalars)
+        // Taken while the world model's loss records, the starts stay off the tape.
+        var offTape = false
+        _ = try valueWithGradients(wrt: agent.worldModelOptimizer.parameters) {
+            let seen = agent.network.worldModel.observe(observations: batch.observations, actions: batch.actions,
+                                                        isFirst: batch.isFirst, using: &rng)
+            let starts = try agent.startingStates(batch, seen)
+            offTape = seen.features.isRecorded && !starts.state.deterministic.isRecorded && !starts.state.stochastic.isRecorded
+                && !starts.state.backbone.parts.contains { $0.isRecorded }
+            return seen.features.sum()
+        }
+        #expect(offTape)
     }
 
     /// An image no encoder reads is refused before anything is built, naming the space.

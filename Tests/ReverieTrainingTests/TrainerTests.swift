@@ -222,6 +222,15 @@ import ReverieWorldModels
         #expect(lines[2][column("charts/return_scale")] == "200.\(older.count - 1)")
         #expect(lines[2][column("losses/world_model")] == "200.\(older.count - 2)")
         #expect(lines[2][column("charts/prior_entropy")] == "" && lines[3][column("charts/prior_entropy")] == "2.5")
+        // A last row torn inside its last field (no newline) goes, though its fields are all there.
+        let full = header.map { _ in "1" }.joined(separator: ",")
+        try Data((header.joined(separator: ",") + "\n" + full.replacingOccurrences(of: "1,", with: "100,", options: .anchored)
+                  + "\n150" + full.dropFirst(1)).utf8).write(to: url)
+        let again = try MetricsCSV(url: url, extraColumns: MetricsCSV.worldModelColumns, resumingAt: 200)
+        try again.append(["global_step": 200])
+        try again.close()
+        let rows = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { $0.prefix { $0 != "," } }
+        #expect(rows == ["global_step", "100", "200"])
     }
 
     /// The same seed and config give the same run.

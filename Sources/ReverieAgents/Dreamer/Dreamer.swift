@@ -254,16 +254,12 @@ public final class Dreamer: Agent {
         }
         // Row t·B + s of the features is step t of sequence s, whose c sits at s·L + t of the batch.
         let continues = batch.continues.scalars
-        return Starts(state: WorldModel.State(backbone: RecurrentState(states.backbone.parts.map { Self.rows($0, rows) }),
-                                              deterministic: Self.rows(states.deterministic, rows),
-                                              stochastic: Self.rows(states.stochastic, rows)),
+        // The chosen rows as constants: dreams train the actor and the critic, not the world model.
+        let chosen = RecurrentState(states.backbone.parts + [states.deterministic, states.stochastic]).rows(rows).parts
+        let k = chosen.count - 2
+        return Starts(state: WorldModel.State(backbone: RecurrentState(Array(chosen[..<k])), deterministic: chosen[k],
+                                              stochastic: chosen[k + 1]),
                       continues: rows.map { continues[($0 % b) * l + $0 / b] })
-    }
-
-    /// The chosen rows of (N, D) as a constant (dreams train the actor and critic, not the world model).
-    private static func rows(_ x: Tensor, _ rows: [Int]) -> Tensor {
-        let d = x.shape[1], values = x.scalars
-        return Tensor(rows.flatMap { values[($0 * d)..<(($0 + 1) * d)] }, shape: [rows.count, d])
     }
 
     /// An imagined batch, time-major: features f_0 … f_H, actions a_0 … a_{H−1},

@@ -168,7 +168,8 @@ public struct TrainConfig: Sendable, Equatable {
         .int("dreamer.prefill", "env steps with random actions before the first update", \.dreamer.prefill, in: 0...Int(Int32.max)),
         .int("dreamer.iteration_steps", "env steps per env between two logged rows", \.dreamer.iterationSteps, in: 1...1_000_000),
         .int("dreamer.horizon", "imagined steps per dream", \.dreamer.horizon, in: 1...10_000),
-        .int("dreamer.imagination_batch", "dreams per update", \.dreamer.imaginationBatch, in: 1...1_000_000),
+        .int("dreamer.imagination_batch", "dreams per update (gru: at most B·L, the training batch's states; more "
+             + "reads as all of them)", \.dreamer.imaginationBatch, in: 1...1_000_000),
         .int("dreamer.context", "s4, mamba: replayed steps the world model reads before each dream starts (gru dreams "
              + "start from the training batch's states)", \.dreamer.context, in: 1...10_000),
         .float("dreamer.gamma", "discount γ of imagined returns", \.dreamer.gamma, in: 0...1),
@@ -183,7 +184,8 @@ public struct TrainConfig: Sendable, Equatable {
         .ints("dreamer.hidden", "widths of the actor's and the critic's hidden layers", \.dreamer.actorCriticHidden, in: 1...65_536),
         .float("dreamer.actor_learning_rate", "Adam step size of the actor", \.dreamer.actorLearningRate, in: 0...1),
         .float("dreamer.critic_learning_rate", "Adam step size of the critic", \.dreamer.criticLearningRate, in: 0...1),
-        .float("dreamer.adam_epsilon", "Adam's ε of the actor and the critic (DreamerV3: 1e-5)", \.dreamer.actorCriticEpsilon,
+        .float("dreamer.adam_epsilon", "Adam's ε of the actor and the critic (DreamerV3: 1e-5; before 2026-12-07 it set "
+               + "the world model's too, now world_model.adam_epsilon)", \.dreamer.actorCriticEpsilon,
                in: 0...1),
         .float("dreamer.max_grad_norm", "clip the actor's and the critic's gradients' global norm to this",
                \.dreamer.actorCriticGradientClip, in: 1e-9...1e9),

@@ -32,13 +32,17 @@ public final class MetricsCSV {
         if !FileManager.default.fileExists(atPath: url.path) {
             try Data((header.joined(separator: ",") + "\n").utf8).write(to: url)
         } else {
-            let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true)
+            let text = try String(contentsOf: url, encoding: .utf8)
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+            // A last line without its newline was torn mid-write: it goes (the next row would be glued to it).
+            let torn = !text.isEmpty && !text.hasSuffix("\n") && lines.count > 1
+            if torn { lines.removeLast() }
             let old = lines.first.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? []
             // The rows up to the checkpoint, whole (a torn last line goes).
             var rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
                 .filter { $0.count == old.count }
             if let step { rows = rows.filter { Int($0[0]).map { $0 <= step } == true } }
-            if old != header || rows.count != lines.count - 1 {
+            if torn || old != header || rows.count != lines.count - 1 {
                 let position = Dictionary(old.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
                 let remapped = rows.map { row in header.map { position[$0].map { String(row[$0]) } ?? "" } }
                 let text = ([header] + remapped).map { $0.joined(separator: ",") + "\n" }.joined()

@@ -90,7 +90,9 @@ public final class GridDecoder: ObservationDecoder {
         let out = decode(features)
         switch likelihood {
         case .bernoulli: return out.sigmoid()
-        case .squaredError: return out.affine(scale: 1 / scale, shift: 0.5 / scale).clamped(0, 1 / scale)
+        case .squaredError:
+            let top = (1 / scale).rounded()  // 255 for pixels: exactly the values' range
+            return out.affine(scale: top, shift: top / 2).clamped(0, top)
         }
     }
 }

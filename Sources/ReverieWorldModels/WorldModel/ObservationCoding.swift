@@ -1,8 +1,8 @@
 // A world model reads observations with an `ObservationEncoder` (ReverieNN's:
 // (N, O) observations → (N, E) embeddings e_t) and rebuilds them from its
 // features f_t = [h_t, z_t] with a decoder and its loss. Observations travel
-// flat: a row of (N, O) is one observation, a pixel image in Gymnasium's HWC
-// layout with values 0…255.
+// flat: a row of (N, O) is one observation, an image in Gymnasium's HWC
+// layout with values 0…255 (pixels) or 0 and 1 (MinAtar's grids).
 
 /// Which encoder and decoder a world model builds for an observation's shape.
 public enum ObservationCoding: String, Sendable, Equatable {

@@ -18,8 +18,8 @@
 ///       + β_dyn·max(1, KL(sg q ‖ p)) + β_rep·max(1, KL(q ‖ sg p))
 ///
 /// averaged over the batch; −log p(x | f) is the squared error of symlog x
-/// (vectors) or of x/255 (pixels), or the Bernoulli log-loss of {0, 1} grids
-/// (MinAtar's), summed over the observation. Because S4WM's and Drama's posterior reads the
+/// (vectors) or of x/255 (pixels), or the Bernoulli log-loss of {0, 1}
+/// observations (MinAtar's grids), summed over the observation. Because S4WM's and Drama's posterior reads the
 /// observation only, all their latents are sampled at once and the whole
 /// sequence runs through the backbone's parallel `scan`; the RSSM's posterior
 /// needs h_t first, so its sequence runs step by step.
@@ -176,9 +176,9 @@ public final class WorldModel: Module {
         public var prior: OneHotCategorical
         /// The state after each sequence's last step.
         public var last: State
-        /// The state after every step, rows as `features` (t·B + b): the
-        /// RSSM's only (`posteriorReadsBackbone`), whose steps run one at a
-        /// time; a parallel scan keeps no per-step state.
+        /// The state after every step, rows as `features` (t·B + b), as
+        /// constants (no gradient): the RSSM's only (`posteriorReadsBackbone`),
+        /// whose steps run one at a time; a parallel scan keeps no per-step state.
         public var states: State?
     }
 
@@ -217,8 +217,7 @@ public final class WorldModel: Module {
             }
             rng = generator!
             (h, z, posteriorLogits, last) = (Tensor.concatenate(hs), Tensor.concatenate(zs), Tensor.concatenate(logits), state)
-            everyState = State(backbone: RecurrentState(state.parts.indices.map { k in Tensor.concatenate(backboneStates.map { $0.parts[k] }) }),
-                               deterministic: h, stochastic: z)
+            everyState = State(backbone: RecurrentState(concatenating: backboneStates), deterministic: h.detached, stochastic: z.detached)
         } else {
             posteriorLogits = posterior(embeddings)
             z = latent(posteriorLogits).sample(using: &rng).reshaped([l, b, config.latentSize])

@@ -129,6 +129,7 @@ struct Bench: ParsableCommand {
         case .dreamerStep:
             var bench = DreamerStepBench(repeats: min(repeats, 3), withPeer: !oursOnly)
             if let networks { bench.observations = networks.split(separator: ",").map(String.init) }
+            guard !bench.observations.isEmpty else { throw ValidationError("--networks names no observations; choose from vector, pixels") }
             if let unknown = bench.observations.first(where: { DreamerStepBench.environments[$0] == nil }) {
                 throw ValidationError("unknown observations \(unknown); choose from vector, pixels")
             }
