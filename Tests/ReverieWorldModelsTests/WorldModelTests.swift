@@ -29,6 +29,26 @@ struct WorldModelTests {
         return Tensor.concatenate((0..<b).map { x.select($0).slice(t..<(t + 1)) }, axis: 0).reshaped([b, x.count / (b * l)])
     }
 
+    /// Adam (3e-3) on the loss of one fixed batch (no rewards, no endings) for
+    /// `steps` steps: the reconstruction term after each.
+    static func reconstructionLosses(_ model: WorldModel, _ observations: Tensor, _ actions: Tensor, _ isFirst: [Bool],
+                                     steps: Int, rng: inout RandomGenerator) -> [Float] {
+        let (b, l) = (observations.shape[0], observations.shape[1])
+        let (rewards, continues) = (Tensor.zeros([b, l]), Tensor.ones([b, l]))
+        let optimizer = Adam(model, learningRate: 3e-3)
+        return (0..<steps).map { _ in
+            var reconstruction: Float = 0
+            let (_, gradients) = valueWithGradients(wrt: optimizer.parameters) {
+                let (loss, terms, _) = model.loss(observations: observations, actions: actions, rewards: rewards,
+                                                  continues: continues, isFirst: isFirst, using: &rng)
+                reconstruction = terms.reconstruction
+                return loss
+            }
+            optimizer.update(gradients)
+            return reconstruction
+        }
+    }
+
     @Test(arguments: BackboneConfig.Kind.allCases)
     func observingASequenceEqualsFilteringItStepByStep(_ kind: BackboneConfig.Kind) {
         let model = Self.model(kind)
@@ -93,20 +113,7 @@ struct WorldModelTests {
         }
         let observations = Tensor((0..<(b * l)).flatMap { pictures[$0 % 4] }, shape: [b, l, 768])
         let (_, actions, isFirst) = Self.sequences(batch: b, length: l, seed: 3)
-        let (rewards, continues) = (Tensor.zeros([b, l]), Tensor.ones([b, l]))
-        let optimizer = Adam(model, learningRate: 3e-3)
-        var losses: [Float] = []
-        for _ in 0..<100 {
-            var reconstruction: Float = 0
-            let (_, gradients) = valueWithGradients(wrt: optimizer.parameters) {
-                let (loss, terms, _) = model.loss(observations: observations, actions: actions, rewards: rewards,
-                                                  continues: continues, isFirst: isFirst, using: &rng)
-                reconstruction = terms.reconstruction
-                return loss
-            }
-            optimizer.update(gradients)
-            losses.append(reconstruction)
-        }
+        let losses = Self.reconstructionLosses(model, observations, actions, isFirst, steps: 100, rng: &rng)
         #expect(losses.last! < 0.2 * losses.first!, "image reconstruction loss \(losses.first!) → \(losses.last!)")
         var generator: RandomGenerator? = nil
         let state = model.observeStep(model.initialState(batch: 1), action: .zeros([1, 2]),
@@ -137,20 +144,7 @@ struct WorldModelTests {
         }
         let observations = Tensor((0..<(b * l)).flatMap { grids[$0 % 4] }, shape: [b, l, 400])
         let (_, actions, isFirst) = Self.sequences(batch: b, length: l, seed: 3)
-        let (rewards, continues) = (Tensor.zeros([b, l]), Tensor.ones([b, l]))
-        let optimizer = Adam(model, learningRate: 3e-3)
-        var losses: [Float] = []
-        for _ in 0..<1000 {
-            var reconstruction: Float = 0
-            let (_, gradients) = valueWithGradients(wrt: optimizer.parameters) {
-                let (loss, terms, _) = model.loss(observations: observations, actions: actions, rewards: rewards,
-                                                  continues: continues, isFirst: isFirst, using: &rng)
-                reconstruction = terms.reconstruction
-                return loss
-            }
-            optimizer.update(gradients)
-            losses.append(reconstruction)
-        }
+        let losses = Self.reconstructionLosses(model, observations, actions, isFirst, steps: 1000, rng: &rng)
         // At the start every cell costs about log 2 nats: 400 cells ≈ 277.
         #expect(losses.first! > 100 && losses.last! < 0.02 * losses.first!, "grid log-loss \(losses.first!) → \(losses.last!)")
         // The batch seen again: each row's probabilities round to its grid, cell for cell.

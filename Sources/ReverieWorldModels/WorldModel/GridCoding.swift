@@ -35,11 +35,9 @@ public final class GridEncoder: ObservationEncoder {
 
     /// (N, H·W·C) HWC rows → (N, d·H·W).
     public func callAsFunction(_ observations: Tensor) -> Tensor {
-        let n = observations.shape[0]
-        var x = observations.reshaped([n, height * width, channels]).transposed().reshaped([n, channels, height, width])
-            .affine(scale: scale, shift: -0.5)
+        var x = observations.centredMaps(height: height, width: width, channels: channels, scale: scale)
         for (conv, norm) in zip(convolutions, norms) { x = norm(conv(x)).silu() }
-        return x.reshaped([n, outputSize])
+        return x.reshaped([observations.shape[0], outputSize])
     }
 }
 
@@ -94,5 +92,15 @@ public final class GridDecoder: ObservationDecoder {
             let top = (1 / scale).rounded()  // 255 for pixels: exactly the values' range
             return out.affine(scale: top, shift: top / 2).clamped(0, top)
         }
+    }
+}
+
+extension Tensor {
+    /// HWC image rows (N, H·W·C) as maps (N, C, H, W) of x·scale − 0.5, the
+    /// image encoders' input (DreamerV3 centres its images).
+    func centredMaps(height: Int, width: Int, channels: Int, scale: Float) -> Tensor {
+        let n = shape[0]
+        return reshaped([n, height * width, channels]).transposed().reshaped([n, channels, height, width])
+            .affine(scale: scale, shift: -0.5)
     }
 }

@@ -29,12 +29,10 @@ public final class PixelEncoder: ObservationEncoder {
     public var outputSize: Int { convolutions.last!.weight.shape[0] * (height / 16) * (width / 16) }
 
     public func callAsFunction(_ observations: Tensor) -> Tensor {
-        let n = observations.shape[0]
         // HWC rows → (N, C, H, W), scaled to [−0.5, 0.5].
-        var x = observations.reshaped([n, height * width, channels]).transposed().reshaped([n, channels, height, width])
-            .affine(scale: scale, shift: -0.5)
+        var x = observations.centredMaps(height: height, width: width, channels: channels, scale: scale)
         for (conv, norm) in zip(convolutions, norms) { x = norm(conv(x)).silu() }
-        return x.reshaped([n, outputSize])
+        return x.reshaped([observations.shape[0], outputSize])
     }
 }
 
