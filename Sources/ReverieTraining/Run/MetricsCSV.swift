@@ -21,9 +21,9 @@ public final class MetricsCSV {
     public let header: [String]
     private let handle: FileHandle
 
-    /// Opens `url` for appending, writing the header if the file is new.
-    /// A file written with other columns (by an older version) is rewritten
-    /// with these, each old value kept under its column's name.
+    /// Opens `url` for appending, writing the header if the file is new. On
+    /// a resume, a file written with other columns (by an older version) is
+    /// rewritten with these, each old value kept under its column's name.
     /// - Parameter resumingAt: the step a resumed run continues from: rows
     ///   logged after it (by the run that was interrupted) are removed.
     public init(url: URL, extraColumns: [String] = [], resumingAt step: Int? = nil) throws {
@@ -31,7 +31,7 @@ public final class MetricsCSV {
         self.header = header
         if !FileManager.default.fileExists(atPath: url.path) {
             try Data((header.joined(separator: ",") + "\n").utf8).write(to: url)
-        } else {
+        } else if let step {
             let text = try String(contentsOf: url, encoding: .utf8)
             var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
             // A last line without its newline was torn mid-write: it goes (the next row would be glued to it).
@@ -39,9 +39,8 @@ public final class MetricsCSV {
             if torn { lines.removeLast() }
             let old = lines.first.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? []
             // The rows up to the checkpoint, whole (a torn last line goes).
-            var rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-                .filter { $0.count == old.count }
-            if let step { rows = rows.filter { Int($0[0]).map { $0 <= step } == true } }
+            let rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+                .filter { $0.count == old.count && Int($0[0]).map { $0 <= step } == true }
             if torn || old != header || rows.count != lines.count - 1 {
                 let position = Dictionary(old.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
                 let remapped = rows.map { row in header.map { position[$0].map { String(row[$0]) } ?? "" } }
