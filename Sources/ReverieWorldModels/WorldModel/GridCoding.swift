@@ -5,6 +5,26 @@ public enum ObservationLikelihood: String, Sendable, Equatable {
     /// Independent Bernoulli variables, one per value in {0, 1}: the binary
     /// cross-entropy of the decoder's logits (MinAtar's boolean grids).
     case bernoulli
+
+    /// −log p(x | out) summed over each row's values: `out` (N, O) is the
+    /// decoder's output (logits, or predictions of x·scale − 0.5), x (N, O) the observations.
+    func loss(_ out: Tensor, targets: Tensor, scale: Float) -> Tensor {
+        switch self {
+        case .bernoulli: -Bernoulli(logits: out).logProb(targets).sum(axis: -1)
+        case .squaredError: (out - targets.affine(scale: scale, shift: -0.5)).squared().sum(axis: -1)
+        }
+    }
+
+    /// The observation `out` stands for, in the observations' units: each
+    /// value's probability of 1, or the prediction mapped back and clamped to [0, 1/scale].
+    func reconstruction(_ out: Tensor, scale: Float) -> Tensor {
+        switch self {
+        case .bernoulli: return out.sigmoid()
+        case .squaredError:
+            let top = (1 / scale).rounded()  // 255 for pixels: exactly the values' range
+            return out.affine(scale: top, shift: top / 2).clamped(0, top)
+        }
+    }
 }
 
 /// An encoder for small image grids that DreamerV3's stride-2 CNN cannot
@@ -77,22 +97,10 @@ public final class GridDecoder: ObservationDecoder {
     }
 
     public func loss(_ features: Tensor, targets: Tensor) -> Tensor {
-        let out = decode(features)
-        switch likelihood {
-        case .bernoulli: return -Bernoulli(logits: out).logProb(targets).sum(axis: -1)
-        case .squaredError: return (out - targets.affine(scale: scale, shift: -0.5)).squared().sum(axis: -1)
-        }
+        likelihood.loss(decode(features), targets: targets, scale: scale)
     }
 
-    public func reconstruction(_ features: Tensor) -> Tensor {
-        let out = decode(features)
-        switch likelihood {
-        case .bernoulli: return out.sigmoid()
-        case .squaredError:
-            let top = (1 / scale).rounded()  // 255 for pixels: exactly the values' range
-            return out.affine(scale: top, shift: top / 2).clamped(0, top)
-        }
-    }
+    public func reconstruction(_ features: Tensor) -> Tensor { likelihood.reconstruction(decode(features), scale: scale) }
 }
 
 extension Tensor {

@@ -81,22 +81,10 @@ public final class PixelDecoder: ObservationDecoder {
     }
 
     public func loss(_ features: Tensor, targets: Tensor) -> Tensor {
-        let out = rows(decode(features))
-        switch likelihood {
-        case .bernoulli: return -Bernoulli(logits: out).logProb(targets).sum(axis: -1)
-        case .squaredError: return (out - targets.affine(scale: scale, shift: -0.5)).squared().sum(axis: -1)
-        }
+        likelihood.loss(rows(decode(features)), targets: targets, scale: scale)
     }
 
-    public func reconstruction(_ features: Tensor) -> Tensor {
-        let out = rows(decode(features))
-        switch likelihood {
-        case .bernoulli: return out.sigmoid()
-        case .squaredError:
-            let top = (1 / scale).rounded()  // 255 for pixels: exactly the values' range
-            return out.affine(scale: top, shift: top / 2).clamped(0, top)
-        }
-    }
+    public func reconstruction(_ features: Tensor) -> Tensor { likelihood.reconstruction(rows(decode(features)), scale: scale) }
 }
 
 /// Normalises each sample's feature maps (N, C, H, W) over all of C·H·W,
