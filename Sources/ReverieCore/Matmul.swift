@@ -25,7 +25,8 @@ func sgemm(
 @inline(__always)
 func cblasGemm(
     _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool, _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
-    _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0
+    _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0,
+    oneRowThroughGemv: Bool = ProductKernel.oneRowThroughGemv
 ) {
     func product(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, m: Int, n: Int) {
         if ProductKernel.current == .reverie,
@@ -39,7 +40,7 @@ func cblasGemm(
     ProductCounter.add(m: m, n: n, k: k)
     // Read first: it stops OpenBLAS's own threads, which would otherwise spin in sgemv.
     let workers = Parallel.workers
-    if m == 1 {
+    if m == 1 && oneRowThroughGemv {
         // One row of C is a matrix-vector product: sgemm would repack op(B)
         // for it, which for a (K, N) weight costs more than the product.
         if beta == 0 { c.update(repeating: 0, count: n) }  // sgemv may scale what C holds, NaN included

@@ -31,11 +31,21 @@ public enum ProductKernel: String, Sendable, CaseIterable {
         return supported ? .reverie : .openblas
     }
 
+    /// Whether a product with one row of C (single-env acting, evaluation,
+    /// one sequence learning online) goes through `cblas_sgemv` (the default:
+    /// a general kernel would repack the whole weight for one row) or
+    /// through the kernel above like every other product.
+    /// `REVERIE_ONE_ROW=gemm` picks the latter for a whole process, to
+    /// measure how much a result depends on this rounding.
+    nonisolated(unsafe) public static var oneRowThroughGemv: Bool =
+        ProcessInfo.processInfo.environment["REVERIE_ONE_ROW"] != "gemm"
+
     /// One line for `--version` and bench reports.
     public var description: String {
-        switch self {
-        case .reverie: "reverie (own AVX2/FMA kernel, 6×16 micro-tile)"
-        case .openblas: "OpenBLAS cblas_sgemm"
+        let oneRow = Self.oneRowThroughGemv ? "one-row products through sgemv" : "one-row products through it too"
+        return switch self {
+        case .reverie: "reverie (own AVX2/FMA kernel, 6×16 micro-tile; \(oneRow))"
+        case .openblas: "OpenBLAS cblas_sgemm (\(oneRow))"
         }
     }
 }

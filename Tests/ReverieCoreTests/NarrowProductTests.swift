@@ -6,17 +6,25 @@ import Testing
 /// from sgemm: checked through `cblasGemm` with operands that are column
 /// blocks of wider rows, every transpose flag, α ≠ 1 and β ∈ {0, ½, 1},
 /// against a loop in Double. C is filled with NaN where β = 0 (it must not be
-/// read) and its padding columns must come back untouched.
+/// read) and its padding columns must come back untouched. One-row products
+/// are checked both through `sgemv` and through the general kernel
+/// (`REVERIE_ONE_ROW=gemm`).
 struct NarrowProductTests {
     struct Case: Sendable, CustomStringConvertible {
         var m: Int, k: Int, n: Int
-        var transposeA: Bool, transposeB: Bool, beta: Float
-        var description: String { "m \(m) k \(k) n \(n) Aᵀ \(transposeA) Bᵀ \(transposeB) β \(beta)" }
+        var transposeA: Bool, transposeB: Bool, beta: Float, oneRowThroughGemv = true
+        var description: String {
+            "m \(m) k \(k) n \(n) Aᵀ \(transposeA) Bᵀ \(transposeB) β \(beta)" + (oneRowThroughGemv ? "" : " (one row through gemm)")
+        }
     }
 
     static let cases: [Case] = [(1, 7, 5), (6, 7, 1), (1, 1, 1), (1, 9, 1), (5, 1, 6), (1, 1, 4), (4, 1, 1)].flatMap { s in
         [(false, false), (true, false), (false, true), (true, true)].flatMap { flags in
-            [Float(0), 0.5, 1].map { Case(m: s.0, k: s.1, n: s.2, transposeA: flags.0, transposeB: flags.1, beta: $0) }
+            [Float(0), 0.5, 1].flatMap { beta in
+                [true, false].filter { $0 || s.0 == 1 }.map {
+                    Case(m: s.0, k: s.1, n: s.2, transposeA: flags.0, transposeB: flags.1, beta: beta, oneRowThroughGemv: $0)
+                }
+            }
         }
     }
 
@@ -35,7 +43,8 @@ struct NarrowProductTests {
             b.withUnsafeBufferPointer { b in
                 out.withUnsafeMutableBufferPointer { o in
                     cblasGemm(a.baseAddress!, lda: lda, transposeA: c.transposeA, b.baseAddress!, ldb: ldb, transposeB: c.transposeB,
-                              o.baseAddress!, ldc: ldc, m: c.m, n: c.n, k: c.k, alpha: alpha, beta: c.beta)
+                              o.baseAddress!, ldc: ldc, m: c.m, n: c.n, k: c.k, alpha: alpha, beta: c.beta,
+                              oneRowThroughGemv: c.oneRowThroughGemv)
                 }
             }
         }

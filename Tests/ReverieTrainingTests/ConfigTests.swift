@@ -35,6 +35,36 @@ import Testing
         #expect("\(swapped)" == "\(original)", "only the backbone's kind differs")
     }
 
+    /// `base = "NAME"` starts a preset from NAME.toml beside it (itself
+    /// possibly based on another); the preset's own keys and `--set` win.
+    /// A missing base, a path and a cycle are clear errors.
+    @Test func aPresetCanStartFromAnotherPreset() throws {
+        let dir = try PythonTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func write(_ name: String, _ text: String) throws -> URL {
+            let url = dir.appendingPathComponent("\(name).toml")
+            try Data(text.utf8).write(to: url)
+            return url
+        }
+        let root = try write("root", "algorithm = \"dreamer\"\nenv = \"Acrobot-v1\"\nsize = \"tiny\"\n[dreamer]\nhorizon = 9\nprefill = 123\n")
+        _ = try write("middle", "base = \"root\"\nbackbone = \"s4\"\n[dreamer]\nhorizon = 11\n")
+        let leaf = try write("leaf", "base = \"middle\"\nsize = \"small\"\n[world_model]\nunits = 64\n")
+        let config = try TrainConfig.load(preset: leaf, overrides: ["dreamer.prefill=7"])
+        #expect(config.env == "Acrobot-v1" && config.backbone == "s4" && config.dreamer.horizon == 11)
+        #expect(config.dreamer.prefill == 7, "--set wins over every preset")
+        // The leaf's size applies after its bases' keys, and its own units after its size.
+        #expect(config.dreamer.worldModel.backbone.width == 512 && config.dreamer.worldModel.units == 64)
+        #expect(try TrainConfig.load(preset: root).dreamer.horizon == 9, "a base is not changed by what is built on it")
+
+        let missing = Self.message { _ = try TrainConfig.load(preset: try write("orphan", "base = \"nowhere\"\n")) }
+        #expect(missing.contains("base = \"nowhere\" names no preset") && missing.contains("nowhere.toml"), "\(missing)")
+        let path = Self.message { _ = try TrainConfig.load(preset: try write("pathy", "base = \"../root\"\n")) }
+        #expect(path.contains("another preset in the same folder"), "\(path)")
+        _ = try write("a", "base = \"b\"\n")
+        let cycle = Self.message { _ = try TrainConfig.load(preset: try write("b", "base = \"a\"\n")) }
+        #expect(cycle.contains("cycle: b → a → b"), "\(cycle)")
+    }
+
     @Test func presetValuesAndOverridesLand() throws {
         let config = try Self.load("""
             env = "Acrobot-v1"

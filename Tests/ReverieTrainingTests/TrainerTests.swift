@@ -84,9 +84,9 @@ import ReverieWorldModels
     /// for an online actor-critic whose eLSTM learns by RTRL: its
     /// sensitivities are part of what a resume needs; and for world-model
     /// agents, whose replay comes back too (on pixels and MinAtar's grids,
-    /// as bytes; on MinAtar with each backbone).
-    @Test(arguments: ["feedforward", "gru", "rtrl", "dreamer", "dreamer-pixels", "dreamer-minatar-gru", "dreamer-minatar-s4",
-                      "dreamer-minatar-mamba"])
+    /// as bytes; on both with each backbone).
+    @Test(arguments: ["feedforward", "gru", "rtrl", "dreamer", "dreamer-pixels-gru", "dreamer-pixels-s4", "dreamer-pixels-mamba",
+                      "dreamer-minatar-gru", "dreamer-minatar-s4", "dreamer-minatar-mamba"])
     func aStoppedAndResumedRunEndsWithTheSameParameters(_ policy: String) throws {
         let straight = try PythonTool.temporaryDirectory(), interrupted = try PythonTool.temporaryDirectory()
         defer {
@@ -103,9 +103,11 @@ import ReverieWorldModels
             config = Self.tinyDreamer
             (config.totalSteps, config.checkpointEvery) = (8 * 256, 0)
         }
-        if policy == "dreamer-pixels" {
+        if policy.hasPrefix("dreamer-pixels-") {
+            // 64×64×3 frames: the strided CNN, bytes in the replay; every backbone.
             config.env = "PixelCatch?balls=1"
             config.dreamer.worldModel.cnnDepth = 2
+            config.dreamer.worldModel.backbone.kind = BackboneConfig.Kind(rawValue: String(policy.dropFirst("dreamer-pixels-".count)))!
             config.dreamer.replayCapacity = 2400
             config.evalEpisodes = 1
         }
@@ -151,7 +153,7 @@ import ReverieWorldModels
             } else {
                 // 8-bit frames and grids are kept as U8 (a quarter of Float32's size).
                 #expect(replayA.tensors["replay.observations"] == nil)
-                #expect(replayA.bytes["replay.observations"]?.shape == (policy == "dreamer-pixels" ? [2400, 64 * 64 * 3] : [4000, 400]))
+                #expect(replayA.bytes["replay.observations"]?.shape == (policy.hasPrefix("dreamer-pixels") ? [2400, 64 * 64 * 3] : [4000, 400]))
                 let sameFrames = replayA.bytes == replayB.bytes
                 #expect(sameFrames)
             }

@@ -237,22 +237,45 @@ public struct TrainConfig: Sendable, Equatable {
     ///   writes out every key, the other algorithms' too; a preset or `--set`
     ///   naming a key the algorithm does not read is otherwise an error.
     /// - Throws: `ConfigError` naming the file, the key and what is allowed.
+    /// A preset may begin `base = "NAME"`: it then starts from the preset
+    /// NAME.toml in its own folder and changes only the keys it names.
     public static func load(preset url: URL, overrides: [String] = [], resolved: Bool = false) throws -> TrainConfig {
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw ConfigError("cannot read preset \(url.path): \(error.localizedDescription)")
-        }
         var config = TrainConfig()
-        let file = try parseTOML(text, source: url.path), sets = try overrides.map(parseOverride)
-        try config.apply(file, source: url.path)
+        let layers = try presetLayers(url), sets = try overrides.map(parseOverride)
+        for layer in layers { try config.apply(layer.pairs, source: layer.url.path) }
         try config.apply(sets, source: "--set")
-        for (keys, source) in [(resolved ? [] : file.map(\.key), url.path), (sets.map(\.key), "--set")] {
+        let fileChecks = resolved ? [] : layers.map { ($0.pairs.map(\.key), $0.url.path) }
+        for (keys, source) in fileChecks + [(sets.map(\.key), "--set")] {
             if let key = keys.first(where: { !config.uses($0) }) {
                 throw ConfigError("\(source): \(key) has no effect with algorithm = \"\(config.algorithm)\"; it configures "
                                   + (Self.algorithms(using: key) ?? []).map { "\"\($0)\"" }.joined(separator: " or "))
             }
         }
         return config
+    }
+
+    /// A preset file's key–value pairs after those of its `base` chain,
+    /// the furthest base first.
+    static func presetLayers(_ url: URL, chain: [URL] = []) throws -> [(url: URL, pairs: [(key: String, value: ConfigValue)])] {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw ConfigError("cannot read preset \(url.path): \(error.localizedDescription)")
+        }
+        let pairs = try parseTOML(text, source: url.path)
+        guard let base = pairs.first(where: { $0.key == "base" }) else { return [(url, pairs)] }
+        guard case .string(let name) = base.value, !name.isEmpty, !name.contains("/") else {
+            throw ConfigError("\(url.path): base must name another preset in the same folder, as a string (base = \"ppo-cartpole\"); got \(base.value)")
+        }
+        let baseURL = url.deletingLastPathComponent().appendingPathComponent(name.hasSuffix(".toml") ? name : name + ".toml")
+        let seen = chain + [url]
+        if seen.map(\.standardizedFileURL).contains(baseURL.standardizedFileURL) {
+            throw ConfigError("\(url.path): base presets form a cycle: "
+                              + (seen + [baseURL]).map { $0.deletingPathExtension().lastPathComponent }.joined(separator: " → "))
+        }
+        guard FileManager.default.fileExists(atPath: baseURL.path) else {
+            throw ConfigError("\(url.path): base = \"\(name)\" names no preset: \(baseURL.path) does not exist")
+        }
+        return try presetLayers(baseURL, chain: seen) + [(url, pairs.filter { $0.key != "base" })]
     }
 
     /// The algorithms a key configures, for keys that only some use (nil: all).

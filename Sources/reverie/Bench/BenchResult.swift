@@ -29,6 +29,7 @@ struct BenchResult {
         object["blas_core"] = BLASKernels.coreName
         object["blas_core_reason"] = BLASKernels.reason
         object["product_kernel"] = ProductKernel.current.rawValue
+        object["one_row_products"] = ProductKernel.oneRowThroughGemv ? "sgemv" : ProductKernel.current.rawValue
         let data = try! JSONSerialization.data(withJSONObject: Self.finite(object), options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
     }
