@@ -90,6 +90,6 @@ public struct SavedPolicy {
     /// bridges. A server of the user's own (`zmq://`) is only disconnected
     /// from, not asked to close: it serves on after an evaluation.
     public func close() {
-        if config.startsItsOwnServers { environment?.close() }
+        environment?.close()
     }
 }

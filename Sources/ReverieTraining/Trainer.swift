@@ -216,7 +216,7 @@ public final class Trainer {
     @discardableResult
     public func run(progress: Progress? = nil, shouldStop: () -> Bool = { false }) throws -> Summary {
         // Bridges this run started (`gymnasium:` envs) end with it; servers of the user's own stay up.
-        defer { if config.startsItsOwnServers { agent.environment.close() } }
+        defer { agent.environment.close() }
         let csvURL = runDirectory.appendingPathComponent("metrics.csv")
         let csv = try writing(csvURL) {
             try MetricsCSV(url: csvURL, extraColumns: config.algorithm == "dreamer" ? MetricsCSV.worldModelColumns : [],

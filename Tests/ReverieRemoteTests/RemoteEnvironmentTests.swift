@@ -33,7 +33,11 @@ struct RemoteEnvironmentTests {
         #expect(remote.singleActionSpace == .discrete(2))
         // 300 random steps end many episodes, so final observations are compared too.
         #expect(try Self.trajectory(remote, steps: 300) == Self.trajectory(local, steps: 300))
+        // close() leaves a server this client did not start serving; shutDownServers() ends it.
         remote.close()
+        let again = try RemoteVectorEnvironment(endpoints: [server.endpoint], timeoutMilliseconds: 3000)
+        #expect(try again.reset(seed: 0).shape == [4, 4])
+        again.shutDownServers()
         server.process.waitUntilExit()
         #expect(server.process.terminationStatus == 0)
     }

@@ -12,7 +12,7 @@ struct RemoteTrainingTests {
     @Test func ppoLearnsGymnasiumCartPoleThroughThePythonBridge() throws {
         let server = try ServerProcess(.python, numEnvs: 8)
         let remote = try RemoteVectorEnvironment(endpoints: [server.endpoint], timeoutMilliseconds: 10_000)
-        defer { remote.close() }
+        defer { remote.shutDownServers() }
         var config = PPOConfig()
         (config.rolloutSteps, config.minibatchSize, config.epochs, config.learningRate) = (32, 256, 20, 1e-3)
         (config.gamma, config.gaeLambda, config.annealClipRange) = (0.98, 0.8, true)

@@ -54,7 +54,7 @@ import ReverieWorldModels
     }
 
     /// A world-model run logs its losses beside PPO's columns (none during
-    /// prefill), and its checkpoint plays as a saved policy (`reverie eval`).
+    /// prefill) and how its wall time splits, and its checkpoint plays as a saved policy (`reverie eval`).
     @Test func aWorldModelRunLogsItsLossesAndPlaysBackAsASavedPolicy() throws {
         let dir = try PythonTool.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -70,6 +70,10 @@ import ReverieWorldModels
         #expect(column("losses/world_model").first == "" && column("losses/value_loss").first == "")
         #expect(column("losses/world_model").dropFirst().allSatisfy { Float($0)?.isFinite == true })
         #expect(column("losses/kl").dropFirst().allSatisfy { Float($0)?.isFinite == true })
+        // Every row times its acting; rows with updates time them too.
+        #expect(column("charts/acting_sps").allSatisfy { (Float($0) ?? 0) > 0 })
+        #expect(column("charts/updates_per_second").first == "")
+        #expect(column("charts/updates_per_second").dropFirst().allSatisfy { (Float($0) ?? 0) > 0 })
 
         let saved = try SavedPolicy(contentsOf: dir)
         #expect(saved.policy is DreamerNetwork && saved.environmentSteps == 1024)

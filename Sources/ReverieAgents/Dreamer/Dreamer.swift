@@ -157,6 +157,8 @@ public final class Dreamer: Agent {
         let n = environment.count, d = network.observationSize
         let actionShape = [n] + environment.singleActionSpace.shape
         let perUpdate = Float(config.batchSize * config.sequenceLength)
+        let clock = ContinuousClock(), start = clock.now
+        var updating = Duration.zero  // of the wall time since start; the rest is acting (policy, env, replay)
         for _ in 0..<config.iterationSteps {
             let flat = observations.reshaped([n, d])
             let (pi, _, next) = network.step(flat, memory: memory.reset(where: episodeStarts))
@@ -173,11 +175,14 @@ public final class Dreamer: Agent {
                   (0..<n).contains(where: { replay.count(stream: $0) >= Swift.max(config.sequenceLength, config.context) })
             else { continue }
             owedUpdates += Float(n) * config.trainRatio / perUpdate
+            let updateStart = clock.now
             while owedUpdates >= 1 {
                 metrics.add(try update())
                 owedUpdates -= 1
             }
+            updating += clock.now - updateStart
         }
+        metrics.time(environmentSteps: n * config.iterationSteps, acting: clock.now - start - updating, updating: updating)
         return IterationReport(environmentSteps: environmentSteps, episodes: episodes,
                                metrics: metrics.update(learningRate: actorOptimizer.learningRate), scalars: metrics.scalars)
     }
@@ -363,8 +368,18 @@ struct DreamerMetrics {
     }
 
     private var steps: [Step] = []
+    /// Env steps per second of acting time and updates per second of update
+    /// time (sheeprl's `Time/sps_env_interaction` and `Time/sps_train`): how
+    /// a run's wall time splits, and what overlapping the two could gain.
+    private var actingSPS: Float?, updatesPerSecond: Float?
 
     mutating func add(_ step: Step) { steps.append(step) }
+
+    mutating func time(environmentSteps: Int, acting: Duration, updating: Duration) {
+        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+        if seconds(acting) > 0 { actingSPS = Float(Double(environmentSteps) / seconds(acting)) }
+        if !steps.isEmpty, seconds(updating) > 0 { updatesPerSecond = Float(Double(steps.count) / seconds(updating)) }
+    }
 
     private func mean(_ value: (Step) -> Float) -> Float {
         steps.isEmpty ? 0 : steps.map(value).reduce(0, +) / Float(steps.count)
@@ -376,10 +391,14 @@ struct DreamerMetrics {
                       gradientSteps: steps.count)
     }
 
-    /// The world model's `losses/…` and the dream's numbers (empty before the first update).
+    /// The world model's `losses/…` and the dream's numbers (none before the
+    /// first update), and the iteration's timing.
     var scalars: [String: Float] {
-        guard !steps.isEmpty else { return [:] }
-        return [
+        var timing: [String: Float] = [:]
+        timing["charts/acting_sps"] = actingSPS
+        timing["charts/updates_per_second"] = updatesPerSecond
+        guard !steps.isEmpty else { return timing }
+        return timing.merging([
             "losses/world_model": mean(\.worldModel.total), "losses/reconstruction": mean(\.worldModel.reconstruction),
             "losses/reward": mean(\.worldModel.reward), "losses/continue": mean(\.worldModel.continuation),
             "losses/kl": mean(\.worldModel.kl), "losses/dynamics": mean(\.worldModel.dynamics),
@@ -389,6 +408,6 @@ struct DreamerMetrics {
             "charts/imagined_return": mean(\.imaginedReturn), "charts/imagined_value": mean(\.value),
             "charts/return_scale": mean(\.returnScale), "charts/return_p5": mean(\.returnLow),
             "charts/return_p95": mean(\.returnHigh), "charts/advantage_magnitude": mean(\.advantageMagnitude),
-        ]
+        ]) { $1 }
     }
 }

@@ -241,8 +241,17 @@ public final class RemoteVectorEnvironment: SubsetStepping {
         return Frame(width: frame.shape[1], height: frame.shape[0], pixels: frame.bytes)
     }
 
-    /// Asks every server to close (each then exits). Errors are ignored: closing is best effort.
+    /// Ends this client's use of its servers. Servers it started (a
+    /// Gymnasium bridge's processes) are asked to close and waited for; a
+    /// user's own servers serve on (`shutDownServers()` asks them to exit
+    /// too). Errors are ignored: closing is best effort. Idempotent.
     public func close() {
+        if !ownedServers.isEmpty { shutDownServers() }
+    }
+
+    /// Asks every server to close (each then exits), this client's own and a
+    /// user's alike, and waits for the processes it started.
+    public func shutDownServers() {
         for c in connections { _ = try? c.request("close") }
         for server in ownedServers {
             let deadline = Date().addingTimeInterval(2)

@@ -302,11 +302,6 @@ public struct TrainConfig: Sendable, Equatable {
         env.hasPrefix("zmq://") || env.hasPrefix("tcp://") || env.hasPrefix("ipc://") || env.hasPrefix(GymnasiumBridge.prefix)
     }
 
-    /// The envs run in processes started for them (a `gymnasium:` env's
-    /// bridges), which whoever made them ends with `close()`. A server of the
-    /// user's own is never closed: it serves on after a run or an evaluation.
-    public var startsItsOwnServers: Bool { env.hasPrefix(GymnasiumBridge.prefix) }
-
     /// `atari.screen_size` as the schema reads and writes it: a square.
     var atariScreenSize: Int {
         get { atari.screen.height }

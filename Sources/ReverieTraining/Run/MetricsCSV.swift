@@ -15,7 +15,7 @@ public final class MetricsCSV {
         "losses/world_model", "losses/reconstruction", "losses/reward", "losses/continue", "losses/kl",
         "losses/dynamics", "losses/representation", "charts/prior_entropy", "charts/posterior_entropy",
         "charts/imagined_return", "charts/imagined_value", "charts/return_scale", "charts/return_p5", "charts/return_p95",
-        "charts/advantage_magnitude",
+        "charts/advantage_magnitude", "charts/acting_sps", "charts/updates_per_second",
     ]
     /// This file's columns: `columns`, then the agent's own.
     public let header: [String]

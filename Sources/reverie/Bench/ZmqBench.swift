@@ -174,7 +174,7 @@ private final class RemoteSteps {
     }
 
     func stop() {
-        env.close()
+        env.shutDownServers()
         server.stop()
     }
 }
