@@ -120,3 +120,20 @@ import ReverieWorldModels
         #expect(after >= -400)
     }
 }
+
+/// The world-model agent with S4WM's S4 blocks as its memory, trained by its
+/// preset (apart from the serialized presets above, so the two long world-model
+/// runs can share the machine's cores).
+@Suite struct S4WorldModelLearningTests {
+    /// Within its preset's 30k env steps the S4 agent balances the pole for
+    /// most of an episode, ≥ 400 of 500 (seeds 1–10 over both one-row product
+    /// kernels: docs/results.md); the untrained agent does not.
+    @Test func worldModelAgentWithS4BalancesCartPole() throws {
+        let config = try PresetLearningTests.preset("dreamer-s4-cartpole")
+        #expect(config.algorithm == "dreamer" && config.dreamer.worldModel.backbone.kind == .s4 && config.totalSteps <= 30_000)
+        let (before, after) = try PresetLearningTests.train(config)
+        print("CartPole-v1, world-model agent (S4): \(before) → \(after)")
+        #expect(before < 200)
+        #expect(after >= 400)
+    }
+}
