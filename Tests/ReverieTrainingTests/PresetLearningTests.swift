@@ -125,15 +125,19 @@ import ReverieWorldModels
 /// preset (apart from the serialized presets above, so the two long world-model
 /// runs can share the machine's cores).
 @Suite struct S4WorldModelLearningTests {
-    /// Within its preset's 30k env steps the S4 agent balances the pole for
-    /// most of an episode, ≥ 400 of 500 (seeds 1–10 over both one-row product
-    /// kernels: docs/results.md); the untrained agent does not.
-    @Test func worldModelAgentWithS4BalancesCartPole() throws {
+    /// Within its preset's 30k env steps the S4 agent learns to balance the
+    /// pole: ≥ 150, where random actions last 22 steps and the untrained agent
+    /// about 100. The claim is what every seed reached: over seeds 1–10 the
+    /// S4 agent ended at 195–500 (mean 419; three seeds let the cart drift
+    /// off the track late in training, docs/results.md), so a higher bar
+    /// here would assert seed 1's luck. The GRU agent's test holds the
+    /// shared machinery to ≥ 450.
+    @Test func worldModelAgentWithS4LearnsToBalanceCartPole() throws {
         let config = try PresetLearningTests.preset("dreamer-s4-cartpole")
         #expect(config.algorithm == "dreamer" && config.dreamer.worldModel.backbone.kind == .s4 && config.totalSteps <= 30_000)
         let (before, after) = try PresetLearningTests.train(config)
         print("CartPole-v1, world-model agent (S4): \(before) → \(after)")
-        #expect(before < 200)
-        #expect(after >= 400)
+        #expect(before < 150)
+        #expect(after >= 150)
     }
 }
