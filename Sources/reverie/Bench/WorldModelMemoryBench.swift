@@ -28,6 +28,9 @@ struct WorldModelMemoryBench {
         guard case .discrete(let actionCount) = env.actionSpace, env.observationSpace.shape.count == 3 else {
             throw ValidationError("wm-memory needs an image env with discrete actions, got \(environment)")
         }
+        guard !horizons.isEmpty, horizons.allSatisfy({ $0 > 0 }), context > 0 else {
+            throw ValidationError("wm-memory needs a positive context and positive horizons, got context \(context), horizons \(horizons)")
+        }
         guard replaySteps / 4 >= 2 * length else {
             throw ValidationError("wm-memory needs at least \(8 * length) replay steps (--steps) for sequences of \(length) from 4 envs")
         }
@@ -116,7 +119,8 @@ struct WorldModelMemoryBench {
     }
 
     /// Mean squared error per pixel value (in [0, 1]) of the imagined frames
-    /// `horizons` steps after the context, over the held-out episodes.
+    /// `horizons` steps after the context, over the held-out episodes (NaN
+    /// where no held-out episode lasted that long).
     func imaginationErrors(_ model: WorldModel, _ episodes: [(observations: [[Float]], actions: [Int])], actionCount: Int) -> [Double] {
         var sums = [Double](repeating: 0, count: horizons.count), counts = [Int](repeating: 0, count: horizons.count)
         var none: RandomGenerator? = nil

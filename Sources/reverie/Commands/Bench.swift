@@ -55,6 +55,12 @@ struct Bench: ParsableCommand {
     @Option(help: "wm-memory: real steps read before imagining.")
     var context = 100
 
+    @Option(help: "wm-memory: steps after the context at which the imagined frames are scored (default 10,50,100). Comma-separated.")
+    var horizons: String?
+
+    @Option(help: "wm-memory: the image env whose random play the world models learn (default MemoryMaze?rooms=2&roomSize=3).")
+    var env: String?
+
     @Option(help: "conv: networks (\(ConvBench.cases.map(\.name).joined(separator: ","))); ppo-minatar: networks (minatar,mlp); minatar: games (Asterix,Breakout,Freeway,Seaquest,SpaceInvaders); dreamer-step: observations (vector,pixels). Comma-separated.")
     var networks: String?
 
@@ -141,7 +147,10 @@ struct Bench: ParsableCommand {
                 }
                 return kind
             }
-            result = try WorldModelMemoryBench(backbones: kinds, replaySteps: steps ?? 20_000, updates: updates, context: context).run()
+            var bench = WorldModelMemoryBench(backbones: kinds, replaySteps: steps ?? 20_000, updates: updates, context: context)
+            if let horizons { bench.horizons = numbers(horizons) }
+            if let env { bench.environment = env }
+            result = try bench.run()
         case .viewer:
             result = try ViewerBench().run()
         case .tmaze:
