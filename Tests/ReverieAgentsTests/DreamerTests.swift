@@ -114,6 +114,36 @@ struct DreamerTests {
         }
     }
 
+    /// Acting can draw the posterior latent z_t (DreamerV3) or take each
+    /// group's most likely class (the default, and evaluation's): draws vary
+    /// with the generator where the untrained posterior is unsure, the mode
+    /// does not; a run that draws them is as deterministic as one that does not.
+    @Test func actingDrawsThePosteriorLatentWhenAsked() throws {
+        var config = Self.tiny()
+        config.prefill = 0
+        let env = try Self.environment("CartPole-v1")
+        let network = try Dreamer(config, environment: env, seed: 5).network
+        let observations = try env.reset(seed: 1), memory = network.initialMemory(batch: 2)
+        func latent(_ generator: RandomGenerator?) -> [Float] {
+            var rng = generator
+            let (_, _, next) = network.step(observations, memory: memory, sampling: &rng)
+            return network.unpack(next).0.stochastic.scalars
+        }
+        let mode = latent(nil)
+        #expect(latent(nil) == mode)
+        let draws = (1...4).map { latent(RandomGenerator(seed: UInt64($0))) }
+        #expect(Set(draws.map(\.description)).count > 1, "draws of an unsure posterior should differ")
+        #expect(draws.allSatisfy { $0.reduce(0, +) == Float(2 * config.worldModel.latentGroups) }, "each draw is one-hot per group")
+
+        config.samplesLatentsWhenActing = true
+        func run() throws -> [Float] {
+            let agent = try Dreamer(config, environment: try Self.environment("CartPole-v1"), seed: 6)
+            for _ in 0..<2 { _ = try agent.iterate() }
+            return agent.worldModelOptimizer.parameters.flatMap(\.storedValue.scalars) + [Float(agent.updates)]
+        }
+        #expect(try run() == run())
+    }
+
     /// Updates follow `train_ratio`: replayed steps (B·L per update) ≈ ratio × env steps after prefill.
     @Test func updatesFollowTheTrainRatio() throws {
         var config = Self.tiny()

@@ -161,7 +161,9 @@ public final class Dreamer: Agent {
         var updating = Duration.zero  // of the wall time since start; the rest is acting (policy, env, replay)
         for _ in 0..<config.iterationSteps {
             let flat = observations.reshaped([n, d])
-            let (pi, _, next) = network.step(flat, memory: memory.reset(where: episodeStarts))
+            var latents: RandomGenerator? = config.samplesLatentsWhenActing ? rng : nil
+            let (pi, _, next) = network.step(flat, memory: memory.reset(where: episodeStarts), sampling: &latents)
+            if let latents { rng = latents }
             let raw = environmentSteps < config.prefill
                 ? (0..<n).flatMap { _ in randomAction() } : pi.sample(using: &rng)
             memory = network.remember(actions: raw, in: next)

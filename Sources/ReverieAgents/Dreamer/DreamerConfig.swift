@@ -20,6 +20,10 @@ public struct DreamerConfig: Sendable, Equatable {
     public var prefill = 1000
     /// Env steps per env between two reports (an iteration).
     public var iterationSteps = 64
+    /// Acting in training draws the posterior latent z_t, as DreamerV3 does,
+    /// instead of taking each group's most likely class (evaluation always
+    /// takes it). The actor learns on sampled latents either way.
+    public var samplesLatentsWhenActing = false
 
     /// Imagined steps from each start.
     public var horizon = 15

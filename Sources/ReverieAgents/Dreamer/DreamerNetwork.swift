@@ -114,10 +114,17 @@ public final class DreamerNetwork: ActingPolicy {
     }
 
     public func step(_ observations: Tensor, memory: RecurrentState) -> (PolicyDistribution, Tensor, RecurrentState) {
+        var mode: RandomGenerator? = nil
+        return step(observations, memory: memory, sampling: &mode)
+    }
+
+    /// One acting step whose posterior latent is drawn with `rng` (nil: each
+    /// group's most likely class).
+    func step(_ observations: Tensor, memory: RecurrentState,
+              sampling rng: inout RandomGenerator?) -> (PolicyDistribution, Tensor, RecurrentState) {
         let (state, action) = unpack(memory)
-        var noSampling: RandomGenerator? = nil
         let next = worldModel.observeStep(state, action: action, observation: observations,
-                                          resets: Array(repeating: false, count: observations.shape[0]), using: &noSampling)
+                                          resets: Array(repeating: false, count: observations.shape[0]), using: &rng)
         let f = next.features
         return (policy(f), value(f), pack(next, action: action))
     }

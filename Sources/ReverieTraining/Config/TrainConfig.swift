@@ -167,6 +167,8 @@ public struct TrainConfig: Sendable, Equatable {
         .float("dreamer.train_ratio", "replayed steps trained on per env step (B·L per update)", \.dreamer.trainRatio, in: 0...1e6),
         .int("dreamer.prefill", "env steps with random actions before the first update", \.dreamer.prefill, in: 0...Int(Int32.max)),
         .int("dreamer.iteration_steps", "env steps per env between two logged rows", \.dreamer.iterationSteps, in: 1...1_000_000),
+        .bool("dreamer.sample_when_acting", "acting in training draws the posterior latent, as DreamerV3 does (false: "
+              + "its most likely class; evaluation always takes that)", \.dreamer.samplesLatentsWhenActing),
         .int("dreamer.horizon", "imagined steps per dream", \.dreamer.horizon, in: 1...10_000),
         .int("dreamer.imagination_batch", "dreams per update (gru: at most B·L, the training batch's states; more "
              + "reads as all of them)", \.dreamer.imaginationBatch, in: 1...1_000_000),
