@@ -32,13 +32,14 @@ public enum ProductKernel: String, Sendable, CaseIterable {
     }
 
     /// Whether a product with one row of C (single-env acting, evaluation,
-    /// one sequence learning online) goes through `cblas_sgemv` (the default:
-    /// a general kernel would repack the whole weight for one row) or
-    /// through the kernel above like every other product.
+    /// one sequence learning online, bias gradients) goes through
+    /// `cblas_sgemv` (the default: a general kernel would repack the whole
+    /// weight for one row) or through the kernel in use like products of
+    /// more rows (an inner dimension of 1 is an outer product either way).
     /// `REVERIE_ONE_ROW=gemm` picks the latter for a whole process, to
     /// measure how much a result depends on this rounding.
-    nonisolated(unsafe) public static var oneRowThroughGemv: Bool =
-        ProcessInfo.processInfo.environment["REVERIE_ONE_ROW"] != "gemm"
+    public static let oneRowThroughGemv: Bool =
+        ProcessInfo.processInfo.environment["REVERIE_ONE_ROW"]?.lowercased() != "gemm"
 
     /// One line for `--version` and bench reports.
     public var description: String {

@@ -87,8 +87,8 @@ public struct SavedPolicy {
     }
 
     /// Ends the envs this policy started for itself: a `gymnasium:` env's
-    /// bridges. A server of the user's own (`zmq://`) is only disconnected
-    /// from, not asked to close: it serves on after an evaluation.
+    /// bridges. A server of the user's own (`zmq://`) is not asked to close:
+    /// it serves on after an evaluation.
     public func close() {
         environment?.close()
     }

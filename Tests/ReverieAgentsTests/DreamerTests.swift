@@ -133,15 +133,22 @@ struct DreamerTests {
         #expect(latent(nil) == mode)
         let draws = (1...4).map { latent(RandomGenerator(seed: UInt64($0))) }
         #expect(Set(draws.map(\.description)).count > 1, "draws of an unsure posterior should differ")
-        #expect(draws.allSatisfy { $0.reduce(0, +) == Float(2 * config.worldModel.latentGroups) }, "each draw is one-hot per group")
+        let k = config.worldModel.latentClasses
+        for draw in draws + [mode] {
+            #expect(draw.allSatisfy { $0 == 0 || $0 == 1 })
+            #expect(stride(from: 0, to: draw.count, by: k).allSatisfy { draw[$0..<($0 + k)].reduce(0, +) == 1 },
+                    "each group is one class")
+        }
 
-        config.samplesLatentsWhenActing = true
-        func run() throws -> [Float] {
+        func run(sampling: Bool) throws -> [Float] {
+            config.samplesLatentsWhenActing = sampling
             let agent = try Dreamer(config, environment: try Self.environment("CartPole-v1"), seed: 6)
             for _ in 0..<2 { _ = try agent.iterate() }
             return agent.worldModelOptimizer.parameters.flatMap(\.storedValue.scalars) + [Float(agent.updates)]
         }
-        #expect(try run() == run())
+        let sampled = try run(sampling: true)
+        #expect(try run(sampling: true) == sampled, "the same seed gives the same run")
+        #expect(try run(sampling: false) != sampled, "the setting changes what the agent does")
     }
 
     /// Updates follow `train_ratio`: replayed steps (B·L per update) ≈ ratio × env steps after prefill.

@@ -129,9 +129,10 @@ import ReverieWorldModels
     /// pole: ≥ 150, where random actions last 22 steps and the untrained agent
     /// about 100. The claim is what every seed reached: over seeds 1–10 the
     /// S4 agent ended at 195–500 (mean 419; three seeds let the cart drift
-    /// off the track late in training, docs/results.md), so a higher bar
-    /// here would assert seed 1's luck. The GRU agent's test holds the
-    /// shared machinery to ≥ 450.
+    /// off the track late in training, docs/results.md), and rounding alone
+    /// (another kernel, another machine) moves a seed between those
+    /// outcomes, so a higher bar would hold only where seed 1 happens to
+    /// land well. The GRU agent's test holds the shared machinery to ≥ 450.
     @Test func worldModelAgentWithS4LearnsToBalanceCartPole() throws {
         let config = try PresetLearningTests.preset("dreamer-s4-cartpole")
         #expect(config.algorithm == "dreamer" && config.dreamer.worldModel.backbone.kind == .s4 && config.totalSteps <= 30_000)

@@ -88,8 +88,8 @@ import ReverieWorldModels
     /// for an online actor-critic whose eLSTM learns by RTRL: its
     /// sensitivities are part of what a resume needs; and for world-model
     /// agents, whose replay comes back too (on pixels and MinAtar's grids,
-    /// as bytes; on both with each backbone).
-    @Test(arguments: ["feedforward", "gru", "rtrl", "dreamer", "dreamer-pixels-gru", "dreamer-pixels-s4", "dreamer-pixels-mamba",
+    /// as bytes; on both with each backbone; and acting on drawn latents).
+    @Test(arguments: ["feedforward", "gru", "rtrl", "dreamer", "dreamer-sampling-latents", "dreamer-pixels-gru", "dreamer-pixels-s4", "dreamer-pixels-mamba",
                       "dreamer-minatar-gru", "dreamer-minatar-s4", "dreamer-minatar-mamba"])
     func aStoppedAndResumedRunEndsWithTheSameParameters(_ policy: String) throws {
         let straight = try PythonTool.temporaryDirectory(), interrupted = try PythonTool.temporaryDirectory()
@@ -106,6 +106,7 @@ import ReverieWorldModels
         if policy.hasPrefix("dreamer") {
             config = Self.tinyDreamer
             (config.totalSteps, config.checkpointEvery) = (8 * 256, 0)
+            config.dreamer.samplesLatentsWhenActing = policy == "dreamer-sampling-latents"
         }
         if policy.hasPrefix("dreamer-pixels-") {
             // 64×64×3 frames: the strided CNN, bytes in the replay; every backbone.
@@ -142,7 +143,7 @@ import ReverieWorldModels
         let a = try Checkpoint(contentsOf: Trainer.checkpoints(in: straight).last!.url)
         let b = try Checkpoint(contentsOf: Trainer.checkpoints(in: interrupted).last!.url)
         let names = a.tensors.keys.filter { $0.hasPrefix("model.") }.sorted()
-        #expect(names.count == ["feedforward": 12, "gru": 12, "rtrl": 11, "dreamer": 50][policy] ?? names.count)
+        #expect(names.count == ["feedforward": 12, "gru": 12, "rtrl": 11, "dreamer": 50, "dreamer-sampling-latents": 50][policy] ?? names.count)
         if policy.hasPrefix("dreamer") {
             // The replay is kept once, beside the newest checkpoint, which names it.
             let replayFiles = try FileManager.default.contentsOfDirectory(atPath: interrupted.appendingPathComponent("checkpoints").path)
@@ -152,7 +153,7 @@ import ReverieWorldModels
             let replayA = try Checkpoint(contentsOf: straight.appendingPathComponent("checkpoints/\(try #require(a.metadata["replay"]))"))
             let replayB = try Checkpoint(contentsOf: interrupted.appendingPathComponent("checkpoints/replay-000002048.safetensors"))
             #expect(!a.tensors.keys.contains { $0.hasPrefix("agent.carried.replay.") })
-            if policy == "dreamer" {
+            if policy == "dreamer" || policy == "dreamer-sampling-latents" {
                 #expect(replayA.tensors["replay.observations"]?.shape == [4000, 4])
             } else {
                 // 8-bit frames and grids are kept as U8 (a quarter of Float32's size).

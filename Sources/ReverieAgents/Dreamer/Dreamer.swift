@@ -371,8 +371,9 @@ struct DreamerMetrics {
 
     private var steps: [Step] = []
     /// Env steps per second of acting time and updates per second of update
-    /// time (sheeprl's `Time/sps_env_interaction` and `Time/sps_train`): how
-    /// a run's wall time splits, and what overlapping the two could gain.
+    /// time (as sheeprl's `Time/sps_env_interaction` and `Time/sps_train`,
+    /// though sheeprl counts frames, × the action repeat): how a run's wall
+    /// time splits, and what overlapping the two could gain.
     private var actingSPS: Float?, updatesPerSecond: Float?
 
     mutating func add(_ step: Step) { steps.append(step) }

@@ -241,10 +241,12 @@ public final class RemoteVectorEnvironment: SubsetStepping {
         return Frame(width: frame.shape[1], height: frame.shape[0], pixels: frame.bytes)
     }
 
-    /// Ends this client's use of its servers. Servers it started (a
-    /// Gymnasium bridge's processes) are asked to close and waited for; a
-    /// user's own servers serve on (`shutDownServers()` asks them to exit
-    /// too). Errors are ignored: closing is best effort. Idempotent.
+    /// Ends what this client started: servers it launched (a Gymnasium
+    /// bridge's processes) are asked to close and waited for, and their
+    /// folder removed. A user's own servers are left serving and the client
+    /// stays connected to them (it can still step them);
+    /// `shutDownServers()` asks every server to exit. Errors are ignored:
+    /// closing is best effort. Idempotent.
     public func close() {
         if !ownedServers.isEmpty { shutDownServers() }
     }
@@ -266,6 +268,7 @@ public final class RemoteVectorEnvironment: SubsetStepping {
 
     deinit {
         for server in ownedServers where server.isRunning { server.terminate() }
+        if let ownedDirectory { try? FileManager.default.removeItem(at: ownedDirectory) }
     }
 
     /// (N, obs…) from each server's observations, checking shapes.

@@ -235,12 +235,15 @@ public struct TrainConfig: Sendable, Equatable {
     }
 
     /// A preset file with overrides applied.
+    ///
+    /// A preset may begin `base = "NAME"`: it then starts from the preset
+    /// NAME.toml in its own folder (itself possibly based on another) and
+    /// its own keys apply after the base's, later keys winning; a `size` it
+    /// names resets the widths its base set one by one.
     /// - Parameter resolved: the file is a run folder's `config.toml`, which
     ///   writes out every key, the other algorithms' too; a preset or `--set`
     ///   naming a key the algorithm does not read is otherwise an error.
     /// - Throws: `ConfigError` naming the file, the key and what is allowed.
-    /// A preset may begin `base = "NAME"`: it then starts from the preset
-    /// NAME.toml in its own folder and changes only the keys it names.
     public static func load(preset url: URL, overrides: [String] = [], resolved: Bool = false) throws -> TrainConfig {
         var config = TrainConfig()
         let layers = try presetLayers(url), sets = try overrides.map(parseOverride)

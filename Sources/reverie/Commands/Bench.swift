@@ -148,7 +148,15 @@ struct Bench: ParsableCommand {
                 return kind
             }
             var bench = WorldModelMemoryBench(backbones: kinds, replaySteps: steps ?? 20_000, updates: updates, context: context)
-            if let horizons { bench.horizons = numbers(horizons) }
+            if let horizons {
+                bench.horizons = try horizons.split(separator: ",").map { token in
+                    let text = token.trimmingCharacters(in: .whitespaces)
+                    guard let h = Int(text), h > 0 else {
+                        throw ValidationError("--horizons takes positive step counts separated by commas (10,50,100); got \"\(text)\"")
+                    }
+                    return h
+                }
+            }
             if let env { bench.environment = env }
             result = try bench.run()
         case .viewer:
