@@ -379,9 +379,9 @@ struct DreamerMetrics {
     mutating func add(_ step: Step) { steps.append(step) }
 
     mutating func time(environmentSteps: Int, acting: Duration, updating: Duration) {
-        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
-        if seconds(acting) > 0 { actingSPS = Float(Double(environmentSteps) / seconds(acting)) }
-        if !steps.isEmpty, seconds(updating) > 0 { updatesPerSecond = Float(Double(steps.count) / seconds(updating)) }
+        let (actingSeconds, updatingSeconds) = (acting / .seconds(1), updating / .seconds(1))
+        if actingSeconds > 0 { actingSPS = Float(Double(environmentSteps) / actingSeconds) }
+        if !steps.isEmpty, updatingSeconds > 0 { updatesPerSecond = Float(Double(steps.count) / updatingSeconds) }
     }
 
     private func mean(_ value: (Step) -> Float) -> Float {

@@ -148,15 +148,7 @@ struct Bench: ParsableCommand {
                 return kind
             }
             var bench = WorldModelMemoryBench(backbones: kinds, replaySteps: steps ?? 20_000, updates: updates, context: context)
-            if let horizons {
-                bench.horizons = try horizons.split(separator: ",").map { token in
-                    let text = token.trimmingCharacters(in: .whitespaces)
-                    guard let h = Int(text), h > 0 else {
-                        throw ValidationError("--horizons takes positive step counts separated by commas (10,50,100); got \"\(text)\"")
-                    }
-                    return h
-                }
-            }
+            if let horizons { bench.horizons = try positiveIntegers(horizons, option: "--horizons") }
             if let env { bench.environment = env }
             result = try bench.run()
         case .viewer:
@@ -170,4 +162,15 @@ struct Bench: ParsableCommand {
     }
 
     private func numbers(_ list: String) -> [Int] { list.split(separator: ",").compactMap { Int($0) } }
+
+    /// A comma-separated list of positive integers, each token checked (spaces allowed).
+    private func positiveIntegers(_ list: String, option: String) throws -> [Int] {
+        try list.split(separator: ",").map { token in
+            let text = token.trimmingCharacters(in: .whitespaces)
+            guard let value = Int(text), value > 0 else {
+                throw ValidationError("\(option) takes positive integers separated by commas (10,50,100); got \"\(text)\"")
+            }
+            return value
+        }
+    }
 }
