@@ -25,7 +25,10 @@ struct DreamRecordingTests {
         let env = try Registry.make("PixelCatch?balls=1")
         var rng = RandomGenerator(seed: 1)
         let network = try DreamerNetwork(config, observationSpace: env.observationSpace, actionSpace: env.actionSpace, rng: &rng)
-        let (frames, total) = try recordDream(network, in: env, seed: 3, context: 5)
+        let (steps, total) = try recordDream(network, in: env, seed: 3, context: 5)
+        let frames = steps.map(\.panels)
+        // The dream starts imagining at step `context` and counts its open-loop steps.
+        #expect(Array(steps.map(\.dreamedSteps).prefix(7)) == [0, 0, 0, 0, 0, 1, 2])
 
         // The same episode played by `evaluate` has as many steps and the same return.
         let twin = try Registry.make("PixelCatch?balls=1")
@@ -52,7 +55,7 @@ struct DreamRecordingTests {
         let env = try Registry.make("CartPole-v1")
         var rng = RandomGenerator(seed: 1)
         let network = try DreamerNetwork(config, observationSpace: env.observationSpace, actionSpace: env.actionSpace, rng: &rng)
-        let (frames, _) = try recordDream(network, in: env, seed: 3, context: 5)
+        let frames = try recordDream(network, in: env, seed: 3, context: 5).steps.map(\.panels)
         #expect(frames.count > 5 && frames.allSatisfy { $0.width == 3 * 600 + 4 && $0.height == 400 })
         let twin = try Registry.make("CartPole-v1")
         _ = twin.reset(seed: 3)
@@ -76,7 +79,7 @@ struct DreamRecordingTests {
         let env = try Registry.make("MinAtar/Breakout-v1")
         var rng = RandomGenerator(seed: 1)
         let network = try DreamerNetwork(config, observationSpace: env.observationSpace, actionSpace: env.actionSpace, rng: &rng)
-        let (frames, _) = try recordDream(network, in: env, seed: 3, context: 5)
+        let frames = try recordDream(network, in: env, seed: 3, context: 5).steps.map(\.panels)
         #expect(frames.count > 5 && frames.allSatisfy { $0.width == 3 * 160 + 4 && $0.height == 160 })
         let twin = try Registry.make("MinAtar/Breakout-v1")
         let observation = twin.reset(seed: 3)

@@ -77,4 +77,32 @@ import ReverieWorldModels
         #expect(plots.series[5].values[0].isNaN && plots.series[5].values[1] == 1, "no reward comes with a reset; CartPole pays 1 a step")
         #expect(plots.series[4].reconstruction == nil && plots.series[4].values.allSatisfy { $0.isFinite })
     }
+
+    /// `reverie eval --record`'s picture of a dream-recording step: three
+    /// panels enlarged to a whole factor under their titles, the dream's in
+    /// the dream colour once it runs open-loop.
+    @Test func aRecordedDreamStepIsCaptionedPanelByPanel() throws {
+        // Three distinguishable 64×64 frames: red, green, blue.
+        let frames = [(200, 0, 0), (0, 200, 0), (0, 0, 200)].map { Frame(width: 64, height: 64, fill: (UInt8($0.0), UInt8($0.1), UInt8($0.2))) }
+        let observing = DreamRecordingStep(real: frames[0], reconstruction: frames[1], dream: frames[2], dreamedSteps: 0)
+        let dreaming = DreamRecordingStep(real: frames[0], reconstruction: frames[1], dream: frames[2], dreamedSteps: 12)
+        let (a, b) = (observing.captionedFrame(), dreaming.captionedFrame())
+        // 64 pixels are enlarged twice to reach 128: 4 + 3 × (128 + 4) wide, 4 + 12 title + 128 + 4 high.
+        #expect(a.width == 400 && a.height == 148 && b.width == 400 && b.height == 148)
+        let pixel = { (frame: Frame, x: Int, y: Int) -> [UInt8] in Array(frame.pixels[((y * frame.width + x) * 3)..<((y * frame.width + x) * 3 + 3)]) }
+        // Each panel holds its frame, corner to corner.
+        for (k, colour) in [[200, 0, 0], [0, 200, 0], [0, 0, 200]].enumerated() {
+            let x = 4 + k * 132
+            for (dx, dy) in [(0, 0), (127, 127), (64, 40)] { #expect(pixel(a, x + dx, 16 + dy) == colour.map(UInt8.init)) }
+            #expect(pixel(a, x + 128, 16 + 5) == [24, 24, 32], "the margin after panel \(k) is background")
+        }
+        // Titles: ink in each title row; the third differs once the dream runs, and is drawn in the dream colour.
+        let titleRow = { (frame: Frame, k: Int) -> [[UInt8]] in
+            (4..<11).flatMap { y in (0..<128).map { pixel(frame, 4 + k * 132 + $0, y) } }
+        }
+        for k in 0..<3 { #expect(titleRow(a, k).contains { $0 != [24, 24, 32] }, "panel \(k) has a title") }
+        #expect(titleRow(a, 1) == titleRow(a, 2), "before the dream starts, the third panel is the reconstruction and says so")
+        #expect(titleRow(b, 0) == titleRow(a, 0) && titleRow(b, 2) != titleRow(a, 2))
+        #expect(titleRow(b, 2).contains([255, 160, 60]) && !titleRow(a, 2).contains([255, 160, 60]))
+    }
 }

@@ -1,13 +1,31 @@
 import ReverieEnvs
 import ReverieWorldModels
 
-/// One episode of a world-model agent seen three ways side by side per step:
-/// the observation, the world model's reconstruction of it (decoded from its
+/// One step of a dream recording: the env's picture of the observation, the
+/// world model's reconstruction of it, and the dream's picture of the same
+/// step.
+public struct DreamRecordingStep: Sendable, Equatable {
+    public let real: Frame, reconstruction: Frame, dream: Frame
+    /// Steps the dream has imagined without observing (0 while the model
+    /// still observes: then `dream` is the reconstruction).
+    public let dreamedSteps: Int
+
+    public init(real: Frame, reconstruction: Frame, dream: Frame, dreamedSteps: Int) {
+        (self.real, self.reconstruction, self.dream, self.dreamedSteps) = (real, reconstruction, dream, dreamedSteps)
+    }
+
+    /// The three panels side by side, 2 grey pixels apart (no captions: the
+    /// viewer's `captionedFrame` adds them).
+    public var panels: Frame { sideBySide([real, reconstruction, dream]) }
+}
+
+/// One episode of a world-model agent seen three ways per step: the
+/// observation, the world model's reconstruction of it (decoded from its
 /// posterior state), and an open-loop dream — from step `context` on, the
 /// model stops observing and imagines forward through its prior, fed the
 /// actions the agent really took, so the dream can be compared with reality
 /// frame by frame (S4WM's long-term imagination, in pictures). Before
-/// `context` the third panel shows the reconstruction.
+/// `context` the dream is the reconstruction.
 ///
 /// Observations the environment can draw are drawn by it
 /// (`ObservationDrawing`: a reconstructed CartPole observation becomes a
@@ -17,11 +35,11 @@ import ReverieWorldModels
 /// - Parameters:
 ///   - seed: the episode's reset seed.
 ///   - deterministic: act with the actor's mode (else sample with `seed`).
-/// - Returns: the frames (3 panels, 2-pixel grey gaps) and the episode's return.
+/// - Returns: one `DreamRecordingStep` per env step, and the episode's return.
 /// - Throws: `AgentError.unsupportedSpace` unless observations are H×W×C
 ///   images or the environment can draw its observations.
 public func recordDream(_ network: DreamerNetwork, in environment: any Environment, seed: UInt64, context: Int = 10,
-                        deterministic: Bool = true) throws -> (frames: [Frame], return: Float) {
+                        deterministic: Bool = true) throws -> (steps: [DreamRecordingStep], return: Float) {
     let draw = try panelDrawing(for: environment)
     let model = network.worldModel
     var rng = RandomGenerator(seed: seed)
@@ -29,13 +47,14 @@ public func recordDream(_ network: DreamerNetwork, in environment: any Environme
     var observation = environment.reset(seed: seed)
     var state = model.initialState(batch: 1), dream = state
     var previousAction = Tensor.zeros([1, model.actionSize])
-    var frames: [Frame] = [], total: Float = 0
+    var steps: [DreamRecordingStep] = [], total: Float = 0
     for t in 0... {
         state = model.observeStep(state, action: previousAction, observation: Tensor(observation, shape: [1, observation.count]),
                                   resets: [t == 0], using: &noSampling)
         if t < context { dream = state } else { dream = model.imagineStep(dream, action: previousAction, using: &noSampling) }
-        let panels = [observation, model.reconstruction(state.features).scalars, model.reconstruction(dream.features).scalars]
-        frames.append(sideBySide(panels.map(draw)))
+        steps.append(DreamRecordingStep(real: draw(observation), reconstruction: draw(model.reconstruction(state.features).scalars),
+                                        dream: draw(model.reconstruction(dream.features).scalars),
+                                        dreamedSteps: max(0, t - context + 1)))
         let pi = network.policy(state.features)
         let raw = deterministic ? pi.mode : pi.sample(using: &rng)
         previousAction = network.modelActions(raw)
@@ -44,7 +63,7 @@ public func recordDream(_ network: DreamerNetwork, in environment: any Environme
         observation = step.observation
         if step.isDone { break }
     }
-    return (frames, total)
+    return (steps, total)
 }
 
 /// Whether `recordDream` can show `environment`'s observations.

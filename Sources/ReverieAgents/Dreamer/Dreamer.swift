@@ -67,6 +67,7 @@ public final class Dreamer: Agent {
                 "a replay of \(config.replayCapacity) steps over \(n) envs holds \(config.replayCapacity / n) per env, "
                 + "fewer than a sequence of \(max(config.sequenceLength, config.context))")
         }
+        guard config.horizon >= 1 else { throw AgentError.invalidConfiguration("dreamer.horizon must be at least 1, got \(config.horizon)") }
         let backbone = config.worldModel.backbone
         guard backbone.minTimestep > 0 && backbone.minTimestep <= backbone.maxTimestep else {
             throw AgentError.invalidConfiguration(
@@ -297,52 +298,91 @@ public final class Dreamer: Agent {
         return dream
     }
 
+    /// The actor and the critic learn from one dream: targets, then one
+    /// actor step, one critic step, and the slow critic follows the critic.
     private func trainActorCritic(on dream: Dream, _ step: inout DreamerMetrics.Step) throws {
-        let (h, b) = (config.horizon, dream.startContinues.count)
+        let targets = actorCriticTargets(dream, &step)
+        (step.actorLoss, step.entropy) = try trainActor(on: targets)
+        step.criticLoss = try trainCritic(on: targets)
+        updateSlowCritic()
+    }
+
+    /// What the actor and the critic learn from, over a dream's first H
+    /// steps, time-major (row t·B + b is step t of dream b).
+    struct Targets {
+        /// (H·B, F) features f_t, and the actions a_t taken in them.
+        var features: Tensor, actions: [Float]
+        /// R_t, the λ-returns.
+        var returns: [Float]
+        /// (H·B) w_t, the dream's discount.
+        var weights: Tensor
+        /// (H·B) (R_t − v_t)/S, the advantages scaled by the return normaliser.
+        var advantages: Tensor
+    }
+
+    /// λ-returns from the critic's values v_t, the discount weights
+    /// w_0 = c_0, w_t = w_{t−1}·γ·ĉ_t (later steps of a dream count less,
+    /// steps after its end not at all), and the advantages scaled by
+    /// S = max(1, P95 − P5) of the returns (DreamerV3's return normalisation).
+    private func actorCriticTargets(_ dream: Dream, _ step: inout DreamerMetrics.Step) -> Targets {
+        let (horizon, b) = (config.horizon, dream.startContinues.count)
         let all = Tensor.concatenate(dream.features)                       // ((H + 1)·B, F)
         let v = network.value(all).scalars
-        let values = (0...h).map { Array(v[($0 * b)..<(($0 + 1) * b)]) }
-        let returns = lambdaReturns(rewards: dream.rewards, continues: dream.continues, values: values,
-                                    gamma: config.gamma, lambda: config.lambda)
-        // w_0 = c_0, w_t = w_{t−1}·γ·c_t: later steps of a dream count less, steps after its end not at all.
+        let values = (0...horizon).map { Array(v[($0 * b)..<(($0 + 1) * b)]) }
+        let returns = Array(lambdaReturns(rewards: dream.rewards, continues: dream.continues, values: values,
+                                          gamma: config.gamma, lambda: config.lambda).joined())
         var weights = [dream.startContinues]
-        for t in 1..<h { weights.append(zip(weights[t - 1], dream.continues[t - 1]).map { $0 * config.gamma * $1 }) }
-        let flatReturns = Array(returns.joined())
-        let scale = returnNormalizer.update(flatReturns)
-        let advantages = Tensor(zip(flatReturns, values[0..<h].joined()).map { ($0 - $1) / scale })
-        let w = Tensor(Array(weights.joined()))
-        let features = all.slice(0..<(h * b)), actions = Array(dream.actions.joined())
+        for t in 1..<horizon { weights.append(zip(weights[t - 1], dream.continues[t - 1]).map { $0 * config.gamma * $1 }) }
+        let scale = returnNormalizer.update(returns)
+        let advantages = Tensor(zip(returns, values[0..<horizon].joined()).map { ($0 - $1) / scale })
 
+        step.imaginedReturn = returns.prefix(b).reduce(0, +) / Float(b)
+        step.returnScale = scale
+        (step.returnLow, step.returnHigh) = (returnNormalizer.low, returnNormalizer.high)
+        step.value = values[0].reduce(0, +) / Float(b)
+        step.advantageMagnitude = advantages.abs().mean().item
+        return Targets(features: all.slice(0..<(horizon * b)), actions: Array(dream.actions.joined()), returns: returns,
+                       weights: Tensor(Array(weights.joined())), advantages: advantages)
+    }
+
+    /// One actor step on L_actor = −mean(w·(sg(A)·log π(a|f) + η·H[π(·|f)]))
+    /// (REINFORCE: the dream ran off the tape).
+    /// - Returns: the loss and the policy's mean entropy.
+    private func trainActor(on targets: Targets) throws -> (loss: Float, entropy: Float) {
         var entropy: Float = 0
-        var (actorLoss, actorGradients) = valueWithGradients(wrt: actorOptimizer.parameters) {
-            let pi = network.policy(features)
-            let h = pi.entropy(estimatingWith: actions)
-            entropy = h.mean().item
-            return -(w * (advantages * pi.logProb(actions) + config.entropyCoefficient * h)).mean()
+        var (loss, gradients) = valueWithGradients(wrt: actorOptimizer.parameters) {
+            let pi = network.policy(targets.features)
+            let entropies = pi.entropy(estimatingWith: targets.actions)
+            entropy = entropies.mean().item
+            return -(targets.weights * (targets.advantages * pi.logProb(targets.actions) + config.entropyCoefficient * entropies)).mean()
         }
-        try apply(&actorGradients, loss: actorLoss, to: actorOptimizer, clip: config.actorCriticGradientClip, what: "the actor loss")
+        try apply(&gradients, loss: loss, to: actorOptimizer, clip: config.actorCriticGradientClip, what: "the actor loss")
+        return (loss, entropy)
+    }
 
-        let slowTargets = network.slowValue(features), targets = Tensor(flatReturns)
-        var (criticLoss, criticGradients) = valueWithGradients(wrt: criticOptimizer.parameters) {
-            let logits = network.critic(features)
-            let fit = network.twoHot.crossEntropy(logits: logits, targets: targets)
+    /// One critic step on L_critic = mean(w·(−log p_ψ(R|f) − β·log p_ψ(v̄|f))):
+    /// the two-hot fit to the λ-returns, regularised towards the slow critic v̄.
+    /// - Returns: the loss.
+    private func trainCritic(on targets: Targets) throws -> Float {
+        let slowTargets = network.slowValue(targets.features), returns = Tensor(targets.returns)
+        var (loss, gradients) = valueWithGradients(wrt: criticOptimizer.parameters) {
+            let logits = network.critic(targets.features)
+            let fit = network.twoHot.crossEntropy(logits: logits, targets: returns)
             let regulariser = network.twoHot.crossEntropy(logits: logits, targets: slowTargets)
-            return (w * (fit + config.slowCriticRegularizer * regulariser)).mean()
+            return (targets.weights * (fit + config.slowCriticRegularizer * regulariser)).mean()
         }
-        try apply(&criticGradients, loss: criticLoss, to: criticOptimizer, clip: config.actorCriticGradientClip, what: "the critic loss")
-        // ψ̄ ← ψ̄ + τ(ψ − ψ̄).
+        try apply(&gradients, loss: loss, to: criticOptimizer, clip: config.actorCriticGradientClip, what: "the critic loss")
+        return loss
+    }
+
+    /// ψ̄ ← ψ̄ + ρ(ψ − ψ̄), ρ = `slow_critic_rate`.
+    private func updateSlowCritic() {
         let rate = config.slowCriticRate
         for (slow, fast) in zip(network.slowCritic.parameters, network.critic.parameters) {
             fast.storedValue.withUnsafeBufferPointer { p in
                 slow.update { s in for i in 0..<s.count { s[i] += rate * (p[i] - s[i]) } }
             }
         }
-        (step.actorLoss, step.criticLoss, step.entropy) = (actorLoss, criticLoss, entropy)
-        step.imaginedReturn = flatReturns.prefix(b).reduce(0, +) / Float(b)
-        step.returnScale = scale
-        (step.returnLow, step.returnHigh) = (returnNormalizer.low, returnNormalizer.high)
-        step.value = values[0].reduce(0, +) / Float(b)
-        step.advantageMagnitude = advantages.abs().mean().item
     }
 
     /// Clips and applies gradients, refusing anything not finite.

@@ -16,7 +16,8 @@ public struct DreamerConfig: Sendable, Equatable {
     public var samplingTemperature: Float? = nil
     /// Replayed steps trained on per env step (B·L per update; DreamerV3's `train_ratio`).
     public var trainRatio: Float = 64
-    /// Env steps taken with uniformly random actions before the first update.
+    /// Env steps taken with uniformly random actions before the first update
+    /// (all envs together).
     public var prefill = 1000
     /// Env steps per env between two reports (an iteration).
     public var iterationSteps = 64
@@ -69,7 +70,8 @@ public struct DreamerConfig: Sendable, Equatable {
     public enum Size: String, Sendable, CaseIterable {
         /// Vector envs on a laptop: h 128, 16×16 latents, 128 units.
         case tiny
-        /// DreamerV3's smallest scale: h 512, 32×32 latents, 256 units.
+        /// Near DreamerV3's 2023 `small` (h 512, 32×32 latents, 512 units),
+        /// with the units halved to 256.
         case small
     }
 

@@ -4,7 +4,7 @@ import ReverieWorldModels
 /// live (`reverie view`): what its model makes of the latest observation, and
 /// what it imagines will happen next if it keeps acting.
 extension DreamerNetwork {
-    /// The world-model state s_t an acting memory holds (see the memory layout above).
+    /// The world-model state s_t an acting memory holds (its layout: `DreamerNetwork`).
     public func worldModelState(in memory: RecurrentState) -> WorldModel.State { unpack(memory).0 }
 
     /// (O) x̂_t: the decoder's reconstruction of the observation the memory
@@ -17,8 +17,9 @@ extension DreamerNetwork {
     /// An open-loop dream from the memory's state s_t: row 0 is f_t =
     /// [h_t, z_t]; then, for k = 1…`steps`, the actor picks its most likely
     /// action in s_{t+k−1}, the world model's prior imagines s_{t+k} from it,
-    /// and row k is f_{t+k}. No observation enters after t: this is the
-    /// imagination the actor-critic learns from (DreamerV3 §2); decode a row
+    /// and row k is f_{t+k}. No observation enters after t: the
+    /// imagination the actor-critic learns from (DreamerV3 §2), here with
+    /// the most likely action and latent where training samples both; decode a row
     /// with `worldModel.reconstruction` to see it (the viewer decodes only
     /// the rows it shows).
     /// - Returns: (steps + 1, F) imagined features.

@@ -3,6 +3,7 @@ import Foundation
 import ReverieAgents
 import ReverieEnvs
 import ReverieTraining
+import ReverieViewer
 
 /// `reverie eval RUN`: play a trained policy and report its return.
 struct Eval: ParsableCommand {
@@ -31,7 +32,7 @@ struct Eval: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a sentence.")
     var json = false
 
-    @Option(help: "Write the first episode as an animated GIF to this file (a world-model agent: real, reconstructed and dreamed frames side by side, on images and on envs that draw their observations).")
+    @Option(help: "Write the first episode as an animated GIF to this file (a world-model agent: real, reconstructed and dreamed frames side by side under their titles, on images and on envs that draw their observations).")
     var record: String?
 
     func validate() throws {
@@ -60,8 +61,8 @@ struct Eval: ParsableCommand {
         let dreams = dreamEnv.map(canRecordDream(in:)) ?? false
         if dreams, let dreamer, let dreamEnv {
             // The first episode again, seen by the world model too.
-            let (frames, _) = try recordDream(dreamer, in: dreamEnv, seed: seed, deterministic: !stochastic)
-            frames.forEach(add)
+            let (steps, _) = try recordDream(dreamer, in: dreamEnv, seed: seed, deterministic: !stochastic)
+            steps.forEach { add($0.captionedFrame()) }
         }
         let returns = try saved.evaluate(episodes: episodes, seed: seed, deterministic: !stochastic,
                                          record: record == nil || dreams ? nil : add)
