@@ -70,6 +70,10 @@ import ReverieWorldModels
         #expect(column("losses/world_model").first == "" && column("losses/value_loss").first == "")
         #expect(column("losses/world_model").dropFirst().allSatisfy { Float($0)?.isFinite == true })
         #expect(column("losses/kl").dropFirst().allSatisfy { Float($0)?.isFinite == true })
+        // Each network's gradient norm before clipping: positive once it trains.
+        for name in ["charts/world_model_grad_norm", "charts/actor_grad_norm", "charts/critic_grad_norm"] {
+            #expect(column(name).first == "" && column(name).dropFirst().allSatisfy { (Float($0) ?? 0) > 0 }, "\(name)")
+        }
         // Every row times its acting; rows with updates time them too.
         #expect(column("charts/acting_sps").allSatisfy { (Float($0) ?? 0) > 0 })
         #expect(column("charts/updates_per_second").first == "")

@@ -30,12 +30,16 @@ import ReverieWorldModels
 ///      of the critic) and p_ψ the critic's two-hot distribution. The actor's
 ///      gradient is REINFORCE, so the dream runs off the tape.
 ///
-/// Where this differs from the DreamerV3 paper: S4WM's and Drama's dreams
-/// start from a replayed context rather than from the training batch's
-/// posterior states, and the RSSM's from a sample of them when
-/// `imagination_batch` < B·L; the three networks use Adam with global-norm
-/// clipping (not LaProp with adaptive clipping); the critic learns from
-/// dreams only (no replay-return term).
+/// Where this differs from DreamerV3 (term by term: docs/dreamer-reference.md):
+/// S4WM's and Drama's dreams start from a replayed context rather than from
+/// the training batch's posterior states, and the RSSM's from a sample of
+/// them when `imagination_batch` < B·L; every replayed sequence starts from
+/// zeros (no learned or carried initial state) and its first step's KL is
+/// masked; acting reads the posterior latent's most likely class unless
+/// `sample_when_acting`; dreams weight by the continue head's probability
+/// (DreamerV3's newest code; the 2023 code takes its mode); the three
+/// networks use Adam with global-norm clipping (not LaProp with adaptive
+/// clipping); the critic learns from dreams only (no replay-return term).
 public final class Dreamer: Agent {
     public let config: DreamerConfig
     public let network: DreamerNetwork
@@ -227,7 +231,8 @@ public final class Dreamer: Agent {
             (terms, seen) = (t, o)
             return loss
         }
-        try apply(&gradients, loss: loss, to: worldModelOptimizer, clip: config.worldModelGradientClip, what: "the world-model loss")
+        step.worldModelGradientNorm = try apply(&gradients, loss: loss, to: worldModelOptimizer, clip: config.worldModelGradientClip,
+                                                what: "the world-model loss")
         step.worldModel = terms!
         return (batch, seen!)
     }
@@ -263,11 +268,7 @@ public final class Dreamer: Agent {
         // Row t·B + s of the features is step t of sequence s, whose c sits at s·L + t of the batch.
         let continues = batch.continues.scalars
         // The chosen rows as constants: dreams train the actor and the critic, not the world model.
-        let chosen = RecurrentState(states.backbone.parts + [states.deterministic, states.stochastic]).rows(rows).parts
-        let k = chosen.count - 2
-        return Starts(state: WorldModel.State(backbone: RecurrentState(Array(chosen[..<k])), deterministic: chosen[k],
-                                              stochastic: chosen[k + 1]),
-                      continues: rows.map { continues[($0 % b) * l + $0 / b] })
+        return Starts(state: states.rows(rows), continues: rows.map { continues[($0 % b) * l + $0 / b] })
     }
 
     /// An imagined batch, time-major: features f_0 … f_H, actions a_0 … a_{H−1},
@@ -293,8 +294,7 @@ public final class Dreamer: Agent {
         // The heads read all H steps at once.
         let b = starts.continues.count, later = Tensor.concatenate(Array(dream.features.dropFirst()))
         let (rewards, continues) = (model.predictedReward(later).scalars, model.continueProbability(later).scalars)
-        dream.rewards = (0..<config.horizon).map { Array(rewards[($0 * b)..<(($0 + 1) * b)]) }
-        dream.continues = (0..<config.horizon).map { Array(continues[($0 * b)..<(($0 + 1) * b)]) }
+        (dream.rewards, dream.continues) = (perStep(rewards, batch: b), perStep(continues, batch: b))
         return dream
     }
 
@@ -302,8 +302,8 @@ public final class Dreamer: Agent {
     /// actor step, one critic step, and the slow critic follows the critic.
     private func trainActorCritic(on dream: Dream, _ step: inout DreamerMetrics.Step) throws {
         let targets = actorCriticTargets(dream, &step)
-        (step.actorLoss, step.entropy) = try trainActor(on: targets)
-        step.criticLoss = try trainCritic(on: targets)
+        (step.actorLoss, step.entropy, step.actorGradientNorm) = try trainActor(on: targets)
+        (step.criticLoss, step.criticGradientNorm) = try trainCritic(on: targets)
         updateSlowCritic()
     }
 
@@ -327,8 +327,8 @@ public final class Dreamer: Agent {
     private func actorCriticTargets(_ dream: Dream, _ step: inout DreamerMetrics.Step) -> Targets {
         let (horizon, b) = (config.horizon, dream.startContinues.count)
         let all = Tensor.concatenate(dream.features)                       // ((H + 1)·B, F)
-        let v = network.value(all).scalars
-        let values = (0...horizon).map { Array(v[($0 * b)..<(($0 + 1) * b)]) }
+        let v = network.value(all).scalars                                 // v_0 … v_H
+        let values = perStep(v, batch: b)
         let returns = Array(lambdaReturns(rewards: dream.rewards, continues: dream.continues, values: values,
                                           gamma: config.gamma, lambda: config.lambda).joined())
         var weights = [dream.startContinues]
@@ -347,8 +347,8 @@ public final class Dreamer: Agent {
 
     /// One actor step on L_actor = −mean(w·(sg(A)·log π(a|f) + η·H[π(·|f)]))
     /// (REINFORCE: the dream ran off the tape).
-    /// - Returns: the loss and the policy's mean entropy.
-    private func trainActor(on targets: Targets) throws -> (loss: Float, entropy: Float) {
+    /// - Returns: the loss, the policy's mean entropy and the gradient's norm before clipping.
+    private func trainActor(on targets: Targets) throws -> (loss: Float, entropy: Float, gradientNorm: Float) {
         var entropy: Float = 0
         var (loss, gradients) = valueWithGradients(wrt: actorOptimizer.parameters) {
             let pi = network.policy(targets.features)
@@ -356,14 +356,14 @@ public final class Dreamer: Agent {
             entropy = entropies.mean().item
             return -(targets.weights * (targets.advantages * pi.logProb(targets.actions) + config.entropyCoefficient * entropies)).mean()
         }
-        try apply(&gradients, loss: loss, to: actorOptimizer, clip: config.actorCriticGradientClip, what: "the actor loss")
-        return (loss, entropy)
+        let norm = try apply(&gradients, loss: loss, to: actorOptimizer, clip: config.actorCriticGradientClip, what: "the actor loss")
+        return (loss, entropy, norm)
     }
 
     /// One critic step on L_critic = mean(w·(−log p_ψ(R|f) − β·log p_ψ(v̄|f))):
     /// the two-hot fit to the λ-returns, regularised towards the slow critic v̄.
-    /// - Returns: the loss.
-    private func trainCritic(on targets: Targets) throws -> Float {
+    /// - Returns: the loss and the gradient's norm before clipping.
+    private func trainCritic(on targets: Targets) throws -> (loss: Float, gradientNorm: Float) {
         let slowTargets = network.slowValue(targets.features), returns = Tensor(targets.returns)
         var (loss, gradients) = valueWithGradients(wrt: criticOptimizer.parameters) {
             let logits = network.critic(targets.features)
@@ -371,8 +371,8 @@ public final class Dreamer: Agent {
             let regulariser = network.twoHot.crossEntropy(logits: logits, targets: slowTargets)
             return (targets.weights * (fit + config.slowCriticRegularizer * regulariser)).mean()
         }
-        try apply(&gradients, loss: loss, to: criticOptimizer, clip: config.actorCriticGradientClip, what: "the critic loss")
-        return loss
+        let norm = try apply(&gradients, loss: loss, to: criticOptimizer, clip: config.actorCriticGradientClip, what: "the critic loss")
+        return (loss, norm)
     }
 
     /// ψ̄ ← ψ̄ + ρ(ψ − ψ̄), ρ = `slow_critic_rate`.
@@ -385,72 +385,21 @@ public final class Dreamer: Agent {
         }
     }
 
+    /// Time-major rows (t·B + b) as one array of B values per step t.
+    private func perStep(_ rows: [Float], batch b: Int) -> [[Float]] {
+        stride(from: 0, to: rows.count, by: b).map { Array(rows[$0..<($0 + b)]) }
+    }
+
     /// Clips and applies gradients, refusing anything not finite.
-    private func apply(_ gradients: inout [Tensor], loss: Float, to optimizer: Adam, clip: Float, what: String) throws {
+    /// - Returns: the gradients' global norm before clipping.
+    @discardableResult
+    private func apply(_ gradients: inout [Tensor], loss: Float, to optimizer: Adam, clip: Float, what: String) throws -> Float {
         guard loss.isFinite else { throw AgentError.nonFinite(what: what, update: updates, environmentSteps: environmentSteps) }
         let norm = clipGlobalNorm(&gradients, maxNorm: clip)
         guard norm.isFinite else {
             throw AgentError.nonFinite(what: "the gradient of \(what)", update: updates, environmentSteps: environmentSteps)
         }
         optimizer.update(gradients)
-    }
-}
-
-/// What an iteration's updates did, averaged over them.
-struct DreamerMetrics {
-    struct Step {
-        var worldModel = WorldModel.Losses()
-        var actorLoss: Float = 0, criticLoss: Float = 0, entropy: Float = 0
-        /// The λ-return and the critic's value at the dreams' starts.
-        var imaginedReturn: Float = 0, value: Float = 0
-        /// S = max(1, P95 − P5) and the EMAs of P5 and P95 it comes from.
-        var returnScale: Float = 1, returnLow: Float = 0, returnHigh: Float = 0
-        /// The mean of |(R − v)/S| over the dream: how hard the actor is pushed.
-        var advantageMagnitude: Float = 0
-    }
-
-    private var steps: [Step] = []
-    /// Env steps per second of acting time and updates per second of update
-    /// time (as sheeprl's `Time/sps_env_interaction` and `Time/sps_train`,
-    /// though sheeprl counts frames, × the action repeat): how a run's wall
-    /// time splits, and what overlapping the two could gain.
-    private var actingSPS: Float?, updatesPerSecond: Float?
-
-    mutating func add(_ step: Step) { steps.append(step) }
-
-    mutating func time(environmentSteps: Int, acting: Duration, updating: Duration) {
-        let (actingSeconds, updatingSeconds) = (acting / .seconds(1), updating / .seconds(1))
-        if actingSeconds > 0 { actingSPS = Float(Double(environmentSteps) / actingSeconds) }
-        if !steps.isEmpty, updatingSeconds > 0 { updatesPerSecond = Float(Double(steps.count) / updatingSeconds) }
-    }
-
-    private func mean(_ value: (Step) -> Float) -> Float {
-        steps.isEmpty ? 0 : steps.map(value).reduce(0, +) / Float(steps.count)
-    }
-
-    func update(learningRate: Float) -> UpdateMetrics {
-        UpdateMetrics(policyLoss: mean(\.actorLoss), valueLoss: mean(\.criticLoss), entropy: mean(\.entropy), approxKL: 0,
-                      clipFraction: 0, gradientNorm: 0, explainedVariance: 0, learningRate: learningRate, clipRange: 0,
-                      gradientSteps: steps.count)
-    }
-
-    /// The world model's `losses/…` and the dream's numbers (none before the
-    /// first update), and the iteration's timing.
-    var scalars: [String: Float] {
-        var timing: [String: Float] = [:]
-        timing["charts/acting_sps"] = actingSPS
-        timing["charts/updates_per_second"] = updatesPerSecond
-        guard !steps.isEmpty else { return timing }
-        return timing.merging([
-            "losses/world_model": mean(\.worldModel.total), "losses/reconstruction": mean(\.worldModel.reconstruction),
-            "losses/reward": mean(\.worldModel.reward), "losses/continue": mean(\.worldModel.continuation),
-            "losses/kl": mean(\.worldModel.kl), "losses/dynamics": mean(\.worldModel.dynamics),
-            "losses/representation": mean(\.worldModel.representation),
-            "charts/prior_entropy": mean(\.worldModel.priorEntropy),
-            "charts/posterior_entropy": mean(\.worldModel.posteriorEntropy),
-            "charts/imagined_return": mean(\.imaginedReturn), "charts/imagined_value": mean(\.value),
-            "charts/return_scale": mean(\.returnScale), "charts/return_p5": mean(\.returnLow),
-            "charts/return_p95": mean(\.returnHigh), "charts/advantage_magnitude": mean(\.advantageMagnitude),
-        ]) { $1 }
+        return norm
     }
 }

@@ -44,11 +44,14 @@ public final class DreamerNetwork: ActingPolicy {
         let f = config.worldModel.featureSize
         let isCategorical = if case .categorical = head { true } else { false }
         actor = NormMLP(f, hidden: config.actorCriticHidden, isCategorical ? a : 2 * a, rng: &rng)
-        critic = NormMLP(f, hidden: config.actorCriticHidden, 255, outputInit: .zeros, rng: &rng)
-        slowCritic = NormMLP(f, hidden: config.actorCriticHidden, 255, outputInit: .zeros, rng: &rng)
-        twoHot = SymlogTwoHot(binCount: 255)
+        critic = NormMLP(f, hidden: config.actorCriticHidden, Self.criticBins, outputInit: .zeros, rng: &rng)
+        slowCritic = NormMLP(f, hidden: config.actorCriticHidden, Self.criticBins, outputInit: .zeros, rng: &rng)
+        twoHot = SymlogTwoHot(binCount: Self.criticBins)
         for (slow, fast) in zip(slowCritic.parameters, critic.parameters) { slow.storedValue = Tensor(fast.storedValue.scalars, shape: fast.shape) }
     }
+
+    /// Bins of the critic's two-hot distribution over symlog returns (DreamerV3's 255).
+    static let criticBins = 255
 
     public var observationSize: Int { worldModel.observationSize }
 
@@ -99,19 +102,15 @@ public final class DreamerNetwork: ActingPolicy {
     // MARK: - ActingPolicy
 
     public func initialMemory(batch: Int) -> RecurrentState {
-        let s = worldModel.initialState(batch: batch)
-        return RecurrentState(s.backbone.parts + [s.deterministic, s.stochastic, .zeros([batch, worldModel.actionSize])])
+        pack(worldModel.initialState(batch: batch), action: .zeros([batch, worldModel.actionSize]))
     }
 
     /// The world-model state and the last action a memory holds.
     func unpack(_ memory: RecurrentState) -> (WorldModel.State, Tensor) {
-        let p = memory.parts, k = p.count - 3
-        return (WorldModel.State(backbone: RecurrentState(Array(p[..<k])), deterministic: p[k], stochastic: p[k + 1]), p[k + 2])
+        (WorldModel.State(parts: Array(memory.parts.dropLast())), memory.parts[memory.parts.count - 1])
     }
 
-    func pack(_ state: WorldModel.State, action: Tensor) -> RecurrentState {
-        RecurrentState(state.backbone.parts + [state.deterministic, state.stochastic, action])
-    }
+    func pack(_ state: WorldModel.State, action: Tensor) -> RecurrentState { RecurrentState(state.parts + [action]) }
 
     public func step(_ observations: Tensor, memory: RecurrentState) -> (PolicyDistribution, Tensor, RecurrentState) {
         var mode: RandomGenerator? = nil

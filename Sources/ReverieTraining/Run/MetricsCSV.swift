@@ -16,6 +16,7 @@ public final class MetricsCSV {
         "losses/dynamics", "losses/representation", "charts/prior_entropy", "charts/posterior_entropy",
         "charts/imagined_return", "charts/imagined_value", "charts/return_scale", "charts/return_p5", "charts/return_p95",
         "charts/advantage_magnitude", "charts/acting_sps", "charts/updates_per_second",
+        "charts/world_model_grad_norm", "charts/actor_grad_norm", "charts/critic_grad_norm",
     ]
     /// This file's columns: `columns`, then the agent's own.
     public let header: [String]

@@ -105,6 +105,19 @@ public final class WorldModel: Module {
 
         /// f_t = [h_t, z_t], (B, H + G·K).
         public var features: Tensor { Tensor.concatenate([deterministic, stochastic], axis: -1) }
+
+        /// The state as one list: [backbone parts…, h_t, z_t].
+        public var parts: [Tensor] { backbone.parts + [deterministic, stochastic] }
+
+        /// The state `parts` lists.
+        public init(parts: [Tensor]) {
+            precondition(parts.count >= 2, "a world-model state has at least h and z, got \(parts.count) parts")
+            let k = parts.count - 2
+            self.init(backbone: RecurrentState(Array(parts[..<k])), deterministic: parts[k], stochastic: parts[k + 1])
+        }
+
+        /// Rows `indices` of every part, as constants (no gradient).
+        public func rows(_ indices: [Int]) -> State { State(parts: RecurrentState(parts).rows(indices).parts) }
     }
 
     /// B rows before anything was seen: all zeros.
@@ -140,11 +153,24 @@ public final class WorldModel: Module {
             let keep = Tensor(resets.map { $0 ? 0 : 1 }, shape: [resets.count, 1])
             (previousLatent, previousAction) = (previousLatent * keep, previousAction * keep)
         }
-        let u = dynamicsInput(Tensor.concatenate([previousLatent, previousAction], axis: -1))
-        let (h, next) = backbone.step(u, state.backbone, resets: resets)
-        let e = encoder(observation)
-        let q = latent(posterior(config.posteriorReadsBackbone ? Tensor.concatenate([h, e], axis: -1) : e))
-        return State(backbone: next, deterministic: h, stochastic: draw(q, &rng))
+        let (h, next, logits) = posteriorStep(previousLatent, previousAction, state.backbone, resets: resets,
+                                              embedding: encoder(observation))
+        return State(backbone: next, deterministic: h, stochastic: draw(latent(logits), &rng))
+    }
+
+    /// One step of the sequence model and the posterior (DreamerV3 §2's
+    /// RSSM): h_t = f(h_{t−1}, z_{t−1}, a_{t−1}), then the logits of
+    /// q(z_t | h_t, e_t) (of e_t alone for a parallel backbone).
+    /// - Parameters:
+    ///   - latent: (B, G·K) z_{t−1}, and `action` (B, A) a_{t−1}: both
+    ///     already zero in rows that open an episode.
+    ///   - embedding: (B, E) e_t, the encoder's reading of x_t.
+    /// - Returns: (B, H) h_t, the backbone's state after the step, and (B, G·K) logits.
+    private func posteriorStep(_ latent: Tensor, _ action: Tensor, _ state: RecurrentState, resets: [Bool],
+                               embedding e: Tensor) -> (h: Tensor, next: RecurrentState, logits: Tensor) {
+        let u = dynamicsInput(Tensor.concatenate([latent, action], axis: -1))
+        let (h, next) = backbone.step(u, state, resets: resets)
+        return (h, next, posterior(config.posteriorReadsBackbone ? Tensor.concatenate([h, e], axis: -1) : e))
     }
 
     /// One imagined step: h_{t+1} from (z_t, a_t), and ẑ_{t+1} drawn from the prior.
@@ -182,7 +208,8 @@ public final class WorldModel: Module {
         public var states: State?
     }
 
-    /// Runs B sequences of L steps through the model (differentiable).
+    /// Runs B sequences of L steps through the model (differentiable): the
+    /// RSSM one step at a time, a parallel backbone in one scan.
     /// - Parameters:
     ///   - observations: (B, L, O).
     ///   - actions: (B, L, A), a_t taken at x_t.
@@ -200,39 +227,69 @@ public final class WorldModel: Module {
         let a = actions.swappingLeadingAxes()
         let previousActions = Tensor.concatenate([.zeros([1, b, actionSize]), a.slice(0..<(l - 1))], axis: 0) * keep
         let embeddings = encoder(observations.swappingLeadingAxes().reshaped([l * b, observationSize]))
+        let sequences = Sequences(batch: b, length: l, resets: resets, keep: keep, previousActions: previousActions,
+                                  embeddings: embeddings)
+        return config.posteriorReadsBackbone ? observeStepwise(sequences, using: &rng) : observeParallel(sequences, using: &rng)
+    }
 
-        var h: Tensor, z: Tensor, posteriorLogits: Tensor, last: RecurrentState, everyState: State? = nil
-        if config.posteriorReadsBackbone {
-            var state = backbone.initialState(batch: b), previous = Tensor.zeros([b, config.latentSize])
-            var hs: [Tensor] = [], zs: [Tensor] = [], logits: [Tensor] = [], backboneStates: [RecurrentState] = []
-            var generator: RandomGenerator? = rng
-            for t in 0..<l {
-                let rows = (t * b)..<((t + 1) * b)
-                let u = dynamicsInput(Tensor.concatenate([previous * keep.select(t), previousActions.select(t)], axis: -1))
-                let (ht, next) = backbone.step(u, state, resets: Array(resets[rows]))
-                let qt = posterior(Tensor.concatenate([ht, embeddings.slice(rows)], axis: -1))
-                previous = draw(latent(qt), &generator)
-                (state, hs, zs, logits) = (next, hs + [ht], zs + [previous], logits + [qt])
-                backboneStates.append(next)
-            }
-            rng = generator!
-            (h, z, posteriorLogits, last) = (Tensor.concatenate(hs), Tensor.concatenate(zs), Tensor.concatenate(logits), state)
-            everyState = State(backbone: RecurrentState(concatenating: backboneStates), deterministic: h.detached, stochastic: z.detached)
-        } else {
-            posteriorLogits = posterior(embeddings)
-            z = latent(posteriorLogits).sample(using: &rng).reshaped([l, b, config.latentSize])
-            let previous = Tensor.concatenate([.zeros([1, b, config.latentSize]), z.slice(0..<(l - 1))], axis: 0) * keep
-            let u = dynamicsInput(Tensor.concatenate([previous, previousActions], axis: -1))
-            let (outputs, state) = backbone.scan(u.swappingLeadingAxes(), backbone.initialState(batch: b),
-                                                 resets: (0..<b).flatMap { s in (0..<l).map { resets[$0 * b + s] } })
-            (h, last) = (outputs.swappingLeadingAxes().reshaped([l * b, config.backbone.width]), state)
-            z = z.reshaped([l * b, config.latentSize])
+    /// What `observe` prepares for either path, time-major (row t·B + b).
+    private struct Sequences {
+        var batch: Int, length: Int
+        /// L·B flags: x_t opens a sequence or an episode.
+        var resets: [Bool]
+        /// (L, B, 1) 0 where `resets`, else 1.
+        var keep: Tensor
+        /// (L, B, A) a_{t−1}, zero where `resets`.
+        var previousActions: Tensor
+        /// (L·B, E) e_t.
+        var embeddings: Tensor
+    }
+
+    /// The RSSM: z_t is drawn from a posterior that reads h_t, so the steps
+    /// run one after another. Keeps every step's state (for dreams).
+    private func observeStepwise(_ s: Sequences, using rng: inout RandomGenerator) -> Observation {
+        let (b, l) = (s.batch, s.length)
+        var state = backbone.initialState(batch: b), previous = Tensor.zeros([b, config.latentSize])
+        var hs: [Tensor] = [], zs: [Tensor] = [], logits: [Tensor] = [], backboneStates: [RecurrentState] = []
+        var generator: RandomGenerator? = rng
+        for t in 0..<l {
+            let rows = (t * b)..<((t + 1) * b)
+            let (ht, next, qt) = posteriorStep(previous * s.keep.select(t), s.previousActions.select(t), state,
+                                               resets: Array(s.resets[rows]), embedding: s.embeddings.slice(rows))
+            previous = draw(latent(qt), &generator)
+            (state, hs, zs, logits) = (next, hs + [ht], zs + [previous], logits + [qt])
+            backboneStates.append(next)
         }
-        let lastRows = ((l - 1) * b)..<(l * b)
+        rng = generator!
+        let (h, z) = (Tensor.concatenate(hs), Tensor.concatenate(zs))
+        let everyState = State(backbone: RecurrentState(concatenating: backboneStates), deterministic: h.detached, stochastic: z.detached)
+        return observation(h: h, z: z, posteriorLogits: Tensor.concatenate(logits), last: state, batch: b, states: everyState)
+    }
+
+    /// A parallel backbone (S4, Mamba): the posterior reads e_t alone, so
+    /// every z_t is drawn at once and the backbone scans all L steps.
+    private func observeParallel(_ s: Sequences, using rng: inout RandomGenerator) -> Observation {
+        let (b, l) = (s.batch, s.length)
+        let posteriorLogits = posterior(s.embeddings)
+        let z = latent(posteriorLogits).sample(using: &rng).reshaped([l, b, config.latentSize])
+        let previous = Tensor.concatenate([.zeros([1, b, config.latentSize]), z.slice(0..<(l - 1))], axis: 0) * s.keep
+        let u = dynamicsInput(Tensor.concatenate([previous, s.previousActions], axis: -1))
+        // The scan reads batch-major rows (b, t).
+        let (outputs, last) = backbone.scan(u.swappingLeadingAxes(), backbone.initialState(batch: b),
+                                            resets: (0..<b).flatMap { row in (0..<l).map { s.resets[$0 * b + row] } })
+        let h = outputs.swappingLeadingAxes().reshaped([l * b, config.backbone.width])
+        return observation(h: h, z: z.reshaped([l * b, config.latentSize]), posteriorLogits: posteriorLogits, last: last,
+                           batch: b, states: nil)
+    }
+
+    /// The `Observation` of (L·B, ·) time-major h, z and posterior logits.
+    private func observation(h: Tensor, z: Tensor, posteriorLogits: Tensor, last: RecurrentState, batch b: Int,
+                             states: State?) -> Observation {
+        let lastRows = (h.shape[0] - b)..<h.shape[0]
         return Observation(features: Tensor.concatenate([h, z], axis: -1), posterior: latent(posteriorLogits),
                            prior: latent(prior(h)),
                            last: State(backbone: last, deterministic: h.slice(lastRows), stochastic: z.slice(lastRows)),
-                           states: everyState)
+                           states: states)
     }
 
     /// The world model's terms, each averaged over the batch (what DreamerV3
