@@ -30,6 +30,16 @@ public struct LearningCurves {
 
     public init(runs: [Run]) { self.runs = runs }
 
+    /// The same runs up to `steps` env steps: runs of different lengths
+    /// compared at one budget.
+    public func truncated(at steps: Int) -> LearningCurves {
+        LearningCurves(runs: runs.map { run in
+            var run = run
+            run.points = run.points.filter { $0.step <= steps }
+            return run
+        })
+    }
+
     /// The groups in the order first met, each binned over [0, the longest run's last step].
     public func series(bins: Int = 100) -> [LineChart.Series] {
         let end = runs.flatMap { $0.points.map(\.step) }.max() ?? 0

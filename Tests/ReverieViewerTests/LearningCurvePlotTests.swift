@@ -65,6 +65,18 @@ import ReverieTraining
         #expect(Array(bytes[16..<24]) == [0, 0, 3, 192, 0, 0, 2, 88], "960×600")
     }
 
+    /// `--max-steps`: a long run and a short one at the short one's budget:
+    /// the curves span it, nothing after it is read.
+    @Test func runsTruncatedToABudgetEndThere() {
+        let long = LearningCurves.Run(name: "a", group: "a", seed: nil, points: (1...100).map { ($0 * 1_000, Double($0)) })
+        let short = LearningCurves.Run(name: "b", group: "b", seed: nil, points: (1...20).map { ($0 * 1_000, 1.0) })
+        let curves = LearningCurves(runs: [long, short]).truncated(at: 20_000)
+        #expect(curves.runs[0].points.count == 20 && curves.runs[0].points.last!.step == 20_000)
+        let series = curves.series(bins: 10)
+        #expect(series[0].x.last! < 20_000 && series[0].y.last! == 19.5, "the last bin holds steps 19k and 20k")
+        #expect(series[1].y.allSatisfy { $0 == 1 })
+    }
+
     @Test func aFolderThatIsNotARunIsNamed() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("not-a-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -28,10 +28,14 @@ struct Plot: ParsableCommand {
     @Option(help: "Width and height in pixels, as WxH.")
     var size = "960x600"
 
+    @Option(help: "Draw env steps up to this many only (runs of different lengths at one budget).")
+    var maxSteps: Int?
+
     func validate() throws {
         guard !runs.isEmpty else { throw ValidationError("Give at least one run folder.") }
         guard (2...2_000).contains(bins) else { throw ValidationError("--bins must be in 2...2000.") }
         guard dimensions != nil else { throw ValidationError("--size must be WxH with W ≥ 320 and H ≥ 240, e.g. 960x600.") }
+        if let maxSteps, maxSteps < 1 { throw ValidationError("--max-steps must be at least 1.") }
     }
 
     private var dimensions: (Int, Int)? {
@@ -41,10 +45,11 @@ struct Plot: ParsableCommand {
     }
 
     func run() throws {
-        let curves: LearningCurves
+        var curves: LearningCurves
         do { curves = try LearningCurves(runDirectories: runs.map { URL(fileURLWithPath: $0) }) } catch let error as LearningCurvesError {
             throw ValidationError(error.description)
         }
+        if let maxSteps { curves = curves.truncated(at: maxSteps) }
         let series = curves.series(bins: bins)
         guard !series.isEmpty else { throw ValidationError("no episode has ended in these runs yet: nothing to draw") }
         let envs = Set(curves.runs.map { $0.group.components(separatedBy: "__").first ?? "" })
