@@ -392,7 +392,6 @@ public final class Dreamer: Agent {
 
     /// Clips and applies gradients, refusing anything not finite.
     /// - Returns: the gradients' global norm before clipping.
-    @discardableResult
     private func apply(_ gradients: inout [Tensor], loss: Float, to optimizer: Adam, clip: Float, what: String) throws -> Float {
         guard loss.isFinite else { throw AgentError.nonFinite(what: what, update: updates, environmentSteps: environmentSteps) }
         let norm = clipGlobalNorm(&gradients, maxNorm: clip)

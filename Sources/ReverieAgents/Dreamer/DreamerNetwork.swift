@@ -107,7 +107,7 @@ public final class DreamerNetwork: ActingPolicy {
 
     /// The world-model state and the last action a memory holds.
     func unpack(_ memory: RecurrentState) -> (WorldModel.State, Tensor) {
-        (WorldModel.State(parts: Array(memory.parts.dropLast())), memory.parts[memory.parts.count - 1])
+        (WorldModel.State(parts: Array(memory.parts.dropLast())), memory.parts.last!)
     }
 
     func pack(_ state: WorldModel.State, action: Tensor) -> RecurrentState { RecurrentState(state.parts + [action]) }
