@@ -28,7 +28,9 @@ public struct SavedPolicy {
     ///   - url: a run folder or a `.safetensors` checkpoint.
     ///   - spaces: the spaces of the env the policy will meet, for a policy
     ///     trained on remote envs (a built-in env's are read from the registry).
-    public init(contentsOf url: URL, spaces: (observation: Space, action: Space)? = nil) throws {
+    ///   - actingWindow: a world-model agent acts from a window of this many
+    ///     observations instead of its run's setting (`dreamer.acting_window`).
+    public init(contentsOf url: URL, spaces: (observation: Space, action: Space)? = nil, actingWindow: Int? = nil) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw ConfigError("\(url.path) does not exist")
@@ -47,6 +49,14 @@ public struct SavedPolicy {
         }
         var config = TrainConfig()
         try config.apply(try parseTOML(toml, source: checkpoint.lastPathComponent), source: checkpoint.lastPathComponent)
+        if let actingWindow {
+            guard config.algorithm == "dreamer" else {
+                throw ConfigError("an acting window applies to world-model agents; \(checkpoint.lastPathComponent) holds a "
+                                  + "\(config.algorithm) policy")
+            }
+            guard actingWindow >= 0 else { throw ConfigError("an acting window is 0 (off) or more steps, got \(actingWindow)") }
+            config.dreamer.actingWindow = actingWindow
+        }
         self.config = config
         let actionSpace: Space
         if let spaces {

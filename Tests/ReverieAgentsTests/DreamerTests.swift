@@ -151,6 +151,53 @@ struct DreamerTests {
         #expect(try run(sampling: false) != sampled, "the setting changes what the agent does")
     }
 
+    /// Acting from a window of W observations (Drama's way) gives the state
+    /// that carrying it gives had the episode begun W − 1 steps ago: the same
+    /// as carried acting while the episode is shorter than the window, a
+    /// fresh start W − 1 steps back once it is longer. An episode start
+    /// (the memory reset the training loop applies) empties the window.
+    /// Every backbone: the RSSM's window runs step by step, S4's and
+    /// Mamba's through their parallel scan.
+    @Test(arguments: BackboneConfig.Kind.allCases)
+    func actingFromAWindowRestartsTheStateWStepsBack(_ kind: BackboneConfig.Kind) throws {
+        let env = try Registry.make("CartPole-v1")
+        func network(window: Int) throws -> DreamerNetwork {
+            var config = Self.tiny(kind)
+            config.actingWindow = window
+            var rng = RandomGenerator(seed: 3)
+            return try DreamerNetwork(config, observationSpace: env.observationSpace, actionSpace: env.actionSpace, rng: &rng)
+        }
+        let (w, steps, b, restart) = (4, 10, 2, 6)
+        let (carried, windowed) = (try network(window: 0), try network(window: w))
+        var rng = RandomGenerator(seed: 4)
+        let xs = (0..<steps).map { _ in Tensor((0..<(b * 4)).map { _ in 2 * rng.normal() }, shape: [b, 4]) }
+        let actions = (0..<steps).map { _ in (0..<b).map { _ in Float(rng.int(below: 2)) } }
+        var memory = windowed.initialMemory(batch: b)
+        #expect(memory.parts.count == carried.initialMemory(batch: b).parts.count + 3)
+        for t in 0..<steps {
+            // Row 0's episode starts again at step `restart`.
+            let (_, _, next) = windowed.step(xs[t], memory: memory.reset(where: [t == restart, false]))
+            let got = windowed.unpack(next).0.features
+            for row in 0..<b {
+                let from = max(row == 0 && t >= restart ? restart : 0, t - w + 1)
+                var m = carried.initialMemory(batch: 1), expected = Tensor([Float]())
+                for s in from...t {
+                    let (_, _, n) = carried.step(xs[s].slice(row..<(row + 1)), memory: m)
+                    expected = carried.unpack(n).0.features
+                    m = carried.remember(actions: [actions[s][row]], in: n)
+                }
+                #expect(got.slice(row..<(row + 1)).isClose(to: expected, relative: 1e-4, absolute: 1e-4),
+                        "step \(t), row \(row): the window's state is not a fresh start at step \(from)")
+            }
+            memory = windowed.remember(actions: actions[t], in: next)
+        }
+        // A window of one step reads the newest observation alone.
+        let one = try network(window: 1)
+        let (_, _, next) = one.step(xs[3], memory: one.remember(actions: [1, 0], in: one.initialMemory(batch: b)))
+        let (_, _, fresh) = carried.step(xs[3], memory: carried.initialMemory(batch: b))
+        #expect(one.unpack(next).0.features.isClose(to: carried.unpack(fresh).0.features, relative: 1e-4, absolute: 1e-4))
+    }
+
     /// Updates follow `train_ratio`: replayed steps (B·L per update) ≈ ratio × env steps after prefill.
     @Test func updatesFollowTheTrainRatio() throws {
         var config = Self.tiny()

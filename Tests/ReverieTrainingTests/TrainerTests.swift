@@ -94,7 +94,7 @@ import ReverieWorldModels
     /// agents, whose replay comes back too (on pixels and MinAtar's grids,
     /// as bytes; on both with each backbone; and acting on drawn latents).
     @Test(arguments: ["feedforward", "gru", "rtrl", "dreamer", "dreamer-sampling-latents", "dreamer-pixels-gru", "dreamer-pixels-s4", "dreamer-pixels-mamba",
-                      "dreamer-minatar-gru", "dreamer-minatar-s4", "dreamer-minatar-mamba"])
+                      "dreamer-minatar-gru", "dreamer-minatar-s4", "dreamer-minatar-mamba", "dreamer-window-s4"])
     func aStoppedAndResumedRunEndsWithTheSameParameters(_ policy: String) throws {
         let straight = try PythonTool.temporaryDirectory(), interrupted = try PythonTool.temporaryDirectory()
         defer {
@@ -111,6 +111,11 @@ import ReverieWorldModels
             config = Self.tinyDreamer
             (config.totalSteps, config.checkpointEvery) = (8 * 256, 0)
             config.dreamer.samplesLatentsWhenActing = policy == "dreamer-sampling-latents"
+        }
+        if policy == "dreamer-window-s4" {
+            // Acting from a window: the window (observations, actions, fill) is carried in the checkpoint too.
+            config.dreamer.worldModel.backbone.kind = .s4
+            config.dreamer.actingWindow = 5
         }
         if policy.hasPrefix("dreamer-pixels-") {
             // 64×64×3 frames: the strided CNN, bytes in the replay; every backbone.
@@ -157,7 +162,12 @@ import ReverieWorldModels
             let replayA = try Checkpoint(contentsOf: straight.appendingPathComponent("checkpoints/\(try #require(a.metadata["replay"]))"))
             let replayB = try Checkpoint(contentsOf: interrupted.appendingPathComponent("checkpoints/replay-000002048.safetensors"))
             #expect(!a.tensors.keys.contains { $0.hasPrefix("agent.carried.replay.") })
-            if policy == "dreamer" || policy == "dreamer-sampling-latents" {
+            if policy == "dreamer-window-s4" {
+                let memoryParts = a.tensors.keys.filter { $0.hasPrefix("agent.memory.") }.count
+                #expect(a.tensors["agent.memory.\(memoryParts - 3)"]?.shape == [4, 5 * 4], "the window of observations")
+                #expect(a.tensors["agent.memory.\(memoryParts - 1)"]?.scalars.allSatisfy { $0 >= 1 && $0 <= 5 } == true)
+            }
+            if policy == "dreamer" || policy == "dreamer-sampling-latents" || policy == "dreamer-window-s4" {
                 #expect(replayA.tensors["replay.observations"]?.shape == [4000, 4])
             } else {
                 // 8-bit frames and grids are kept as U8 (a quarter of Float32's size).

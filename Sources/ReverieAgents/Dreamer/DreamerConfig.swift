@@ -25,6 +25,11 @@ public struct DreamerConfig: Sendable, Equatable {
     /// instead of taking each group's most likely class (evaluation always
     /// takes it). The actor learns on sampled latents either way.
     public var samplesLatentsWhenActing = false
+    /// W > 0: act from the model's state after the last W observations
+    /// alone, recomputed from zeros at every step as replayed training
+    /// sequences start (Drama's acting); 0 carries the state through the
+    /// whole episode (DreamerV3's). Costs W model steps per acting step.
+    public var actingWindow = 0
 
     /// Imagined steps from each start.
     public var horizon = 15

@@ -10,9 +10,17 @@ import ReverieWorldModels
 ///
 /// Its memory is the world model's state after step t and a_t:
 /// [backbone parts…, h_t (B, H), z_t (B, G·K), a_t (B, A)], all zeros at an
-/// episode's start.
+/// episode's start. With an acting window of W steps it also holds the last
+/// W observations (B, W·O), the actions taken at them (B, W·A) and how many
+/// of them belong to this episode (B, 1), and the state is recomputed at
+/// every step from those alone, starting from zeros as every replayed
+/// training sequence does (Drama acts from such a window). Without one the
+/// state is carried through the whole episode, which a model trained on
+/// short sequences from a zero state may never have seen.
 public final class DreamerNetwork: ActingPolicy {
     public let worldModel: WorldModel
+    /// W, observations the acting state is computed from (0: carried through the episode).
+    public let actingWindow: Int
     /// f → π's outputs: logits (categorical) or [mean, std] pre-activations (continuous).
     public let actor: NormMLP
     /// f → logits over the return's symlog bins.
@@ -27,6 +35,7 @@ public final class DreamerNetwork: ActingPolicy {
     private let boxCentre: Tensor, boxHalfRange: Tensor
 
     public init(_ config: DreamerConfig, observationSpace: Space, actionSpace: Space, rng: inout RandomGenerator) throws {
+        actingWindow = config.actingWindow
         let shape = observationSpace.shape.count > 1 ? observationSpace.shape : [observationSpace.flatCount]
         do { _ = try ObservationCoding.choose(for: shape) } catch {
             throw AgentError.unsupportedSpace(observationSpace, reason: error.reason)
@@ -102,15 +111,51 @@ public final class DreamerNetwork: ActingPolicy {
     // MARK: - ActingPolicy
 
     public func initialMemory(batch: Int) -> RecurrentState {
-        pack(worldModel.initialState(batch: batch), action: .zeros([batch, worldModel.actionSize]))
+        let state = worldModel.initialState(batch: batch), action = Tensor.zeros([batch, worldModel.actionSize])
+        guard actingWindow > 0 else { return pack(state, action: action) }
+        return pack(state, action: action, window: Window(batch: batch, steps: actingWindow, observationSize: observationSize,
+                                                          actionSize: worldModel.actionSize))
+    }
+
+    /// The last W observations and the actions taken at them, oldest first.
+    struct Window {
+        /// (B, W·O) and (B, W·A); the newest action is zero until `remember` writes it.
+        var observations: Tensor, actions: Tensor
+        /// (B, 1) how many of the W steps belong to the current episode.
+        var filled: Tensor
+
+        init(observations: Tensor, actions: Tensor, filled: Tensor) {
+            (self.observations, self.actions, self.filled) = (observations, actions, filled)
+        }
+
+        init(batch: Int, steps: Int, observationSize: Int, actionSize: Int) {
+            self.init(observations: .zeros([batch, steps * observationSize]), actions: .zeros([batch, steps * actionSize]),
+                      filled: .zeros([batch, 1]))
+        }
+
+        var parts: [Tensor] { [observations, actions, filled] }
+    }
+
+    /// The world-model state, the last action and the window a memory holds.
+    func unpackWindowed(_ memory: RecurrentState) -> (WorldModel.State, Tensor, Window?) {
+        var parts = memory.parts
+        var window: Window? = nil
+        if actingWindow > 0 {
+            window = Window(observations: parts[parts.count - 3], actions: parts[parts.count - 2], filled: parts[parts.count - 1])
+            parts.removeLast(3)
+        }
+        return (WorldModel.State(parts: Array(parts.dropLast())), parts.last!, window)
     }
 
     /// The world-model state and the last action a memory holds.
     func unpack(_ memory: RecurrentState) -> (WorldModel.State, Tensor) {
-        (WorldModel.State(parts: Array(memory.parts.dropLast())), memory.parts.last!)
+        let (state, action, _) = unpackWindowed(memory)
+        return (state, action)
     }
 
-    func pack(_ state: WorldModel.State, action: Tensor) -> RecurrentState { RecurrentState(state.parts + [action]) }
+    func pack(_ state: WorldModel.State, action: Tensor, window: Window? = nil) -> RecurrentState {
+        RecurrentState(state.parts + [action] + (window?.parts ?? []))
+    }
 
     public func step(_ observations: Tensor, memory: RecurrentState) -> (PolicyDistribution, Tensor, RecurrentState) {
         var mode: RandomGenerator? = nil
@@ -121,15 +166,43 @@ public final class DreamerNetwork: ActingPolicy {
     /// group's most likely class).
     func step(_ observations: Tensor, memory: RecurrentState,
               sampling rng: inout RandomGenerator?) -> (PolicyDistribution, Tensor, RecurrentState) {
-        let (state, action) = unpack(memory)
-        let next = worldModel.observeStep(state, action: action, observation: observations,
+        let (state, action, window) = unpackWindowed(memory)
+        let next: WorldModel.State, kept: Window?
+        if let window {
+            (next, kept) = observeWindow(window, adding: observations, using: &rng)
+        } else {
+            next = worldModel.observeStep(state, action: action, observation: observations,
                                           resets: Array(repeating: false, count: observations.shape[0]), using: &rng)
+            kept = nil
+        }
         let f = next.features
-        return (policy(f), value(f), pack(next, action: action))
+        return (policy(f), value(f), pack(next, action: action, window: kept))
+    }
+
+    /// The state after x_t from the window with x_t appended: the last W
+    /// steps run through the model from zeros, the first of this episode's
+    /// steps opening it (as `WorldModel.observe` trains).
+    /// - Parameter x: (B, O) x_t.
+    private func observeWindow(_ window: Window, adding x: Tensor,
+                               using rng: inout RandomGenerator?) -> (WorldModel.State, Window) {
+        let (b, w, o, a) = (x.shape[0], actingWindow, observationSize, worldModel.actionSize)
+        let shifted = Window(
+            observations: Tensor.concatenate([window.observations.slice(o..<(w * o), axis: 1), x], axis: 1),
+            actions: Tensor.concatenate([window.actions.slice(a..<(w * a), axis: 1), .zeros([b, a])], axis: 1),
+            filled: (window.filled + 1).clamped(0, Float(w)))
+        let filled = shifted.filled.scalars.map { Int($0) }
+        let isFirst = (0..<b).flatMap { row in (0..<w).map { $0 == w - filled[row] } }
+        let seen = worldModel.observe(observations: shifted.observations.reshaped([b, w, o]),
+                                      actions: shifted.actions.reshaped([b, w, a]), isFirst: isFirst, sampling: &rng)
+        return (seen.last, shifted)
     }
 
     public func remember(actions: [Float], in memory: RecurrentState) -> RecurrentState {
-        let (state, _) = unpack(memory)
-        return pack(state, action: modelActions(actions))
+        let (state, _, window) = unpackWindowed(memory)
+        let taken = modelActions(actions)
+        guard var window else { return pack(state, action: taken) }
+        let (w, a) = (actingWindow, worldModel.actionSize)
+        window.actions = Tensor.concatenate([window.actions.slice(0..<((w - 1) * a), axis: 1), taken], axis: 1)
+        return pack(state, action: taken, window: window)
     }
 }

@@ -169,6 +169,9 @@ public struct TrainConfig: Sendable, Equatable {
         .int("dreamer.iteration_steps", "env steps per env between two logged rows", \.dreamer.iterationSteps, in: 1...1_000_000),
         .bool("dreamer.sample_when_acting", "acting in training draws the posterior latent, as DreamerV3 does (false: "
               + "its most likely class; evaluation always takes that)", \.dreamer.samplesLatentsWhenActing),
+        .int("dreamer.acting_window", "act from the world model's state after the last W observations, recomputed from "
+             + "zeros each step as replayed sequences start (0: carry the state through the episode)",
+             \.dreamer.actingWindow, in: 0...4_096),
         .int("dreamer.horizon", "imagined steps per dream", \.dreamer.horizon, in: 1...10_000),
         .int("dreamer.imagination_batch", "dreams per update (gru: at most B·L, the training batch's states; more "
              + "reads as all of them)", \.dreamer.imaginationBatch, in: 1...1_000_000),

@@ -215,6 +215,15 @@ public final class WorldModel: Module {
     ///   - actions: (B, L, A), a_t taken at x_t.
     ///   - isFirst: B·L flags, row b·L + t: x_t opens an episode.
     public func observe(observations: Tensor, actions: Tensor, isFirst: [Bool], using rng: inout RandomGenerator) -> Observation {
+        var generator: RandomGenerator? = rng
+        defer { rng = generator! }
+        return observe(observations: observations, actions: actions, isFirst: isFirst, sampling: &generator)
+    }
+
+    /// `observe` with each latent drawn by `rng`, or its mode where `rng` is
+    /// nil (acting from a window of recent steps: `DreamerNetwork`).
+    public func observe(observations: Tensor, actions: Tensor, isFirst: [Bool],
+                        sampling rng: inout RandomGenerator?) -> Observation {
         precondition(observations.rank == 3 && observations.shape[2] == observationSize
                      && actions.shape == [observations.shape[0], observations.shape[1], actionSize],
                      "observe needs observations (B, L, \(observationSize)) and actions (B, L, \(actionSize)), "
@@ -247,20 +256,18 @@ public final class WorldModel: Module {
 
     /// The RSSM: z_t is drawn from a posterior that reads h_t, so the steps
     /// run one after another. Keeps every step's state (for dreams).
-    private func observeStepwise(_ s: Sequences, using rng: inout RandomGenerator) -> Observation {
+    private func observeStepwise(_ s: Sequences, using rng: inout RandomGenerator?) -> Observation {
         let (b, l) = (s.batch, s.length)
         var state = backbone.initialState(batch: b), previous = Tensor.zeros([b, config.latentSize])
         var hs: [Tensor] = [], zs: [Tensor] = [], logits: [Tensor] = [], backboneStates: [RecurrentState] = []
-        var generator: RandomGenerator? = rng
         for t in 0..<l {
             let rows = (t * b)..<((t + 1) * b)
             let (ht, next, qt) = posteriorStep(previous * s.keep.select(t), s.previousActions.select(t), state,
                                                resets: Array(s.resets[rows]), embedding: s.embeddings.slice(rows))
-            previous = draw(latent(qt), &generator)
+            previous = draw(latent(qt), &rng)
             (state, hs, zs, logits) = (next, hs + [ht], zs + [previous], logits + [qt])
             backboneStates.append(next)
         }
-        rng = generator!
         let (h, z) = (Tensor.concatenate(hs), Tensor.concatenate(zs))
         let everyState = State(backbone: RecurrentState(concatenating: backboneStates), deterministic: h.detached, stochastic: z.detached)
         return observation(h: h, z: z, posteriorLogits: Tensor.concatenate(logits), last: state, batch: b, states: everyState)
@@ -268,10 +275,10 @@ public final class WorldModel: Module {
 
     /// A parallel backbone (S4, Mamba): the posterior reads e_t alone, so
     /// every z_t is drawn at once and the backbone scans all L steps.
-    private func observeParallel(_ s: Sequences, using rng: inout RandomGenerator) -> Observation {
+    private func observeParallel(_ s: Sequences, using rng: inout RandomGenerator?) -> Observation {
         let (b, l) = (s.batch, s.length)
         let posteriorLogits = posterior(s.embeddings)
-        let z = latent(posteriorLogits).sample(using: &rng).reshaped([l, b, config.latentSize])
+        let z = draw(latent(posteriorLogits), &rng).reshaped([l, b, config.latentSize])
         let previous = Tensor.concatenate([.zeros([1, b, config.latentSize]), z.slice(0..<(l - 1))], axis: 0) * s.keep
         let u = dynamicsInput(Tensor.concatenate([previous, s.previousActions], axis: -1))
         // The scan reads batch-major rows (b, t).

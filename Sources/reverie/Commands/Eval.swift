@@ -32,6 +32,9 @@ struct Eval: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a sentence.")
     var json = false
 
+    @Option(help: "A world-model agent: act from its state after the last N observations, recomputed from zeros each step as its training sequences start (0 carries the state through the episode; default: the run's dreamer.acting_window).")
+    var actingWindow: Int?
+
     @Option(help: "Write the first episode as an animated GIF to this file (a world-model agent: real, reconstructed and dreamed frames side by side under their titles, on images and on envs that draw their observations).")
     var record: String?
 
@@ -39,12 +42,13 @@ struct Eval: ParsableCommand {
         if (path == nil) == (random == nil) { throw ValidationError("Give a run folder or checkpoint, or --random ENV (not both).") }
         guard episodes >= 1 else { throw ValidationError("--episodes must be at least 1.") }
         if let record, !record.lowercased().hasSuffix(".gif") { throw ValidationError("--record writes a GIF: give a .gif path.") }
+        if let actingWindow, actingWindow < 0 { throw ValidationError("--acting-window is 0 (off) or more steps.") }
     }
 
     func run() throws {
         if let random { return try evaluateRandom(random) }
         let saved: SavedPolicy
-        do { saved = try SavedPolicy(contentsOf: URL(fileURLWithPath: path!)) } catch let error as ConfigError {
+        do { saved = try SavedPolicy(contentsOf: URL(fileURLWithPath: path!), actingWindow: actingWindow) } catch let error as ConfigError {
             throw ValidationError(error.message)
         }
         defer { saved.close() }
@@ -71,8 +75,10 @@ struct Eval: ParsableCommand {
             try gif.write(to: URL(fileURLWithPath: record))
             FileHandle.standardError.write(Data("wrote \(record) (\(gif.frameCount) frames)\n".utf8))
         }
-        report(returns, env: saved.config.env, extra: ["checkpoint": saved.checkpoint.path, "env_steps": saved.environmentSteps,
-                                                       "deterministic": !stochastic],
+        var extra: [String: Any] = ["checkpoint": saved.checkpoint.path, "env_steps": saved.environmentSteps,
+                                    "deterministic": !stochastic]
+        if let dreamer { extra["acting_window"] = dreamer.actingWindow }
+        report(returns, env: saved.config.env, extra: extra,
                how: String(format: "%@, trained %@ steps", stochastic ? "sampled actions" : "deterministic", String(saved.environmentSteps)))
     }
 
