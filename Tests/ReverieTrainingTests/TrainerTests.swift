@@ -51,6 +51,10 @@ import ReverieWorldModels
             #expect(json[key] != nil, "summary.json lacks \(key)")
         }
         #expect(json["eval_episodes"] as? Int == 2)
+        // An acting window is a world-model agent's setting: asked of a PPO policy, a clear error.
+        #expect { _ = try SavedPolicy(contentsOf: dir, actingWindow: 8) } throws: { error in
+            "\(error)".contains("an acting window applies to world-model agents")
+        }
     }
 
     /// A world-model run logs its losses beside PPO's columns (none during
@@ -83,6 +87,10 @@ import ReverieWorldModels
         #expect(saved.policy is DreamerNetwork && saved.environmentSteps == 1024)
         // The trainer evaluated with seed + 1,000,000: the saved policy plays those episodes alike.
         #expect(try saved.evaluate(episodes: 2, seed: 1_000_001) == summary.evalReturns)
+        // `reverie eval --acting-window`: the same checkpoint acting from a window.
+        let windowed = try SavedPolicy(contentsOf: dir, actingWindow: 8)
+        #expect((windowed.policy as? DreamerNetwork)?.actingWindow == 8 && (saved.policy as? DreamerNetwork)?.actingWindow == 0)
+        #expect(try windowed.evaluate(episodes: 2, seed: 1_000_001).allSatisfy { $0 >= 1 })
     }
 
     /// Stopped after 3 iterations (as Ctrl-C does) and resumed: the final
