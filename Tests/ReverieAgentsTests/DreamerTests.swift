@@ -198,6 +198,35 @@ struct DreamerTests {
         #expect(one.unpack(next).0.features.isClose(to: carried.unpack(fresh).0.features, relative: 1e-4, absolute: 1e-4))
     }
 
+    /// `reverie eval --model-error`: the agent plays its own deterministic
+    /// episodes (the same ones `evaluate` plays: CartPole pays 1 a step, so
+    /// the steps counted are the returns summed) and each span's figures are
+    /// the means of |x̂ − x| and |x| over its steps.
+    @Test func reconstructionErrorsFollowTheAgentsOwnEpisodes() throws {
+        let env = try Registry.make("CartPole-v1")
+        var rng = RandomGenerator(seed: 3)
+        let network = try DreamerNetwork(Self.tiny(.s4), observationSpace: env.observationSpace, actionSpace: env.actionSpace, rng: &rng)
+        let errors = try reconstructionErrors(network, in: env, episodes: 3, seed: 40, span: 4)
+        let returns = try evaluate(network, in: env, episodes: 3, seed: 40)
+        #expect(errors.counts.reduce(0, +) == Int(returns.reduce(0, +)) && errors.counts.count == (Int(returns.max()!) + 3) / 4)
+        #expect(errors.error.count == errors.counts.count && errors.error.allSatisfy { $0.count == 4 })
+        // Span 0 by hand: the first four steps of each episode, x̂ from the agent's own memory.
+        var sums = [Float](repeating: 0, count: 4), magnitudes = [Float](repeating: 0, count: 4), n = 0
+        for k in 0..<3 {
+            var observation = env.reset(seed: 40 + UInt64(k)), memory = network.initialMemory(batch: 1)
+            for _ in 0..<4 {
+                let (pi, _, next) = network.step(Tensor(observation, shape: [1, 4]), memory: memory)
+                let decoded = network.worldModel.reconstruction(network.unpack(next).0.features).scalars
+                for i in 0..<4 { (sums[i], magnitudes[i]) = (sums[i] + abs(decoded[i] - observation[i]), magnitudes[i] + abs(observation[i])) }
+                n += 1
+                memory = network.remember(actions: pi.mode, in: next)
+                observation = try env.step(network.head.envActions(pi.mode)).observation
+            }
+        }
+        #expect(zip(errors.error[0], sums).allSatisfy { abs($0 - $1 / Float(n)) < 1e-5 } && errors.counts[0] == n)
+        #expect(zip(errors.magnitude[0], magnitudes).allSatisfy { abs($0 - $1 / Float(n)) < 1e-6 })
+    }
+
     /// Updates follow `train_ratio`: replayed steps (B·L per update) ≈ ratio × env steps after prefill.
     @Test func updatesFollowTheTrainRatio() throws {
         var config = Self.tiny()

@@ -35,6 +35,9 @@ struct Eval: ParsableCommand {
     @Option(help: "A world-model agent: act from its state after the last N observations, recomputed from zeros each step as its training sequences start (0 carries the state through the episode; default: the run's dreamer.acting_window).")
     var actingWindow: Int?
 
+    @Flag(help: "A world-model agent on vector observations: also measure how far its decoded observation strays from the real one, per 50 steps into the episode (mean |x̂ − x| beside mean |x|, per value).")
+    var modelError = false
+
     @Option(help: "Write the first episode as an animated GIF to this file (a world-model agent: real, reconstructed and dreamed frames side by side under their titles, on images and on envs that draw their observations).")
     var record: String?
 
@@ -78,8 +81,39 @@ struct Eval: ParsableCommand {
         var extra: [String: Any] = ["checkpoint": saved.checkpoint.path, "env_steps": saved.environmentSteps,
                                     "deterministic": !stochastic]
         if let dreamer { extra["acting_window"] = dreamer.actingWindow }
+        var errors: ReconstructionErrors?
+        if modelError {
+            guard let dreamer else { throw ValidationError("--model-error measures a world model; \(path!) holds a \(saved.config.algorithm) policy.") }
+            guard saved.environment == nil, dreamer.observationSize <= Self.modelErrorValues else {
+                throw ValidationError("--model-error prints a column per observation value of a built-in env (at most "
+                                      + "\(Self.modelErrorValues)); \(saved.config.env) has \(dreamer.observationSize).")
+            }
+            errors = try reconstructionErrors(dreamer, in: Registry.make(saved.config.env), episodes: episodes, seed: seed)
+            extra["model_error"] = ["span": errors!.span, "steps": errors!.counts, "error": errors!.error.map { $0.map(Double.init) },
+                                    "magnitude": errors!.magnitude.map { $0.map(Double.init) }]
+        }
         report(returns, env: saved.config.env, extra: extra,
                how: String(format: "%@, trained %@ steps", stochastic ? "sampled actions" : "deterministic", String(saved.environmentSteps)))
+        if let errors, !json { print(Self.table(errors)) }
+    }
+
+    /// Observation values `--model-error` prints a column for.
+    static let modelErrorValues = 16
+
+    /// One row per span of steps: mean |x̂ − x| / mean |x| for each value.
+    static func table(_ errors: ReconstructionErrors) -> String {
+        let width = errors.error.first?.count ?? 0
+        var lines = ["world model's reading, mean |x̂ − x| / mean |x| per observation value, by steps into the episode:",
+                     "steps".padding(toLength: 12, withPad: " ", startingAt: 0)
+                        + (0..<width).map { "x[\($0)]".padding(toLength: 14, withPad: " ", startingAt: 0) }.joined()]
+        for (k, n) in errors.counts.enumerated() {
+            let steps = "\(k * errors.span)–\((k + 1) * errors.span - 1)"
+            lines.append(steps.padding(toLength: 12, withPad: " ", startingAt: 0)
+                         + (0..<width).map { String(format: "%.3f/%.3f", errors.error[k][$0], errors.magnitude[k][$0])
+                             .padding(toLength: 14, withPad: " ", startingAt: 0) }.joined()
+                         + "(\(n) steps)")
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// Episodes of uniformly random actions (seeded by --seed), episode k reset with seed + k.
