@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ReverieTraining
 
 /// `reverie eval --random ENV`: the random baseline a trained agent is
 /// measured against, run as a user runs it.
@@ -46,6 +47,19 @@ import Testing
         #expect(neither.status != 0 && neither.err.contains("--random ENV"), "\(neither.err)")
         let unknown = try Self.reverie(["eval", "--random", "CartPol-v1"])
         #expect(unknown.status != 0 && unknown.err.contains("unknown environment 'CartPol-v1'"), "\(unknown.err)")
+    }
+
+    /// `--acting-window` and `--model-error` ask things of a world model: on a
+    /// PPO run each is a clear error, given before any episode is played.
+    @Test func worldModelOptionsOnAPPORunAreClearErrors() throws {
+        let dir = try PythonTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try Trainer(config: TrainerTests.config(totalSteps: 512, checkpointEvery: 512), runDirectory: dir).run()
+        let window = try Self.reverie(["eval", dir.path, "--acting-window", "4"])
+        #expect(window.status != 0 && window.err.contains("an acting window applies to world-model agents"), "\(window.err)")
+        let error = try Self.reverie(["eval", dir.path, "--model-error"])
+        #expect(error.status != 0 && error.err.contains("--model-error measures a world model") && error.out.isEmpty, "\(error.err)")
+        #expect(try Self.reverie(["eval", dir.path, "--episodes", "1"]).status == 0)
     }
 
     /// A preset name used away from the repository (a copied binary, another

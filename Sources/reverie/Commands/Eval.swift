@@ -64,6 +64,13 @@ struct Eval: ParsableCommand {
             gif!.add(frame)
         }
         let dreamer = saved.policy as? DreamerNetwork
+        if modelError {
+            guard let dreamer else { throw ValidationError("--model-error measures a world model; \(path!) holds a \(saved.config.algorithm) policy.") }
+            guard saved.environment == nil, dreamer.observationSize <= Self.modelErrorValues else {
+                throw ValidationError("--model-error prints a column per observation value of a built-in env (at most "
+                                      + "\(Self.modelErrorValues)); \(saved.config.env) has \(dreamer.observationSize).")
+            }
+        }
         let dreamEnv = record != nil && dreamer != nil ? try Registry.make(saved.config.env) : nil
         let dreams = dreamEnv.map(canRecordDream(in:)) ?? false
         if dreams, let dreamer, let dreamEnv {
@@ -82,15 +89,11 @@ struct Eval: ParsableCommand {
                                     "deterministic": !stochastic]
         if let dreamer { extra["acting_window"] = dreamer.actingWindow }
         var errors: ReconstructionErrors?
-        if modelError {
-            guard let dreamer else { throw ValidationError("--model-error measures a world model; \(path!) holds a \(saved.config.algorithm) policy.") }
-            guard saved.environment == nil, dreamer.observationSize <= Self.modelErrorValues else {
-                throw ValidationError("--model-error prints a column per observation value of a built-in env (at most "
-                                      + "\(Self.modelErrorValues)); \(saved.config.env) has \(dreamer.observationSize).")
-            }
-            errors = try reconstructionErrors(dreamer, in: Registry.make(saved.config.env), episodes: episodes, seed: seed)
-            extra["model_error"] = ["span": errors!.span, "steps": errors!.counts, "error": errors!.error.map { $0.map(Double.init) },
-                                    "magnitude": errors!.magnitude.map { $0.map(Double.init) }]
+        if modelError, let dreamer {
+            let measured = try reconstructionErrors(dreamer, in: Registry.make(saved.config.env), episodes: episodes, seed: seed)
+            extra["model_error"] = ["span": measured.span, "steps": measured.counts, "error": measured.error.map { $0.map(Double.init) },
+                                    "magnitude": measured.magnitude.map { $0.map(Double.init) }]
+            errors = measured
         }
         report(returns, env: saved.config.env, extra: extra,
                how: String(format: "%@, trained %@ steps", stochastic ? "sampled actions" : "deterministic", String(saved.environmentSteps)))
