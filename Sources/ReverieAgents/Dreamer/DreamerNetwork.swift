@@ -124,17 +124,10 @@ public final class DreamerNetwork: ActingPolicy {
         /// (B, 1) how many of the W steps belong to the current episode.
         var filled: Tensor
 
-        init(observations: Tensor, actions: Tensor, filled: Tensor) {
-            (self.observations, self.actions, self.filled) = (observations, actions, filled)
-        }
-
-        init(batch: Int, steps: Int, observationSize: Int, actionSize: Int) {
-            self.init(observations: .zeros([batch, steps * observationSize]), actions: .zeros([batch, steps * actionSize]),
-                      filled: .zeros([batch, 1]))
-        }
-
         var parts: [Tensor] { [observations, actions, filled] }
     }
+
+    // MARK: - Acting from a window
 
     /// The world-model state, the last action and the window a memory holds.
     func unpackWindowed(_ memory: RecurrentState) -> (WorldModel.State, Tensor, Window?) {
@@ -204,5 +197,13 @@ public final class DreamerNetwork: ActingPolicy {
         let (w, a) = (actingWindow, worldModel.actionSize)
         window.actions = Tensor.concatenate([window.actions.slice(0..<((w - 1) * a), axis: 1), taken], axis: 1)
         return pack(state, action: taken, window: window)
+    }
+}
+
+extension DreamerNetwork.Window {
+    /// An empty window of B rows: zeros, none of it this episode's.
+    init(batch: Int, steps: Int, observationSize: Int, actionSize: Int) {
+        self.init(observations: .zeros([batch, steps * observationSize]), actions: .zeros([batch, steps * actionSize]),
+                  filled: .zeros([batch, 1]))
     }
 }
