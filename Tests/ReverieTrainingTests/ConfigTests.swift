@@ -35,6 +35,19 @@ import Testing
         #expect("\(swapped)" == "\(original)", "only the backbone's kind differs")
     }
 
+    /// `world_model.posterior` picks what q(z_t | ·) reads for any backbone;
+    /// "backbone" (the default) leaves it to the backbone's own design.
+    @Test func thePosteriorsInputIsOneKey() throws {
+        let preset = PythonTool.repository.appendingPathComponent("agents/dreamer-s4-cartpole.toml")
+        let own = try TrainConfig.load(preset: preset)
+        #expect(own.dreamer.worldModel.posteriorInput == nil && !own.dreamer.worldModel.posteriorReadsBackbone)
+        let state = try TrainConfig.load(preset: preset, overrides: ["world_model.posterior=state"])
+        #expect(state.dreamer.worldModel.posteriorInput == .state && state.dreamer.worldModel.posteriorReadsBackbone)
+        let again = try TrainConfig.load(preset: preset, overrides: ["world_model.posterior=backbone"])
+        #expect(again == own)
+        #expect(throws: (any Error).self) { try TrainConfig.load(preset: preset, overrides: ["world_model.posterior=h"]) }
+    }
+
     /// `base = "NAME"` starts a preset from NAME.toml beside it (itself
     /// possibly based on another); the preset's own keys and `--set` win.
     /// A missing base, a path and a cycle are clear errors.
@@ -124,6 +137,7 @@ import Testing
         config.ppo.targetKL = 0.015
         config.env = "TMaze?length=40"
         config.hidden = [16, 8]
+        config.dreamer.worldModel.posteriorInput = .state
         let again = try Self.load(config.toml, resolved: true)
         #expect(again == config)
         // Read as a preset, it names keys PPO does not read.

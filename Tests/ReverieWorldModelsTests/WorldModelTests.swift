@@ -7,9 +7,11 @@ import ReverieWorldModels
 /// (`observeStep`); an episode start isolates what follows from what came
 /// before; and the loss trains.
 struct WorldModelTests {
-    static func model(_ kind: BackboneConfig.Kind, seed: UInt64 = 1) -> WorldModel {
+    static func model(_ kind: BackboneConfig.Kind, posterior: WorldModelConfig.PosteriorInput? = nil,
+                      seed: UInt64 = 1) -> WorldModel {
         var config = WorldModelConfig()
         config.backbone = BackboneConfig(kind: kind, width: 8, layers: 1, stateSize: 4)
+        config.posteriorInput = posterior
         (config.latentGroups, config.latentClasses, config.units, config.layers) = (3, 4, 8, 1)
         var rng = RandomGenerator(seed: seed)
         return WorldModel(config, observationShape: [3], actionSize: 2, rng: &rng)
@@ -51,7 +53,23 @@ struct WorldModelTests {
 
     @Test(arguments: BackboneConfig.Kind.allCases)
     func observingASequenceEqualsFilteringItStepByStep(_ kind: BackboneConfig.Kind) {
-        let model = Self.model(kind)
+        Self.expectObservingEqualsFiltering(Self.model(kind), kind)
+    }
+
+    /// Each backbone with the other posterior (`world_model.posterior`): the
+    /// RSSM's reading h_t and x_t runs S4 and Mamba step by step, S4WM's
+    /// reading x_t alone runs the GRU through its scan; both still equal
+    /// acting's one step at a time, and an episode start still isolates.
+    @Test(arguments: BackboneConfig.Kind.allCases)
+    func theOtherPosteriorObservesAsItActs(_ kind: BackboneConfig.Kind) {
+        let other: WorldModelConfig.PosteriorInput = kind == .gru ? .observation : .state
+        let model = Self.model(kind, posterior: other)
+        #expect(model.config.posteriorReadsBackbone == (other == .state))
+        Self.expectObservingEqualsFiltering(model, kind)
+        Self.expectEpisodeStartIsolates(model, kind)
+    }
+
+    static func expectObservingEqualsFiltering(_ model: WorldModel, _ kind: BackboneConfig.Kind) {
         let (b, l) = (3, 7)
         let (observations, actions, isFirst) = Self.sequences(batch: b, length: l, seed: 2)
         var rng = RandomGenerator(seed: 9)
@@ -74,7 +92,10 @@ struct WorldModelTests {
     /// What a sequence saw before an episode start does not reach past it.
     @Test(arguments: BackboneConfig.Kind.allCases)
     func anEpisodeStartIsolatesWhatFollows(_ kind: BackboneConfig.Kind) {
-        let model = Self.model(kind)
+        Self.expectEpisodeStartIsolates(Self.model(kind), kind)
+    }
+
+    static func expectEpisodeStartIsolates(_ model: WorldModel, _ kind: BackboneConfig.Kind) {
         let (b, l, cut) = (2, 8, 4)
         let (observations, actions, _) = Self.sequences(batch: b, length: l, seed: 3)
         let isFirst = (0..<(b * l)).map { $0 % l == cut }

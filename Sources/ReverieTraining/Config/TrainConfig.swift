@@ -150,6 +150,10 @@ public struct TrainConfig: Sendable, Equatable {
         .int("world_model.mlp_layers", "hidden layers of the encoder and the decoder", \.dreamer.worldModel.layers, in: 1...16),
         .int("world_model.cnn_depth", "pixels: channels d of the image encoder's first convolution (2d, 4d, 8d follow)",
              \.dreamer.worldModel.cnnDepth, in: 1...1024),
+        .string("world_model.posterior", "what q(z_t | ·) reads: state (h_t and x_t, the RSSM's; sequences train step by step), "
+                + "observation (x_t alone, S4WM's and Drama's; sequences train through the backbone's parallel scan), "
+                + "or backbone (that backbone's own)", \.worldModelPosterior,
+                oneOf: ["backbone"] + WorldModelConfig.PosteriorInput.allCases.map(\.rawValue)),
         .float("world_model.free_bits", "each KL term is clamped below at this many nats", \.dreamer.worldModel.freeBits, in: 0...100),
         .float("world_model.dyn_scale", "β_dyn, weight of KL(sg(post) ‖ prior)", \.dreamer.worldModel.dynamicsScale, in: 0...1000),
         .float("world_model.rep_scale", "β_rep, weight of KL(post ‖ sg(prior))", \.dreamer.worldModel.representationScale,
@@ -350,6 +354,12 @@ public struct TrainConfig: Sendable, Equatable {
     var onlineLearningRule: String {
         get { online.learningRule.rawValue }
         set { online.learningRule = RecurrentLearningRule(rawValue: newValue) ?? .rtrl }
+    }
+
+    /// `world_model.posterior` as the schema reads and writes it ("backbone": nil).
+    var worldModelPosterior: String {
+        get { dreamer.worldModel.posteriorInput?.rawValue ?? "backbone" }
+        set { dreamer.worldModel.posteriorInput = WorldModelConfig.PosteriorInput(rawValue: newValue) }
     }
 
     /// The resolved config as TOML (the run folder's `config.toml`).

@@ -6,7 +6,7 @@
 ///     e_t = enc(x_t)                                        encoder
 ///     h_t = backbone(u_t),  u_t = in([z_{t−1}, a_{t−1}])    deterministic state (reset: u = in(0), state 0)
 ///     z_t ~ q(z_t | h_t, e_t)   RSSM (backbone .gru)        posterior, 1% unimix, straight-through
-///     z_t ~ q(z_t | e_t)        S4WM, Drama (.s4, .mamba)
+///     z_t ~ q(z_t | e_t)        S4WM, Drama (.s4, .mamba)   (`WorldModelConfig.posteriorInput` swaps them)
 ///     ẑ_t ~ p(ẑ_t | h_t)                                    prior (the dynamics)
 ///     f_t = [h_t, z_t]          x̂_t = dec(f_t),  r̂_t, ĉ_t from heads of f_t
 ///
@@ -22,7 +22,8 @@
 /// observations (MinAtar's grids), summed over the observation. Because S4WM's and Drama's posterior reads the
 /// observation only, all their latents are sampled at once and the whole
 /// sequence runs through the backbone's parallel `scan`; the RSSM's posterior
-/// needs h_t first, so its sequence runs step by step.
+/// needs h_t first, so its sequence runs step by step (as does any backbone
+/// given that posterior).
 ///
 /// Sequences sampled from replay start mid-episode: their first step starts
 /// from the initial state, and its KL terms are left out (the prior there has

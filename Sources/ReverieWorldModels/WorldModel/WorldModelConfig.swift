@@ -27,10 +27,22 @@ public struct WorldModelConfig: Sendable, Equatable {
 
     public init() {}
 
-    /// The RSSM's posterior reads h_t as well as the observation, so its
-    /// sequence runs step by step; S4WM's and Drama's read the observation
-    /// only, and their sequence runs through the backbone's parallel `scan`.
-    public var posteriorReadsBackbone: Bool { backbone.kind == .gru }
+    /// What the posterior q(z_t | ·) reads.
+    public enum PosteriorInput: String, Sendable, CaseIterable {
+        /// h_t and the observation (the RSSM's): the sequence runs step by step.
+        case state
+        /// The observation alone (S4WM's, Drama's): the sequence runs through the backbone's parallel `scan`.
+        case observation
+    }
+
+    /// What the posterior reads; nil: the backbone's own design (`.state` for
+    /// the RSSM, `.observation` for S4WM and Drama).
+    public var posteriorInput: PosteriorInput?
+
+    /// The posterior reads h_t as well as the observation, so the sequence runs step by step.
+    public var posteriorReadsBackbone: Bool {
+        (posteriorInput ?? (backbone.kind == .gru ? .state : .observation)) == .state
+    }
 
     /// G·K, the width of a flat latent z.
     public var latentSize: Int { latentGroups * latentClasses }
