@@ -52,19 +52,36 @@ public final class Trainer {
     }
 
     /// Continues the run in `runDirectory` from its newest checkpoint, with the config it was started with.
-    /// - Parameter latestGood: when the newest checkpoint is damaged (unreadable, or holding
-    ///   NaN or infinity), set it aside as `*.damaged` and resume from the newest good one.
-    ///   Without it, a damaged checkpoint is an error naming the good one to fall back to.
-    public init(resuming runDirectory: URL, latestGood: Bool = false, log: @escaping (String) -> Void = { _ in }) throws {
+    /// - Parameters:
+    ///   - latestGood: when the newest checkpoint is damaged (unreadable, or holding
+    ///     NaN or infinity), set it aside as `*.damaged` and resume from the newest good one.
+    ///     Without it, a damaged checkpoint is an error naming the good one to fall back to.
+    ///   - totalSteps: train on to this many env steps in all instead of the config's
+    ///     `total_steps` (a finished run goes on; PPO's annealed schedules stretch to the
+    ///     new end). It must not be below the checkpoint's steps; `config.toml` records it.
+    public init(resuming runDirectory: URL, latestGood: Bool = false, totalSteps: Int? = nil,
+                log: @escaping (String) -> Void = { _ in }) throws {
         self.runDirectory = runDirectory
         self.log = log
         let configURL = runDirectory.appendingPathComponent("config.toml")
         guard FileManager.default.fileExists(atPath: configURL.path) else {
             throw ConfigError("\(runDirectory.path) is not a run folder (no config.toml)")
         }
-        config = try TrainConfig.load(preset: configURL, resolved: true)
+        var config = try TrainConfig.load(preset: configURL, resolved: true)
+        let plannedSteps = config.totalSteps
+        if let totalSteps {
+            guard totalSteps >= 1 && totalSteps <= Int(Int32.max) else {
+                throw ConfigError("--total-steps \(totalSteps) is out of range (1…\(Int32.max))")
+            }
+            config.totalSteps = totalSteps
+        }
+        self.config = config
         Self.removeInterruptedWrites(in: runDirectory, log: log)
         let (latest, checkpoint) = try Self.newestGoodCheckpoint(in: runDirectory, latestGood: latestGood, log: log)
+        if let totalSteps, let at = checkpoint.metadata["env_steps"].flatMap(Int.init), totalSteps < at {
+            throw ConfigError("--total-steps \(grouped(totalSteps)) is below the \(grouped(at)) steps "
+                              + "\(latest.url.lastPathComponent) has already trained")
+        }
         (agent, normalization) = try Self.makeAgent(config)
         try checkpoint.load(into: agent.actingPolicy, from: "model")
         try agent.loadOptimizerState(checkpoint.state("optimizer"))
@@ -109,6 +126,10 @@ public final class Trainer {
         }
         wallSecondsBefore = meta["wall_seconds"].flatMap(Double.init) ?? 0
         resumedFromStep = steps
+        if config.totalSteps != plannedSteps {
+            try Data(config.toml.utf8).write(to: configURL, options: .atomic)
+            log("total_steps \(grouped(plannedSteps)) → \(grouped(config.totalSteps)) (config.toml updated)")
+        }
         log("resuming \(runDirectory.lastPathComponent) from \(latest.url.lastPathComponent) (\(grouped(steps)) steps)")
         attachLogs()
     }

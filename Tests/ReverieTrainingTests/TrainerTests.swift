@@ -209,6 +209,25 @@ import ReverieWorldModels
         }
     }
 
+    /// `--total-steps` on a resume trains a finished run on to the new end and
+    /// records it in config.toml; an end below what the run has trained is a
+    /// clear error that leaves the folder as it was.
+    @Test func aFinishedRunTrainsOnToANewTotal() throws {
+        let dir = try PythonTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let configURL = dir.appendingPathComponent("config.toml")
+        #expect(try Trainer(config: Self.config(totalSteps: 1024), runDirectory: dir).run().envSteps == 1024)
+        let extended = try Trainer(resuming: dir, totalSteps: 2048).run()
+        #expect(extended.outcome == .completed && extended.envSteps == 2048)
+        #expect(try Trainer.checkpoints(in: dir).map(\.step).last == 2048)
+        #expect(try TrainConfig.load(preset: configURL, resolved: true).totalSteps == 2048)
+        let before = try Data(contentsOf: configURL)
+        #expect { _ = try Trainer(resuming: dir, totalSteps: 1536) } throws: { error in
+            "\(error)".contains("below the 2,048 steps")
+        }
+        #expect(try Data(contentsOf: configURL) == before)
+    }
+
     /// A world-model run whose replay file went missing still resumes: its
     /// parameters, optimizer and counters come back, the replay starts empty.
     @Test func aWorldModelRunResumesWithoutItsReplayFile() throws {

@@ -16,7 +16,7 @@ struct Train: ParsableCommand {
                 Keys (run `reverie train --keys` for their docs): \
                 \(TrainConfig.schema.fields.map(\.key).joined(separator: ", ")).
 
-                Ctrl-C saves a checkpoint and stops; --resume RUN_DIR continues.
+                Ctrl-C saves a checkpoint and stops; --resume RUN_DIR continues (--total-steps N extends it).
                 """)
     }
 
@@ -38,6 +38,9 @@ struct Train: ParsableCommand {
     @Flag(help: "With --resume: if the newest checkpoint is damaged, set it aside and continue from the newest good one.")
     var resumeLatestGood = false
 
+    @Option(help: "With --resume: train on to this many env steps in all (a finished run goes on; config.toml records it).")
+    var totalSteps: Int?
+
     @Flag(help: "List every preset key with its documentation and allowed values, then exit.")
     var keys = false
 
@@ -50,6 +53,9 @@ struct Train: ParsableCommand {
             throw ValidationError("--resume continues a run with its own config: give no preset, --set, --seed or --run-dir.")
         }
         if resumeLatestGood && resume == nil { throw ValidationError("--resume-latest-good goes with --resume RUN_DIR.") }
+        if totalSteps != nil && resume == nil {
+            throw ValidationError("--total-steps goes with --resume RUN_DIR; a new run takes --set total_steps=N.")
+        }
         if resume == nil && preset == nil { throw ValidationError("Give a preset (\(Presets.names.joined(separator: ", "))) or --resume RUN_DIR.") }
     }
 
@@ -62,7 +68,8 @@ struct Train: ParsableCommand {
         let trainer: Trainer
         do {
             if let resume {
-                trainer = try Trainer(resuming: URL(fileURLWithPath: resume), latestGood: resumeLatestGood, log: log)
+                trainer = try Trainer(resuming: URL(fileURLWithPath: resume), latestGood: resumeLatestGood,
+                                      totalSteps: totalSteps, log: log)
             } else {
                 let url = try Presets.url(for: preset!)
                 let config = try TrainConfig.load(preset: url, overrides: overrides + (seed.map { ["seed=\($0)"] } ?? []))
