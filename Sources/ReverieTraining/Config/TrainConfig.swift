@@ -150,8 +150,9 @@ public struct TrainConfig: Sendable, Equatable {
         .int("world_model.mlp_layers", "hidden layers of the encoder and the decoder", \.dreamer.worldModel.layers, in: 1...16),
         .int("world_model.cnn_depth", "pixels: channels d of the image encoder's first convolution (2d, 4d, 8d follow)",
              \.dreamer.worldModel.cnnDepth, in: 1...1024),
-        .string("world_model.posterior", "what q(z_t | ·) reads: state (h_t and x_t, the RSSM's; sequences train step by step), "
-                + "observation (x_t alone, S4WM's and Drama's; sequences train through the backbone's parallel scan), "
+        .string("world_model.posterior", "what q(z_t | ·) reads: state (h_t and x_t, the RSSM's; sequences train step by step and "
+                + "dreams start from the batch's states), observation (x_t alone, S4WM's and Drama's; sequences train "
+                + "through the backbone's parallel scan and dreams start after a replayed context), "
                 + "or backbone (that backbone's own)", \.worldModelPosterior,
                 oneOf: ["backbone"] + WorldModelConfig.PosteriorInput.allCases.map(\.rawValue)),
         .float("world_model.free_bits", "each KL term is clamped below at this many nats", \.dreamer.worldModel.freeBits, in: 0...100),
