@@ -69,12 +69,8 @@ public final class Trainer {
         }
         var config = try TrainConfig.load(preset: configURL, resolved: true)
         let plannedSteps = config.totalSteps
-        if let totalSteps {
-            guard totalSteps >= 1 && totalSteps <= Int(Int32.max) else {
-                throw ConfigError("--total-steps \(totalSteps) is out of range (1…\(Int32.max))")
-            }
-            config.totalSteps = totalSteps
-        }
+        // Through the schema, so the key's own range and message apply.
+        if let totalSteps { try config.apply([(key: "total_steps", value: .int(totalSteps))], source: "--total-steps") }
         self.config = config
         Self.removeInterruptedWrites(in: runDirectory, log: log)
         let (latest, checkpoint) = try Self.newestGoodCheckpoint(in: runDirectory, latestGood: latestGood, log: log)
