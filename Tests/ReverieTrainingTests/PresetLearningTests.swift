@@ -142,3 +142,27 @@ import ReverieWorldModels
         #expect(after >= 150)
     }
 }
+
+/// The world-model agent learning from pixels: MinAtar Breakout's 10×10×4
+/// {0, 1} grids through the grid CNN and the Bernoulli decoder, with the
+/// preset's model, batches and train ratio (an update per 4 env steps), on
+/// a budget that fits the suite: 8k env steps after a 500-step prefill,
+/// 128 dreams per update (the preset: 200k steps, 5,000 prefill, 256 dreams).
+/// Uniformly random play scores 0.54 an episode (the golden fixture's 866
+/// episodes); the claim is about twice that, ≥ 1. Seeds 1–3 of this
+/// config evaluate at 1.75, 2.70 and 1.55 (`reverie train`'s 20 episodes,
+/// docs/results.md); the preset reaches about 7 at 200k.
+@Suite struct WorldModelPixelLearningTests {
+    @Test func worldModelAgentLearnsMinAtarBreakoutFromItsGrids() throws {
+        var config = try PresetLearningTests.preset("dreamer-gru-minatar-breakout")
+        #expect(config.algorithm == "dreamer" && config.env == "MinAtar/Breakout-v1")
+        #expect(config.dreamer.batchSize == 8 && config.dreamer.sequenceLength == 32 && config.dreamer.trainRatio == 64)
+        config.totalSteps = 8_000
+        config.dreamer.prefill = 500
+        config.dreamer.imaginationBatch = 128
+        let (before, after) = try PresetLearningTests.train(config, stepCap: 10_000)
+        print("MinAtar/Breakout-v1, world-model agent (GRU), 8k steps: \(before) → \(after)")
+        #expect(before < 1)
+        #expect(after >= 1)
+    }
+}
