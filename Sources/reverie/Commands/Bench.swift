@@ -103,12 +103,12 @@ struct Bench: ParsableCommand {
                 throw ValidationError("unknown network \(unknown); choose from \(PPOMinAtarBench.networks.joined(separator: ", "))")
             }
             result = try PPOMinAtarBench(game: game, networks: names, steps: steps ?? 2_000_000,
-                                         seed: seeds.split(separator: ",").compactMap { Int($0) }.first ?? 1,
+                                         seed: try seedList()[0],
                                          target: target, withPeer: !oursOnly).run()
         case .ppoAtari:
             guard ["Pong", "Breakout"].contains(game) else { throw ValidationError("ppo-atari plays Pong or Breakout (its presets); got \(game)") }
             result = try PPOAtariBench(game: game, steps: steps ?? 20_480,
-                                       seed: seeds.split(separator: ",").compactMap { Int($0) }.first ?? 1,
+                                       seed: try seedList()[0],
                                        rounds: min(repeats, 3), withPeer: !oursOnly).run()
         case .zmq: result = try ZmqBench(repeats: repeats).run()
         case .ppo: result = try PPOBench().run()
@@ -127,11 +127,11 @@ struct Bench: ParsableCommand {
             case .wmMamba: [.mamba]
             default: BackboneConfig.Kind.allCases
             }
-            result = try BackboneBench(kinds: kinds, withPeer: workload != .backbone && !oursOnly, lengths: numbers(lengths ?? "64,256,1024"),
+            result = try BackboneBench(kinds: kinds, withPeer: workload != .backbone && !oursOnly, lengths: try positiveIntegers(lengths ?? "64,256,1024", option: "--lengths"),
                                        repeats: min(repeats, 3)).run()
         case .dreamer:
             result = try DreamerBench(backbones: backbones.split(separator: ",").map(String.init),
-                                      seeds: seeds.split(separator: ",").compactMap { Int($0) }).run()
+                                      seeds: try seedList()).run()
         case .dreamerStep:
             var bench = DreamerStepBench(repeats: min(repeats, 3), withPeer: !oursOnly)
             if let networks { bench.observations = networks.split(separator: ",").map(String.init) }
@@ -154,21 +154,29 @@ struct Bench: ParsableCommand {
         case .viewer:
             result = try ViewerBench().run()
         case .tmaze:
-            result = try TMazeBench(lengths: numbers(lengths ?? "10,40"),
-                                    seeds: seeds.split(separator: ",").compactMap { Int($0) }, steps: steps ?? 1_000_000).run()
+            result = try TMazeBench(lengths: try positiveIntegers(lengths ?? "10,40", option: "--lengths"),
+                                    seeds: try seedList(), steps: steps ?? 1_000_000).run()
         }
         if !json { FileHandle.standardError.write(Data((result.table + "\n" + "OpenBLAS kernels: \(BLASKernels.coreName) (\(BLASKernels.reason))" + "\n").utf8)) }
         print(result.json)
     }
 
-    private func numbers(_ list: String) -> [Int] { list.split(separator: ",").compactMap { Int($0) } }
-
     /// A comma-separated list of positive integers, each token checked (spaces allowed).
     private func positiveIntegers(_ list: String, option: String) throws -> [Int] {
-        try list.split(separator: ",").map { token in
+        try integers(list, option: option, minimum: 1, kind: "positive integers", example: "10,50,100")
+    }
+
+    /// `--seeds`: non-negative integers, each token checked.
+    private func seedList() throws -> [Int] {
+        try integers(seeds, option: "--seeds", minimum: 0, kind: "non-negative integers", example: "1,2,3")
+    }
+
+    /// Integers ≥ `minimum`; a token that is not one (an empty one too) is named in the error.
+    private func integers(_ list: String, option: String, minimum: Int, kind: String, example: String) throws -> [Int] {
+        try list.split(separator: ",", omittingEmptySubsequences: false).map { token in
             let text = token.trimmingCharacters(in: .whitespaces)
-            guard let value = Int(text), value > 0 else {
-                throw ValidationError("\(option) takes positive integers separated by commas (10,50,100); got \"\(text)\"")
+            guard let value = Int(text), value >= minimum else {
+                throw ValidationError("\(option) takes \(kind) separated by commas (\(example)); got \"\(text)\"")
             }
             return value
         }

@@ -38,7 +38,7 @@ struct Train: ParsableCommand {
     @Flag(help: "With --resume: if the newest checkpoint is damaged, set it aside and continue from the newest good one.")
     var resumeLatestGood = false
 
-    @Option(help: "With --resume: train on to this many env steps in all (a finished run goes on; config.toml records it).")
+    @Option(help: "With --resume: train on to this many env steps in all (a finished run goes on; config.toml records it). Schedules annealed over the budget, as PPO's learning rate, stretch to the new total, so they step up where they resume.")
     var totalSteps: Int?
 
     @Flag(help: "List every preset key with its documentation and allowed values, then exit.")
