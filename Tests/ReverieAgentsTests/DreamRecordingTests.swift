@@ -44,6 +44,28 @@ struct DreamRecordingTests {
         #expect(panel(frames[2], 1) == panel(frames[2], 2) && frames[0].pixels[64 * 3] == 128)
     }
 
+    /// An agent acting from a window (`--acting-window`) is recorded acting
+    /// from it: the recording's episode is the one `evaluate` plays, which
+    /// the window changes (carried acting plays another here).
+    @Test func aWindowedAgentIsRecordedActingFromItsWindow() throws {
+        func network(window: Int) throws -> DreamerNetwork {
+            var config = DreamerTests.tiny(.gru)
+            config.actingWindow = window
+            let env = try Registry.make("CartPole-v1")
+            var rng = RandomGenerator(seed: 1)
+            return try DreamerNetwork(config, observationSpace: env.observationSpace, actionSpace: env.actionSpace, rng: &rng)
+        }
+        let (windowed, carried) = (try network(window: 2), try network(window: 0))
+        func play(_ network: DreamerNetwork, seed: UInt64) throws -> Float {
+            try evaluate(network, in: try Registry.make("CartPole-v1"), episodes: 1, seed: seed, deterministic: false)[0]
+        }
+        // An episode (of sampled actions) whose return the window changes.
+        let seed = try (UInt64(1)...20).first { try play(windowed, seed: $0) != play(carried, seed: $0) }
+        let found = try #require(seed, "the window changes none of 20 episodes; the test cannot tell the two apart")
+        let (steps, total) = try recordDream(windowed, in: try Registry.make("CartPole-v1"), seed: found, deterministic: false)
+        #expect(total == (try play(windowed, seed: found)) && steps.count == Int(total))
+    }
+
     /// On CartPole (vector observations) the env draws each panel: the first
     /// is its own picture of the step, the others are cart-poles where the
     /// world model puts them.

@@ -1,6 +1,6 @@
 import Testing
 
-/// `reverie bench`'s lists of numbers: a token that is not one is an error
+/// `reverie bench`'s lists of numbers and sizes: a token that is not one is an error
 /// naming the option and the token, before any measurement starts (it was
 /// once dropped silently, so `--lengths 10,4O` measured length 10 alone).
 @Suite struct BenchCommandTests {
@@ -10,6 +10,7 @@ import Testing
         (["bench", "dreamer", "--seeds", "1,,3"], "--seeds takes non-negative integers separated by commas (1,2,3); got \"\""),
         (["bench", "ppo-minatar", "--seeds=-1"], "--seeds takes non-negative integers separated by commas (1,2,3); got \"-1\""),
         (["bench", "wm-memory", "--horizons", "10,fifty"], "--horizons takes positive integers separated by commas (10,50,100); got \"fifty\""),
+        (["bench", "wm-memory", "--train-length", "1"], "wm-memory trains on batches of at least one sequence of at least 2 steps; got --train-batch 16, --train-length 1"),
     ])
     func aBadNumberInAListIsNamed(_ arguments: [String], _ message: String) throws {
         let (status, out, err) = try EvalCommandTests.reverie(arguments)

@@ -25,7 +25,9 @@ public struct DreamRecordingStep: Sendable, Equatable {
 /// model stops observing and imagines forward through its prior, fed the
 /// actions the agent really took, so the dream can be compared with reality
 /// frame by frame (S4WM's long-term imagination, in pictures). Before
-/// `context` the dream is the reconstruction.
+/// `context` the dream is the reconstruction. The agent acts as `evaluate`
+/// has it act (from its acting window, where it has one), so the episode
+/// recorded is the first one `evaluate` plays with the same seed.
 ///
 /// Observations the environment can draw are drawn by it
 /// (`ObservationDrawing`: a reconstructed CartPole observation becomes a
@@ -47,16 +49,18 @@ public func recordDream(_ network: DreamerNetwork, in environment: any Environme
     var observation = environment.reset(seed: seed)
     var state = model.initialState(batch: 1), dream = state
     var previousAction = Tensor.zeros([1, model.actionSize])
+    var memory = network.initialMemory(batch: 1)
     var steps: [DreamRecordingStep] = [], total: Float = 0
     for t in 0... {
-        state = model.observeStep(state, action: previousAction, observation: Tensor(observation, shape: [1, observation.count]),
-                                  resets: [t == 0], using: &noSampling)
+        let x = Tensor(observation, shape: [1, observation.count])
+        state = model.observeStep(state, action: previousAction, observation: x, resets: [t == 0], using: &noSampling)
         if t < context { dream = state } else { dream = model.imagineStep(dream, action: previousAction, using: &noSampling) }
         steps.append(DreamRecordingStep(real: draw(observation), reconstruction: draw(model.reconstruction(state.features).scalars),
                                         dream: draw(model.reconstruction(dream.features).scalars),
                                         dreamedSteps: max(0, t - context + 1)))
-        let pi = network.policy(state.features)
+        let (pi, _, next) = network.step(x, memory: memory)
         let raw = deterministic ? pi.mode : pi.sample(using: &rng)
+        memory = network.remember(actions: raw, in: next)
         previousAction = network.modelActions(raw)
         let step = try environment.step(network.head.envActions(raw))
         total += step.reward

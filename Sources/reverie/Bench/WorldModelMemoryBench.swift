@@ -77,7 +77,7 @@ struct WorldModelMemoryBench {
         return BenchResult(workload: "wm-memory", ours: errors[best]?.last ?? .nan, peer: nil,
                            unit: "lowest MSE per pixel \(horizons.last ?? 0) steps after the context (\(best))",
                            details: ["runs": rows, "horizons": horizons, "context": context, "updates": updates,
-                                     "replay_steps": replaySteps, "env": environment],
+                                     "replay_steps": replaySteps, "env": environment, "batch": batch, "length": length],
                            table: lines.joined(separator: "\n"), lowerIsBetter: true)
     }
 

@@ -58,6 +58,12 @@ struct Bench: ParsableCommand {
     @Option(help: "wm-memory: steps after the context at which the imagined frames are scored (default 10,50,100). Comma-separated.")
     var horizons: String?
 
+    @Option(help: "wm-memory: replayed sequences per update (16).")
+    var trainBatch = 16
+
+    @Option(help: "wm-memory: length of the replayed sequences the world models train on (64).")
+    var trainLength = 64
+
     @Option(help: "wm-memory: the image env whose random play the world models learn (default MemoryMaze?rooms=2&roomSize=3).")
     var env: String?
 
@@ -147,7 +153,11 @@ struct Bench: ParsableCommand {
                 }
                 return kind
             }
+            guard trainBatch > 0, trainLength > 1 else {
+                throw ValidationError("wm-memory trains on batches of at least one sequence of at least 2 steps; got --train-batch \(trainBatch), --train-length \(trainLength)")
+            }
             var bench = WorldModelMemoryBench(backbones: kinds, replaySteps: steps ?? 20_000, updates: updates, context: context)
+            (bench.batch, bench.length) = (trainBatch, trainLength)
             if let horizons { bench.horizons = try positiveIntegers(horizons, option: "--horizons") }
             if let env { bench.environment = env }
             result = try bench.run()
