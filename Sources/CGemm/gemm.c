@@ -42,26 +42,6 @@ static int ensure_buffers(void) {
 #define A_AT(i, p) (transpose_a ? a[(p) * lda + (i)] : a[(i) * lda + (p)])
 #define B_AT(p, j) (transpose_b ? b[(j) * ldb + (p)] : b[(p) * ldb + (j)])
 
-/* Packs op(A)[i0 ..< i0+mc, p0 ..< p0+kc] as ⌈mc/6⌉ panels, each kc columns
-   of 6 consecutive rows; rows past mc are zero. */
-static void pack_a(int transpose_a, const float *a, long lda, long i0, long p0, long mc, long kc, float *dst) {
-    for (long ir = 0; ir < mc; ir += MR) {
-        long rows = mc - ir < MR ? mc - ir : MR;
-        if (!transpose_a && rows == MR) {
-            const float *src = a + (i0 + ir) * lda + p0;
-            for (long p = 0; p < kc; p++, dst += MR)
-                for (int r = 0; r < MR; r++) dst[r] = src[r * lda + p];
-        } else if (transpose_a && rows == MR) {
-            const float *src = a + p0 * lda + i0 + ir;
-            for (long p = 0; p < kc; p++, dst += MR, src += lda)
-                for (int r = 0; r < MR; r++) dst[r] = src[r];
-        } else {
-            for (long p = 0; p < kc; p++, dst += MR)
-                for (int r = 0; r < MR; r++) dst[r] = r < rows ? A_AT(i0 + ir + r, p0 + p) : 0.0f;
-        }
-    }
-}
-
 /* dst[i·ldd + j] = src[j·lds + i] for an 8 × 8 block. */
 __attribute__((target("avx2,fma")))
 static inline void transpose8x8(const float *src, long lds, float *dst, long ldd) {
@@ -85,6 +65,57 @@ static inline void transpose8x8(const float *src, long lds, float *dst, long ldd
     _mm256_storeu_ps(dst + 5 * ldd, _mm256_permute2f128_ps(s1, s5, 0x31));
     _mm256_storeu_ps(dst + 6 * ldd, _mm256_permute2f128_ps(s2, s6, 0x31));
     _mm256_storeu_ps(dst + 7 * ldd, _mm256_permute2f128_ps(s3, s7, 0x31));
+}
+
+/* dst[p·6 + r] = src[r·lds + p] for 6 rows of 8: the 8 × 8 transpose with
+   two zero rows, each output column stored 6 floats apart (a store's two
+   spare lanes land where the next one writes; the last store is masked). */
+__attribute__((target("avx2,fma")))
+static inline void transpose6x8(const float *src, long lds, float *dst) {
+    __m256 r0 = _mm256_loadu_ps(src + 0 * lds), r1 = _mm256_loadu_ps(src + 1 * lds);
+    __m256 r2 = _mm256_loadu_ps(src + 2 * lds), r3 = _mm256_loadu_ps(src + 3 * lds);
+    __m256 r4 = _mm256_loadu_ps(src + 4 * lds), r5 = _mm256_loadu_ps(src + 5 * lds);
+    __m256 zero = _mm256_setzero_ps();
+    __m256 u0 = _mm256_unpacklo_ps(r0, r1), u1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 u2 = _mm256_unpacklo_ps(r2, r3), u3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 u4 = _mm256_unpacklo_ps(r4, r5), u5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 s0 = _mm256_shuffle_ps(u0, u2, 0x44), s1 = _mm256_shuffle_ps(u0, u2, 0xEE);
+    __m256 s2 = _mm256_shuffle_ps(u1, u3, 0x44), s3 = _mm256_shuffle_ps(u1, u3, 0xEE);
+    __m256 s4 = _mm256_shuffle_ps(u4, zero, 0x44), s5 = _mm256_shuffle_ps(u4, zero, 0xEE);
+    __m256 s6 = _mm256_shuffle_ps(u5, zero, 0x44), s7 = _mm256_shuffle_ps(u5, zero, 0xEE);
+    _mm256_storeu_ps(dst + 0 * MR, _mm256_permute2f128_ps(s0, s4, 0x20));
+    _mm256_storeu_ps(dst + 1 * MR, _mm256_permute2f128_ps(s1, s5, 0x20));
+    _mm256_storeu_ps(dst + 2 * MR, _mm256_permute2f128_ps(s2, s6, 0x20));
+    _mm256_storeu_ps(dst + 3 * MR, _mm256_permute2f128_ps(s3, s7, 0x20));
+    _mm256_storeu_ps(dst + 4 * MR, _mm256_permute2f128_ps(s0, s4, 0x31));
+    _mm256_storeu_ps(dst + 5 * MR, _mm256_permute2f128_ps(s1, s5, 0x31));
+    _mm256_storeu_ps(dst + 6 * MR, _mm256_permute2f128_ps(s2, s6, 0x31));
+    _mm256_maskstore_ps(dst + 7 * MR, _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0), _mm256_permute2f128_ps(s3, s7, 0x31));
+}
+
+/* Packs op(A)[i0 ..< i0+mc, p0 ..< p0+kc] as ⌈mc/6⌉ panels, each kc columns
+   of 6 consecutive rows; rows past mc are zero. A row-major A's whole
+   panels are transposed 6 × 8 at a time in registers. */
+__attribute__((target("avx2,fma")))
+static void pack_a(int transpose_a, const float *a, long lda, long i0, long p0, long mc, long kc, float *dst) {
+    for (long ir = 0; ir < mc; ir += MR) {
+        long rows = mc - ir < MR ? mc - ir : MR;
+        if (!transpose_a && rows == MR) {
+            const float *src = a + (i0 + ir) * lda + p0;
+            long p = 0;
+            for (; p + 8 <= kc; p += 8) transpose6x8(src + p, lda, dst + p * MR);
+            for (; p < kc; p++)
+                for (int r = 0; r < MR; r++) dst[p * MR + r] = src[r * lda + p];
+            dst += kc * MR;
+        } else if (transpose_a && rows == MR) {
+            const float *src = a + p0 * lda + i0 + ir;
+            for (long p = 0; p < kc; p++, dst += MR, src += lda)
+                for (int r = 0; r < MR; r++) dst[r] = src[r];
+        } else {
+            for (long p = 0; p < kc; p++, dst += MR)
+                for (int r = 0; r < MR; r++) dst[r] = r < rows ? A_AT(i0 + ir + r, p0 + p) : 0.0f;
+        }
+    }
 }
 
 /* Packs op(B)[p0 ..< p0+kc, j0 ..< j0+nc] as ⌈nc/16⌉ panels, each kc rows of
