@@ -298,12 +298,26 @@ public final class Dreamer: Agent {
         return dream
     }
 
-    /// The actor and the critic learn from one dream: targets, then one
-    /// actor step, one critic step, and the slow critic follows the critic.
+    /// The actor and the critic learn from one dream. One pass of the critic
+    /// over the dream's H + 1 steps, recorded for the critic's gradient,
+    /// serves twice: its values (off the tape) give the λ-returns both
+    /// learn from, and its first H steps are what the critic's loss reads.
+    /// Then one actor step, one critic step, and the slow critic follows.
     private func trainActorCritic(on dream: Dream, _ step: inout DreamerMetrics.Step) throws {
-        let targets = actorCriticTargets(dream, &step)
-        (step.actorLoss, step.entropy, step.actorGradientNorm) = try trainActor(on: targets)
-        (step.criticLoss, step.criticGradientNorm) = try trainCritic(on: targets)
+        let all = Tensor.concatenate(dream.features)                       // ((H + 1)·B, F)
+        let rows = config.horizon * dream.startContinues.count
+        let slowTargets = network.slowValue(all.slice(0..<rows))
+        var targets: Targets?
+        var (loss, gradients) = valueWithGradients(wrt: criticOptimizer.parameters) {
+            let logits = network.critic(all)
+            let t = actorCriticTargets(dream, features: all, values: network.twoHot.expectation(logits: logits.detached).scalars, &step)
+            targets = t
+            return criticLoss(logits: logits.slice(0..<rows), on: t, slowTargets: slowTargets)
+        }
+        (step.actorLoss, step.entropy, step.actorGradientNorm) = try trainActor(on: targets!)
+        step.criticLoss = loss
+        step.criticGradientNorm = try apply(&gradients, loss: loss, to: criticOptimizer,
+                                            clip: config.actorCriticGradientClip, what: "the critic loss")
         updateSlowCritic()
     }
 
@@ -324,10 +338,12 @@ public final class Dreamer: Agent {
     /// w_0 = c_0, w_t = w_{t−1}·γ·ĉ_t (later steps of a dream count less,
     /// steps after its end not at all), and the advantages scaled by
     /// S = max(1, P95 − P5) of the returns (DreamerV3's return normalisation).
-    private func actorCriticTargets(_ dream: Dream, _ step: inout DreamerMetrics.Step) -> Targets {
+    /// - Parameters:
+    ///   - features: ((H + 1)·B, F) the dream's features, time-major.
+    ///   - values: ((H + 1)·B) the critic's v_0 … v_H of them.
+    private func actorCriticTargets(_ dream: Dream, features all: Tensor, values v: [Float],
+                                    _ step: inout DreamerMetrics.Step) -> Targets {
         let (horizon, b) = (config.horizon, dream.startContinues.count)
-        let all = Tensor.concatenate(dream.features)                       // ((H + 1)·B, F)
-        let v = network.value(all).scalars                                 // v_0 … v_H
         let values = perStep(v, batch: b)
         let returns = Array(lambdaReturns(rewards: dream.rewards, continues: dream.continues, values: values,
                                           gamma: config.gamma, lambda: config.lambda).joined())
@@ -360,19 +376,15 @@ public final class Dreamer: Agent {
         return (loss, entropy, norm)
     }
 
-    /// One critic step on L_critic = mean(w·(−log p_ψ(R|f) − β·log p_ψ(v̄|f))):
-    /// the two-hot fit to the λ-returns, regularised towards the slow critic v̄.
-    /// - Returns: the loss and the gradient's norm before clipping.
-    private func trainCritic(on targets: Targets) throws -> (loss: Float, gradientNorm: Float) {
-        let slowTargets = network.slowValue(targets.features), returns = Tensor(targets.returns)
-        var (loss, gradients) = valueWithGradients(wrt: criticOptimizer.parameters) {
-            let logits = network.critic(targets.features)
-            let fit = network.twoHot.crossEntropy(logits: logits, targets: returns)
-            let regulariser = network.twoHot.crossEntropy(logits: logits, targets: slowTargets)
-            return (targets.weights * (fit + config.slowCriticRegularizer * regulariser)).mean()
-        }
-        let norm = try apply(&gradients, loss: loss, to: criticOptimizer, clip: config.actorCriticGradientClip, what: "the critic loss")
-        return (loss, norm)
+    /// L_critic = mean(w·(−log p_ψ(R|f) − β·log p_ψ(v̄|f))): the two-hot fit
+    /// to the λ-returns, regularised towards the slow critic's values v̄.
+    /// - Parameters:
+    ///   - logits: (H·B, bins) the critic's logits at the dream's first H steps.
+    ///   - slowTargets: (H·B) v̄ there.
+    private func criticLoss(logits: Tensor, on targets: Targets, slowTargets: Tensor) -> Tensor {
+        let fit = network.twoHot.crossEntropy(logits: logits, targets: Tensor(targets.returns))
+        let regulariser = network.twoHot.crossEntropy(logits: logits, targets: slowTargets)
+        return (targets.weights * (fit + config.slowCriticRegularizer * regulariser)).mean()
     }
 
     /// ψ̄ ← ψ̄ + ρ(ψ − ψ̄), ρ = `slow_critic_rate`.
