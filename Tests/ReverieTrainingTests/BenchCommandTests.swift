@@ -5,8 +5,8 @@ import Testing
 /// once dropped silently, so `--lengths 10,4O` measured length 10 alone).
 @Suite struct BenchCommandTests {
     @Test(arguments: [
-        (["bench", "tmaze", "--lengths", "10,4O"], "--lengths takes positive integers separated by commas (10,50,100); got \"4O\""),
-        (["bench", "backbone", "--lengths", "64,0"], "--lengths takes positive integers separated by commas (10,50,100); got \"0\""),
+        (["bench", "tmaze", "--lengths", "10,4O"], "--lengths takes positive integers separated by commas (10,40); got \"4O\""),
+        (["bench", "backbone", "--lengths", "64,0"], "--lengths takes positive integers separated by commas (64,256,1024); got \"0\""),
         (["bench", "dreamer", "--seeds", "1,,3"], "--seeds takes non-negative integers separated by commas (1,2,3); got \"\""),
         (["bench", "ppo-minatar", "--seeds=-1"], "--seeds takes non-negative integers separated by commas (1,2,3); got \"-1\""),
         (["bench", "wm-memory", "--horizons", "10,fifty"], "--horizons takes positive integers separated by commas (10,50,100); got \"fifty\""),

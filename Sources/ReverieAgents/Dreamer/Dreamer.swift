@@ -310,9 +310,10 @@ public final class Dreamer: Agent {
         var targets: Targets?
         var (loss, gradients) = valueWithGradients(wrt: criticOptimizer.parameters) {
             let logits = network.critic(all)
-            let t = actorCriticTargets(dream, features: all, values: network.twoHot.expectation(logits: logits.detached).scalars, &step)
-            targets = t
-            return criticLoss(logits: logits.slice(0..<rows), on: t, slowTargets: slowTargets)
+            let values = network.twoHot.expectation(logits: logits.detached).scalars
+            let computed = actorCriticTargets(dream, features: all, values: values, &step)
+            targets = computed
+            return criticLoss(logits: logits.slice(0..<rows), on: computed, slowTargets: slowTargets)
         }
         (step.actorLoss, step.entropy, step.actorGradientNorm) = try trainActor(on: targets!)
         step.criticLoss = loss

@@ -34,7 +34,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed repetitions per measurement; the median is reported.")
     var repeats = 7
 
-    @Option(help: "tmaze: corridor lengths; backbone and wm-*: sequence lengths (default 64,256,1024). Comma-separated.")
+    @Option(help: "tmaze: corridor lengths (default 10,40); backbone, wm-gru, wm-s5, wm-mamba: sequence lengths (default 64,256,1024). Comma-separated.")
     var lengths: String?
 
     @Option(help: "tmaze, dreamer: seeds, comma-separated; ppo-minatar: the first is used.")
@@ -58,10 +58,10 @@ struct Bench: ParsableCommand {
     @Option(help: "wm-memory: steps after the context at which the imagined frames are scored (default 10,50,100). Comma-separated.")
     var horizons: String?
 
-    @Option(help: "wm-memory: replayed sequences per update (16).")
+    @Option(help: "wm-memory: replayed sequences per update.")
     var trainBatch = 16
 
-    @Option(help: "wm-memory: length of the replayed sequences the world models train on (64).")
+    @Option(help: "wm-memory: length of the replayed sequences the world models train on.")
     var trainLength = 64
 
     @Option(help: "wm-memory: the image env whose random play the world models learn (default MemoryMaze?rooms=2&roomSize=3).")
@@ -81,6 +81,10 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1.") }
+        if workload == .wmMemory, trainBatch < 1 || trainLength < 2 {
+            throw ValidationError("wm-memory trains on batches of at least one sequence of at least 2 steps; "
+                                  + "got --train-batch \(trainBatch), --train-length \(trainLength)")
+        }
     }
 
     func run() throws {
@@ -133,7 +137,8 @@ struct Bench: ParsableCommand {
             case .wmMamba: [.mamba]
             default: BackboneConfig.Kind.allCases
             }
-            result = try BackboneBench(kinds: kinds, withPeer: workload != .backbone && !oursOnly, lengths: try positiveIntegers(lengths ?? "64,256,1024", option: "--lengths"),
+            result = try BackboneBench(kinds: kinds, withPeer: workload != .backbone && !oursOnly,
+                                       lengths: try positiveIntegers(lengths ?? "64,256,1024", option: "--lengths", example: "64,256,1024"),
                                        repeats: min(repeats, 3)).run()
         case .dreamer:
             result = try DreamerBench(backbones: backbones.split(separator: ",").map(String.init),
@@ -153,18 +158,15 @@ struct Bench: ParsableCommand {
                 }
                 return kind
             }
-            guard trainBatch > 0, trainLength > 1 else {
-                throw ValidationError("wm-memory trains on batches of at least one sequence of at least 2 steps; got --train-batch \(trainBatch), --train-length \(trainLength)")
-            }
             var bench = WorldModelMemoryBench(backbones: kinds, replaySteps: steps ?? 20_000, updates: updates, context: context)
             (bench.batch, bench.length) = (trainBatch, trainLength)
-            if let horizons { bench.horizons = try positiveIntegers(horizons, option: "--horizons") }
+            if let horizons { bench.horizons = try positiveIntegers(horizons, option: "--horizons", example: "10,50,100") }
             if let env { bench.environment = env }
             result = try bench.run()
         case .viewer:
             result = try ViewerBench().run()
         case .tmaze:
-            result = try TMazeBench(lengths: try positiveIntegers(lengths ?? "10,40", option: "--lengths"),
+            result = try TMazeBench(lengths: try positiveIntegers(lengths ?? "10,40", option: "--lengths", example: "10,40"),
                                     seeds: try seedList(), steps: steps ?? 1_000_000).run()
         }
         if !json { FileHandle.standardError.write(Data((result.table + "\n" + "OpenBLAS kernels: \(BLASKernels.coreName) (\(BLASKernels.reason))" + "\n").utf8)) }
@@ -172,8 +174,8 @@ struct Bench: ParsableCommand {
     }
 
     /// A comma-separated list of positive integers, each token checked (spaces allowed).
-    private func positiveIntegers(_ list: String, option: String) throws -> [Int] {
-        try integers(list, option: option, minimum: 1, kind: "positive integers", example: "10,50,100")
+    private func positiveIntegers(_ list: String, option: String, example: String) throws -> [Int] {
+        try integers(list, option: option, minimum: 1, kind: "positive integers", example: example)
     }
 
     /// `--seeds`: non-negative integers, each token checked.
