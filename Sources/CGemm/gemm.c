@@ -42,29 +42,31 @@ static int ensure_buffers(void) {
 #define A_AT(i, p) (transpose_a ? a[(p) * lda + (i)] : a[(i) * lda + (p)])
 #define B_AT(p, j) (transpose_b ? b[(j) * ldb + (p)] : b[(p) * ldb + (j)])
 
-/* dst[i·ldd + j] = src[j·lds + i] for an 8 × 8 block. */
+/* Transposes 8 rows of 8 floats held in registers: afterwards r[j] holds
+   column j, (r[0][j], …, r[7][j]). */
 __attribute__((target("avx2,fma")))
-static inline void transpose8x8(const float *src, long lds, float *dst, long ldd) {
-    __m256 r0 = _mm256_loadu_ps(src + 0 * lds), r1 = _mm256_loadu_ps(src + 1 * lds);
-    __m256 r2 = _mm256_loadu_ps(src + 2 * lds), r3 = _mm256_loadu_ps(src + 3 * lds);
-    __m256 r4 = _mm256_loadu_ps(src + 4 * lds), r5 = _mm256_loadu_ps(src + 5 * lds);
-    __m256 r6 = _mm256_loadu_ps(src + 6 * lds), r7 = _mm256_loadu_ps(src + 7 * lds);
-    __m256 u0 = _mm256_unpacklo_ps(r0, r1), u1 = _mm256_unpackhi_ps(r0, r1);
-    __m256 u2 = _mm256_unpacklo_ps(r2, r3), u3 = _mm256_unpackhi_ps(r2, r3);
-    __m256 u4 = _mm256_unpacklo_ps(r4, r5), u5 = _mm256_unpackhi_ps(r4, r5);
-    __m256 u6 = _mm256_unpacklo_ps(r6, r7), u7 = _mm256_unpackhi_ps(r6, r7);
+static inline void transpose_registers(__m256 r[8]) {
+    __m256 u0 = _mm256_unpacklo_ps(r[0], r[1]), u1 = _mm256_unpackhi_ps(r[0], r[1]);
+    __m256 u2 = _mm256_unpacklo_ps(r[2], r[3]), u3 = _mm256_unpackhi_ps(r[2], r[3]);
+    __m256 u4 = _mm256_unpacklo_ps(r[4], r[5]), u5 = _mm256_unpackhi_ps(r[4], r[5]);
+    __m256 u6 = _mm256_unpacklo_ps(r[6], r[7]), u7 = _mm256_unpackhi_ps(r[6], r[7]);
     __m256 s0 = _mm256_shuffle_ps(u0, u2, 0x44), s1 = _mm256_shuffle_ps(u0, u2, 0xEE);
     __m256 s2 = _mm256_shuffle_ps(u1, u3, 0x44), s3 = _mm256_shuffle_ps(u1, u3, 0xEE);
     __m256 s4 = _mm256_shuffle_ps(u4, u6, 0x44), s5 = _mm256_shuffle_ps(u4, u6, 0xEE);
     __m256 s6 = _mm256_shuffle_ps(u5, u7, 0x44), s7 = _mm256_shuffle_ps(u5, u7, 0xEE);
-    _mm256_storeu_ps(dst + 0 * ldd, _mm256_permute2f128_ps(s0, s4, 0x20));
-    _mm256_storeu_ps(dst + 1 * ldd, _mm256_permute2f128_ps(s1, s5, 0x20));
-    _mm256_storeu_ps(dst + 2 * ldd, _mm256_permute2f128_ps(s2, s6, 0x20));
-    _mm256_storeu_ps(dst + 3 * ldd, _mm256_permute2f128_ps(s3, s7, 0x20));
-    _mm256_storeu_ps(dst + 4 * ldd, _mm256_permute2f128_ps(s0, s4, 0x31));
-    _mm256_storeu_ps(dst + 5 * ldd, _mm256_permute2f128_ps(s1, s5, 0x31));
-    _mm256_storeu_ps(dst + 6 * ldd, _mm256_permute2f128_ps(s2, s6, 0x31));
-    _mm256_storeu_ps(dst + 7 * ldd, _mm256_permute2f128_ps(s3, s7, 0x31));
+    r[0] = _mm256_permute2f128_ps(s0, s4, 0x20); r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+    r[2] = _mm256_permute2f128_ps(s2, s6, 0x20); r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+    r[4] = _mm256_permute2f128_ps(s0, s4, 0x31); r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+    r[6] = _mm256_permute2f128_ps(s2, s6, 0x31); r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+/* dst[i·ldd + j] = src[j·lds + i] for an 8 × 8 block. */
+__attribute__((target("avx2,fma")))
+static inline void transpose8x8(const float *src, long lds, float *dst, long ldd) {
+    __m256 r[8];
+    for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * lds);
+    transpose_registers(r);
+    for (int i = 0; i < 8; i++) _mm256_storeu_ps(dst + i * ldd, r[i]);
 }
 
 /* dst[p·6 + r] = src[r·lds + p] for 6 rows of 8: the 8 × 8 transpose with
@@ -72,25 +74,12 @@ static inline void transpose8x8(const float *src, long lds, float *dst, long ldd
    spare lanes land where the next one writes; the last store is masked). */
 __attribute__((target("avx2,fma")))
 static inline void transpose6x8(const float *src, long lds, float *dst) {
-    __m256 r0 = _mm256_loadu_ps(src + 0 * lds), r1 = _mm256_loadu_ps(src + 1 * lds);
-    __m256 r2 = _mm256_loadu_ps(src + 2 * lds), r3 = _mm256_loadu_ps(src + 3 * lds);
-    __m256 r4 = _mm256_loadu_ps(src + 4 * lds), r5 = _mm256_loadu_ps(src + 5 * lds);
-    __m256 zero = _mm256_setzero_ps();
-    __m256 u0 = _mm256_unpacklo_ps(r0, r1), u1 = _mm256_unpackhi_ps(r0, r1);
-    __m256 u2 = _mm256_unpacklo_ps(r2, r3), u3 = _mm256_unpackhi_ps(r2, r3);
-    __m256 u4 = _mm256_unpacklo_ps(r4, r5), u5 = _mm256_unpackhi_ps(r4, r5);
-    __m256 s0 = _mm256_shuffle_ps(u0, u2, 0x44), s1 = _mm256_shuffle_ps(u0, u2, 0xEE);
-    __m256 s2 = _mm256_shuffle_ps(u1, u3, 0x44), s3 = _mm256_shuffle_ps(u1, u3, 0xEE);
-    __m256 s4 = _mm256_shuffle_ps(u4, zero, 0x44), s5 = _mm256_shuffle_ps(u4, zero, 0xEE);
-    __m256 s6 = _mm256_shuffle_ps(u5, zero, 0x44), s7 = _mm256_shuffle_ps(u5, zero, 0xEE);
-    _mm256_storeu_ps(dst + 0 * MR, _mm256_permute2f128_ps(s0, s4, 0x20));
-    _mm256_storeu_ps(dst + 1 * MR, _mm256_permute2f128_ps(s1, s5, 0x20));
-    _mm256_storeu_ps(dst + 2 * MR, _mm256_permute2f128_ps(s2, s6, 0x20));
-    _mm256_storeu_ps(dst + 3 * MR, _mm256_permute2f128_ps(s3, s7, 0x20));
-    _mm256_storeu_ps(dst + 4 * MR, _mm256_permute2f128_ps(s0, s4, 0x31));
-    _mm256_storeu_ps(dst + 5 * MR, _mm256_permute2f128_ps(s1, s5, 0x31));
-    _mm256_storeu_ps(dst + 6 * MR, _mm256_permute2f128_ps(s2, s6, 0x31));
-    _mm256_maskstore_ps(dst + 7 * MR, _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0), _mm256_permute2f128_ps(s3, s7, 0x31));
+    __m256 r[8];
+    for (int i = 0; i < 6; i++) r[i] = _mm256_loadu_ps(src + i * lds);
+    r[6] = r[7] = _mm256_setzero_ps();
+    transpose_registers(r);
+    for (int i = 0; i < 7; i++) _mm256_storeu_ps(dst + i * MR, r[i]);
+    _mm256_maskstore_ps(dst + 7 * MR, _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0), r[7]);
 }
 
 /* Packs op(A)[i0 ..< i0+mc, p0 ..< p0+kc] as ⌈mc/6⌉ panels, each kc columns
