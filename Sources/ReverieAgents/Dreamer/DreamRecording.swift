@@ -53,12 +53,14 @@ public func recordDream(_ network: DreamerNetwork, in environment: any Environme
     var steps: [DreamRecordingStep] = [], total: Float = 0
     for t in 0... {
         let x = Tensor(observation, shape: [1, observation.count])
-        state = model.observeStep(state, action: previousAction, observation: x, resets: [t == 0], using: &noSampling)
+        let (pi, _, next) = network.step(x, memory: memory)
+        // Carried acting already observed x_t; a window's state is not the carried one the panels show.
+        state = network.actingWindow == 0 ? network.worldModelState(in: next)
+            : model.observeStep(state, action: previousAction, observation: x, resets: [t == 0], using: &noSampling)
         if t < context { dream = state } else { dream = model.imagineStep(dream, action: previousAction, using: &noSampling) }
         steps.append(DreamRecordingStep(real: draw(observation), reconstruction: draw(model.reconstruction(state.features).scalars),
                                         dream: draw(model.reconstruction(dream.features).scalars),
                                         dreamedSteps: max(0, t - context + 1)))
-        let (pi, _, next) = network.step(x, memory: memory)
         let raw = deterministic ? pi.mode : pi.sample(using: &rng)
         memory = network.remember(actions: raw, in: next)
         previousAction = network.modelActions(raw)
