@@ -81,14 +81,16 @@ let package = Package(
             swiftSettings: vectorSettings),
 
         // MARK: - Tests
+        // What the test targets that start processes share: bounded waits, drained pipes.
+        .target(name: "ReverieTestSupport", path: "Tests/Support"),
         .testTarget(name: "ReverieCoreTests", dependencies: ["ReverieCore"]),
-        .testTarget(name: "ReverieNNTests", dependencies: ["ReverieCore", "ReverieNN"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ReverieNNTests", dependencies: ["ReverieCore", "ReverieNN", "ReverieTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReverieRecurrentTests", dependencies: ["ReverieRecurrent"]),
         .testTarget(name: "ReverieAgentsTests", dependencies: ["ReverieAgents"]),
         .testTarget(name: "ReverieWorldModelsTests", dependencies: ["ReverieWorldModels"]),
-        .testTarget(name: "ReverieTrainingTests", dependencies: ["ReverieTraining"]),
-        .testTarget(name: "ReverieRemoteTests", dependencies: ["ReverieRemote", "ReverieAgents", "ReverieTraining"]),
-        .testTarget(name: "ReverieViewerTests", dependencies: ["ReverieViewer"]),
+        .testTarget(name: "ReverieTrainingTests", dependencies: ["ReverieTraining", "ReverieTestSupport"]),
+        .testTarget(name: "ReverieRemoteTests", dependencies: ["ReverieRemote", "ReverieAgents", "ReverieTraining", "ReverieTestSupport"]),
+        .testTarget(name: "ReverieViewerTests", dependencies: ["ReverieViewer", "ReverieTestSupport"]),
         .testTarget(name: "ReverieEnvsTests", dependencies: ["ReverieEnvs"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

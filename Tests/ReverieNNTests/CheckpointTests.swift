@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ReverieNN
+import ReverieTestSupport
 
 struct CheckpointTests {
     static func temporaryDirectory() throws -> URL {
@@ -26,17 +27,10 @@ struct CheckpointTests {
     static func python(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../Python/safetensors_interop.py").standardized.path
-        let process = Process()
         let python = ProcessInfo.processInfo.environment["REVERIE_PYTHON"] ?? "python3"
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, script] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        let result = try ChildProcess.run(URL(fileURLWithPath: "/usr/bin/env"), [python, script] + arguments,
+                                          mergingErrors: true, timeout: 300)
+        return (result.timedOut || result.signaled ? -1 : result.status, result.out + (result.timedOut ? "\n[test: killed at its deadline]" : ""))
     }
 
     @Test func roundTripKeepsNamesShapesValuesAndMetadata() throws {
@@ -131,19 +125,10 @@ struct CheckpointTests {
     @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
     func fullDiskKeepsThePreviousCheckpoint() throws {
         let mountPoint = try Self.temporaryDirectory()
-        let mount = Process()
-        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
-        mount.arguments = ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mountPoint.path]
-        try mount.run()
-        mount.waitUntilExit()
-        try #require(mount.terminationStatus == 0, "could not mount a tmpfs")
-        defer {
-            let umount = Process()
-            umount.executableURL = URL(fileURLWithPath: "/bin/umount")
-            umount.arguments = [mountPoint.path]
-            try? umount.run()
-            umount.waitUntilExit()
-        }
+        let mount = try ChildProcess.run(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mountPoint.path],
+                                         timeout: 60)
+        try #require(mount.status == 0 && !mount.signaled && !mount.timedOut, "could not mount a tmpfs (\(mount.how)): \(mount.err)")
+        defer { _ = try? ChildProcess.run(URL(fileURLWithPath: "/bin/umount"), [mountPoint.path], timeout: 60) }
         let url = mountPoint.appendingPathComponent("latest.safetensors")
         try SafeTensors.write(["w": Tensor.ones([100])], to: url)
         #expect {

@@ -1,4 +1,5 @@
 import Foundation
+import ReverieTestSupport
 import Testing
 @testable import ReverieRemote
 
@@ -16,17 +17,12 @@ struct AtariPreprocessingTests {
     /// Runs the reference script in `mode` and returns the directory it wrote.
     static func reference(_ mode: String, _ arguments: [String]) throws -> URL {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("reverie-atari-\(UUID().uuidString)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ServerProcess.python)
-        process.arguments = [ServerProcess.repository.appendingPathComponent("Tests/Python/atari_preprocessing_reference.py").path,
-                             mode, out.path] + arguments
-        let err = Pipe()
-        process.standardError = err
-        try process.run()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ServerStartError(message: "atari_preprocessing_reference.py \(mode) failed: \(String(decoding: stderr, as: UTF8.self))")
+        let result = try ChildProcess.run(URL(fileURLWithPath: ServerProcess.python),
+                                          [ServerProcess.repository.appendingPathComponent("Tests/Python/atari_preprocessing_reference.py").path,
+                                           mode, out.path] + arguments,
+                                          timeout: 600)
+        guard result.status == 0 && !result.signaled && !result.timedOut else {
+            throw ServerStartError(message: "atari_preprocessing_reference.py \(mode) failed (\(result.how)): \(result.err)")
         }
         return out
     }

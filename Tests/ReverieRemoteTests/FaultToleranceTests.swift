@@ -1,4 +1,5 @@
 import Foundation
+import ReverieTestSupport
 import Testing
 import ReverieAgents
 @testable import ReverieRemote
@@ -209,20 +210,17 @@ struct FaultToleranceTests {
         for attempt in 0..<3 {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("reverie-ctrl-c-\(UUID())")
             defer { try? FileManager.default.removeItem(at: dir) }
-            let process = Process(), stderr = Pipe()
-            process.executableURL = ServerProcess.executable
-            process.arguments = ["train", "ppo-cartpole", "--run-dir", dir.path, "--set", "env=zmq://127.0.0.1:\(server.port)",
-                                 "--set", "remote.timeout_ms=25", "--set", "remote.retries=50", "--set", "total_steps=1000000", "--quiet"]
-            process.currentDirectoryURL = ServerProcess.repository
-            process.standardError = stderr
-            process.standardOutput = Pipe()
-            try process.run()
+            let run = try ChildProcess(ServerProcess.executable,
+                                       ["train", "ppo-cartpole", "--run-dir", dir.path, "--set", "env=zmq://127.0.0.1:\(server.port)",
+                                        "--set", "remote.timeout_ms=25", "--set", "remote.retries=50", "--set", "total_steps=1000000",
+                                        "--quiet"],
+                                       directory: ServerProcess.repository)
             // Somewhere in the middle of a step, later each attempt.
             Thread.sleep(forTimeInterval: 2.0 + 0.37 * Double(attempt))
-            kill(process.processIdentifier, SIGINT)
-            process.waitUntilExit()
-            let text = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(process.terminationStatus == 0, "attempt \(attempt): \(text)")
+            run.signal(SIGINT)
+            let result = run.finish(upTo: 120)
+            let text = result.err
+            #expect(result.status == 0 && !result.signaled && !result.timedOut, "attempt \(attempt) (\(result.how)): \(text)")
             #expect(!text.contains("reply for seq"), "attempt \(attempt): \(text)")
             #expect(try !Trainer.checkpoints(in: dir).isEmpty, "attempt \(attempt): no checkpoint")
         }
@@ -290,14 +288,14 @@ struct FaultToleranceTests {
             let reply = try client.request(["v": 2, "cmd": "close", "seq": 1])
             if allowed {
                 #expect(reply.header["error"] == nil)
-                server.process.waitUntilExit()
+                #expect(server.waitForExit(), "close did not end the server")
             } else {
                 #expect(reply.header["error"]?.string?.contains("refused") == true, "\(reply.header)")
                 #expect(try client.request(["v": 2, "cmd": "spec", "seq": 2]).header["num_envs"] == .int(1), "the server stopped serving")
                 // From loopback, close is obeyed.
                 let local = try RawClient("tcp://127.0.0.1:\(port)")
                 #expect(try local.request(["v": 2, "cmd": "close", "seq": 1]).header["error"] == nil)
-                server.process.waitUntilExit()
+                #expect(server.waitForExit(), "close did not end the server")
             }
         }
     }

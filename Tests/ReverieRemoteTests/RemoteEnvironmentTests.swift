@@ -1,4 +1,5 @@
 import Foundation
+import ReverieTestSupport
 import Testing
 @testable import ReverieRemote
 
@@ -38,7 +39,7 @@ struct RemoteEnvironmentTests {
         let again = try RemoteVectorEnvironment(endpoints: [server.endpoint], timeoutMilliseconds: 3000)
         #expect(try again.reset(seed: 0).shape == [4, 4])
         again.shutDownServers()
-        server.process.waitUntilExit()
+        #expect(server.waitForExit(), "the server did not end after shutDownServers()")
         #expect(server.process.terminationStatus == 0)
     }
 
@@ -70,18 +71,12 @@ struct RemoteEnvironmentTests {
 
     /// Gymnasium itself, stepped in-process by envs/tests/gymnasium_rollout.py, as trajectory rows.
     static func gymnasiumTrajectory(_ request: [String: Any]) throws -> [[Float]] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ServerProcess.python)
-        process.arguments = [ServerProcess.repository.appendingPathComponent("envs/tests/gymnasium_rollout.py").path]
-        let input = Pipe(), output = Pipe()
-        (process.standardInput, process.standardOutput) = (input, output)
-        try process.run()
-        input.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: request))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "gymnasium_rollout.py failed (needs envs/requirements.txt)")
-        let rows = try #require(try JSONSerialization.jsonObject(with: data) as? [[Double]])
+        let result = try ChildProcess.run(URL(fileURLWithPath: ServerProcess.python),
+                                          [ServerProcess.repository.appendingPathComponent("envs/tests/gymnasium_rollout.py").path],
+                                          input: try JSONSerialization.data(withJSONObject: request), timeout: 300)
+        try #require(result.status == 0 && !result.signaled && !result.timedOut,
+                     "gymnasium_rollout.py failed (\(result.how); needs envs/requirements.txt): \(result.err)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [[Double]])
         return rows.map { $0.map(Float.init) }
     }
 
@@ -239,15 +234,11 @@ struct RemoteEnvironmentTests {
         func check() throws -> [Substring] {
             let server = try ServerProcess(kind, numEnvs: 2)
             defer { server.kill() }
-            let process = Process(), out = Pipe()
-            process.executableURL = ServerProcess.executable
-            process.arguments = ["envs", "check", "zmq://127.0.0.1:\(server.port)", "--episodes", "4", "--seed", "3"]
-            process.standardOutput = out
-            try process.run()
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "\(text)")
-            return text.split(separator: "\n")
+            let result = try ChildProcess.run(ServerProcess.executable,
+                                              ["envs", "check", "zmq://127.0.0.1:\(server.port)", "--episodes", "4", "--seed", "3"],
+                                              timeout: 300)
+            #expect(result.status == 0 && !result.signaled && !result.timedOut, "\(result.how): \(result.out)\(result.err)")
+            return result.out.split(separator: "\n")
         }
         let lines = try check()
         let episodes = lines.filter { $0.hasPrefix("episode ") }
@@ -270,16 +261,12 @@ struct RemoteEnvironmentTests {
         func screenshot(_ env: String) throws -> Data {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("view-\(UUID().uuidString).png")
             defer { try? FileManager.default.removeItem(at: path) }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/xvfb-run")
-            process.arguments = ["-a", ServerProcess.executable.path, "view", "--random", env, "--frames", "40", "--seed", "5",
-                                 "--screenshot", path.path, "--hidden"]
-            let errors = Pipe()
-            process.standardError = errors
-            try process.run()
-            process.waitUntilExit()
-            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(process.terminationStatus == 0, "reverie view --random \(env) failed: \(message)")
+            let result = try ChildProcess.run(URL(fileURLWithPath: "/usr/bin/xvfb-run"),
+                                              ["-a", ServerProcess.executable.path, "view", "--random", env, "--frames", "40",
+                                               "--seed", "5", "--screenshot", path.path, "--hidden"],
+                                              timeout: 300)
+            #expect(result.status == 0 && !result.signaled && !result.timedOut,
+                    "reverie view --random \(env) failed (\(result.how)): \(result.err)")
             return try Data(contentsOf: path)
         }
         let served = try screenshot("zmq://127.0.0.1:\(server.port)"), local = try screenshot("CartPole-v1")

@@ -1,4 +1,5 @@
 import Foundation
+import ReverieTestSupport
 
 /// A server process on a free loopback port, killed when released: either
 /// `reverie serve` or the Python Gymnasium bridge (envs/gymnasium_server.py).
@@ -8,8 +9,10 @@ final class ServerProcess {
         var description: String { self == .swift ? "reverie serve" : "gymnasium_server.py" }
     }
 
-    let process = Process()
-    private let stderr = Pipe()
+    let child: ChildProcess
+    var process: Process { child.process }
+    /// Bytes of stderr up to and with the "serving …" line.
+    private var startupLength = 0
     let endpoint: String
     let port: Int
 
@@ -52,54 +55,51 @@ final class ServerProcess {
         self.port = bind.flatMap { Int($0.split(separator: ":").last ?? "") } ?? port ?? Self.freePort()
         endpoint = "tcp://127.0.0.1:\(self.port)"
         let arguments = [env, "--num-envs", String(numEnvs), "--bind", bind ?? endpoint] + extra
+        let executable: URL, fullArguments: [String]
+        var environment: [String: String]? = nil
         switch kind {
         case .swift:
-            process.executableURL = Self.executable
-            process.arguments = ["serve"] + arguments
+            (executable, fullArguments) = (Self.executable, ["serve"] + arguments)
         case .python:
-            process.executableURL = URL(fileURLWithPath: Self.python)
-            process.arguments = [Self.repository.appendingPathComponent("envs/gymnasium_server.py").path] + arguments
+            executable = URL(fileURLWithPath: Self.python)
+            fullArguments = [Self.repository.appendingPathComponent("envs/gymnasium_server.py").path] + arguments
             // The test envs (envs/tests/toy_envs.py, fault_envs.py) are importable as module:Env-v0.
-            var environment = ProcessInfo.processInfo.environment
-            environment["PYTHONPATH"] = [Self.repository.appendingPathComponent("envs/tests").path, environment["PYTHONPATH"]]
+            var inherited = ProcessInfo.processInfo.environment
+            inherited["PYTHONPATH"] = [Self.repository.appendingPathComponent("envs/tests").path, inherited["PYTHONPATH"]]
                 .compactMap { $0 }.joined(separator: ":")
-            process.environment = environment
+            environment = inherited
         }
-        process.standardError = stderr
-        try process.run()
-        // Packages may print first (ale-py's banner); a server that exits first ends the pipe with an empty line.
-        var said: [String] = []
-        while true {
-            let line = Self.readLine(stderr.fileHandleForReading)
-            if line.hasPrefix("serving") { break }
-            said.append(line)
-            if line.isEmpty && !process.isRunning || said.count > 200 {
-                kill()
-                throw ServerStartError(message: "\(kind) did not start: \(said.joined(separator: "\n"))\(String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
-            }
+        child = try ChildProcess(executable, fullArguments, environment: environment)
+        // Packages may print first (ale-py's banner). Its stderr is read all along, so a chatty server never stalls.
+        let serving = child.wait(upTo: 120) { child.errSoFar.contains("serving ") || !child.isRunning }
+        guard serving && child.errSoFar.contains("serving ") else {
+            let said = child.finish(upTo: 5).err
+            throw ServerStartError(message: "\(kind) did not start (\(serving ? "it exited" : "not serving after 120 s")): \(said)")
         }
+        // What follows the "serving …" line is what the server said after starting.
+        let text = Array(child.errSoFar.utf8), marker = Array("serving ".utf8)
+        let at = (0...(text.count - marker.count)).first { Array(text[$0..<($0 + marker.count)]) == marker } ?? 0
+        startupLength = (text[at...].firstIndex(of: 10) ?? (text.count - 1)) + 1
     }
 
-    private static func readLine(_ handle: FileHandle) -> String {
-        var bytes: [UInt8] = []
-        while let byte = try? handle.read(upToCount: 1), let b = byte.first, b != 10 { bytes.append(b) }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// Sends `signal` (SIGINT, SIGTERM) and waits for the process to end.
-    /// - Returns: its exit status and what it wrote to stderr after starting.
+    /// Sends `signal` (SIGINT, SIGTERM) and waits up to 60 s for the process to end (SIGKILL after).
+    /// - Returns: its exit status (-1 if it had to be killed, 128 + n for signal n) and what it wrote
+    ///   to stderr after starting.
     func stop(_ signal: Int32) -> (status: Int32, stderr: String) {
-        Glibc.kill(process.processIdentifier, signal)
-        process.waitUntilExit()
-        let rest = stderr.fileHandleForReading.readDataToEndOfFile()
-        return (process.terminationStatus, String(decoding: rest, as: UTF8.self))
+        child.signal(signal)
+        let result = child.finish(upTo: 60)
+        let status = result.timedOut ? -1 : result.signaled ? 128 + result.status : result.status
+        return (status, String(decoding: Array(result.err.utf8).dropFirst(startupLength), as: UTF8.self))
     }
+
+    /// Waits up to `seconds` for the server to end by itself (after a `close`); false if it had to be killed.
+    func waitForExit(upTo seconds: Double = 60) -> Bool { child.waitForExit(upTo: seconds) }
 
     /// SIGKILL: the server dies as a crashed one would, with no goodbye.
     func kill() {
-        if process.isRunning {
-            Glibc.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        if child.isRunning {
+            child.signal(SIGKILL)
+            child.waitForExit(upTo: 30)
         }
     }
 

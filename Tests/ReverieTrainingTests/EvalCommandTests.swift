@@ -1,23 +1,19 @@
 import Foundation
 import Testing
 import ReverieTraining
+import ReverieTestSupport
 
 /// `reverie eval --random ENV`: the random baseline a trained agent is
 /// measured against, run as a user runs it.
 @Suite struct EvalCommandTests {
     /// Runs the `reverie` built next to this test bundle; returns its exit status, stdout and stderr.
     /// `executable` replaces the built tool (a copy elsewhere); `directory` is its working directory.
-    static func reverie(_ arguments: [String], executable: URL? = nil, directory: URL? = nil) throws -> (status: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = executable ?? builtExecutable
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let (out, err) = (Pipe(), Pipe())
-        (process.standardOutput, process.standardError) = (out, err)
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile(), errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+    /// Past `timeout` seconds it is killed and the status is -1, with a line saying so on stderr.
+    static func reverie(_ arguments: [String], executable: URL? = nil, directory: URL? = nil,
+                        timeout: Double = 900) throws -> (status: Int32, out: String, err: String) {
+        let result = try ChildProcess.run(executable ?? builtExecutable, arguments, directory: directory, timeout: timeout)
+        let status = result.timedOut ? -1 : result.signaled ? 128 + result.status : result.status
+        return (status, result.out, result.err + (result.timedOut ? "\n[test: killed after \(Int(timeout)) s]" : ""))
     }
 
     /// The `reverie` built next to this test bundle.

@@ -1,5 +1,6 @@
 import Foundation
 import ReverieCore
+import ReverieTestSupport
 import Testing
 
 /// `reverie` re-executes itself on faster OpenBLAS kernels where OpenBLAS
@@ -7,18 +8,12 @@ import Testing
 /// binary believe OpenBLAS chose Prescott on this CPU), and reports why.
 @Suite(.enabled(if: BLASKernels.cpuFlags.isSuperset(of: ["avx2", "fma"]), "needs a CPU with AVX2 and FMA")) struct KernelSelectionTests {
     static func version(_ environment: [String: String]) throws -> String {
-        let process = Process(), out = Pipe()
-        process.executableURL = EvalCommandTests.builtExecutable
-        process.arguments = ["--version"]
         var env = ProcessInfo.processInfo.environment
         for name in ["OPENBLAS_CORETYPE", "REVERIE_BLAS_CHOSEN", "REVERIE_BLAS_REJECTED", "REVERIE_BLAS_TRYING"] { env[name] = nil }
-        process.environment = env.merging(environment) { $1 }
-        (process.standardOutput, process.standardError) = (out, out)
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)")
-        return text
+        let result = try ChildProcess.run(EvalCommandTests.builtExecutable, ["--version"], environment: env.merging(environment) { $1 },
+                                          mergingErrors: true, timeout: 120)
+        #expect(result.status == 0 && !result.signaled && !result.timedOut, "\(result.how): \(result.out)")
+        return result.out
     }
 
     /// The sets this CPU's flags allow above Prescott, best first: SkylakeX

@@ -1,4 +1,5 @@
 import Foundation
+import ReverieTestSupport
 
 /// Runs a script of Tests/Python with the project's Python ($REVERIE_PYTHON,
 /// else .venv, which scripts/setup --python makes).
@@ -15,22 +16,16 @@ enum PythonTool {
         let description: String
     }
 
-    /// Stdout of `Tests/Python/<script> arguments…`; throws with stderr if it fails.
-    static func run(_ script: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [repository.appendingPathComponent("Tests/Python/\(script)").path] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "\(script) failed (\(process.terminationStatus)): \(String(decoding: stderr, as: UTF8.self))")
+    /// Stdout of `Tests/Python/<script> arguments…`; throws with stderr if it
+    /// fails or outlives `timeout` seconds.
+    static func run(_ script: String, _ arguments: [String], timeout: Double = 600) throws -> String {
+        let result = try ChildProcess.run(URL(fileURLWithPath: python),
+                                          [repository.appendingPathComponent("Tests/Python/\(script)").path] + arguments,
+                                          timeout: timeout)
+        guard result.status == 0 && !result.signaled && !result.timedOut else {
+            throw Failure(description: "\(script) failed (\(result.how)): \(result.err)")
         }
-        return String(decoding: stdout, as: UTF8.self)
+        return result.out
     }
 
     /// A fresh empty directory under the temporary folder.

@@ -1,52 +1,14 @@
 import Foundation
+import ReverieTestSupport
 import Testing
 
 /// `reverie train` as a user runs it: Ctrl-C (SIGINT) during a run, and the
 /// progress line on a terminal and in a log. One process at a time: each
 /// trains, and timing matters to what they check.
 @Suite(.serialized, .timeLimit(.minutes(10))) struct TrainCommandTests {
-    /// A `reverie` process whose stderr is collected as it arrives.
-    final class Running: @unchecked Sendable {
-        let process = Process()
-        private let lock = NSLock()
-        private var errors = Data()
-        private let out = Pipe(), err = Pipe()
-
-        init(_ arguments: [String]) throws {
-            process.executableURL = EvalCommandTests.builtExecutable
-            process.arguments = arguments
-            (process.standardOutput, process.standardError) = (out, err)
-            err.fileHandleForReading.readabilityHandler = { [weak self] handle in
-                let chunk = handle.availableData
-                guard let self, !chunk.isEmpty else { return }
-                self.lock.withLock { self.errors.append(chunk) }
-            }
-            try process.run()
-        }
-
-        var stderr: String { lock.withLock { String(decoding: errors, as: UTF8.self) } }
-
-        /// Polls `condition` every 20 ms for up to `seconds`.
-        func wait(upTo seconds: Double, for condition: () -> Bool) -> Bool {
-            let deadline = Date().addingTimeInterval(seconds)
-            while Date() < deadline {
-                if condition() { return true }
-                Thread.sleep(forTimeInterval: 0.02)
-            }
-            return condition()
-        }
-
-        func signal(_ number: Int32) { kill(process.processIdentifier, number) }
-
-        /// Waits for the exit (SIGKILL after `seconds`: SIGTERM would ask for a clean stop); returns stdout.
-        func finish(upTo seconds: Double) -> (exited: Bool, out: String) {
-            let exited = wait(upTo: seconds) { !process.isRunning }
-            if !exited { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-            err.fileHandleForReading.readabilityHandler = nil
-            lock.withLock { errors.append(err.fileHandleForReading.readDataToEndOfFile()) }
-            return (exited, String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
-        }
+    /// Starts the `reverie` built next to this test bundle.
+    static func start(_ arguments: [String]) throws -> ChildProcess {
+        try ChildProcess(EvalCommandTests.builtExecutable, arguments)
     }
 
     static func lines(_ url: URL) -> Int {
@@ -71,19 +33,19 @@ import Testing
         let dir = try PythonTool.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let runDir = dir.appendingPathComponent("run")
-        let run = try Running(["train", "ppo-cartpole", "--run-dir", runDir.path,
-                               "--set", "total_steps=60000", "--set", "run.eval_episodes=2"])
+        let run = try Self.start(["train", "ppo-cartpole", "--run-dir", runDir.path,
+                                  "--set", "total_steps=60000", "--set", "run.eval_episodes=2"])
         // Interrupt once an iteration is logged (metrics.csv: header and a row).
         let metrics = runDir.appendingPathComponent("metrics.csv")
-        #expect(run.wait(upTo: 120) { Self.lines(metrics) >= 2 || !run.process.isRunning }, "no iteration logged: \(run.stderr)")
-        try #require(run.process.isRunning, "the run ended before it could be interrupted: \(run.stderr)")
+        #expect(run.wait(upTo: 120) { Self.lines(metrics) >= 2 || !run.process.isRunning }, "no iteration logged: \(run.errSoFar)")
+        try #require(run.process.isRunning, "the run ended before it could be interrupted: \(run.errSoFar)")
         run.signal(SIGINT)
-        let (exited, out) = run.finish(upTo: 120)
-        #expect(exited && run.process.terminationReason == .exit && run.process.terminationStatus == 0, "\(run.stderr)")
-        #expect(run.stderr.contains("stopping: finishing this iteration"), "\(run.stderr)")
-        #expect(run.stderr.contains("continue with: reverie train --resume \(runDir.path)"), "\(run.stderr)")
+        let result = run.finish(upTo: 120)
+        #expect(result.status == 0 && !result.signaled && !result.timedOut, "\(result.how): \(result.err)")
+        #expect(result.err.contains("stopping: finishing this iteration"), "\(result.err)")
+        #expect(result.err.contains("continue with: reverie train --resume \(runDir.path)"), "\(result.err)")
 
-        let summary = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any], "stdout: \(out)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any], "stdout: \(result.out)")
         #expect(summary["outcome"] as? String == "stopped")
         let stoppedAt = try #require(summary["env_steps"] as? Int)
         #expect(stoppedAt > 0 && stoppedAt < 60_000)
@@ -113,21 +75,20 @@ import Testing
         let dir = try PythonTool.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let runDir = dir.appendingPathComponent("run")
-        let run = try Running(["train", "ppo-cartpole", "--run-dir", runDir.path, "--set", "ppo.rollout_steps=40000",
-                               "--set", "total_steps=320000"])
+        let run = try Self.start(["train", "ppo-cartpole", "--run-dir", runDir.path, "--set", "ppo.rollout_steps=40000",
+                                  "--set", "total_steps=320000"])
         // metrics.csv is created just before the first iteration starts; a
         // Ctrl-C before that would stop the run at once, with nothing to cut
         // short. The wait after it puts the signals inside the iteration.
         let metrics = runDir.appendingPathComponent("metrics.csv")
-        #expect(run.wait(upTo: 120) { FileManager.default.fileExists(atPath: metrics.path) }, "\(run.stderr)")
+        #expect(run.wait(upTo: 120) { FileManager.default.fileExists(atPath: metrics.path) }, "\(run.errSoFar)")
         Thread.sleep(forTimeInterval: 1)
         run.signal(SIGINT)
-        #expect(run.wait(upTo: 30) { run.stderr.contains("Ctrl-C again quits at once") }, "\(run.stderr)")
+        #expect(run.wait(upTo: 30) { run.errSoFar.contains("Ctrl-C again quits at once") }, "\(run.errSoFar)")
         run.signal(SIGINT)
         let started = Date()
-        let (exited, _) = run.finish(upTo: 60)
-        #expect(exited && run.process.terminationReason == .uncaughtSignal && run.process.terminationStatus == SIGINT,
-                "exit \(run.process.terminationReason == .exit ? "status" : "signal") \(run.process.terminationStatus): \(run.stderr)")
+        let result = run.finish(upTo: 60)
+        #expect(result.signaled && result.status == SIGINT, "\(result.how): \(result.err)")
         #expect(Date().timeIntervalSince(started) < 5, "it waited for the iteration")
         #expect(Self.lines(metrics) <= 1, "an iteration finished before the second Ctrl-C: the test did not test")
     }

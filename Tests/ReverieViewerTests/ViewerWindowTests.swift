@@ -1,4 +1,5 @@
 import Foundation
+import ReverieTestSupport
 import Testing
 import ReverieAgents
 import ReverieEnvs
@@ -28,16 +29,11 @@ import ReverieWorldModels
     static func watch(_ arguments: [String]) throws -> (shot: (width: Int, height: Int, pixels: [UInt8]), message: String) {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("view-\(UUID().uuidString).png")
         defer { try? FileManager.default.removeItem(at: path) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/xvfb-run")
-        process.arguments = ["-a", executable.path, "view"] + arguments + ["--screenshot", path.path, "--hidden"]
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        process.waitUntilExit()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 0, "reverie view failed: \(message)")
-        return (try decodePNG(Data(contentsOf: path)), message)
+        let result = try ChildProcess.run(URL(fileURLWithPath: "/usr/bin/xvfb-run"),
+                                          ["-a", executable.path, "view"] + arguments + ["--screenshot", path.path, "--hidden"],
+                                          timeout: 300)
+        #expect(result.status == 0 && !result.signaled && !result.timedOut, "reverie view failed (\(result.how)): \(result.err)")
+        return (try decodePNG(Data(contentsOf: path)), result.err)
     }
 
     /// Reads back a PNG as `PNGWriter` writes it (filter 0, deflate blocks stored

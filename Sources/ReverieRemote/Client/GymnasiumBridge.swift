@@ -92,10 +92,7 @@ public enum GymnasiumBridge {
             return environment
         } catch {
             // Nothing started for a failed launch outlives it.
-            for child in children where child.process.isRunning {
-                child.process.terminate()
-                child.process.waitUntilExit()
-            }
+            for child in children { child.process.end() }
             try? FileManager.default.removeItem(at: directory)
             throw error
         }

@@ -258,8 +258,7 @@ public final class RemoteVectorEnvironment: SubsetStepping {
         for server in ownedServers {
             let deadline = Date().addingTimeInterval(2)
             while server.isRunning && Date() < deadline { usleep(10_000) }
-            if server.isRunning { server.terminate() }
-            server.waitUntilExit()
+            server.end()
         }
         ownedServers = []
         if let ownedDirectory { try? FileManager.default.removeItem(at: ownedDirectory) }

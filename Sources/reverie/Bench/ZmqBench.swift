@@ -214,7 +214,7 @@ final class BenchServer {
     }
 
     func stop() {
-        if process.isRunning { process.terminate(); process.waitUntilExit() }
+        process.end()
     }
 
     /// A loopback port nothing listens on yet.

@@ -61,11 +61,12 @@ struct Serve: ParsableCommand {
         let server = try EnvironmentServer(environment: vector, name: env, endpoint: bind, maxMessageBytes: maxMessageBytes,
                                            spinMicroseconds: spinMicroseconds, curveSecretKey: secret, allowedClientKeys: allowed,
                                            allowsRemoteClose: allowRemoteClose)
+        // Before "serving": whoever waits for that line may signal at once.
+        StopSignal.install(message: "\nstopping the server; Ctrl-C again quits at once\n")
         FileHandle.standardError.write(Data("serving \(env) ×\(numEnvs) on \(bind)\n".utf8))
         if let warning = Self.exposureWarning(bind: bind, encrypted: secret != nil, allowList: allowed != nil) {
             FileHandle.standardError.write(Data(warning.utf8))
         }
-        StopSignal.install(message: "\nstopping the server; Ctrl-C again quits at once\n")
         try server.serve(shouldStop: { StopSignal.received })
         if !StopSignal.received { ZeroMQRuntime.finish() }
         if StopSignal.received { FileHandle.standardError.write(Data("stopped by signal\n".utf8)) }
