@@ -48,6 +48,9 @@ public final class Trainer {
         try fm.createDirectory(at: runDirectory.appendingPathComponent("checkpoints"), withIntermediateDirectories: true)
         try Data(config.toml.utf8).write(to: runDirectory.appendingPathComponent("config.toml"), options: .atomic)
         (agent, normalization) = try Self.makeAgent(config)
+        if config.isServed && agent.environment.count != config.numEnvs {
+            log("\(config.env) serves \(agent.environment.count) envs: the run steps those (num_envs, \(config.numEnvs), applies to built-in envs)")
+        }
         attachLogs()
     }
 
