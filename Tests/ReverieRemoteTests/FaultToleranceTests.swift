@@ -9,7 +9,7 @@ import ReverieAgents
 /// retries from a new socket, servers killed and restarted, servers gone for
 /// good, non-finite values from an env, Ctrl-C during a slow step, CURVE
 /// allow-lists and remote `close`. Real server processes, real sockets.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(10)))
 struct FaultToleranceTests {
     /// A raw client socket speaking the protocol, as a client written from PROTOCOL.md would.
     final class RawClient {
@@ -129,6 +129,19 @@ struct FaultToleranceTests {
         saved.close()
         let again = try RemoteVectorEnvironment(config.env, timeoutMilliseconds: 2_000, retries: 1)
         #expect(try again.reset(seed: 0).shape == [2, 4], "the user's server stopped after the evaluation")
+    }
+
+    /// A served env's own count of envs is the run's, whatever num_envs says, and the run says so.
+    @Test func aServersCountOfEnvsIsTheRunsAndTheRunSaysSo() throws {
+        let server = try ServerProcess(numEnvs: 2)
+        defer { server.kill() }
+        let (config, dir) = try Self.remoteRun(server.endpoint, totalSteps: 256) { $0.numEnvs = 8 }
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var messages: [String] = []
+        let trainer = try Trainer(config: config, runDirectory: dir, log: { messages.append($0) })
+        #expect(messages.contains { $0.contains("serves 2 envs") && $0.contains("num_envs, 8,") }, "\(messages)")
+        #expect(trainer.agent.environment.count == 2)
+        #expect(try trainer.run().envSteps >= 256)
     }
 
     /// The fault test: a server killed (-9) and restarted under a training run.
@@ -270,7 +283,7 @@ struct FaultToleranceTests {
             guard let address = entry.pointee.ifa_addr, address.pointee.sa_family == sa_family_t(AF_INET) else { continue }
             var host = [CChar](repeating: 0, count: 64)
             getnameinfo(address, socklen_t(MemoryLayout<sockaddr_in>.size), &host, 64, nil, 0, NI_NUMERICHOST)
-            let text = String(cString: host)
+            let text = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             if !text.hasPrefix("127.") { return text }
         }
         return nil

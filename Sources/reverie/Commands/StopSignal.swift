@@ -4,7 +4,8 @@ import Foundation
 /// between iterations, so both end cleanly (`train` saves a checkpoint). The
 /// first signal says so on stderr; a second one ends the process at once
 /// (checkpoints are written atomically, so the last one stays whole). The
-/// signals are unblocked first: a parent may have spawned us with them blocked.
+/// signals are unblocked once the handlers are in place: a parent may have
+/// spawned us with them blocked.
 enum StopSignal {
     nonisolated(unsafe) static var flag: sig_atomic_t = 0
     static var received: Bool { flag != 0 }
@@ -16,11 +17,6 @@ enum StopSignal {
         // Both statics are set here, so the handler never initialises one.
         StopSignal.flag = 0
         StopSignal.message = (message.utf8Start, message.utf8CodeUnitCount)
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
-        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber) { number in
                 if StopSignal.flag != 0 {
@@ -33,6 +29,13 @@ enum StopSignal {
                 if let (start, count) = StopSignal.message { _ = write(STDERR_FILENO, start, count) }
             }
         }
+        // Unblocked after the handlers are in place: a signal that arrived while
+        // blocked (it waits, pending) reaches the handler, not the default action.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     nonisolated(unsafe) private static var message: (UnsafePointer<UInt8>, Int)?
