@@ -17,8 +17,18 @@ import ReverieEnvs
         return [level(c[0], 6), level(c[1], 7), level(c[2], 6)]
     }
 
+    /// What a frame decodes to: itself where it has at most 256 colours (its
+    /// own table), else each pixel as `drawn`.
+    static func expected(_ frame: Frame) -> [UInt8] {
+        let n = frame.width * frame.height
+        let distinct = Set((0..<n).map { i in frame.pixels[(3 * i)..<(3 * i + 3)].reduce(0) { $0 << 8 | Int($1) } })
+        if distinct.count <= 256 { return frame.pixels }
+        return (0..<n).flatMap { i in drawn(Array(frame.pixels[(3 * i)..<(3 * i + 3)])) }
+    }
+
     /// Frames that exercise LZW's code widths and table resets (noise), long
-    /// runs (flat) and gradients come back from Pillow pixel for pixel.
+    /// runs (flat), gradients, and tables of every size (1, 2, 3, 256 and 257
+    /// colours: the last is quantised) come back from Pillow pixel for pixel.
     @Test func pillowDecodesEveryFrameAsWritten() throws {
         let (w, h) = (97, 61)
         var rng = RandomGenerator(seed: 3)
@@ -34,8 +44,15 @@ import ReverieEnvs
             ramp += [UInt8(x * 255 / (w - 1)), UInt8(y * 255 / (h - 1)), UInt8(i * 7 % 256)]
         }
         let gradient = Frame(width: w, height: h, pixels: ramp)
+        // A few colours no table of fixed levels holds.
+        func coloured(_ count: Int) -> Frame {
+            Frame(width: w, height: h, pixels: (0..<(w * h)).flatMap { i -> [UInt8] in
+                let k = (i / 7) % count
+                return [UInt8(13 + k % 200), UInt8(k % 256), UInt8(77 + (k / 256) * 50)]
+            })
+        }
         var gif = GIFWriter(width: w, height: h, framesPerSecond: 25)
-        let frames = [noise, flat, gradient, grey, noise]
+        let frames = [noise, flat, gradient, grey, coloured(2), coloured(3), coloured(256), coloured(257), noise]
         for f in frames { gif.add(f) }
         let dir = try PythonTool.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -49,8 +66,7 @@ import ReverieEnvs
         let decoded = object["frames"] as! [String]
         #expect(decoded.count == frames.count)
         for (k, (hex, frame)) in zip(decoded, frames).enumerated() {
-            let expected = (0..<(w * h)).flatMap { i in Self.drawn(Array(frame.pixels[(3 * i)..<(3 * i + 3)])) }
-            let same = hex == expected.map { String(format: "%02x", $0) }.joined()
+            let same = hex == Self.expected(frame).map { String(format: "%02x", $0) }.joined()
             #expect(same, "frame \(k) decodes differently")
         }
     }

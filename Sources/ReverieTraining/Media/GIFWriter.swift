@@ -4,11 +4,13 @@ import ReverieEnvs
 /// Writes RGB frames as an animated GIF (GIF89a, looping), so an episode
 /// can be watched anywhere a browser runs.
 ///
-/// Colours are quantised to a fixed 6×7×6 cube (252 colours, green finest,
-/// as the eye is most sensitive to it) shared by every frame, and greys to
-/// six greys (the cube's black and white and four more in the table's last
-/// slots: the cube's greys would be tinted, its green levels differing from
-/// red and blue); pixels are
+/// A frame of at most 256 distinct colours (a game's screen: MinAtar,
+/// Atari's palette, PixelCatch) carries its own colour table and is drawn
+/// exactly. Other frames (a world model's reconstructions and dreams) are
+/// quantised to the file's table: a fixed 6×7×6 cube (252 colours, green
+/// finest, as the eye is most sensitive to it) and six greys (the cube's
+/// black and white and four more in the table's last slots: the cube's greys
+/// would be tinted, its green levels differing from red and blue). Pixels are
 /// LZW-compressed as the GIF89a specification (section 22 and appendix F) lays out.
 public struct GIFWriter {
     public let width: Int, height: Int
@@ -45,17 +47,30 @@ public struct GIFWriter {
         data.append(contentsOf: [0x21, 0xF9, 0x04, 0x00])  // graphic control: no transparency
         append16(delay)
         data.append(contentsOf: [0x00, 0x00])
-        data.append(0x2C)  // image descriptor at (0, 0), full size, no local table
+        data.append(0x2C)  // image descriptor at (0, 0), full size
         append16(0); append16(0); append16(width); append16(height)
-        data.append(0x00)
-        let indices = frame.pixels.withUnsafeBufferPointer { p in
-            (0..<(width * height)).map { i -> UInt8 in
-                let r = Int(p[3 * i]), g = Int(p[3 * i + 1]), b = Int(p[3 * i + 2])
-                return Self.paletteIndex(r, g, b)
+        let indices: [UInt8], codeSize: Int
+        if let (colours, exact) = Self.exactColours(frame) {
+            // A local table of 2^bits entries (bits ≥ 1), the frame's colours first.
+            let bits = max(1, Int.bitWidth - (colours.count - 1).leadingZeroBitCount)
+            data.append(0x80 | UInt8(bits - 1))
+            for k in 0..<(1 << bits) {
+                let c = k < colours.count ? colours[k] : 0
+                data.append(contentsOf: [UInt8(c >> 16), UInt8((c >> 8) & 0xFF), UInt8(c & 0xFF)])
             }
+            (indices, codeSize) = (exact, max(2, bits))
+        } else {
+            data.append(0x00)  // no local table: the file's
+            indices = frame.pixels.withUnsafeBufferPointer { p in
+                (0..<(width * height)).map { i -> UInt8 in
+                    let r = Int(p[3 * i]), g = Int(p[3 * i + 1]), b = Int(p[3 * i + 2])
+                    return Self.paletteIndex(r, g, b)
+                }
+            }
+            codeSize = 8
         }
-        data.append(8)  // LZW minimum code size
-        let compressed = lzw(indices)
+        data.append(UInt8(codeSize))  // LZW minimum code size
+        let compressed = lzw(indices, minimumCodeSize: codeSize)
         for start in stride(from: 0, to: compressed.count, by: 255) {
             let end = min(start + 255, compressed.count)
             data.append(UInt8(end - start))
@@ -79,6 +94,25 @@ public struct GIFWriter {
     /// How far apart a pixel's channels may be for it to count as grey.
     static let greyTolerance = 6
 
+    /// The frame's colours (0xRRGGBB, in order of first appearance) and each
+    /// pixel's index among them, or nil if it has more than 256.
+    static func exactColours(_ frame: Frame) -> (colours: [Int], indices: [UInt8])? {
+        var index: [Int: UInt8] = [:], colours: [Int] = []
+        var indices = [UInt8](repeating: 0, count: frame.width * frame.height)
+        let found = frame.pixels.withUnsafeBufferPointer { p -> Bool in
+            for i in indices.indices {
+                let c = Int(p[3 * i]) << 16 | Int(p[3 * i + 1]) << 8 | Int(p[3 * i + 2])
+                if let k = index[c] { indices[i] = k; continue }
+                guard colours.count < 256 else { return false }
+                index[c] = UInt8(colours.count)
+                indices[i] = UInt8(colours.count)
+                colours.append(c)
+            }
+            return true
+        }
+        return found ? (colours, indices) : nil
+    }
+
     /// The finished file's bytes.
     public var bytes: Data { data + [0x3B] }
 
@@ -88,14 +122,15 @@ public struct GIFWriter {
     private mutating func append16(_ v: Int) { data.append(contentsOf: [UInt8(v & 0xFF), UInt8(v >> 8)]) }
 }
 
-/// GIF's variable-width LZW over 8-bit indices: codes start at 9 bits and
-/// grow to 12; when the table is full a clear code starts it over.
-private func lzw(_ input: [UInt8]) -> [UInt8] {
-    let clear = 256, end = 257
+/// GIF's variable-width LZW over indices below 2^m (m the minimum code
+/// size, 2…8): codes start at m + 1 bits and grow to 12; when the table is
+/// full a clear code starts it over.
+private func lzw(_ input: [UInt8], minimumCodeSize m: Int) -> [UInt8] {
+    let clear = 1 << m, end = clear + 1
     // table[(prefix << 8) | byte] = generation << 12 | code, so clearing is a counter bump.
     var table = [UInt32](repeating: 0, count: 4096 * 256)
     var generation: UInt32 = 1
-    var next = 258, width = 9
+    var next = clear + 2, width = m + 1
     var out: [UInt8] = []
     out.reserveCapacity(input.count / 2)
     var buffer = 0, bits = 0
@@ -122,8 +157,8 @@ private func lzw(_ input: [UInt8]) -> [UInt8] {
         } else {
             emit(clear)
             generation += 1
-            next = 258
-            width = 9
+            next = clear + 2
+            width = m + 1
         }
         prefix = Int(byte)
     }

@@ -26,7 +26,7 @@ public struct RunFileError: Error, CustomStringConvertible {
 
     public var description: String {
         let reason = (underlying as NSError).userInfo[NSUnderlyingErrorKey].map { ($0 as? NSError)?.localizedDescription ?? "\($0)" }
-            ?? "\((underlying as? CustomStringConvertible)?.description ?? underlying.localizedDescription)"
+            ?? String(describing: underlying)
         return "cannot write \(url.path): \(reason)" + (Self.freeSpace(at: url).map { " (\($0) free on its disk)" } ?? "")
     }
 
