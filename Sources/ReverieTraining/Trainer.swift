@@ -305,6 +305,8 @@ public final class Trainer {
         summary.nonFiniteReplaced = Self.environment(FiniteCheckedEnvironment.self, in: agent.environment)?.replacedValues ?? 0
         summary.warnings = divergence.warnings
         if outcome == .completed && config.evalEpisodes > 0 {
+            // The checkpoint is saved; say what the wait is for (an episode may take minutes).
+            log("evaluating \(config.evalEpisodes) episode\(config.evalEpisodes == 1 ? "" : "s") with the policy's mode")
             let seed = UInt64(config.seed) &+ 1_000_000
             // Remote envs are evaluated where they run, all N stepped together.
             let returns = config.isServed || config.atariPreprocess

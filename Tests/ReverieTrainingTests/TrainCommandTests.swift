@@ -67,6 +67,7 @@ import Testing
         let finalSteps = try #require(final["env_steps"] as? Int)
         #expect(finalSteps >= 60_000 && finalSteps < 60_000 + 256)
         #expect(final["eval_episodes"] as? Int == 2)
+        #expect(resumed.err.contains("evaluating 2 episodes with the policy's mode"), "\(resumed.err)")
     }
 
     /// A second Ctrl-C does not wait for the iteration: the process ends by
