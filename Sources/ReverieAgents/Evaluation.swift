@@ -11,8 +11,11 @@ import ReverieRecurrent
 ///   - seed: episode k starts from `reset(seed: seed + k)`.
 ///   - onFrame: called with each rendered frame of the first episode, if given
 ///     (to record a video).
+///   - shouldStop: checked every step; when it says stop, the episodes finished
+///     so far are returned (Ctrl-C during a run's last evaluation).
 public func evaluate(_ policy: any ActingPolicy, in environment: any Environment, episodes: Int, seed: UInt64,
-                     deterministic: Bool = true, onFrame: ((Frame) -> Void)? = nil) throws -> [Float] {
+                     deterministic: Bool = true, onFrame: ((Frame) -> Void)? = nil,
+                     shouldStop: () -> Bool = { false }) throws -> [Float] {
     var rng = RandomGenerator(seed: seed)
     var returns: [Float] = []
     for k in 0..<episodes {
@@ -20,6 +23,7 @@ public func evaluate(_ policy: any ActingPolicy, in environment: any Environment
         var memory = policy.initialMemory(batch: 1)
         var total: Float = 0
         while true {
+            if shouldStop() { return returns }
             if k == 0, let onFrame, let frame = environment.render() { onFrame(frame) }
             let (pi, _, next) = policy.step(Tensor(observation, shape: [1, observation.count]), memory: memory)
             memory = next
@@ -45,8 +49,10 @@ public func evaluate(_ policy: any ActingPolicy, in environment: any Environment
 ///
 /// - Parameters:
 ///   - seed: the vector env is reset with it (env i gets seed + i).
+///   - shouldStop: checked every step; when it says stop, the episodes finished
+///     so far are returned.
 public func evaluate(_ policy: any ActingPolicy, in environment: any VectorEnvironment, episodes: Int,
-                     seed: UInt64, deterministic: Bool = true) throws -> [Float] {
+                     seed: UInt64, deterministic: Bool = true, shouldStop: () -> Bool = { false }) throws -> [Float] {
     let n = environment.count
     var rng = RandomGenerator(seed: seed)
     var observations = try environment.reset(seed: seed)
@@ -56,7 +62,7 @@ public func evaluate(_ policy: any ActingPolicy, in environment: any VectorEnvir
     var counts = [Int](repeating: 0, count: n), running = [Float](repeating: 0, count: n)
     var returns: [Float] = []
     let actionShape = [n] + environment.singleActionSpace.shape
-    while zip(counts, targets).contains(where: { $0 < $1 }) {
+    while zip(counts, targets).contains(where: { $0 < $1 }) && !shouldStop() {
         let (pi, _, next) = policy.step(observations.reshaped([n, policy.observationSize]), memory: memory.reset(where: starts))
         let raw = deterministic ? pi.mode : pi.sample(using: &rng)
         let step = try environment.step(Tensor(policy.head.envActions(raw), shape: actionShape))

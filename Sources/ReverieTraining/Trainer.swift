@@ -310,9 +310,13 @@ public final class Trainer {
             let seed = UInt64(config.seed) &+ 1_000_000
             // Remote envs are evaluated where they run, all N stepped together.
             let returns = config.isServed || config.atariPreprocess
-                ? try evaluate(agent.actingPolicy, in: agent.environment, episodes: config.evalEpisodes, seed: seed)
+                ? try evaluate(agent.actingPolicy, in: agent.environment, episodes: config.evalEpisodes, seed: seed,
+                               shouldStop: shouldStop)
                 : try evaluate(agent.actingPolicy, in: normalization.evaluation(try Registry.make(config.env)),
-                               episodes: config.evalEpisodes, seed: seed)
+                               episodes: config.evalEpisodes, seed: seed, shouldStop: shouldStop)
+            if returns.count < config.evalEpisodes {
+                log("evaluation stopped after \(returns.count) of \(config.evalEpisodes) episodes (the run's checkpoint is saved)")
+            }
             summary.setEvaluation(returns)
         }
         try summary.write(to: runDirectory.appendingPathComponent("summary.json"))

@@ -57,6 +57,25 @@ import ReverieWorldModels
         }
     }
 
+    /// Ctrl-C during the last evaluation (after the last checkpoint) ends it
+    /// with the episodes played so far, and the run still completes.
+    @Test func aStopDuringTheLastEvaluationEndsItAndTheRunCompletes() throws {
+        let dir = try PythonTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = Self.config(totalSteps: 1024)
+        config.evalEpisodes = 50
+        var evaluating = false, messages: [String] = []
+        let trainer = try Trainer(config: config, runDirectory: dir, log: { message in
+            messages.append(message)
+            if message.hasPrefix("evaluating 50 episodes") { evaluating = true }
+        })
+        let summary = try trainer.run(shouldStop: { evaluating })
+        #expect(summary.outcome == .completed && summary.envSteps == 1024)
+        #expect(summary.evalReturns.isEmpty)
+        #expect(messages.contains("evaluation stopped after 0 of 50 episodes (the run's checkpoint is saved)"), "\(messages)")
+        #expect(try Trainer.checkpoints(in: dir).last?.step == 1024)
+    }
+
     /// A world-model run logs its losses beside PPO's columns (none during
     /// prefill) and how its wall time splits, and its checkpoint plays as a saved policy (`reverie eval`).
     @Test func aWorldModelRunLogsItsLossesAndPlaysBackAsASavedPolicy() throws {
