@@ -8,7 +8,7 @@ import Testing
 /// game served by the Python bridge (ale-py, opencv-python: scripts/setup
 /// --python installs both). The reference is
 /// Tests/Python/atari_preprocessing_reference.py.
-@Suite(.serialized, .timeLimit(.minutes(10)))
+@Suite(.serialized, .timeLimit(.minutes(30)))
 struct AtariPreprocessingTests {
     /// Breakout: random play loses lives and ends games within a few hundred steps.
     static let game = "ALE/Breakout-v5"

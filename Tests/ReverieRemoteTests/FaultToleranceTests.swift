@@ -9,7 +9,7 @@ import ReverieAgents
 /// retries from a new socket, servers killed and restarted, servers gone for
 /// good, non-finite values from an env, Ctrl-C during a slow step, CURVE
 /// allow-lists and remote `close`. Real server processes, real sockets.
-@Suite(.serialized, .timeLimit(.minutes(10)))
+@Suite(.serialized, .timeLimit(.minutes(30)))
 struct FaultToleranceTests {
     /// A raw client socket speaking the protocol, as a client written from PROTOCOL.md would.
     final class RawClient {

@@ -4,7 +4,7 @@ import Testing
 @testable import ReverieRemote
 
 /// `gymnasium:` envs: the bridge started by the client itself, in child processes.
-@Suite(.serialized, .timeLimit(.minutes(10)))
+@Suite(.serialized, .timeLimit(.minutes(30)))
 struct GymnasiumBridgeTests {
     // The bridge script is found from the working directory (swift test runs in the repository) or the
     // test bundle's; the environment is left alone, other suites' commands read it.
@@ -44,7 +44,7 @@ struct GymnasiumBridgeTests {
 /// `reverie train` on a `gymnasium:` env behind `atari.preprocess`: config to
 /// bridges to preprocessing to PPO to evaluation, and no bridge left after;
 /// then the saved policy evaluated again on its envs made anew.
-@Suite(.serialized, .timeLimit(.minutes(10)))
+@Suite(.serialized, .timeLimit(.minutes(30)))
 struct GymnasiumTrainingTests {
     /// Whether process `pid` runs (a zombie counts as ended).
     static func running(_ pid: Int32) -> Bool {

@@ -5,7 +5,7 @@ import Testing
 
 /// Real server processes — `reverie serve` and the Python Gymnasium bridge —
 /// and real sockets (envs/PROTOCOL.md).
-@Suite(.serialized, .timeLimit(.minutes(10)))
+@Suite(.serialized, .timeLimit(.minutes(30)))
 struct RemoteEnvironmentTests {
     /// Random CartPole actions from a fixed seed, (T, N).
     static func actions(steps: Int, envs: Int) -> [Tensor] {

@@ -4,7 +4,7 @@ import ReverieAgents
 @testable import ReverieRemote
 
 /// PPO trained on environments in other processes, through real sockets.
-@Suite(.serialized, .timeLimit(.minutes(10)))
+@Suite(.serialized, .timeLimit(.minutes(30)))
 struct RemoteTrainingTests {
     /// Gymnasium's own CartPole-v1, 8 copies served by the Python bridge:
     /// PPO reaches the same bar as in-process (≥ 475 within 50k steps), and

@@ -5,7 +5,7 @@ import Testing
 /// `reverie train` as a user runs it: Ctrl-C (SIGINT) during a run, and the
 /// progress line on a terminal and in a log. One process at a time: each
 /// trains, and timing matters to what they check.
-@Suite(.serialized, .timeLimit(.minutes(10))) struct TrainCommandTests {
+@Suite(.serialized, .timeLimit(.minutes(30))) struct TrainCommandTests {
     /// Starts the `reverie` built next to this test bundle.
     static func start(_ arguments: [String]) throws -> ChildProcess {
         try ChildProcess(EvalCommandTests.builtExecutable, arguments)

@@ -11,7 +11,7 @@ import ReverieWorldModels
 /// which scripts/setup installs): the screenshot is read back from OpenGL,
 /// so it is what a user would see. It must equal the picture the viewer
 /// composes for the same seed and step count, and not be blank.
-@Suite(.serialized, .timeLimit(.minutes(10))) struct ViewerWindowTests {
+@Suite(.serialized, .timeLimit(.minutes(30))) struct ViewerWindowTests {
     static var executable: URL {
         var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("reverie").path), dir.path != "/" {
