@@ -30,7 +30,7 @@ struct CheckpointTests {
         let python = ProcessInfo.processInfo.environment["REVERIE_PYTHON"] ?? "python3"
         let result = try ChildProcess.run(URL(fileURLWithPath: "/usr/bin/env"), [python, script] + arguments,
                                           mergingErrors: true, timeout: 300)
-        return (result.timedOut || result.signaled ? -1 : result.status, result.out + (result.timedOut ? "\n[test: killed at its deadline]" : ""))
+        return (result.exitCode, result.out + (result.timedOut ? "\n[test: killed at its deadline]" : ""))
     }
 
     @Test func roundTripKeepsNamesShapesValuesAndMetadata() throws {

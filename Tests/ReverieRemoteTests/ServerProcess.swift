@@ -77,9 +77,9 @@ final class ServerProcess {
             throw ServerStartError(message: "\(kind) did not start (\(serving ? "it exited" : "not serving after 120 s")): \(said)")
         }
         // What follows the "serving …" line is what the server said after starting.
-        let text = Array(child.errSoFar.utf8), marker = Array("serving ".utf8)
-        let at = (0...(text.count - marker.count)).first { Array(text[$0..<($0 + marker.count)]) == marker } ?? 0
-        startupLength = (text[at...].firstIndex(of: 10) ?? (text.count - 1)) + 1
+        let text = child.errSoFar
+        let lineEnd = text.range(of: "serving ").flatMap { text[$0.upperBound...].firstIndex(of: "\n") }
+        startupLength = lineEnd.map { text.utf8.distance(from: text.startIndex, to: $0) + 1 } ?? text.utf8.count
     }
 
     /// Sends `signal` (SIGINT, SIGTERM) and waits up to 60 s for the process to end (SIGKILL after).
@@ -88,8 +88,7 @@ final class ServerProcess {
     func stop(_ signal: Int32) -> (status: Int32, stderr: String) {
         child.signal(signal)
         let result = child.finish(upTo: 60)
-        let status = result.timedOut ? -1 : result.signaled ? 128 + result.status : result.status
-        return (status, String(decoding: Array(result.err.utf8).dropFirst(startupLength), as: UTF8.self))
+        return (result.exitCode, String(decoding: Array(result.err.utf8).dropFirst(startupLength), as: UTF8.self))
     }
 
     /// Waits up to `seconds` for the server to end by itself (after a `close`); false if it had to be killed.

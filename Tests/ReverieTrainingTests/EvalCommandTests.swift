@@ -12,8 +12,7 @@ import ReverieTestSupport
     static func reverie(_ arguments: [String], executable: URL? = nil, directory: URL? = nil,
                         timeout: Double = 900) throws -> (status: Int32, out: String, err: String) {
         let result = try ChildProcess.run(executable ?? builtExecutable, arguments, directory: directory, timeout: timeout)
-        let status = result.timedOut ? -1 : result.signaled ? 128 + result.status : result.status
-        return (status, result.out, result.err + (result.timedOut ? "\n[test: killed after \(Int(timeout)) s]" : ""))
+        return (result.exitCode, result.out, result.err + (result.timedOut ? "\n[test: killed after \(Int(timeout)) s]" : ""))
     }
 
     /// The `reverie` built next to this test bundle.

@@ -123,6 +123,9 @@ public final class ChildProcess: @unchecked Sendable {
 }
 
 extension ChildProcess.Result {
+    /// One status as a shell reports it: the exit status, 128 + n for signal n, -1 if killed at the deadline.
+    public var exitCode: Int32 { timedOut ? -1 : signaled ? 128 + status : status }
+
     /// "exit 3", "signal 9", or "killed after the deadline": for failure messages.
     public var how: String {
         timedOut ? "killed at its deadline" : signaled ? "signal \(status)" : "exit \(status)"
