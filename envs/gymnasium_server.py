@@ -4,6 +4,7 @@
 
     python envs/gymnasium_server.py CartPole-v1 --num-envs 8 --bind tcp://127.0.0.1:5555
     python envs/gymnasium_server.py my_package.envs:Maze-v0     # imports my_package.envs first
+    python envs/gymnasium_server.py Maze-v0 --wrapper my_wrappers:shape --flatten --async --num-envs 8
 
 N copies of the environment are stepped together per request, with same-step
 autoreset. The server binds to loopback unless told otherwise, caps the
@@ -14,8 +15,6 @@ without CURVE says so loudly at start-up.
 """
 import argparse
 import collections
-import importlib
-import importlib.util
 import ipaddress
 import json
 import os
@@ -29,6 +28,7 @@ import zmq
 from zmq.auth.thread import ThreadAuthenticator
 
 import wire
+from bridge_envs import MissingPackage, make_envs
 from wire import ProtocolError, is_int
 
 
@@ -43,9 +43,9 @@ def space_to_wire(space, role):
         return {"type": "multi_discrete", "nvec": [int(n) for n in space.nvec]}
     raise SystemExit(
         f"gymnasium_server: the {role} space {space} cannot be served by protocol v{wire.VERSION}, which carries "
-        "Box, Discrete and one-dimensional MultiDiscrete spaces starting at 0. Flatten it first "
-        "(gymnasium.wrappers.FlattenObservation for a Dict or Tuple observation) in a module of your own, "
-        "and serve that module's env id as module:Env-v0.")
+        "Box, Discrete and one-dimensional MultiDiscrete spaces starting at 0. Serve a Dict or Tuple observation "
+        "with --flatten (Gymnasium's FlattenObservation), or turn the space into one of those with "
+        "--wrapper module:function.")
 
 
 def peer_address(frames):
@@ -77,50 +77,6 @@ def binds_loopback_only(endpoint):
     return host == "localhost" or is_loopback(host)
 
 
-# Env ids served from packages that register them when imported: id prefix -> (module, pip package, what it is).
-ENV_PACKAGES = {
-    "ALE/": ("ale_py", "ale-py", "the Arcade Learning Environment; its wheel ships the Atari ROMs"),
-    "MinAtar/": ("minatar", "minatar", "MinAtar's five games"),
-}
-
-
-class MissingPackage(Exception):
-    """An env id whose package is not installed; the message says how to install it."""
-
-
-def import_env_package(env_id):
-    """Imports and registers the package behind ``env_id`` (ALE/…, MinAtar/…), or says how to install it."""
-    for prefix, (module, package, what) in ENV_PACKAGES.items():
-        if not env_id.startswith(prefix):
-            continue
-        try:
-            imported = importlib.import_module(module)
-        except ImportError:
-            raise MissingPackage(f"{env_id} needs the {package} package ({what}), which is not installed "
-                                 f"in {sys.executable}: pip install {package}") from None
-        if hasattr(gym, "register_envs"):
-            gym.register_envs(imported)  # Gymnasium ≥ 1.0: makes the import's registration explicit
-        return
-    # The ALE's unprefixed ids (PongNoFrameskip-v4, Breakout-v4, as CleanRL names them) exist once ale_py is imported.
-    if env_id not in gym.registry and importlib.util.find_spec("ale_py") is not None:
-        imported = importlib.import_module("ale_py")
-        if hasattr(gym, "register_envs"):
-            gym.register_envs(imported)
-
-
-def make_envs(env_id, num_envs, kwargs):
-    """N copies of ``env_id``; ``module:Env-v0`` imports ``module`` first (Gymnasium's convention)."""
-    if ":" in env_id:
-        module, env_id = env_id.split(":", 1)
-        importlib.import_module(module)
-    import_env_package(env_id)
-    probe = gym.make(env_id, **kwargs)
-    render = "rgb_array" in probe.metadata.get("render_modes", [])
-    probe.close()
-    return [gym.make(env_id, render_mode="rgb_array", **kwargs) if render else gym.make(env_id, **kwargs)
-            for _ in range(num_envs)], env_id, render
-
-
 class GymnasiumServer:
     """N Gymnasium envs behind a ROUTER socket; ``respond`` never raises."""
 
@@ -128,8 +84,11 @@ class GymnasiumServer:
     ZAP_DOMAIN = "reverie"  # the authenticator checks the keys of this socket's domain
 
     def __init__(self, env_id, num_envs=1, bind="tcp://127.0.0.1:5555", max_message_bytes=64 << 20,
-                 curve_secret_key=None, env_kwargs=None, curve_allow=None, allow_remote_close=False):
-        self.envs, self.env_id, self.can_render = make_envs(env_id, num_envs, env_kwargs or {})
+                 curve_secret_key=None, env_kwargs=None, curve_allow=None, allow_remote_close=False,
+                 wrappers=(), frame_skip=1, flatten=False, workers=False):
+        # Before any ZeroMQ context exists: worker processes are forked here.
+        self.envs, self.env_id, self.can_render = make_envs(env_id, num_envs, env_kwargs or {}, wrappers, frame_skip,
+                                                            flatten, workers)
         self.observation_space = self.envs[0].observation_space
         self.action_space = self.envs[0].action_space
         self.wire_spaces = (space_to_wire(self.observation_space, "observation"),
@@ -286,21 +245,20 @@ class GymnasiumServer:
                 raise ProtocolError(f"step: action {a.tolist()} of env {i} is not finite")
             if not space.contains(a):
                 raise ProtocolError(f"step: action {np.asarray(a).tolist()} of env {i} is not in {space}")
-        observations, rewards = [], np.zeros(n, np.float32)
+        rewards = np.zeros(n, np.float32)
         terminated, truncated = np.zeros(n, bool), np.zeros(n, bool)
         finals, final_indices = [], []
-        for i, (env, a) in enumerate(zip(self.envs, batch)):
-            if active is not None and not active[i]:
-                observations.append(self.latest[i][0])  # left out: as it was, reward 0, not ended
-                continue
-            observation, reward, terminated[i], truncated[i], info = env.step(a)
-            rewards[i] = reward
-            if terminated[i] or truncated[i]:
-                finals.append(observation)
+        stepped = [i for i in range(n) if active is None or active[i]]
+        for i in stepped:  # all sent before any is received: envs in worker processes step together
+            self.envs[i].send_step(batch[i])
+        for i in stepped:
+            observation, rewards[i], terminated[i], truncated[i], info, final = self.envs[i].receive_step()
+            if final is not None:
+                finals.append(final)
                 final_indices.append(i)
-                observation, info = env.reset()
             self.latest[i] = (observation, info)
-            observations.append(observation)
+        # An env left out stays as it was: reward 0, not ended.
+        observations = [observation for observation, _ in self.latest]
         empty = np.zeros((0,) + self.observation_space.shape, self.observation_space.dtype)
         return {"final_indices": final_indices}, [
             ("observations", self.batch(observations)), ("rewards", rewards),
@@ -359,9 +317,22 @@ def main(argv=None):
                         help="exit when process PID ends (a client that started this server, as reverie train does "
                              "for gymnasium:… envs); Ctrl-C is then left to the parent")
     parser.add_argument("--kwargs", default="{}", help='JSON object of keyword arguments for gym.make, e.g. \'{"g": 9.81}\'')
+    parser.add_argument("--frame-skip", type=int, default=1, metavar="K",
+                        help="repeat each action K times, summing rewards, up to an episode's end (default 1)")
+    parser.add_argument("--wrapper", action="append", default=[], metavar="MODULE:FUNCTION",
+                        help="apply FUNCTION(env) -> env to each env, after the frame skip; repeatable, in order "
+                             "(the module is imported from the working directory or PYTHONPATH)")
+    parser.add_argument("--flatten", action="store_true",
+                        help="serve a Dict or Tuple observation space flattened to one Box (Gymnasium's "
+                             "FlattenObservation), after the wrappers")
+    parser.add_argument("--async", dest="workers", action="store_true",
+                        help="step each env in a worker process of its own, all at once (as Gymnasium's "
+                             "AsyncVectorEnv): for envs whose step costs more than a message")
     args = parser.parse_args(argv)
     if args.num_envs < 1:
         parser.error("--num-envs must be at least 1")
+    if args.frame_skip < 1:
+        parser.error("--frame-skip must be at least 1")
     if args.max_message_bytes < 1024:
         parser.error("--max-message-bytes must be at least 1024")
     try:
@@ -383,8 +354,9 @@ def main(argv=None):
             parser.error(f"--curve-allow: {args.curve_allow} is not a directory")
     try:
         server = GymnasiumServer(args.env_id, args.num_envs, args.bind, args.max_message_bytes, secret, kwargs,
-                                 args.curve_allow, args.allow_remote_close)
-    except (gym.error.Error, MissingPackage) as error:
+                                 args.curve_allow, args.allow_remote_close, args.wrapper, args.frame_skip, args.flatten,
+                                 args.workers)
+    except (gym.error.Error, MissingPackage, RuntimeError) as error:  # RuntimeError: an env failed in its worker
         raise SystemExit(f"gymnasium_server: {error}")
     except zmq.ZMQError as error:
         raise SystemExit(f"gymnasium_server: cannot bind {args.bind}: {error}")

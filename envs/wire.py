@@ -116,14 +116,21 @@ def is_int(x):
     return isinstance(x, int) and not isinstance(x, bool)
 
 
+# Dtypes the protocol does not name, carried exactly by a wider one it does.
+CARRIERS = {"int8": "int32", "int16": "int32", "uint16": "int32", "uint32": "int64", "float16": "float32"}
+
+
 def wire_dtype(dtype):
-    """The protocol's name for a numpy dtype, or a ProtocolError."""
+    """The protocol's name for a numpy dtype: its own, or the wider one that
+    carries its values exactly (``CARRIERS``); a ProtocolError for any other."""
     dtype = np.dtype(dtype)
     if dtype == np.bool_:
         return "bool"
-    if dtype.name not in DTYPES:
-        raise ProtocolError(f"dtype {dtype} has no wire encoding ({', '.join(DTYPES)})")
-    return dtype.name
+    if dtype.name in DTYPES:
+        return dtype.name
+    if dtype.name in CARRIERS:
+        return CARRIERS[dtype.name]
+    raise ProtocolError(f"dtype {dtype} has no wire encoding ({', '.join(list(DTYPES) + list(CARRIERS))})")
 
 
 def encode_bound(values):

@@ -92,6 +92,17 @@ struct RemoteEnvironmentTests {
         server.kill()
     }
 
+    /// An int16 Box (carried as int32 on the wire) reaches the agent as floats, values exact.
+    @Test func anIntegerBoxArrivesAsExactFloats() throws {
+        let server = try ServerProcess(.python, env: "toy_envs:IntGrid-v0", numEnvs: 2)
+        let remote = try RemoteVectorEnvironment(server.endpoint, timeoutMilliseconds: 5000)
+        #expect(remote.singleObservationSpace == .box(low: [-32000, -32000, -32000], high: [32000, 32000, 32000], shape: [3],
+                                                      dtype: .float32))
+        #expect(try remote.reset(seed: 0).scalars == [-1000, 0, 1000, -1000, 0, 1000])
+        #expect(try remote.step(Tensor([0, 1])).observations.scalars == [-2000, 0, 2000, -2000, 0, 2000])
+        server.kill()
+    }
+
     @Test(arguments: ServerProcess.Kind.allCases)
     func curveEncryptedServerServesClientsWithItsPublicKeyOnly(kind: ServerProcess.Kind) throws {
         let keys = try CurveKeyPair.generate()

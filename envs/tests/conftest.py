@@ -22,10 +22,10 @@ def free_port():
 class Server:
     """A server process (the Gymnasium bridge, or `reverie serve`), killed at teardown."""
 
-    def __init__(self, command, port):
+    def __init__(self, command, port, cwd=None):
         self.port, self.endpoint = port, f"tcp://127.0.0.1:{port}"
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ENVS), str(ENVS / "tests")]))
-        self.process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True, cwd=cwd)
         # Wait for the "serving … on …" line, so tests start against a bound socket. Packages may print
         # first (ale-py's banner); a server that exits first has closed the pipe.
         self.stderr_lines = []
@@ -57,11 +57,11 @@ def bridge():
     ``extra`` overrides the loopback one; ``endpoint`` stays the loopback address)."""
     servers = []
 
-    def start(env_id, num_envs=1, *extra, port=None):
+    def start(env_id, num_envs=1, *extra, port=None, cwd=None):
         port = port or free_port()
         command = [sys.executable, str(ENVS / "gymnasium_server.py"), env_id, "--num-envs", str(num_envs),
                    "--bind", f"tcp://127.0.0.1:{port}", *extra]
-        servers.append(Server(command, port))
+        servers.append(Server(command, port, cwd=cwd))
         return servers[-1]
 
     yield start

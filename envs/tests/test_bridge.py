@@ -224,3 +224,85 @@ def test_swift_server_and_python_bridge_publish_the_same_cartpole_spec(bridge, r
     swift.reset(seed=0), python.reset(seed=0)
     a, b = swift.step(np.array([0, 1, 0])), python.step(np.array([0, 1, 0]))
     assert a.observations.shape == b.observations.shape and a.rewards.dtype == b.rewards.dtype
+
+
+def test_an_int16_box_is_carried_exactly_in_int32(bridge):
+    server = bridge("toy_envs:IntGrid-v0", 2)
+    remote = RemoteVectorEnv(server.endpoint, timeout_ms=3000)
+    assert remote.observation_space["dtype"] == "int32" and remote.observation_space["low"] == -32000.0
+    first = remote.reset(seed=0)
+    assert first.dtype == np.int32 and first.tolist() == [[-1000, 0, 1000]] * 2
+    step = remote.step(np.zeros(2, np.int64))
+    assert step.observations.tolist() == [[-2000, 0, 2000]] * 2
+    remote.close()
+
+
+def test_flatten_serves_a_dict_observation_as_one_box(bridge):
+    server = bridge("toy_envs:DictObservation-v0", 1, "--flatten")
+    remote = RemoteVectorEnv(server.endpoint, timeout_ms=3000)
+    # Gymnasium flattens a Dict by its sorted keys: goal (Discrete(4), one-hot), then position.
+    assert remote.observation_space["type"] == "box" and remote.observation_space["shape"] == [6]
+    assert remote.reset(seed=0).tolist() == [[1, 0, 0, 0, 0.5, -0.5]]
+    assert remote.step(np.zeros(1, np.int64)).observations.tolist() == [[0, 1, 0, 0, 0.5, -0.5]]
+    remote.close()
+
+
+def test_frame_skip_then_wrappers_apply_in_the_order_given(bridge):
+    # Counter observes its step count and rewards the action: a skip of 3 takes three steps and
+    # sums three rewards of 1; then ×2 and +1 in the order given make (3 × 2) + 1, not (3 + 1) × 2.
+    server = bridge("toy_envs:Counter-v0", 2, "--frame-skip", "3",
+                    "--wrapper", "toy_envs:double_rewards", "--wrapper", "toy_envs:add_one_to_rewards")
+    remote = RemoteVectorEnv(server.endpoint, timeout_ms=3000)
+    remote.reset(seed=0)
+    step = remote.step(np.ones(2, np.int64))
+    assert step.observations.tolist() == [[3.0], [3.0]] and step.rewards.tolist() == [7.0, 7.0]
+    remote.close()
+
+
+def test_async_envs_step_as_gymnasium_in_process_and_at_the_same_time(bridge):
+    server = bridge("CartPole-v1", 4, "--async")
+    remote = RemoteVectorEnv(server.endpoint, timeout_ms=5000)
+    actions = random_actions(300, 4)
+    expected = direct_trajectory("CartPole-v1", 4, seed=3, actions=actions)
+    assert np.array_equal(remote.reset(seed=3), expected[0])
+    ended = 0
+    for a, (observations, rewards, terminated, truncated, finals) in zip(actions, expected[1:]):
+        step = remote.step(a)
+        assert np.array_equal(step.observations, observations) and np.array_equal(step.rewards, rewards)
+        assert np.array_equal(step.terminated, terminated) and np.array_equal(step.truncated, truncated)
+        assert sorted(step.final_observations) == sorted(finals)
+        for i, final in finals.items():
+            assert np.array_equal(step.final_observations[i], final)
+        ended += len(finals)
+    assert ended > 0, "300 random steps end some CartPole episodes"
+    remote.close()
+    # Four envs whose step sleeps 0.4 s: in worker processes a step of all four takes about one sleep.
+    slow = bridge("toy_envs:Counter-v0", 4, "--async", "--kwargs", '{"delay": 0.4}')
+    remote = RemoteVectorEnv(slow.endpoint, timeout_ms=10000)
+    remote.reset(seed=0)
+    start = time.monotonic()
+    remote.step(np.ones(4, np.int64))
+    assert time.monotonic() - start < 1.2, "the four envs stepped one after another (1.6 s)"
+    remote.close()
+
+
+def test_an_env_module_is_imported_from_the_working_directory(bridge, tmp_path):
+    (tmp_path / "my_maze.py").write_text(
+        "import gymnasium as gym\n"
+        "gym.register('MyMaze-v0', entry_point='gymnasium.envs.classic_control:CartPoleEnv')\n")
+    server = bridge("my_maze:MyMaze-v0", 1, cwd=tmp_path)
+    remote = RemoteVectorEnv(server.endpoint, timeout_ms=3000)
+    assert remote.reset(seed=0).shape == (1, 4)
+    remote.close()
+
+
+@pytest.mark.parametrize("extra, says", [
+    (["no_such_module:Maze-v0"], "cannot import 'no_such_module' for Maze-v0"),
+    (["CartPole-v1", "--wrapper", "no_such_wrappers:shape"], "cannot import 'no_such_wrappers' for --wrapper"),
+    (["CartPole-v1", "--wrapper", "toy_envs:no_such_function"], "toy_envs has no function 'no_such_function'"),
+])
+def test_a_module_that_cannot_be_imported_is_one_line(extra, says):
+    result = subprocess.run([sys.executable, str(ENVS / "gymnasium_server.py"), *extra],
+                            env={"PYTHONPATH": f"{ENVS}:{ENVS / 'tests'}", "PATH": "/usr/bin:/bin"},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and says in result.stderr and "Traceback" not in result.stderr, result.stderr

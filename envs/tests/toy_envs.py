@@ -41,8 +41,52 @@ class PixelDrift(gym.Env):
 
 
 class DictObservation(gym.Env):
+    """A Dict observation (served only with --flatten): the goal is the step count mod 4."""
+
     observation_space = gym.spaces.Dict({"position": gym.spaces.Box(-1, 1, (2,)), "goal": gym.spaces.Discrete(4)})
     action_space = gym.spaces.Discrete(2)
+
+    def _observation(self):
+        return {"position": np.array([0.5, -0.5], np.float32), "goal": self.t % 4}
+
+    def reset(self, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return self._observation(), {}
+
+    def step(self, action):
+        self.t += 1
+        return self._observation(), 0.0, False, False, {}
+
+
+class IntGrid(gym.Env):
+    """An int16 Box observation (dtypes the protocol carries in a wider one):
+    value i of step t is (t + 1) * 1000 * (i - 1), so negative, zero and large."""
+
+    observation_space = gym.spaces.Box(-32000, 32000, (3,), np.int16)
+    action_space = gym.spaces.Discrete(2)
+
+    def _observation(self):
+        return np.array([(self.t + 1) * 1000 * (i - 1) for i in range(3)], np.int16)
+
+    def reset(self, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return self._observation(), {}
+
+    def step(self, action):
+        self.t += 1
+        return self._observation(), 0.0, self.t >= 20, False, {}
+
+
+def double_rewards(env):
+    """A --wrapper function: the env's rewards doubled."""
+    return gym.wrappers.TransformReward(env, lambda r: 2 * r)
+
+
+def add_one_to_rewards(env):
+    """A --wrapper function: one added to each reward (so wrapper order shows)."""
+    return gym.wrappers.TransformReward(env, lambda r: r + 1)
 
 
 class Counter(gym.Env):
@@ -110,3 +154,4 @@ gym.register("BoolGrid-v0", entry_point=BoolGrid)
 gym.register("Counter-v0", entry_point=Counter)
 gym.register("Unbounded-v0", entry_point=Unbounded)
 gym.register("DictObservation-v0", entry_point=DictObservation)
+gym.register("IntGrid-v0", entry_point=IntGrid)

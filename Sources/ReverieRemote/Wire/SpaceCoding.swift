@@ -28,8 +28,11 @@ extension Space {
             switch dtypeName {
             // A boolean Box (MinAtar's grids) travels as bytes 0 and 1.
             case "uint8", "bool": dtype = .uint8
-            case "float32", "float64": dtype = .float32
-            default: throw ProtocolError("box dtype '\(dtypeName)' is not supported (float32, float64, uint8, bool)")
+            // Integer and half-precision Boxes reach the policy as floats (exact up to 2^24).
+            case "float32", "float64", "float16", "int64", "int32", "int16", "int8", "uint16", "uint32": dtype = .float32
+            default:
+                throw ProtocolError("box dtype '\(dtypeName)' is not supported (float32, float64, float16, uint8, bool, "
+                                    + "int8 to int64, uint16, uint32)")
             }
             guard shape.allSatisfy({ $0 > 0 }), shape.count <= 8 else { throw ProtocolError("box shape \(shape) is not valid") }
             let n = shape.reduce(1, *)
