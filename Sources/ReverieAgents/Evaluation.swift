@@ -55,17 +55,39 @@ public func evaluate(_ policy: any ActingPolicy, in environment: any VectorEnvir
                      seed: UInt64, deterministic: Bool = true, shouldStop: () -> Bool = { false }) throws -> [Float] {
     let n = environment.count
     var rng = RandomGenerator(seed: seed)
-    var observations = try environment.reset(seed: seed)
     var memory = policy.initialMemory(batch: n)
+    let actionShape = [n] + environment.singleActionSpace.shape
+    return try evaluate(in: environment, episodes: episodes, seed: seed, shouldStop: shouldStop) { observations, starts in
+        let (pi, _, next) = policy.step(observations.reshaped([n, policy.observationSize]), memory: memory.reset(where: starts))
+        let raw = deterministic ? pi.mode : pi.sample(using: &rng)
+        memory = policy.remember(actions: raw, in: next)
+        return Tensor(policy.head.envActions(raw), shape: actionShape)
+    }
+}
+
+/// The same episodes with uniformly random actions (seeded by `seed`): the
+/// baseline a trained agent should beat.
+public func evaluateRandomActions(in environment: any VectorEnvironment, episodes: Int, seed: UInt64,
+                                  shouldStop: () -> Bool = { false }) throws -> [Float] {
+    var rng = RandomGenerator(seed: seed)
+    let space = environment.singleActionSpace, n = environment.count
+    return try evaluate(in: environment, episodes: episodes, seed: seed, shouldStop: shouldStop) { _, _ in
+        Tensor((0..<n).flatMap { _ in space.sample(using: &rng) }, shape: [n] + space.shape)
+    }
+}
+
+/// The episode accounting of the two above, with actions from `act`, which
+/// reads the N envs' observations and which of them start an episode.
+func evaluate(in environment: any VectorEnvironment, episodes: Int, seed: UInt64, shouldStop: () -> Bool,
+              act: (_ observations: Tensor, _ episodeStarts: [Bool]) throws -> Tensor) throws -> [Float] {
+    let n = environment.count
+    var observations = try environment.reset(seed: seed)
     var starts = [Bool](repeating: true, count: n)
     let targets = (0..<n).map { (episodes + $0) / n }
     var counts = [Int](repeating: 0, count: n), running = [Float](repeating: 0, count: n)
     var returns: [Float] = []
-    let actionShape = [n] + environment.singleActionSpace.shape
     while zip(counts, targets).contains(where: { $0 < $1 }) && !shouldStop() {
-        let (pi, _, next) = policy.step(observations.reshaped([n, policy.observationSize]), memory: memory.reset(where: starts))
-        let raw = deterministic ? pi.mode : pi.sample(using: &rng)
-        let step = try environment.step(Tensor(policy.head.envActions(raw), shape: actionShape))
+        let step = try environment.step(try act(observations, starts))
         for i in 0..<n {
             running[i] += step.rewards[i]
             starts[i] = step.terminated[i] || step.truncated[i]
@@ -76,7 +98,7 @@ public func evaluate(_ policy: any ActingPolicy, in environment: any VectorEnvir
                 running[i] = 0
             }
         }
-        (observations, memory) = (step.observations, policy.remember(actions: raw, in: next))
+        observations = step.observations
     }
     return returns
 }

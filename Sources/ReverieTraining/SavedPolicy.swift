@@ -30,7 +30,12 @@ public struct SavedPolicy {
     ///     trained on remote envs (a built-in env's are read from the registry).
     ///   - actingWindow: a world-model agent acts from a window of this many
     ///     observations instead of its run's setting (`dreamer.acting_window`).
-    public init(contentsOf url: URL, spaces: (observation: Space, action: Space)? = nil, actingWindow: Int? = nil) throws {
+    ///   - env: play in this env instead of the one the run trained on (a
+    ///     built-in env, `zmq://` servers, a `gymnasium:` id), made with the
+    ///     run's wrappers (Atari preprocessing, frame stack); its spaces must
+    ///     be the ones the policy was trained on.
+    public init(contentsOf url: URL, spaces: (observation: Space, action: Space)? = nil, actingWindow: Int? = nil,
+                env: String? = nil) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw ConfigError("\(url.path) does not exist")
@@ -57,6 +62,11 @@ public struct SavedPolicy {
             guard actingWindow >= 0 else { throw ConfigError("an acting window is 0 (off) or more steps, got \(actingWindow)") }
             config.dreamer.actingWindow = actingWindow
         }
+        let trainedOn = config.env
+        if let env {
+            guard !env.isEmpty else { throw ConfigError("the env to play in is empty") }
+            config.env = env
+        }
         self.config = config
         let actionSpace: Space
         if let spaces {
@@ -76,7 +86,12 @@ public struct SavedPolicy {
         policy = config.algorithm == "dreamer"
             ? try DreamerNetwork(config.dreamer, observationSpace: observationSpace, actionSpace: actionSpace, rng: &rng)
             : try config.policySpec.make(observationSpace: observationSpace, actionSpace: actionSpace, rng: &rng)
-        try saved.load(into: policy, from: "model")
+        do {
+            try saved.load(into: policy, from: "model")
+        } catch let error as CheckpointError where env != nil {
+            throw ConfigError("the policy trained on \(trainedOn) does not fit \(config.env) (observations \(observationSpace), "
+                              + "actions \(actionSpace)): \(error)")
+        }
         normalization = EnvironmentNormalization(observations: config.normalizeObservations, rewards: false,
                                                  observationSize: observationSpace.flatCount, gamma: 1)
         try normalization.restore(from: saved.metadata, source: checkpoint.path)

@@ -35,8 +35,12 @@ public final class Trainer {
     private var resumedFromStep: Int?
     /// Warnings about the learning itself (entropy collapse, exploding KL).
     private var divergence = DivergenceWatch()
+    /// Evaluation every `run.eval_every` env steps, if asked for.
+    private var evaluation: PeriodicEvaluation?
 
     /// Starts a new run in `runDirectory` (created; it must not hold a run already).
+    /// A start that fails (an env that cannot be made or reached, a bad shape)
+    /// removes what it wrote, so no half-made run folder is left.
     public init(config: TrainConfig, runDirectory: URL, log: @escaping (String) -> Void = { _ in }) throws {
         self.config = config
         self.runDirectory = runDirectory
@@ -45,9 +49,23 @@ public final class Trainer {
         if fm.fileExists(atPath: runDirectory.appendingPathComponent("config.toml").path) {
             throw ConfigError("\(runDirectory.path) already holds a run; resume it with --resume or choose another --run-dir")
         }
-        try fm.createDirectory(at: runDirectory.appendingPathComponent("checkpoints"), withIntermediateDirectories: true)
-        try Data(config.toml.utf8).write(to: runDirectory.appendingPathComponent("config.toml"), options: .atomic)
-        (agent, normalization) = try Self.makeAgent(config)
+        let checkpoints = runDirectory.appendingPathComponent("checkpoints")
+        let (folderExisted, checkpointsExisted) = (fm.fileExists(atPath: runDirectory.path), fm.fileExists(atPath: checkpoints.path))
+        do {
+            try fm.createDirectory(at: checkpoints, withIntermediateDirectories: true)
+            try Data(config.toml.utf8).write(to: runDirectory.appendingPathComponent("config.toml"), options: .atomic)
+            (agent, normalization) = try Self.makeAgent(config)
+            evaluation = try makeEvaluation()
+        } catch {
+            // A run that never started leaves nothing behind (a folder the user made stays, emptied of ours).
+            if folderExisted {
+                try? fm.removeItem(at: runDirectory.appendingPathComponent("config.toml"))
+                if !checkpointsExisted { try? fm.removeItem(at: checkpoints) }
+            } else {
+                try? fm.removeItem(at: runDirectory)
+            }
+            throw error
+        }
         if config.isServed && agent.environment.count != config.numEnvs {
             log("\(config.env) serves \(agent.environment.count) envs: the run steps those (num_envs, \(config.numEnvs), applies to built-in envs)")
         }
@@ -125,12 +143,26 @@ public final class Trainer {
         }
         wallSecondsBefore = meta["wall_seconds"].flatMap(Double.init) ?? 0
         resumedFromStep = steps
+        evaluation = try makeEvaluation()
         if config.totalSteps != plannedSteps {
             try Data(config.toml.utf8).write(to: configURL, options: .atomic)
             log("total_steps \(grouped(plannedSteps)) → \(grouped(config.totalSteps)) (config.toml updated)")
         }
         log("resuming \(runDirectory.lastPathComponent) from \(latest.url.lastPathComponent) (\(grouped(steps)) steps)")
         attachLogs()
+    }
+
+    /// The periodic evaluation `run.eval_every` asks for, from where the agent stands.
+    private func makeEvaluation() throws -> PeriodicEvaluation? {
+        guard config.evalEvery > 0 else { return nil }
+        guard config.evalEpisodes > 0 else { throw ConfigError("run.eval_every needs run.eval_episodes of 1 or more") }
+        return try PeriodicEvaluation(config, normalization: normalization, steps: agent.environmentSteps,
+                                      bestCheckpoint: bestCheckpointURL)
+    }
+
+    /// `checkpoints/best.safetensors`: the policy of the best periodic evaluation so far.
+    public var bestCheckpointURL: URL {
+        runDirectory.appendingPathComponent("checkpoints").appendingPathComponent(PeriodicEvaluation.bestFile)
     }
 
     /// The envs' own messages (a server restart picked up, a non-finite value replaced) go to the run's log.
@@ -237,11 +269,11 @@ public final class Trainer {
     public func run(progress: Progress? = nil, shouldStop: () -> Bool = { false }) throws -> Summary {
         // Bridges this run started (`gymnasium:` envs) end with it; servers of the user's own stay up.
         defer { agent.environment.close() }
+        defer { evaluation?.close() }
         let csvURL = runDirectory.appendingPathComponent("metrics.csv")
-        let csv = try writing(csvURL) {
-            try MetricsCSV(url: csvURL, extraColumns: config.algorithm == "dreamer" ? MetricsCSV.worldModelColumns : [],
-                           resumingAt: resumedFromStep)
-        }
+        let extraColumns = (config.algorithm == "dreamer" ? MetricsCSV.worldModelColumns : [])
+            + (evaluation == nil ? [] : PeriodicEvaluation.columns)
+        let csv = try writing(csvURL) { try MetricsCSV(url: csvURL, extraColumns: extraColumns, resumingAt: resumedFromStep) }
         defer { try? csv.close() }
         let events = try writing(runDirectory) { try TensorBoardWriter(directory: runDirectory, resumingAt: resumedFromStep) }
         defer { try? events.close() }
@@ -276,8 +308,14 @@ public final class Trainer {
             sps = Double(agent.environmentSteps - startSteps) / max(seconds, 1e-9)
             for episode in report.episodes { recent.append(episode.return) }
             recent = Array(recent.suffix(20))
+            let evaluated: PeriodicEvaluation.Result?
             do {
-                try record(report, sps: sps, wallSeconds: wallSecondsBefore + seconds, csv: csv, events: events)
+                evaluated = try evaluateIfDue(progress: progress, shouldStop: shouldStop)
+            } catch {
+                throw stopped(by: error, wallSeconds: wallSecondsBefore + Date().timeIntervalSince(start))
+            }
+            do {
+                try record(report, evaluated: evaluated, sps: sps, wallSeconds: wallSecondsBefore + seconds, csv: csv, events: events)
             } catch {
                 throw stopped(by: error, wallSeconds: wallSecondsBefore + seconds)
             }
@@ -304,6 +342,7 @@ public final class Trainer {
         summary.serverRestarts = Self.environment(RemoteVectorEnvironment.self, in: agent.environment)?.restarts ?? 0
         summary.nonFiniteReplaced = Self.environment(FiniteCheckedEnvironment.self, in: agent.environment)?.replacedValues ?? 0
         summary.warnings = divergence.warnings
+        summary.bestEvaluation = evaluation?.best
         if outcome == .completed && config.evalEpisodes > 0 {
             // The checkpoint is saved; say what the wait is for (an episode may take minutes).
             log("evaluating \(config.evalEpisodes) episode\(config.evalEpisodes == 1 ? "" : "s") with the policy's mode")
@@ -338,8 +377,38 @@ public final class Trainer {
         do { return try body() } catch { throw RunFileError(url: url, underlying: error) }
     }
 
+    /// The periodic evaluation, if one is due; a new best policy goes to
+    /// `checkpoints/best.safetensors`.
+    private func evaluateIfDue(progress: Progress?, shouldStop: () -> Bool) throws -> PeriodicEvaluation.Result? {
+        let bestBefore = evaluation?.best
+        guard let evaluation, let result = try evaluation.evaluateIfDue(agent.actingPolicy, steps: agent.environmentSteps,
+                                                                         shouldStop: shouldStop) else { return nil }
+        let isBest = evaluation.best != bestBefore
+        if isBest { try saveBest(result) }
+        let message = String(format: "eval at %@ steps: %.2f ± %.2f over %d episodes%@", grouped(agent.environmentSteps),
+                             result.mean, result.std, result.returns.count, isBest ? " (best so far: checkpoints/best.safetensors)" : "")
+        progress?.message(message)
+        if progress == nil { log(message) }
+        return result
+    }
+
+    /// `checkpoints/best.safetensors`: the acting policy alone, with what
+    /// `reverie eval` needs (config, normalisation, steps) and its evaluation.
+    private func saveBest(_ result: PeriodicEvaluation.Result) throws {
+        var checkpoint = Checkpoint()
+        checkpoint.store(agent.actingPolicy, as: "model")
+        checkpoint.metadata = [
+            "format": "reverie-agent-1", "algorithm": config.algorithm, "env_steps": String(agent.environmentSteps),
+            "config": config.toml, "eval_return_mean": String(result.mean), "eval_return_std": String(result.std),
+            "eval_episodes": String(result.returns.count),
+        ]
+        checkpoint.metadata.merge(normalization.metadata) { $1 }
+        try writing(bestCheckpointURL) { try checkpoint.write(to: bestCheckpointURL) }
+    }
+
     /// One iteration's row in metrics.csv and its events (episodes at the step they ended, as CleanRL logs them).
-    private func record(_ report: IterationReport, sps: Double, wallSeconds: Double, csv: MetricsCSV, events: TensorBoardWriter) throws {
+    private func record(_ report: IterationReport, evaluated: PeriodicEvaluation.Result? = nil, sps: Double, wallSeconds: Double,
+                        csv: MetricsCSV, events: TensorBoardWriter) throws {
         let m = report.metrics, step = report.environmentSteps, isPPO = config.algorithm == "ppo"
         // An iteration without updates (a world-model agent's prefill) has no losses to log.
         let updated = m.gradientSteps > 0
@@ -350,9 +419,11 @@ public final class Trainer {
             ("charts/learning_rate", Double(m.learningRate)), ("losses/value_loss", updated ? Double(m.valueLoss) : nil),
             ("losses/policy_loss", updated ? Double(m.policyLoss) : nil), ("losses/entropy", updated ? Double(m.entropy) : nil),
             // PPO's own: an online actor-critic takes one plain gradient step.
-            ("losses/approx_kl", isPPO ? Double(m.approxKL) : nil), ("losses/clipfrac", isPPO ? Double(m.clipFraction) : nil),
+            ("losses/approx_kl", isPPO ? Double(m.approxKL) : nil), ("losses/old_approx_kl", isPPO ? Double(m.oldApproxKL) : nil),
+            ("losses/clipfrac", isPPO ? Double(m.clipFraction) : nil),
             ("losses/explained_variance", config.algorithm == "dreamer" || !updated ? nil : Double(m.explainedVariance)),
         ] + report.scalars.sorted { $0.key < $1.key }.map { ($0.key, Double($0.value)) }
+            + (evaluated.map { [("eval/episodic_return", Double($0.mean)), ("eval/episodic_return_std", Double($0.std))] } ?? [])
         var row = Dictionary(uniqueKeysWithValues: scalars)
         row["global_step"] = Double(step)
         row["wall_seconds"] = wallSeconds

@@ -1,5 +1,8 @@
 import ArgumentParser
+import Foundation
 import ReverieCore
+import ReverieEnvs
+import ReverieTraining
 
 @main
 struct Reverie: ParsableCommand {
@@ -14,6 +17,25 @@ struct Reverie: ParsableCommand {
         KernelSelection.apply()
         // Tensors of the same sizes come and go thousands of times a second: keep their memory.
         MemoryPolicy.keepFreedMemoryForReuse()
-        main(nil)
+        var command: any ParsableCommand
+        do { command = try parseAsRoot() } catch { exit(withError: error) }  // usage errors show the usage
+        do {
+            try command.run()
+        } catch let error as ValidationError {
+            unusable(error.message)
+        } catch let error as ConfigError {
+            unusable(error.message)
+        } catch let error as EnvironmentError where error.isInTheName {
+            unusable(error.description)
+        } catch {
+            exit(withError: error)  // a failure while running: its message, exit 1
+        }
+    }
+
+    /// A preset, key, env name or file found unusable once parsing is done: its
+    /// message is the whole story, so no usage text after it; exit 64, as for usage errors.
+    private static func unusable(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+        Foundation.exit(ExitCode.validationFailure.rawValue)
     }
 }

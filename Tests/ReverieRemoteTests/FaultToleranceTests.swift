@@ -131,6 +131,51 @@ struct FaultToleranceTests {
         #expect(try again.reset(seed: 0).shape == [2, 4], "the user's server stopped after the evaluation")
     }
 
+    /// `reverie eval RUN --env zmq://…` plays a policy trained in-process against
+    /// a server, `--random zmq://…` plays random actions there, and an env the
+    /// policy does not fit is a clear error before any episode.
+    @Test func evalPlaysAPolicyOrRandomActionsAgainstAServerNamedByEnv() throws {
+        var config = TrainConfig()
+        (config.env, config.totalSteps, config.checkpointEvery, config.evalEpisodes) = ("CartPole-v1", 2048, 0, 0)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("reverie-eval-env-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try Trainer(config: config, runDirectory: dir).run()
+        let server = try ServerProcess(numEnvs: 2)
+        defer { server.kill() }
+        let address = "zmq://" + server.endpoint.dropFirst(6)
+        func eval(_ arguments: [String]) throws -> (status: Int32, json: [String: Any]?, err: String) {
+            let result = try ChildProcess.run(ServerProcess.executable, ["eval"] + arguments + ["--json"], timeout: 300)
+            return (result.exitCode, try? JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any], result.err)
+        }
+        let served = try eval([dir.path, "--env", address, "--episodes", "5"])
+        #expect(served.status == 0, "\(served.err)")
+        #expect(served.json?["env"] as? String == address && (served.json?["returns"] as? [Double])?.count == 5, "\(served)")
+        #expect((served.json?["returns"] as? [Double] ?? []).allSatisfy { $0 >= 8 && $0 <= 500 })
+        let random = try eval(["--random", address, "--episodes", "20"])
+        #expect(random.status == 0 && random.json?["policy"] as? String == "random", "\(random.err)")
+        let returns = random.json?["returns"] as? [Double] ?? []
+        // CartPole under random actions lasts about 22 steps (Gymnasium's figure).
+        #expect(returns.count == 20 && returns.reduce(0, +) / 20 > 12 && returns.reduce(0, +) / 20 < 40, "\(returns)")
+        let unfit = try eval([dir.path, "--env", "Pendulum-v1"])
+        #expect(unfit.status == 64 && unfit.err.contains("does not fit Pendulum-v1") && !unfit.err.contains("Usage:"), "\(unfit.err)")
+        let both = try eval(["--random", address, "--env", address])
+        #expect(both.status == 64 && both.err.contains("--random names its env itself"), "\(both.err)")
+        let again = try RemoteVectorEnvironment(address, timeoutMilliseconds: 2_000, retries: 1)
+        #expect(try again.reset(seed: 0).shape == [2, 4], "the user's server stopped after the evaluations")
+    }
+
+    /// Periodic evaluation needs an env of its own; a user's servers are the
+    /// training's, so asking for it there is a clear error that leaves no run folder.
+    @Test func periodicEvaluationOnAUsersServersIsAClearError() throws {
+        let server = try ServerProcess(numEnvs: 1)
+        defer { server.kill() }
+        let (config, dir) = try Self.remoteRun(server.endpoint) { ($0.evalEvery, $0.evalEpisodes) = (256, 2) }
+        #expect { _ = try Trainer(config: config, runDirectory: dir) } throws: { error in
+            "\(error)".contains("run.eval_every evaluates on an env of its own")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.path))
+    }
+
     /// A served env's own count of envs is the run's, whatever num_envs says, and the run says so.
     @Test func aServersCountOfEnvsIsTheRunsAndTheRunSaysSo() throws {
         let server = try ServerProcess(numEnvs: 2)

@@ -60,7 +60,7 @@ struct GymnasiumTrainingTests {
         // PixelDrift: 8×8 RGB frames, a continuous action, episodes truncated after 5 steps.
         (config.env, config.numEnvs, config.bridgeProcesses, config.totalSteps) = ("gymnasium:toy_envs:PixelDrift-v0", 4, 2, 256)
         (config.ppo.rolloutSteps, config.ppo.minibatchSize, config.ppo.epochs) = (32, 64, 1)
-        (config.checkpointEvery, config.evalEpisodes) = (0, 4)
+        (config.checkpointEvery, config.evalEpisodes, config.evalEvery) = (0, 4, 128)
         config.atariPreprocess = true
         config.atari = .init(noopMax: 0, frameSkip: 2, screen: .init(height: 4, width: 4))
         config.atariFrameStack = 3
@@ -79,6 +79,8 @@ struct GymnasiumTrainingTests {
         #expect(!lengths.isEmpty && lengths.allSatisfy { $0 == 3 }, "episode lengths \(lengths)")
         #expect(summary.evalReturns.count == 4)
         #expect(!bridges.contains { Self.running($0) }, "the run's bridges outlived it")
+        // Evaluated during training too, on bridges of its own (the training envs' episodes went on).
+        #expect(summary.bestEvaluation != nil && FileManager.default.fileExists(atPath: trainer.bestCheckpointURL.path))
 
         // `reverie eval` and `view` read it back: its envs made again (bridges, preprocessing, stack), played, ended.
         let saved = try SavedPolicy(contentsOf: dir)

@@ -93,6 +93,17 @@ import Testing
         #expect(config.hidden == [8, 8])
     }
 
+    /// Budgets are written as `1e6` in papers and in other tools' configs.
+    @Test func aWholeNumberWrittenAsAFloatIsAnInteger() throws {
+        let config = try Self.load("total_steps = 2.5e6\n", overrides: ["ppo.rollout_steps=1.28e2", "policy.hidden=[6.4e1, 64]"])
+        #expect(config.totalSteps == 2_500_000 && config.ppo.rolloutSteps == 128 && config.hidden == [64, 64])
+        #expect(config.toml.contains("\ntotal_steps = 2500000 "), "the resolved config writes integers")
+        for text in ["total_steps = 1.5e0\n", "total_steps = 1e300\n", "total_steps = inf\n"] {
+            let error = Self.message { _ = try Self.load(text) }
+            #expect(error.contains("an integer in"), "\(text) → \(error)")
+        }
+    }
+
     @Test func unknownKeysAreNamedWithTheNearestKnownOne() {
         let error = Self.message { _ = try Self.load("[ppo]\ngama = 0.9\n") }
         #expect(error.contains("unknown key ppo.gama") && error.contains("Did you mean ppo.gamma?"), "\(error)")

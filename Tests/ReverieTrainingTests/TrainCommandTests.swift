@@ -26,6 +26,38 @@ import Testing
         for preset in presets { #expect(listed.contains(preset), "\(preset) is not in --help") }
     }
 
+    /// A start that fails leaves no run folder behind, and its error is the
+    /// message alone (no usage text): 64 for a config that cannot be used,
+    /// 1 for a failure while starting (a server that does not answer).
+    @Test func aFailedStartLeavesNoRunFolderAndSaysOnlyWhatFailed() throws {
+        let dir = try PythonTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cases: [(sets: [String], status: Int32, says: String)] = [
+            (["env=CartPol-v1"], 64, "did you mean 'CartPole-v1'"),
+            (["env=zmq://127.0.0.1:9", "remote.timeout_ms=100", "remote.retries=0"], 1, "is the server running?"),
+        ]
+        for (k, c) in cases.enumerated() {
+            let runDir = dir.appendingPathComponent("run\(k)")
+            let result = try EvalCommandTests.reverie(["train", "ppo-cartpole", "--run-dir", runDir.path] + c.sets.flatMap { ["--set", $0] })
+            #expect(result.status == c.status && result.err.contains(c.says), "\(c.sets): \(result.status) \(result.err)")
+            #expect(!result.err.contains("Usage:"), "\(result.err)")
+            #expect(!FileManager.default.fileExists(atPath: runDir.path), "\(c.sets) left \(runDir.path)")
+        }
+        // A folder the user made is kept, with nothing of the failed run in it.
+        let own = dir.appendingPathComponent("mine")
+        try FileManager.default.createDirectory(at: own, withIntermediateDirectories: true)
+        try Data("notes".utf8).write(to: own.appendingPathComponent("notes.txt"))
+        _ = try EvalCommandTests.reverie(["train", "ppo-cartpole", "--run-dir", own.path, "--set", "env=CartPol-v1"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: own.path) == ["notes.txt"])
+        // A negative seed is a value the config refuses, not a missing one.
+        let negative = try EvalCommandTests.reverie(["train", "ppo-cartpole", "--run-dir", dir.appendingPathComponent("s").path,
+                                                     "--seed", "-1"])
+        #expect(negative.status == 64 && negative.err.contains("seed = -1 is not allowed"), "\(negative.err)")
+        // A budget may be written as 1e6 (the command gets past parsing to the missing run).
+        let budget = try EvalCommandTests.reverie(["train", "--resume", dir.appendingPathComponent("none").path, "--total-steps", "1e6"])
+        #expect(budget.status == 64 && budget.err.contains("is not a run folder"), "\(budget.err)")
+    }
+
     /// Ctrl-C mid-run: the iteration finishes, a checkpoint at that step is
     /// written, the exit is clean (status 0, a "stopped" summary, how to go
     /// on), and `--resume` finishes the run from there.

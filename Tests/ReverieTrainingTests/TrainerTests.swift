@@ -57,6 +57,53 @@ import ReverieWorldModels
         }
     }
 
+    /// `run.eval_every`: evaluations on an env of their own at every 1,024
+    /// steps, logged as `eval/episodic_return` in metrics.csv and TensorBoard;
+    /// the best policy kept as `checkpoints/best.safetensors`, which plays back
+    /// to the very returns logged for it; a resume keeps the best so far, and
+    /// training itself is the same run as without evaluations.
+    @Test func periodicEvaluationsAreLoggedAndTheBestPolicyIsKept() throws {
+        let dir = try PythonTool.temporaryDirectory(), plain = try PythonTool.temporaryDirectory()
+        defer { for d in [dir, plain] { try? FileManager.default.removeItem(at: d) } }
+        var config = Self.config(totalSteps: 4096, checkpointEvery: 0)
+        (config.evalEvery, config.evalEpisodes) = (1024, 3)
+        var messages: [String] = []
+        let summary = try Trainer(config: config, runDirectory: dir, log: { messages.append($0) }).run()
+        let csv = try String(contentsOf: dir.appendingPathComponent("metrics.csv"), encoding: .utf8).split(separator: "\n")
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let column = try #require(csv[0].firstIndex(of: "eval/episodic_return"))
+        let evaluated = csv.dropFirst().filter { !$0[column].isEmpty }
+        #expect(evaluated.map { Int($0[0]) } == [1024, 2048, 3072, 4096], "\(evaluated.map { $0[0] })")
+        let means = evaluated.map { Float($0[column])! }
+        let best = try #require(summary.bestEvaluation)
+        // metrics.csv keeps 6 significant digits.
+        #expect(abs(best.mean - means.max()!) <= 1e-5 * max(1, abs(best.mean)), "\(means) vs \(best)")
+        #expect(best.step == Int(evaluated[means.firstIndex(of: means.max()!)!][0]))
+        #expect(messages.filter { $0.hasPrefix("eval at ") }.count == 4, "\(messages)")
+        #expect(try RunFaultTests.tensorBoardSteps(dir, tag: "eval/episodic_return") == [1024, 2048, 3072, 4096])
+
+        // The best policy, read back as `reverie eval` reads it, plays the returns logged for it.
+        let saved = try SavedPolicy(contentsOf: dir.appendingPathComponent("checkpoints/best.safetensors"))
+        #expect(saved.environmentSteps == best.step)
+        let replayed = try saved.evaluate(episodes: 3, seed: UInt64(config.seed) + 1_000_000)
+        #expect(abs(replayed.reduce(0, +) / 3 - best.mean) < 1e-3 * max(1, abs(best.mean)), "\(replayed) vs \(best.mean)")
+        #expect(try Trainer.checkpoints(in: dir).map(\.step) == [4096], "best.safetensors is not a step checkpoint")
+
+        // A resumed run knows the best so far.
+        let extended = try Trainer(resuming: dir, totalSteps: 5120).run()
+        #expect((extended.bestEvaluation?.mean ?? -.infinity) >= best.mean)
+
+        // Evaluating draws on nothing the training uses: the same seed trains the same parameters.
+        var without = config
+        without.evalEvery = 0
+        _ = try Trainer(config: without, runDirectory: plain).run()
+        let a = try Checkpoint(contentsOf: try #require(try Trainer.checkpoints(in: plain).last).url)
+        let b = try Checkpoint(contentsOf: dir.appendingPathComponent("checkpoints/step-000004096.safetensors"))
+        let names = a.tensors.keys.filter { $0.hasPrefix("model.") }.sorted()
+        #expect(!names.isEmpty && names == b.tensors.keys.filter { $0.hasPrefix("model.") }.sorted())
+        #expect(names.allSatisfy { a.tensors[$0]!.scalars == b.tensors[$0]!.scalars })
+    }
+
     /// Ctrl-C during the last evaluation (after the last checkpoint) ends it
     /// with the episodes played so far, and the run still completes.
     @Test func aStopDuringTheLastEvaluationEndsItAndTheRunCompletes() throws {

@@ -211,7 +211,7 @@ public final class PPO: Agent {
     /// One Adam step on one minibatch.
     private func gradientStep(_ batch: Minibatch, epsilon: Float) throws -> UpdateMetrics.Step {
         var policyLoss: Float = 0, valueLoss: Float = 0, entropy: Float = 0
-        var approxKL: Float = 0, clipFraction: Float = 0
+        var approxKL: Float = 0, oldApproxKL: Float = 0, clipFraction: Float = 0
         var (loss, gradients) = valueWithGradients(wrt: optimizer.parameters) {
             let (pi, values) = policy.unroll(batch.observations, from: batch.memory, starts: batch.starts)
             let logRatio = pi.logProb(batch.actions) - batch.oldLogProbs
@@ -230,6 +230,7 @@ public final class PPO: Agent {
             // Schulman's k3 estimator of KL(π_old ‖ π): E[(ρ − 1) − log ρ].
             let r = ratio.scalars, lr = logRatio.scalars
             approxKL = zip(r, lr).reduce(0) { $0 + ($1.0 - 1) - $1.1 } / Float(r.count)
+            oldApproxKL = -lr.reduce(0, +) / Float(lr.count)
             clipFraction = Float(r.filter { Swift.abs($0 - 1) > epsilon }.count) / Float(r.count)
             return lPolicy + config.valueCoefficient * lValue - config.entropyCoefficient * h
         }
@@ -249,7 +250,7 @@ public final class PPO: Agent {
             throw AgentError.nonFinite(what: "parameter \(name)", update: updates, environmentSteps: environmentSteps)
         }
         return .init(policyLoss: policyLoss, valueLoss: valueLoss, entropy: entropy, approxKL: approxKL,
-                     clipFraction: clipFraction, gradientNorm: gradientNorm)
+                     clipFraction: clipFraction, gradientNorm: gradientNorm, oldApproxKL: oldApproxKL)
     }
 }
 

@@ -6,6 +6,8 @@ public struct UpdateMetrics: Sendable, Equatable {
     public var entropy: Float
     /// E[(ρ − 1) − log ρ], an estimate of KL(π_old ‖ π).
     public var approxKL: Float
+    /// E[−log ρ], the older estimate CleanRL also logs (`losses/old_approx_kl`).
+    public var oldApproxKL: Float = 0
     /// Fraction of samples whose ratio ρ left [1 − ε, 1 + ε].
     public var clipFraction: Float
     /// Global gradient norm before clipping.
@@ -19,6 +21,7 @@ public struct UpdateMetrics: Sendable, Equatable {
     /// One gradient step's numbers.
     struct Step {
         var policyLoss, valueLoss, entropy, approxKL, clipFraction, gradientNorm: Float
+        var oldApproxKL: Float = 0
     }
 
     /// Running sums over an update's gradient steps.
@@ -31,6 +34,7 @@ public struct UpdateMetrics: Sendable, Equatable {
             sum.valueLoss += s.valueLoss
             sum.entropy += s.entropy
             sum.approxKL += s.approxKL
+            sum.oldApproxKL += s.oldApproxKL
             sum.clipFraction += s.clipFraction
             sum.gradientNorm += s.gradientNorm
             count += 1
@@ -39,7 +43,7 @@ public struct UpdateMetrics: Sendable, Equatable {
         func metrics(learningRate: Float, clipRange: Float, explainedVariance: Float) -> UpdateMetrics {
             let k = Float(Swift.max(count, 1))
             return UpdateMetrics(policyLoss: sum.policyLoss / k, valueLoss: sum.valueLoss / k, entropy: sum.entropy / k,
-                                 approxKL: sum.approxKL / k, clipFraction: sum.clipFraction / k,
+                                 approxKL: sum.approxKL / k, oldApproxKL: sum.oldApproxKL / k, clipFraction: sum.clipFraction / k,
                                  gradientNorm: sum.gradientNorm / k, explainedVariance: explainedVariance,
                                  learningRate: learningRate, clipRange: clipRange, gradientSteps: count)
         }

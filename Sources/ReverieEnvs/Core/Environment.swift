@@ -132,6 +132,15 @@ public enum EnvironmentError: Error, Equatable, CustomStringConvertible {
         return near.flatMap { $0.distance <= 2 ? $0.name : nil }
     }
 
+    /// Whether the error is in how the env was named (an unknown name, a bad
+    /// option), a mistake in a config or a command line rather than a failure.
+    public var isInTheName: Bool {
+        switch self {
+        case .unknownEnvironment, .invalidOption: true
+        case .invalidAction, .invalidObservation, .stepAfterEnd: false
+        }
+    }
+
     public var description: String {
         switch self {
         case .invalidAction(let env, let space, let action):

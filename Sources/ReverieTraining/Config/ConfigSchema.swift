@@ -17,7 +17,7 @@ public struct ConfigField<Root>: Sendable {
     public static func int(_ key: String, _ doc: String, _ path: WritableKeyPath<Root, Int> & Sendable,
                            in range: ClosedRange<Int>) -> ConfigField {
         ConfigField(key: key, doc: doc, allowed: "an integer in \(describe(range))", read: { .int($0[keyPath: path]) }) { root, value in
-            guard case .int(let i) = value, range.contains(i) else { return nil }
+            guard let i = value.integer, range.contains(i) else { return nil }
             root[keyPath: path] = i
             return true
         }
@@ -71,7 +71,7 @@ public struct ConfigField<Root>: Sendable {
             guard case .array(let a) = value else { return nil }
             var ints: [Int] = []
             for element in a {
-                guard case .int(let i) = element, range.contains(i) else { return nil }
+                guard let i = element.integer, range.contains(i) else { return nil }
                 ints.append(i)
             }
             root[keyPath: path] = ints
@@ -88,6 +88,16 @@ private func describe<T: Comparable & CustomStringConvertible>(_ range: ClosedRa
 }
 
 extension ConfigValue {
+    /// An integer, or a float that is a whole number (`1e6`, `2.5e6`, as
+    /// budgets are written).
+    var integer: Int? {
+        switch self {
+        case .int(let i): i
+        case .double(let d) where d.rounded() == d && abs(d) < 0x1p62: Int(d)
+        default: nil
+        }
+    }
+
     /// An integer or a float, as a Double.
     var number: Double? {
         switch self {

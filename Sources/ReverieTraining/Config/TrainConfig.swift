@@ -58,6 +58,8 @@ public struct TrainConfig: Sendable, Equatable {
     public var checkpointEvery = 25_000
     /// Episodes of deterministic evaluation at the end.
     public var evalEpisodes = 10
+    /// Env steps between evaluations during training (0: none).
+    public var evalEvery = 0
     /// Keep only the newest this many checkpoints (0: keep all).
     public var keepCheckpoints = 0
     /// What a non-finite observation or reward from an env does: "stop" (save a
@@ -215,7 +217,10 @@ public struct TrainConfig: Sendable, Equatable {
         .bool("normalize.rewards", "divide rewards by the running std of the discounted return (VecNormalize)",
               \.normalizeRewards),
         .int("run.checkpoint_every", "save a checkpoint every this many env steps (0: at the end only)", \.checkpointEvery, in: 0...Int(Int32.max)),
-        .int("run.eval_episodes", "deterministic evaluation episodes at the end", \.evalEpisodes, in: 0...100_000),
+        .int("run.eval_episodes", "deterministic evaluation episodes at the end, and at each run.eval_every", \.evalEpisodes,
+             in: 0...100_000),
+        .int("run.eval_every", "evaluate every this many env steps on an env of its own (eval/episodic_return; the best "
+             + "policy in checkpoints/best.safetensors; 0: only at the end)", \.evalEvery, in: 0...Int(Int32.max)),
         .int("run.keep_checkpoints", "keep only the newest this many checkpoints (0: all)", \.keepCheckpoints, in: 0...1_000_000),
         .string("run.non_finite", "a NaN or infinite observation or reward from an env: stop (checkpoint, then a clear error) "
                 + "or zero (replace by 0, count, warn)", \.nonFinite, oneOf: ["stop", "zero"]),

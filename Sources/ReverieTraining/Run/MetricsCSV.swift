@@ -8,7 +8,7 @@ public final class MetricsCSV {
     public static let columns = [
         "global_step", "wall_seconds", "charts/episodic_return", "charts/episodic_length", "charts/SPS",
         "charts/learning_rate", "losses/value_loss", "losses/policy_loss", "losses/entropy",
-        "losses/approx_kl", "losses/clipfrac", "losses/explained_variance",
+        "losses/approx_kl", "losses/old_approx_kl", "losses/clipfrac", "losses/explained_variance",
     ]
     /// A world-model agent's further columns.
     public static let worldModelColumns = [

@@ -1,5 +1,11 @@
 import Foundation
 
+/// The best periodic evaluation of a run: its mean return and the step it was reached at.
+public struct BestEvaluation: Sendable, Equatable {
+    public var mean: Float
+    public var step: Int
+}
+
 /// What `summary.json` holds.
 public struct Summary: Sendable, Equatable {
     public var outcome: Trainer.Outcome
@@ -15,6 +21,8 @@ public struct Summary: Sendable, Equatable {
     public var nonFiniteReplaced = 0
     /// Warnings about the learning (entropy collapse, exploding KL).
     public var warnings: [String] = []
+    /// The best periodic evaluation (`run.eval_every`).
+    public var bestEvaluation: BestEvaluation?
 
     public var evalReturnMean: Double? {
         evalReturns.isEmpty ? nil : Double(evalReturns.reduce(0, +)) / Double(evalReturns.count)
@@ -34,6 +42,10 @@ public struct Summary: Sendable, Equatable {
                                      "non_finite_replaced": nonFiniteReplaced, "warnings": warnings]
         object["eval_return_mean"] = evalReturnMean ?? NSNull()
         object["eval_return_std"] = evalReturnStd ?? NSNull()
+        if let bestEvaluation {
+            object["best_eval_return_mean"] = Double(bestEvaluation.mean)
+            object["best_eval_step"] = bestEvaluation.step
+        }
         return object
     }
 

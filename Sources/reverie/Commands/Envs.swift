@@ -43,7 +43,7 @@ struct Envs: ParsableCommand {
         @Option(help: "Episodes to run.")
         var episodes = 10
 
-        @Option(help: "Seed of the environment and of the random policy.")
+        @Option(parsing: .unconditional, help: "Seed of the environment and of the random policy.")
         var seed: UInt64 = 0
 
         @OptionGroup(title: "Served envs") var remoteOptions: RemoteOptions

@@ -11,19 +11,24 @@ struct Eval: ParsableCommand {
         abstract: "Evaluate a trained policy: mean ± std return over episodes.",
         discussion: """
             RUN is a run folder (its newest checkpoint is used) or a checkpoint file. \
-            --random ENV plays uniformly random actions instead: the baseline a trained agent should beat.
+            --random ENV plays uniformly random actions instead: the baseline a trained agent should beat. \
+            Either may be served: --env zmq://host:port plays a policy against your own servers, \
+            --env gymnasium:ID starts the Gymnasium bridge for it.
             """)
 
     @Argument(help: ArgumentHelp("A run folder or a checkpoint (.safetensors).", valueName: "run"))
     var path: String?
 
-    @Option(help: "Play uniformly random actions in this built-in env instead of a trained policy.")
+    @Option(help: ArgumentHelp("Play uniformly random actions in this env instead of a trained policy: a built-in env (with ?options), zmq://host:port[,…] servers or gymnasium:ID.", valueName: "env"))
     var random: String?
+
+    @Option(help: ArgumentHelp("Play in this env instead of the one the run trained on: a built-in env (with ?options), zmq://host:port[,…] servers or gymnasium:ID, behind the run's own wrappers (Atari preprocessing, frame stack); its spaces must be the policy's.", valueName: "env"))
+    var env: String?
 
     @Option(help: "Episodes to play.")
     var episodes = 10
 
-    @Option(help: "Seed of the first episode (episode k uses seed + k).")
+    @Option(parsing: .unconditional, help: "Seed of the first episode (episode k uses seed + k).")
     var seed: UInt64 = 1_000_000
 
     @Flag(help: "Sample actions instead of taking the most likely one.")
@@ -43,6 +48,7 @@ struct Eval: ParsableCommand {
 
     func validate() throws {
         if (path == nil) == (random == nil) { throw ValidationError("Give a run folder or checkpoint, or --random ENV (not both).") }
+        if random != nil && env != nil { throw ValidationError("--env is for a trained policy; --random names its env itself.") }
         guard episodes >= 1 else { throw ValidationError("--episodes must be at least 1.") }
         if let record, !record.lowercased().hasSuffix(".gif") { throw ValidationError("--record writes a GIF: give a .gif path.") }
         if let actingWindow, actingWindow < 0 { throw ValidationError("--acting-window is 0 (off) or more steps.") }
@@ -51,7 +57,7 @@ struct Eval: ParsableCommand {
     func run() throws {
         if let random { return try evaluateRandom(random) }
         let saved: SavedPolicy
-        do { saved = try SavedPolicy(contentsOf: URL(fileURLWithPath: path!), actingWindow: actingWindow) } catch let error as ConfigError {
+        do { saved = try SavedPolicy(contentsOf: URL(fileURLWithPath: path!), actingWindow: actingWindow, env: env) } catch let error as ConfigError {
             throw ValidationError(error.message)
         }
         defer { saved.close() }
@@ -119,8 +125,18 @@ struct Eval: ParsableCommand {
         return lines.joined(separator: "\n")
     }
 
-    /// Episodes of uniformly random actions (seeded by --seed), episode k reset with seed + k.
+    /// Episodes of uniformly random actions (seeded by --seed), episode k reset
+    /// with seed + k; served envs play theirs side by side (env i reset with seed + i).
     private func evaluateRandom(_ name: String) throws {
+        var config = TrainConfig()
+        config.env = name
+        if config.isServed {
+            guard record == nil else { throw ValidationError("--record draws built-in envs; \(name) sends no frames") }
+            let environment = try Trainer.makeEnvironment(config, count: SavedPolicy.evaluationEnvs).environment
+            defer { environment.close() }
+            let returns = try evaluateRandomActions(in: environment, episodes: episodes, seed: seed)
+            return report(returns, env: name, extra: ["policy": "random"], how: "uniformly random actions")
+        }
         let env = try Registry.make(name)
         var rng = RandomGenerator(seed: seed)
         var gif: GIFWriter?

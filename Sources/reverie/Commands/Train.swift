@@ -26,10 +26,14 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a preset key (repeatable).", valueName: "key=value"))
     var overrides: [String] = []
 
+    @Option(help: ArgumentHelp("The env to train on (shorthand for --set env=ENV): a built-in env with ?options, zmq://host:port[,…] servers, or gymnasium:ID.", valueName: "env"))
+    var env: String?
+
     @Option(help: "Run folder (default: runs/<env>__<preset>__<seed>__<unix time>).")
     var runDir: String?
 
-    @Option(help: "Seed (shorthand for --set seed=N).")
+    // Unconditional, so that `--seed -1` is a seed the config refuses, not a missing value.
+    @Option(parsing: .unconditional, help: "Seed (shorthand for --set seed=N).")
     var seed: Int?
 
     @Option(help: "Continue the run in this folder from its newest checkpoint.")
@@ -39,7 +43,7 @@ struct Train: ParsableCommand {
     var resumeLatestGood = false
 
     @Option(help: "With --resume: train on to this many env steps in all (a finished run goes on; config.toml records it). Schedules annealed over the budget, as PPO's learning rate, stretch to the new total, so they step up where they resume.")
-    var totalSteps: Int?
+    var totalSteps: Count?
 
     @Flag(help: "List every preset key with its documentation and allowed values, then exit.")
     var keys = false
@@ -49,8 +53,8 @@ struct Train: ParsableCommand {
 
     func validate() throws {
         if keys { return }
-        if resume != nil && (preset != nil || !overrides.isEmpty || seed != nil || runDir != nil) {
-            throw ValidationError("--resume continues a run with its own config: give no preset, --set, --seed or --run-dir.")
+        if resume != nil && (preset != nil || !overrides.isEmpty || seed != nil || env != nil || runDir != nil) {
+            throw ValidationError("--resume continues a run with its own config: give no preset, --set, --seed, --env or --run-dir.")
         }
         if resumeLatestGood && resume == nil { throw ValidationError("--resume-latest-good goes with --resume RUN_DIR.") }
         if totalSteps != nil && resume == nil {
@@ -69,10 +73,11 @@ struct Train: ParsableCommand {
         do {
             if let resume {
                 trainer = try Trainer(resuming: URL(fileURLWithPath: resume), latestGood: resumeLatestGood,
-                                      totalSteps: totalSteps, log: log)
+                                      totalSteps: totalSteps?.value, log: log)
             } else {
                 let url = try Presets.url(for: preset!)
-                let config = try TrainConfig.load(preset: url, overrides: overrides + (seed.map { ["seed=\($0)"] } ?? []))
+                let config = try TrainConfig.load(preset: url, overrides: overrides + (env.map { ["env=\(ConfigValue.string($0))"] } ?? [])
+                                                                        + (seed.map { ["seed=\($0)"] } ?? []))
                 let name = url.deletingPathExtension().lastPathComponent
                 let dir = runDir.map { URL(fileURLWithPath: $0) } ?? URL(fileURLWithPath: "runs").appendingPathComponent(
                     "\(config.env.map { "/?:&=,".contains($0) ? "_" : $0 }.reduce("") { $0 + String($1) })__\(name)__\(config.seed)__\(Int(Date().timeIntervalSince1970))")
@@ -91,6 +96,18 @@ struct Train: ParsableCommand {
         if summary.outcome == .stopped {
             log("stopped at \(summary.envSteps) steps; continue with: reverie train --resume \(trainer.runDirectory.path)")
         }
+    }
+}
+
+/// A count on the command line, as an integer or a whole number in
+/// exponent form (`1e6`, as budgets are written).
+struct Count: ExpressibleByArgument {
+    let value: Int
+
+    init?(argument: String) {
+        if let n = Int(argument) { value = n; return }
+        guard let x = Double(argument), x.rounded() == x, abs(x) < 0x1p62 else { return nil }
+        value = Int(x)
     }
 }
 

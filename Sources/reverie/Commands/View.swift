@@ -30,7 +30,7 @@ struct View: ParsableCommand {
     @Option(help: ArgumentHelp("Watch the agent in this env instead of its training env: a built-in id, or zmq://host:port for a server (reverie serve, envs/gymnasium_server.py).", valueName: "env"))
     var env: String?
 
-    @Option(help: "Seed of the first episode (episode k uses seed + k − 1).")
+    @Option(parsing: .unconditional, help: "Seed of the first episode (episode k uses seed + k − 1).")
     var seed: UInt64 = 1_000_000
 
     @Option(help: "How many steps a world-model agent's dream runs ahead.")
