@@ -26,6 +26,29 @@ import ReverieEnvs
         #expect(try mlp.make(observationSpace: Self.pixels, actionSpace: .discrete(3), rng: &rng) is ActorCritic)
     }
 
+    /// Discrete and MultiDiscrete observations reach the MLPs (or the cell) as
+    /// one-hot features by default, as integers when `mlp` is asked for; the
+    /// policy still reads the raw integers it is given.
+    @Test func discreteObservationsAreOneHotByDefault() throws {
+        var rng = RandomGenerator(seed: 5)
+        let spec = PolicySpec(hidden: [8])
+        let flat = try #require(try spec.make(observationSpace: .multiDiscrete([2, 4]), actionSpace: .discrete(4), rng: &rng) as? ActorCritic)
+        #expect(flat.observationSize == 2 && flat.actor.layers[0].inFeatures == 6)
+        // Equal to the same MLPs over the one-hot rows written out by hand.
+        let raw = Tensor([1, 3, 0, 0], shape: [2, 2]), onehot = Tensor([0, 1, 0, 0, 0, 1, 1, 0, 1, 0, 0, 0], shape: [2, 6])
+        #expect(flat(raw).1.isClose(to: flat.critic(onehot).reshaped([2])))
+        let recurrent = PolicySpec(hidden: [], memory: .gru, memorySize: 8, encoderSize: 5)
+        let cell = try #require(try recurrent.make(observationSpace: .discrete(4), actionSpace: .discrete(4), rng: &rng) as? RecurrentActorCritic)
+        #expect(cell.observationSize == 1 && cell.encoder?.outputSize == 5)
+        #expect(((cell.encoder as? ChainedEncoder)?.first as? OneHotEncoder)?.sizes == [4])
+        var integers = spec
+        integers.encoder = .mlp
+        let raw1 = try #require(try integers.make(observationSpace: .discrete(4), actionSpace: .discrete(4), rng: &rng) as? ActorCritic)
+        #expect(raw1.encoder == nil && raw1.actor.layers[0].inFeatures == 1)
+        // A value its space does not allow gives a block of zeros, not a crash.
+        #expect(OneHotEncoder(sizes: [3])(Tensor([5, -1, 1.5, 2], shape: [4, 1])).scalars == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])
+    }
+
     @Test func aConvolutionalPolicyActsAndUnrollsOverBatches() throws {
         var rng = RandomGenerator(seed: 2)
         let policy = try ConvActorCritic(.nature, observationSpace: Self.pixels, head: .categorical(3), rng: &rng)

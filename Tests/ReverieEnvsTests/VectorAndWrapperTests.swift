@@ -175,4 +175,21 @@ struct WrapperTests {
         let extra = EnvironmentOptions(environment: "X?colour=red", values: ["colour": "red"])
         #expect(throws: EnvironmentError.self) { try extra.finish() }
     }
+
+    /// `reverie envs` lists each env's options as the env reads them; every
+    /// option written with its listed default makes the env, and a value
+    /// outside the listed range is refused.
+    @Test func everyEnvListsTheOptionsItReadsWithTheirDefaults() throws {
+        let listed = try Dictionary(uniqueKeysWithValues: Registry.registrations.map { ($0.name, try $0.options()) })
+        #expect(listed["TMaze"]?.map(\.description) == ["length=10 (1…100000)", "penalty=0.0 (0.0…1.0)"])
+        #expect(listed["MinAtar/Breakout-v1"]?.map(\.description) == ["sticky=0.1 (0.0…1.0)", "ramping=1 (0…1)"])
+        #expect(listed["RepeatPrevious"]?.map(\.description) == ["difficulty=easy (easy|medium|hard)"])
+        #expect(listed["CartPoleNoVel-v1"] == [])
+        #expect(listed["CartPole-v1"]?.map(\.description) == ["sutton_barto_reward=false (false|true)"])
+        for (name, options) in listed where !options.isEmpty {
+            let spec = name + "?" + options.map { "\($0.name)=\($0.defaultValue)" }.joined(separator: "&")
+            #expect(throws: Never.self, "\(spec)") { _ = try Registry.make(spec) }
+        }
+        #expect(throws: EnvironmentError.self) { try Registry.make("TMaze?length=100001") }
+    }
 }

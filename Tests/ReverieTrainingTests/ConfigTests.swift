@@ -142,16 +142,22 @@ import Testing
         #expect(error.contains("preset.toml:2:"), "\(error)")
     }
 
-    @Test func resolvedConfigReadsBackEqual() throws {
+    /// A run's config.toml reads back as the same config, for a resume and
+    /// as a preset alike; it holds the keys its algorithm reads and no others.
+    @Test func resolvedConfigReadsBackEqualAndIsAPreset() throws {
         var config = TrainConfig()
         config.ppo.gamma = 0.98
         config.ppo.targetKL = 0.015
         config.env = "TMaze?length=40"
         config.hidden = [16, 8]
-        config.dreamer.worldModel.posteriorInput = .state
-        let again = try Self.load(config.toml, resolved: true)
-        #expect(again == config)
-        // Read as a preset, it names keys PPO does not read.
-        #expect(Self.message { _ = try Self.load(config.toml) }.contains("has no effect with algorithm = \"ppo\""))
+        #expect(try Self.load(config.toml, resolved: true) == config)
+        #expect(try Self.load(config.toml) == config)
+        var dreamer = TrainConfig()
+        dreamer.algorithm = "dreamer"
+        dreamer.dreamer.worldModel.posteriorInput = .state
+        dreamer.dreamer.trainRatio = 128
+        #expect(try Self.load(dreamer.toml) == dreamer)
+        #expect(!config.toml.contains("[dreamer]") && config.toml.contains("[ppo]"))
+        #expect(!dreamer.toml.contains("[ppo]") && !dreamer.toml.contains("[policy]") && dreamer.toml.contains("[world_model]"))
     }
 }

@@ -26,6 +26,34 @@ import Testing
         for preset in presets { #expect(listed.contains(preset), "\(preset) is not in --help") }
     }
 
+    /// `--keys` prints each key's value: the defaults, or a preset's with its --set and --seed.
+    @Test func keysPrintTheDefaultsOrThePresetsValues() throws {
+        let defaults = try EvalCommandTests.reverie(["train", "--keys"])
+        #expect(defaults.status == 0 && defaults.out.contains("\n  total_steps = 100000 — environment steps to train for"),
+                "\(defaults.out.prefix(600))")
+        let preset = try EvalCommandTests.reverie(["train", "ppo-minatar-breakout", "--keys", "--set", "total_steps=1e6", "--seed", "7"])
+        #expect(preset.status == 0, "\(preset.err)")
+        for line in ["  env = \"MinAtar/Breakout-v1\" — ", "  total_steps = 1000000 — ", "  seed = 7 — "] {
+            #expect(preset.out.contains(line), "\(line) not in \(preset.out.prefix(600))")
+        }
+    }
+
+    /// `--resume RUN --set total_steps=N` extends a run as --total-steps N does; no other key changes a run's config.
+    @Test func aResumedRunTakesANewTotalAsASetAndNoOtherKey() throws {
+        let dir = try PythonTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = dir.appendingPathComponent("run")
+        let first = try EvalCommandTests.reverie(["train", "ppo-cartpole", "--run-dir", run.path, "--set", "total_steps=1024",
+                                                  "--set", "run.eval_episodes=1", "--quiet"])
+        #expect(first.status == 0, "\(first.err)")
+        let other = try EvalCommandTests.reverie(["train", "--resume", run.path, "--set", "ppo.gamma=0.9"])
+        #expect(other.status == 64 && other.err.contains("the one key it takes is --set total_steps=N"), "\(other.err)")
+        let extended = try EvalCommandTests.reverie(["train", "--resume", run.path, "--set", "total_steps=2e3", "--quiet"])
+        #expect(extended.status == 0, "\(extended.err)")
+        let summary = try JSONSerialization.jsonObject(with: Data(extended.out.utf8)) as? [String: Any]
+        #expect((summary?["env_steps"] as? Int ?? 0) >= 2000, "\(extended.out)")
+    }
+
     /// A start that fails leaves no run folder behind, and its error is the
     /// message alone (no usage text): 64 for a config that cannot be used,
     /// 1 for a failure while starting (a server that does not answer).

@@ -9,6 +9,9 @@ import ReverieRecurrent
 ///     let policy = ActorCritic(observationSize: 4, head: .categorical(2), hidden: [64, 64], rng: &rng)
 ///     let (pi, value) = policy(observations)          // (B, 4) → distribution over B, (B)
 public final class ActorCritic: FeedforwardActorCritic {
+    /// What both MLPs read the observation through (one-hot features of a
+    /// discrete observation), or nil: they read it as it is.
+    public let encoder: (any ObservationEncoder)?
     public let actor: MLP
     public let critic: MLP
     /// (D) state-independent log σ of a continuous head; nil for a categorical one.
@@ -16,22 +19,24 @@ public final class ActorCritic: FeedforwardActorCritic {
     public let head: ActionHead
 
     /// - Parameters:
-    ///   - observationSize: length of a flat observation.
+    ///   - observationSize: length of a flat observation (read only without an encoder).
+    ///   - encoder: what turns observations into the MLPs' input, if anything.
     ///   - hidden: widths of both MLPs' hidden layers.
     ///   - initialLogStd: log σ at the start, for continuous heads.
-    public init(observationSize: Int, head: ActionHead, hidden: [Int] = [64, 64],
+    public init(observationSize: Int, encoder: (any ObservationEncoder)? = nil, head: ActionHead, hidden: [Int] = [64, 64],
                 activation: Activation = .tanh, initialLogStd: Float = 0, rng: inout RandomGenerator) {
         self.head = head
-        (actor, critic, logStd) = makeActorAndCritic(inputSize: observationSize, head: head, hidden: hidden,
-                                                     activation: activation, initialLogStd: initialLogStd, rng: &rng)
+        self.encoder = encoder
+        (actor, critic, logStd) = makeActorAndCritic(inputSize: encoder?.outputSize ?? observationSize, head: head,
+                                                     hidden: hidden, activation: activation, initialLogStd: initialLogStd, rng: &rng)
     }
 
-    public var observationSize: Int { actor.layers[0].inFeatures }
+    public var observationSize: Int { encoder?.inputSize ?? actor.layers[0].inFeatures }
 
     /// - Parameter observations: (B, observationSize).
     /// - Returns: the action distribution over the B states and their values V(s), (B).
     public func callAsFunction(_ observations: Tensor) -> (PolicyDistribution, Tensor) {
-        actorCriticOutputs(actor: actor, critic: critic, head: head, logStd: logStd, observations)
+        actorCriticOutputs(actor: actor, critic: critic, head: head, logStd: logStd, encoder.map { $0(observations) } ?? observations)
     }
 }
 

@@ -24,9 +24,11 @@ public struct PolicySpec: Sendable, Equatable {
     public var encoder: Encoder
 
     /// `auto`: a convolutional trunk for image observations (a Box of shape
-    /// (H, W, C): `nature` from side 36 up, `minatar` below), MLPs otherwise.
-    /// An MLP over raw pixels is an explicit choice (`mlp`); `impala` is
-    /// always one (Espeholt et al. 2018's ResNet, for Procgen-like frames).
+    /// (H, W, C): `nature` from side 36 up, `minatar` below), one-hot
+    /// features of Discrete and MultiDiscrete observations (POPGym's and
+    /// SB3's convention), MLPs otherwise. An MLP over raw pixels or raw
+    /// integers is an explicit choice (`mlp`); `impala` is always one
+    /// (Espeholt et al. 2018's ResNet, for Procgen-like frames).
     public enum Encoder: String, CaseIterable, Sendable {
         case auto, mlp, nature, minatar, impala
     }
@@ -53,6 +55,17 @@ public struct PolicySpec: Sendable, Equatable {
         }
     }
 
+    /// The one-hot features `encoder` means for a Discrete or MultiDiscrete
+    /// observation, or nil (a Box, or `mlp` asked for raw integers).
+    public func oneHot(for observationSpace: Space) -> OneHotEncoder? {
+        guard encoder == .auto else { return nil }
+        switch observationSpace {
+        case .discrete(let n): return OneHotEncoder(sizes: [n])
+        case .multiDiscrete(let nvec): return OneHotEncoder(sizes: nvec)
+        case .box: return nil
+        }
+    }
+
     /// A freshly initialised network for these spaces.
     /// - Throws: `AgentError.unsupportedSpace` for an action space no head handles.
     public func make(observationSpace: Space, actionSpace: Space, rng: inout RandomGenerator) throws -> any ActorCriticNetwork {
@@ -64,6 +77,17 @@ public struct PolicySpec: Sendable, Equatable {
             return RecurrentActorCritic(encoder: encoder, observationSize: size, head: head, cell: memory,
                                         memorySize: memorySize, forgetBias: forgetBias, hidden: hidden,
                                         activation: activation, rng: &rng)
+        }
+        if let oneHot = oneHot(for: observationSpace) {
+            guard let memory else {
+                return ActorCritic(observationSize: size, encoder: oneHot, head: head, hidden: hidden, activation: activation, rng: &rng)
+            }
+            let encoder: any ObservationEncoder = encoderSize > 0
+                ? ChainedEncoder(oneHot, RecurrentActorCritic.layerEncoder(inputSize: oneHot.outputSize, width: encoderSize,
+                                                                           activation: activation, rng: &rng))
+                : oneHot
+            return RecurrentActorCritic(encoder: encoder, observationSize: size, head: head, cell: memory, memorySize: memorySize,
+                                        forgetBias: forgetBias, hidden: hidden, activation: activation, rng: &rng)
         }
         if let memory {
             return RecurrentActorCritic(observationSize: size, head: head, cell: memory, memorySize: memorySize,

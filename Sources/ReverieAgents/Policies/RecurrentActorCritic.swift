@@ -42,11 +42,17 @@ public final class RecurrentActorCritic: ActorCriticNetwork {
                             forgetBias: Float = 0, hidden: [Int] = [64], activation: Activation = .tanh,
                             initialLogStd: Float = 0, rng: inout RandomGenerator) {
         let encoder = encoderSize > 0
-            ? MLP(observationSize, hidden: [], encoderSize, activation: activation, activateOutput: true,
-                  weightInit: .orthogonal(gain: Float(2).squareRoot()), rng: &rng)
+            ? Self.layerEncoder(inputSize: observationSize, width: encoderSize, activation: activation, rng: &rng)
             : nil
         self.init(encoder: encoder, observationSize: observationSize, head: head, cell: kind, memorySize: memorySize,
                   forgetBias: forgetBias, hidden: hidden, activation: activation, initialLogStd: initialLogStd, rng: &rng)
+    }
+
+    /// The one-layer encoder `encoderSize` asks for: a dense layer of `width`
+    /// with its activation, initialised orthogonally with gain √2.
+    public static func layerEncoder(inputSize: Int, width: Int, activation: Activation, rng: inout RandomGenerator) -> MLP {
+        MLP(inputSize, hidden: [], width, activation: activation, activateOutput: true,
+            weightInit: .orthogonal(gain: Float(2).squareRoot()), rng: &rng)
     }
 
     /// A cell behind `encoder` (already initialised), or behind nothing.

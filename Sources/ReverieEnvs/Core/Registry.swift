@@ -25,14 +25,23 @@ public struct Registration: Sendable {
 public struct EnvironmentOptions: Sendable {
     public let environment: String
     private var values: [String: String]
+    /// Where the options read are noted (`Registration.options`), if anywhere.
+    private let notes: OptionNotes?
 
     public init(environment: String, values: [String: String] = [:]) {
         self.environment = environment
         self.values = values
+        notes = nil
+    }
+
+    /// Options that note every option the env reads, with its default and range.
+    init(notingFor environment: String, into notes: OptionNotes) {
+        (self.environment, values, self.notes) = (environment, [:], notes)
     }
 
     /// An integer option in `range`, or `default` when absent.
     public mutating func int(_ key: String, default value: Int, in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int {
+        notes?.add(key, value, range.upperBound == .max ? "≥ \(range.lowerBound)" : "\(range.lowerBound)…\(range.upperBound)")
         guard let text = values.removeValue(forKey: key) else { return value }
         guard let parsed = Int(text), range.contains(parsed) else {
             throw EnvironmentError.invalidOption(environment: environment, option: key,
@@ -53,6 +62,7 @@ public struct EnvironmentOptions: Sendable {
     }
 
     private mutating func real<T: BinaryFloatingPoint & LosslessStringConvertible>(_ key: String, default value: T, in range: ClosedRange<T>) throws -> T {
+        notes?.add(key, value, range.upperBound.isInfinite ? "≥ \(range.lowerBound)" : "\(range.lowerBound)…\(range.upperBound)")
         guard let text = values.removeValue(forKey: key) else { return value }
         guard let parsed = T(text), range.contains(parsed) else {
             throw EnvironmentError.invalidOption(environment: environment, option: key,
@@ -63,6 +73,7 @@ public struct EnvironmentOptions: Sendable {
 
     /// One of `choices`, or `default` when absent.
     public mutating func choice(_ key: String, default value: String, from choices: [String]) throws -> String {
+        notes?.add(key, value, choices.joined(separator: "|"))
         guard let text = values.removeValue(forKey: key) else { return value }
         guard choices.contains(text) else {
             throw EnvironmentError.invalidOption(environment: environment, option: key,
@@ -76,6 +87,36 @@ public struct EnvironmentOptions: Sendable {
         if let key = values.keys.sorted().first {
             throw EnvironmentError.invalidOption(environment: environment, option: key, reason: "is not an option of this environment")
         }
+    }
+}
+
+/// An option an env reads after `?` in its name, as `reverie envs` lists it.
+public struct OptionDescription: Sendable, Equatable, CustomStringConvertible {
+    public let name: String
+    public let defaultValue: String
+    /// The values it takes: `1…100000`, `easy|medium|hard`.
+    public let allowed: String
+    public var description: String { "\(name)=\(defaultValue) (\(allowed))" }
+}
+
+/// The options an env read while being made, in the order it read them.
+final class OptionNotes: @unchecked Sendable {  // used by one thread, while one env is made
+    private(set) var options: [OptionDescription] = []
+
+    func add(_ name: String, _ value: some CustomStringConvertible, _ allowed: String) {
+        if !options.contains(where: { $0.name == name }) {
+            options.append(OptionDescription(name: name, defaultValue: "\(value)", allowed: allowed))
+        }
+    }
+}
+
+extension Registration {
+    /// The options this env reads, found by making it once with none given:
+    /// the list cannot drift from what the env accepts.
+    public func options() throws -> [OptionDescription] {
+        let notes = OptionNotes()
+        _ = try make(EnvironmentOptions(notingFor: name, into: notes))
+        return notes.options
     }
 }
 

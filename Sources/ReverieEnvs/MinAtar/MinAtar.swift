@@ -70,7 +70,7 @@ public enum MinAtarGames {
     private static func registrations<Game: MinAtarGame>(_ game: Game.Type) -> [Registration] {
         [false, true].map { minimal in
             Registration("MinAtar/\(Game.name)-v\(minimal ? 1 : 0)",
-                         summary: "MinAtar \(Game.summary) (\(minimal ? "minimal action set" : "all 6 actions"); options: sticky, ramping)",
+                         summary: "MinAtar \(Game.summary) (\(minimal ? "minimal action set" : "all 6 actions"))",
                          maxEpisodeSteps: nil,
                          make: { options in
                              let (stickiness, ramping) = try settings(options)

@@ -3,7 +3,7 @@ public enum PixelWorlds {
     public static let registrations: [Registration] = [
         Registration(
             "PixelCatch",
-            summary: "catch falling, drifting balls with a paddle; +1 catch, −1 miss (options: balls, fallSpeed, drift, paddleWidth, ballSize)",
+            summary: "catch falling, drifting balls with a paddle; +1 catch, −1 miss",
             // Episodes end after at most 16 balls of 54 steps; the limit is a safety net.
             maxEpisodeSteps: 1000
         ) { options in
@@ -20,7 +20,7 @@ public enum PixelWorlds {
         },
         Registration(
             "MemoryMaze",
-            summary: "egocentric view of a maze of coloured rooms; +1 for reaching the indicated target (options: rooms, roomSize, targets)",
+            summary: "egocentric view of a maze of coloured rooms; +1 for reaching the indicated target",
             // Memory Maze's 9×9 episode length.
             maxEpisodeSteps: 1000
         ) { options in

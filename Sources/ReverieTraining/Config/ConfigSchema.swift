@@ -133,10 +133,10 @@ public struct ConfigSchema<Root>: Sendable {
     }
 
     /// `root` as a TOML document, one table per dotted prefix, each key with its doc as a comment.
-    public func render(_ root: Root, header: String = "") -> String {
+    public func render(_ root: Root, header: String = "", including: (String) -> Bool = { _ in true }) -> String {
         var out = header.isEmpty ? "" : header.split(separator: "\n", omittingEmptySubsequences: false).map { "# \($0)" }.joined(separator: "\n") + "\n\n"
         var current = ""  // top-level keys come first, as TOML requires
-        for field in fields {
+        for field in fields where including(field.key) {
             let parts = field.key.split(separator: ".")
             let table = parts.dropLast().joined(separator: ".")
             if table != current {
@@ -148,8 +148,9 @@ public struct ConfigSchema<Root>: Sendable {
         return out
     }
 
-    /// Markdown-ish lines `key — doc (allowed)`, for `--help`.
-    public var documentation: String {
-        fields.map { "  \($0.key) — \($0.doc); \($0.allowed)" }.joined(separator: "\n")
+    /// One line per key: `  key = value — doc; allowed values`, with the
+    /// values `root` holds (a preset's, or the defaults).
+    public func documentation(values root: Root) -> String {
+        fields.map { "  \($0.key) = \($0.read(root)) — \($0.doc); \($0.allowed)" }.joined(separator: "\n")
     }
 }

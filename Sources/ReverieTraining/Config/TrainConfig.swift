@@ -92,8 +92,8 @@ public struct TrainConfig: Sendable, Equatable {
                 \.size, oneOf: ["custom"] + DreamerConfig.Size.allCases.map(\.rawValue)),
         .ints("policy.hidden", "widths of the actor's and the critic's hidden layers", \.hidden, in: 1...65_536),
         .string("policy.activation", "nonlinearity between hidden layers", \.activation, oneOf: Activation.allCases.map(\.rawValue)),
-        .string("policy.encoder", "what reads observations: auto (a CNN for images: nature from side 36, minatar below; MLPs otherwise), "
-                + "mlp, nature (Mnih et al. 2015), minatar (Young & Tian 2019), impala (Espeholt et al. 2018); with policy.memory, the cell follows the CNN", \.encoder, oneOf: PolicySpec.Encoder.allCases.map(\.rawValue)),
+        .string("policy.encoder", "what reads observations: auto (a CNN for images: nature from side 36, minatar below; one-hot features "
+                + "of Discrete and MultiDiscrete observations; MLPs otherwise), mlp (raw values), nature (Mnih et al. 2015), minatar (Young & Tian 2019), impala (Espeholt et al. 2018); with policy.memory, the cell follows the CNN", \.encoder, oneOf: PolicySpec.Encoder.allCases.map(\.rawValue)),
         .bool("policy.squash_actions", "Box actions: tanh-squash into the bounds instead of clipping", \.squashActions),
         .string("policy.memory", "recurrent cell before actor and critic (elstm, mingru, lru are element-wise: RTRL can train them)",
                 \.memory, oneOf: ["none"] + RecurrentActorCritic.CellKind.allCases.map(\.rawValue)),
@@ -253,8 +253,8 @@ public struct TrainConfig: Sendable, Equatable {
     /// NAME.toml in its own folder (itself possibly based on another) and
     /// its own keys apply after the base's, later keys winning; a `size` it
     /// names resets the widths its base set one by one.
-    /// - Parameter resolved: the file is a run folder's `config.toml`, which
-    ///   writes out every key, the other algorithms' too; a preset or `--set`
+    /// - Parameter resolved: the file is a run folder's `config.toml` (older
+    ///   ones wrote out the other algorithms' keys too); a preset or `--set`
     ///   naming a key the algorithm does not read is otherwise an error.
     /// - Throws: `ConfigError` naming the file, the key and what is allowed.
     public static func load(preset url: URL, overrides: [String] = [], resolved: Bool = false) throws -> TrainConfig {
@@ -369,5 +369,10 @@ public struct TrainConfig: Sendable, Equatable {
     }
 
     /// The resolved config as TOML (the run folder's `config.toml`).
-    public var toml: String { Self.schema.render(self, header: "Resolved by reverie train; `reverie train --resume` reads it back.") }
+    /// Every key this config's algorithm reads, as a preset: `reverie train
+    /// --resume` reads it back, and `reverie train RUN/config.toml` trains the same run again.
+    public var toml: String {
+        Self.schema.render(self, header: "Resolved by reverie train; `reverie train --resume` reads it back, and as a preset it trains the same run again.",
+                           including: uses)
+    }
 }

@@ -20,6 +20,8 @@ struct Envs: ParsableCommand {
                 print(registration.name)
                 print("    \(registration.summary)")
                 print("    observations \(env.observationSpace), actions \(env.actionSpace), time limit \(limit)")
+                let options = try registration.options()
+                if !options.isEmpty { print("    options: " + options.map(\.description).joined(separator: ", ")) }
             }
             print("\nOptions follow the name: 'MinAtar/Breakout-v1?sticky=0'. Every env also takes "
                   + "max_episode_steps=N (0: no time limit), as Gymnasium's make does.\n"

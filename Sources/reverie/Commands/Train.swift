@@ -45,7 +45,7 @@ struct Train: ParsableCommand {
     @Option(help: "With --resume: train on to this many env steps in all (a finished run goes on; config.toml records it). Schedules annealed over the budget, as PPO's learning rate, stretch to the new total, so they step up where they resume.")
     var totalSteps: Count?
 
-    @Flag(help: "List every preset key with its documentation and allowed values, then exit.")
+    @Flag(help: "List every preset key with its value (the preset's, if one is given; else the default), documentation and allowed values, then exit.")
     var keys = false
 
     @Flag(help: "No progress line.")
@@ -53,18 +53,41 @@ struct Train: ParsableCommand {
 
     func validate() throws {
         if keys { return }
-        if resume != nil && (preset != nil || !overrides.isEmpty || seed != nil || env != nil || runDir != nil) {
-            throw ValidationError("--resume continues a run with its own config: give no preset, --set, --seed, --env or --run-dir.")
+        if resume != nil && (preset != nil || seed != nil || env != nil || runDir != nil) {
+            throw ValidationError("--resume continues a run with its own config: give no preset, --seed, --env or --run-dir.")
+        }
+        if resume != nil && !overrides.isEmpty && (overrides.count > 1 || totalSteps != nil || resumeTotal == nil) {
+            throw ValidationError("--resume continues a run with its own config: the one key it takes is --set total_steps=N "
+                                  + "(the same as --total-steps N), an integer.")
         }
         if resumeLatestGood && resume == nil { throw ValidationError("--resume-latest-good goes with --resume RUN_DIR.") }
-        if totalSteps != nil && resume == nil {
+        if resumeTotal != nil && resume == nil {
             throw ValidationError("--total-steps goes with --resume RUN_DIR; a new run takes --set total_steps=N.")
         }
         if resume == nil && preset == nil { throw ValidationError("Give a preset (\(Presets.names.joined(separator: ", "))) or --resume RUN_DIR.") }
     }
 
+    /// A resumed run's new budget: --total-steps N, or --set total_steps=N.
+    var resumeTotal: Int? {
+        if let totalSteps { return totalSteps.value }
+        guard resume != nil, overrides.count == 1, let equals = overrides[0].firstIndex(of: "="),
+              overrides[0][..<equals].trimmingCharacters(in: .whitespaces) == "total_steps" else { return nil }
+        return Count(argument: overrides[0][overrides[0].index(after: equals)...].trimmingCharacters(in: .whitespaces))?.value
+    }
+
+    /// `--set`s, then `--env` and `--seed` as the keys they stand for.
+    var commandLineOverrides: [String] {
+        overrides + (env.map { ["env=\(ConfigValue.string($0))"] } ?? []) + (seed.map { ["seed=\($0)"] } ?? [])
+    }
+
     func run() throws {
-        if keys { print(TrainConfig.schema.documentation); return }
+        if keys {
+            // The values this preset (and these --set) give each key, or the defaults without one.
+            let config = try preset.map { try TrainConfig.load(preset: try Presets.url(for: $0), overrides: commandLineOverrides) }
+                ?? TrainConfig()
+            print(TrainConfig.schema.documentation(values: config))
+            return
+        }
         let progress = Progress()
         progress.enabled = !quiet
         // Messages share stderr with the progress line without breaking it.
@@ -73,11 +96,10 @@ struct Train: ParsableCommand {
         do {
             if let resume {
                 trainer = try Trainer(resuming: URL(fileURLWithPath: resume), latestGood: resumeLatestGood,
-                                      totalSteps: totalSteps?.value, log: log)
+                                      totalSteps: resumeTotal, log: log)
             } else {
                 let url = try Presets.url(for: preset!)
-                let config = try TrainConfig.load(preset: url, overrides: overrides + (env.map { ["env=\(ConfigValue.string($0))"] } ?? [])
-                                                                        + (seed.map { ["seed=\($0)"] } ?? []))
+                let config = try TrainConfig.load(preset: url, overrides: commandLineOverrides)
                 let name = url.deletingPathExtension().lastPathComponent
                 let dir = runDir.map { URL(fileURLWithPath: $0) } ?? URL(fileURLWithPath: "runs").appendingPathComponent(
                     "\(config.env.map { "/?:&=,".contains($0) ? "_" : $0 }.reduce("") { $0 + String($1) })__\(name)__\(config.seed)__\(Int(Date().timeIntervalSince1970))")
