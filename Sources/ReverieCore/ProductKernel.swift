@@ -8,7 +8,7 @@ import Foundation
 ///   AVX2/FMA micro-kernel, as Goto & van de Geijn (2008) lay a GEMM out. It
 ///   matches OpenBLAS 0.3.21's Zen kernels at n ≥ 512 and runs about 3.5×
 ///   faster than them at n = 192–320, where OpenBLAS's kernel slows down
-///   (docs/results.md, "The machine's ceiling for products").
+///   (docs/performance.md, "The machine's ceiling for products").
 /// - `openblas`: `cblas_sgemm`, for CPUs without AVX2 and FMA and for
 ///   comparison.
 ///

@@ -9,7 +9,7 @@ import ReverieWorldModels
 /// A world-model agent in the viewer, without a window: its model's
 /// reconstruction and dream as panels (image envs) or beside the
 /// observation's charts (vector envs). Untrained tiny agents are enough to
-/// check the wiring; what a trained one shows is in the README's screenshot.
+/// check the wiring; what a trained one shows is in the screenshots of the README and docs/results.md.
 @Suite struct WorldModelViewerTests {
     /// A tiny untrained world-model agent for `environment`.
     static func agent(for environment: any Environment) throws -> DreamerNetwork {
