@@ -24,7 +24,7 @@ let vectorSettings: [SwiftSetting] = {
 
 let package = Package(
     name: "Reverie",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "reverie", targets: ["reverie"]),
         .library(name: "ReverieCore", targets: ["ReverieCore"]),
@@ -36,6 +36,7 @@ let package = Package(
         .library(name: "ReverieWorldModels", targets: ["ReverieWorldModels"]),
         .library(name: "ReverieTraining", targets: ["ReverieTraining"]),
         .library(name: "ReverieViewer", targets: ["ReverieViewer"]),
+        .library(name: "ReverieCLI", targets: ["ReverieCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -70,8 +71,8 @@ let package = Package(
             "ReverieAgents", "ReverieWorldModels", "ReverieRemote", .product(name: "TOMLKit", package: "TOMLKit"),
         ], swiftSettings: vectorSettings),
         .target(name: "ReverieViewer", dependencies: ["ReverieTraining", "CGLFW"], swiftSettings: vectorSettings),
-        .executableTarget(
-            name: "reverie",
+        .target(
+            name: "ReverieCLI",
             dependencies: [
                 "ReverieCore", "ReverieNN", "ReverieEnvs", "ReverieRemote", "ReverieAgents", "ReverieTraining", "ReverieWorldModels",
                 "ReverieViewer",
@@ -79,6 +80,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: vectorSettings),
+        .executableTarget(name: "reverie", dependencies: ["ReverieCLI"], swiftSettings: vectorSettings),
+
+        // MARK: - Examples (built with the rest, run by the tests): Reverie as a library
+        // An environment of your own, as your package would hold it.
+        .target(name: "ExampleEnvs", dependencies: ["ReverieEnvs"], path: "Examples/ExampleEnvs"),
+        // PPO on it through the library: register, train, evaluate by name.
+        .executableTarget(name: "corridor-ppo", dependencies: ["ExampleEnvs", "ReverieTraining"], path: "Examples/CorridorPPO"),
+        // The whole command line with it registered: `my-reverie train ppo-cartpole --env Corridor-v0`.
+        .executableTarget(name: "my-reverie", dependencies: ["ExampleEnvs", "ReverieCLI"], path: "Examples/MyReverie"),
 
         // MARK: - Tests
         // What the test targets that start processes share: bounded waits, drained pipes.

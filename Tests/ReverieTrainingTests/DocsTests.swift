@@ -105,7 +105,7 @@ import Testing
             swift run reverie bench gemm \\
                 --repeats 3 | tee log
             for w in ppo mlp; do reverie bench $w --json; done
-            Sources/reverie    the command-line tool
+            Sources/reverie    the command-line tool's executable
             ```
             """
         let found = Self.code(in: markdown).flatMap { Self.commands(in: $0, file: "x.md") }.map(\.words)

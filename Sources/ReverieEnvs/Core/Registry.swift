@@ -1,3 +1,5 @@
+import Synchronization
+
 /// How to build one named environment: a factory taking the options parsed
 /// from the name (`"TMaze?length=40"` → `["length": "40"]`) and Gymnasium's
 /// registered time limit, applied by `make`.
@@ -120,12 +122,42 @@ extension Registration {
     }
 }
 
-/// Every built-in environment, by name.
+/// Every environment `make` knows by name: the built-in ones, then those a
+/// program using Reverie as a library registered.
 public enum Registry {
-    public static let registrations: [Registration] =
+    public static let builtIn: [Registration] =
         ClassicControl.registrations + MemoryTasks.registrations + PixelWorlds.registrations + MinAtarGames.registrations
 
+    /// The built-in envs, then the registered ones, in the order they were registered.
+    public static var registrations: [Registration] { builtIn + registered.withLock { $0 } }
+
     public static var names: [String] { registrations.map(\.name) }
+
+    private static let registered = Mutex<[Registration]>([])
+
+    /// Adds an environment of your own under `registration.name`, so that
+    /// everything that makes envs by name finds it: `make`, a `TrainConfig`'s
+    /// `env` (and so `Trainer` and presets), `SavedPolicy` (`reverie eval`),
+    /// the viewer, `EnvironmentServer` (`reverie serve`). Options after `?` in
+    /// a name reach `make` as `EnvironmentOptions`.
+    ///
+    ///     try Registry.register(Registration("Corridor-v0", summary: "walk right to the goal",
+    ///                                        maxEpisodeSteps: 32) { options in Corridor() })
+    ///
+    /// - Throws: `EnvironmentError.invalidOption` if the name is taken, empty or holds `?`.
+    public static func register(_ registration: Registration) throws {
+        let name = registration.name
+        guard !name.isEmpty, !name.contains("?"), !name.contains("://") else {
+            throw EnvironmentError.invalidOption(environment: name, option: "name",
+                                                 reason: "must be non-empty, without '?' or '://' (options follow a name; addresses are served envs)")
+        }
+        try registered.withLock { list in
+            guard !builtIn.contains(where: { $0.name == name }) && !list.contains(where: { $0.name == name }) else {
+                throw EnvironmentError.invalidOption(environment: name, option: "name", reason: "is already registered")
+            }
+            list.append(registration)
+        }
+    }
 
     /// Builds `spec` — a name with optional `?key=value&…` options — wrapped in
     /// its registered time limit (unless `maxEpisodeSteps`, or the option

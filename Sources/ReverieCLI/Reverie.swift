@@ -4,15 +4,22 @@ import ReverieCore
 import ReverieEnvs
 import ReverieTraining
 
-@main
-struct Reverie: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The `reverie` command line. The `reverie` executable is this and nothing
+/// else; a program of your own that registers environments
+/// (`Registry.register`) and then calls `Reverie.main()` is `reverie` with
+/// those envs known by name to every command (see Examples/MyReverie).
+public struct Reverie: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "reverie",
         abstract: "Reinforcement learning with memory: recurrent agents, world models, remote environments.",
         version: ReverieVersion.description,
         subcommands: [Train.self, Eval.self, View.self, Demo.self, Envs.self, Serve.self, Keys.self, Bench.self, Plot.self])
 
-    static func main() {
+    /// Parses the command line, runs the command and exits: usage errors show
+    /// the usage (64), unusable configs their message (64), failures theirs (1).
+    public static func main() {
         // Before anything else: the kernels are chosen when OpenBLAS loads, so a better set means starting again.
         KernelSelection.apply()
         // Tensors of the same sizes come and go thousands of times a second: keep their memory.
