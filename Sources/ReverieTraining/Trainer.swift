@@ -277,6 +277,11 @@ public final class Trainer {
         defer { try? csv.close() }
         let events = try writing(runDirectory) { try TensorBoardWriter(directory: runDirectory, resumingAt: resumedFromStep) }
         defer { try? events.close() }
+        if resumedFromStep == nil && agent.environmentSteps == 0 {
+            // The hyperparameters in TensorBoard's Text tab, as config.toml holds them (indented: Markdown's code block).
+            let text = config.toml.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
+            try writing(events.url) { try events.addText(tag: "config", text, step: 0) }
+        }
         let start = Date()
         let startSteps = agent.environmentSteps
         var recent: [Float] = []
@@ -284,9 +289,20 @@ public final class Trainer {
             ? (agent.environmentSteps / config.checkpointEvery + 1) * config.checkpointEvery : Int.max
         var outcome = Outcome.completed
         var sps = 0.0
+        // A world model's first steps are random play into its replay, far faster than what follows:
+        // the line says so, and the ETA counts from where updates began.
+        let prefill = config.algorithm == "dreamer" ? config.dreamer.prefill : 0
+        var learningFrom: (steps: Int, date: Date)? = agent.environmentSteps >= prefill ? (agent.environmentSteps, start) : nil
         func showProgress(force: Bool = false) {
-            progress?.update(steps: agent.environmentSteps, total: config.totalSteps, sps: sps,
-                             recentReturn: recent.isEmpty ? nil : Double(recent.reduce(0, +)) / Double(recent.count), force: force)
+            let steps = agent.environmentSteps
+            if learningFrom == nil && steps >= prefill { learningFrom = (steps, Date()) }
+            let etaSPS = learningFrom.flatMap { from in
+                steps > from.steps ? Double(steps - from.steps) / max(Date().timeIntervalSince(from.date), 1e-9) : nil
+            }
+            progress?.update(steps: steps, total: config.totalSteps, sps: sps,
+                             recentReturn: recent.isEmpty ? nil : Double(recent.reduce(0, +)) / Double(recent.count), force: force,
+                             etaSPS: etaSPS,
+                             phase: steps < prefill ? "filling the replay with random play to \(grouped(prefill)) steps" : nil)
         }
 
         while agent.environmentSteps < config.totalSteps {

@@ -1,6 +1,7 @@
 """Prints every scalar of a TensorBoard event file as JSON lines, read with
 TensorBoard's own loader (used by Tests/ReverieTrainingTests to check the
-files Reverie writes): {"step": 256, "tag": "losses/value_loss", "value": 12.9}.
+files Reverie writes): {"step": 256, "tag": "losses/value_loss", "value": 12.9}, and
+text summaries as {"step": 0, "tag": "config", "text": "…"}.
 
     python Tests/Python/read_tensorboard.py runs/…/events.out.tfevents.…
     python Tests/Python/read_tensorboard.py --run runs/…/
@@ -23,6 +24,9 @@ def main(path):
             versions += 1
             assert event.file_version == "brain.Event:2", event.file_version
         for value in event.summary.value:
+            if value.metadata.plugin_data.plugin_name == "text":
+                print(json.dumps({"step": event.step, "tag": value.tag, "text": value.tensor.string_val[0].decode()}))
+                continue
             # The loader migrates simple_value into a scalar tensor.
             number = value.simple_value if value.HasField("simple_value") else float(value.tensor.float_val[0])
             print(json.dumps({"step": event.step, "tag": value.tag, "value": number}))
@@ -35,6 +39,11 @@ def run(directory):
     for tag in accumulator.Tags()["scalars"]:
         for event in accumulator.Scalars(tag):
             print(json.dumps({"step": event.step, "tag": tag, "value": event.value}))
+    # Text summaries (the run's config) as TensorBoard's Text tab reads them: string tensors.
+    for tag in accumulator.Tags()["tensors"]:
+        for event in accumulator.Tensors(tag):
+            if event.tensor_proto.string_val:
+                print(json.dumps({"step": event.step, "tag": tag, "text": event.tensor_proto.string_val[0].decode()}))
 
 
 if __name__ == "__main__":

@@ -192,4 +192,37 @@ struct WrapperTests {
         }
         #expect(throws: EnvironmentError.self) { try Registry.make("TMaze?length=100001") }
     }
+
+    /// An env of one's own, registered once, is made by name like a built-in
+    /// one (options and time limit included); names are unique and plain.
+    @Test func aRegisteredEnvIsMadeByNameAndANameIsRegisteredOnce() throws {
+        final class Fixed: Environment {
+            let name: String
+            let observationSpace = Space.box(low: 0, high: 10, shape: [1])
+            let actionSpace = Space.discrete(1)
+            let value: Float
+            init(name: String, value: Float) { (self.name, self.value) = (name, value) }
+            func reset(seed: UInt64?) -> [Float] { [value] }
+            func step(_ action: [Float]) throws -> Step { Step(observation: [value], reward: 1, terminated: false) }
+            func render() -> Frame? { nil }
+        }
+        let name = "TestFixed-\(UInt32.random(in: 0...UInt32.max))-v0"
+        try Registry.register(Registration(name, summary: "a test env", maxEpisodeSteps: 3) { options in
+            var options = options
+            let value = try options.float("value", default: 1, in: 0...10)
+            try options.finish()
+            return Fixed(name: name, value: value)
+        })
+        #expect(Registry.names.contains(name) && Registry.builtIn.allSatisfy { $0.name != name })
+        let env = try Registry.make(name + "?value=4")
+        #expect(env.reset(seed: 0) == [4])
+        let steps = try (0..<3).map { _ in try env.step([0]) }
+        #expect(steps.map(\.truncated) == [false, false, true], "the registered time limit")
+        #expect(try Registry.makeVector(name, count: 2).count == 2)
+        for taken in [name, "CartPole-v1", "Bad?name", ""] {
+            #expect(throws: EnvironmentError.self, "\(taken)") {
+                try Registry.register(Registration(taken, summary: "", maxEpisodeSteps: nil) { _ in Fixed(name: taken, value: 0) })
+            }
+        }
+    }
 }

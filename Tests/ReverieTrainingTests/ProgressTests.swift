@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ReverieTraining
 
@@ -8,8 +9,8 @@ import Testing
         var written: [String] = []
     }
 
-    static func make(terminal: Bool, _ capture: Capture) -> Progress {
-        Progress(interval: 10, isTerminal: terminal, write: { capture.written.append($0) }, clock: { capture.now })
+    static func make(terminal: Bool, _ capture: Capture) -> ReverieTraining.Progress {
+        ReverieTraining.Progress(interval: 10, isTerminal: terminal, write: { capture.written.append($0) }, clock: { capture.now })
     }
 
     @Test func aLogGetsAPlainLineEveryIntervalAndOneAtTheEnd() {
@@ -63,6 +64,32 @@ import Testing
         let plain = Capture()
         Self.make(terminal: false, plain).message("checkpoint")
         #expect(plain.written == ["checkpoint\n"])
+    }
+
+    /// A phase with no ETA yet (a world model's random prefill) takes the
+    /// ETA's place; after it, the ETA follows the rate the rest goes at.
+    @Test func aPhaseTakesTheETAsPlaceAndTheETAFollowsItsOwnRate() {
+        let capture = Capture()
+        let progress = Self.make(terminal: false, capture)
+        progress.update(steps: 512, total: 10_000, sps: 2_000, recentReturn: nil, force: true,
+                        phase: "filling the replay with random play to 1,024 steps")
+        progress.update(steps: 2_048, total: 10_000, sps: 1_000, recentReturn: nil, force: true, etaSPS: 8)
+        #expect(capture.written == [
+            "steps 512/10,000 (5%) · 2,000 SPS · filling the replay with random play to 1,024 steps\n",
+            "steps 2,048/10,000 (20%) · 1,000 SPS · ETA 16m34s\n",
+        ])
+    }
+
+    /// A world-model run's progress says when it is filling its replay.
+    @Test func aWorldModelRunSaysItIsFillingItsReplay() throws {
+        let dir = try PythonTool.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = TrainerTests.tinyDreamer
+        (config.totalSteps, config.dreamer.prefill) = (1536, 1024)
+        let capture = Capture()
+        _ = try Trainer(config: config, runDirectory: dir).run(progress: Self.make(terminal: false, capture))
+        #expect(capture.written.contains { $0.contains("filling the replay with random play to 1,024 steps") }, "\(capture.written)")
+        #expect(capture.written.last?.contains("ETA") == true, "\(capture.written)")
     }
 
     @Test func aDisabledProgressWritesNothing() {

@@ -51,6 +51,11 @@ import ReverieWorldModels
             #expect(json[key] != nil, "summary.json lacks \(key)")
         }
         #expect(json["eval_episodes"] as? Int == 2)
+        // TensorBoard's Text tab shows the run's config, read back by TensorBoard's own loader.
+        let texts = try PythonTool.run("read_tensorboard.py", ["--run", dir.path]).split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+        }.filter { $0["tag"] as? String == "config" }
+        #expect(texts.count == 1 && (texts.first?["text"] as? String)?.contains("    total_steps = 2048 ") == true, "\(texts)")
         // An acting window is a world-model agent's setting: asked of a PPO policy, a clear error.
         #expect { _ = try SavedPolicy(contentsOf: dir, actingWindow: 8) } throws: { error in
             "\(error)".contains("an acting window applies to world-model agents")

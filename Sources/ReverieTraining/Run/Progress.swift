@@ -31,7 +31,13 @@ public final class Progress {
     /// Reports `steps` of `total` done at `sps` steps per second, with the mean
     /// return of recent episodes if any ended. `force` prints now (the end of
     /// a run) unless these steps were the last printed.
-    public func update(steps: Int, total: Int, sps: Double, recentReturn: Double?, force: Bool = false) {
+    /// - Parameters:
+    ///   - etaSPS: the rate the rest will go at, if not `sps` (a world model's
+    ///     steps after its fast random prefill).
+    ///   - phase: what the run is doing when no ETA can be told yet; it
+    ///     takes the ETA's place ("filling the replay …").
+    public func update(steps: Int, total: Int, sps: Double, recentReturn: Double?, force: Bool = false,
+                       etaSPS: Double? = nil, phase: String? = nil) {
         guard enabled else { return }
         let now = clock() - start
         let due = now - lastPrint >= (isTerminal ? 0.1 : interval)
@@ -39,10 +45,11 @@ public final class Progress {
         (lastPrint, lastSteps) = (now, steps)
         let percent = 100 * Double(steps) / Double(max(total, 1))
         // The last iteration may overshoot the budget: nothing is left then.
-        let eta = sps > 0 ? Double(max(0, total - steps)) / sps : .infinity
+        let rate = etaSPS ?? sps
+        let eta = rate > 0 ? Double(max(0, total - steps)) / rate : .infinity
         var line = "steps \(grouped(steps))/\(grouped(total)) (\(Int(percent))%) · \(grouped(Int(sps))) SPS"
         if let r = recentReturn { line += String(format: " · return %.1f", r) }
-        line += " · ETA \(duration(eta))"
+        line += phase.map { " · \($0)" } ?? " · ETA \(duration(eta))"
         write(isTerminal ? "\r\u{1B}[2K" + line : line + "\n")
     }
 

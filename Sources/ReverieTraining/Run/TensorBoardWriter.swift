@@ -60,6 +60,26 @@ public final class TensorBoardWriter {
     }
 
     /// Pushes buffered events to disk.
+    /// Appends one event holding `text` under `tag` for TensorBoard's Text
+    /// tab (its `text` plugin renders Markdown): a scalar string tensor.
+    public func addText(tag: String, _ text: String, step: Int, wallTime: Double = Date().timeIntervalSince1970) throws {
+        var pluginData = Protobuf(), metadata = Protobuf(), tensor = Protobuf(), value = Protobuf()
+        pluginData.bytes(field: 1, Array("text".utf8))       // PluginData.plugin_name
+        metadata.bytes(field: 1, pluginData.bytes)          // SummaryMetadata.plugin_data
+        tensor.int(field: 1, 7)                             // TensorProto.dtype = DT_STRING
+        tensor.bytes(field: 2, [])                          // tensor_shape: a scalar
+        tensor.bytes(field: 8, Array(text.utf8))            // string_val
+        value.bytes(field: 1, Array(tag.utf8))              // Summary.Value.tag
+        value.bytes(field: 9, metadata.bytes)               // metadata
+        value.bytes(field: 8, tensor.bytes)                 // tensor
+        var summary = Protobuf(), event = Protobuf()
+        summary.bytes(field: 1, value.bytes)
+        event.double(field: 1, wallTime)
+        event.int(field: 2, step)
+        event.bytes(field: 5, summary.bytes)
+        try write(record: event.bytes)
+    }
+
     public func flush() throws { try handle.synchronize() }
 
     public func close() throws { try handle.close() }
