@@ -1,5 +1,5 @@
 """The Gymnasium bridge (envs/gymnasium_server.py) with real processes and
-real sockets, stepped by the Python client (envs/reverie_client.py)."""
+real sockets, stepped by the Python client (reverie_envs.client)."""
 import json
 import subprocess
 import sys
@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import zmq
 
-import wire
+from reverie_envs import wire
 from conftest import ENVS
 from gymnasium_rollout import direct_trajectory
-from reverie_client import RemoteVectorEnv, ServerUnreachable, ServerError
+from reverie_envs.client import RemoteVectorEnv, ServerUnreachable, ServerError
 
 
 def random_actions(steps, n, seed=99):

@@ -15,10 +15,10 @@ import pytest
 import zmq
 import zmq.auth
 
-import wire
+from reverie_envs import wire
 from conftest import ENVS, free_port, wait_until
-from gymnasium_server import GymnasiumServer
-from reverie_client import HandshakeFailed, RemoteVectorEnv, ServerError
+from reverie_envs.gymnasium_server import GymnasiumServer
+from reverie_envs.client import HandshakeFailed, RemoteVectorEnv, ServerError
 
 COUNTER = "toy_envs:Counter-v0"  # observes its step count: a test sees whether a request stepped it
 

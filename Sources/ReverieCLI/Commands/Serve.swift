@@ -5,7 +5,7 @@ import ReverieRemote
 
 /// `reverie serve ENV`: serve N copies of a built-in environment over ZeroMQ
 /// (envs/PROTOCOL.md), so any client — Reverie on another machine, or Python
-/// via envs/reverie_client.py — can step it.
+/// via the reverie_envs package (envs/) — can step it.
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve a built-in environment over ZeroMQ.",

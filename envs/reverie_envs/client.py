@@ -1,7 +1,7 @@
 """A Python client for the Reverie remote-environment protocol (envs/PROTOCOL.md):
 step a Reverie server (``reverie serve``) or the Gymnasium bridge from Python.
 
-    from reverie_client import RemoteVectorEnv
+    from reverie_envs import RemoteVectorEnv
     env = RemoteVectorEnv("tcp://127.0.0.1:5555")
     obs = env.reset(seed=0)                       # (N, *obs_shape)
     step = env.step(np.zeros(env.num_envs, np.int64))
@@ -30,7 +30,7 @@ import zmq
 import zmq.auth
 from zmq.utils.monitor import recv_monitor_message
 
-import wire
+from . import wire
 
 HANDSHAKE_EVENTS = (zmq.EVENT_HANDSHAKE_FAILED_AUTH | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
                     | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL | zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_DISCONNECTED)
@@ -274,6 +274,10 @@ class RemoteVectorEnv:
 
     def render(self, index=0):
         return self.connection.request("render", {"index": index})[1]["frame"]
+
+    def disconnect(self):
+        """Drops the connection and leaves the server serving (for servers of one's own)."""
+        self.connection.close()
 
     def close(self):
         """Asks the server to close (it then exits), then drops the connection."""
