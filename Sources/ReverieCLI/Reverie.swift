@@ -15,7 +15,7 @@ public struct Reverie: ParsableCommand {
         commandName: "reverie",
         abstract: "Reinforcement learning with memory: recurrent agents, world models, remote environments.",
         version: ReverieVersion.description,
-        subcommands: [Train.self, Eval.self, View.self, Demo.self, Envs.self, Serve.self, Keys.self, Bench.self, Plot.self])
+        subcommands: [Train.self, Eval.self, View.self, Export.self, Demo.self, Envs.self, Serve.self, Keys.self, Bench.self, Plot.self])
 
     /// Parses the command line, runs the command and exits: usage errors show
     /// the usage (64), unusable configs their message (64), failures theirs (1).
