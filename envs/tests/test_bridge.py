@@ -19,13 +19,13 @@ def random_actions(steps, n, seed=99):
     return np.random.default_rng(seed).integers(0, 2, size=(steps, n))
 
 
-def test_trajectory_through_the_bridge_equals_gymnasium_in_process(bridge):
-    server = bridge("CartPole-v1", 4)
-    remote = RemoteVectorEnv(server.endpoint, timeout_ms=3000)
-    assert remote.num_envs == 4 and remote.action_space == {"type": "discrete", "n": 2, "start": 0}
-    actions = random_actions(300, 4)
-    expected = direct_trajectory("CartPole-v1", 4, seed=3, actions=actions)
-    first = remote.reset(seed=3)
+def steps_like_gymnasium(remote, steps=300, seed=3):
+    """Steps ``remote`` (CartPole-v1 ×N) with random actions beside Gymnasium's own envs in this
+    process, asserting every observation, reward, ending and final observation equal.
+    Returns the number of episodes that ended."""
+    actions = random_actions(steps, remote.num_envs)
+    expected = direct_trajectory("CartPole-v1", remote.num_envs, seed=seed, actions=actions)
+    first = remote.reset(seed=seed)
     assert first.dtype == np.float32 and np.array_equal(first, expected[0])
     ended = 0
     for a, (observations, rewards, terminated, truncated, finals) in zip(actions, expected[1:]):
@@ -36,7 +36,14 @@ def test_trajectory_through_the_bridge_equals_gymnasium_in_process(bridge):
         for i, o in finals.items():
             assert np.array_equal(step.final_observations[i], o)
         ended += len(finals)
-    assert ended > 10  # 300 random steps end many episodes: autoreset is exercised
+    return ended
+
+
+def test_trajectory_through_the_bridge_equals_gymnasium_in_process(bridge):
+    server = bridge("CartPole-v1", 4)
+    remote = RemoteVectorEnv(server.endpoint, timeout_ms=3000)
+    assert remote.num_envs == 4 and remote.action_space == {"type": "discrete", "n": 2, "start": 0}
+    assert steps_like_gymnasium(remote) > 10  # 300 random steps end many episodes: autoreset is exercised
     assert remote.render(2).shape == (400, 600, 3)
     remote.close()
     assert server.process.wait(timeout=5) == 0
@@ -262,19 +269,7 @@ def test_frame_skip_then_wrappers_apply_in_the_order_given(bridge):
 def test_async_envs_step_as_gymnasium_in_process_and_at_the_same_time(bridge):
     server = bridge("CartPole-v1", 4, "--async")
     remote = RemoteVectorEnv(server.endpoint, timeout_ms=5000)
-    actions = random_actions(300, 4)
-    expected = direct_trajectory("CartPole-v1", 4, seed=3, actions=actions)
-    assert np.array_equal(remote.reset(seed=3), expected[0])
-    ended = 0
-    for a, (observations, rewards, terminated, truncated, finals) in zip(actions, expected[1:]):
-        step = remote.step(a)
-        assert np.array_equal(step.observations, observations) and np.array_equal(step.rewards, rewards)
-        assert np.array_equal(step.terminated, terminated) and np.array_equal(step.truncated, truncated)
-        assert sorted(step.final_observations) == sorted(finals)
-        for i, final in finals.items():
-            assert np.array_equal(step.final_observations[i], final)
-        ended += len(finals)
-    assert ended > 0, "300 random steps end some CartPole episodes"
+    assert steps_like_gymnasium(remote) > 10
     remote.close()
     # Four envs whose step sleeps 0.4 s: in worker processes a step of all four takes about one sleep.
     slow = bridge("toy_envs:Counter-v0", 4, "--async", "--kwargs", '{"delay": 0.4}')
