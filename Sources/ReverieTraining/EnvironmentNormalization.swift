@@ -45,6 +45,31 @@ public struct EnvironmentNormalization {
         return wrapped
     }
 
+    /// A vector of envs — served ones too — wrapped to update and apply the
+    /// shared statistics on this side (`VecNormalize`), stepping as a vector
+    /// of envs wrapped by `training` would.
+    public func training(vector: any VectorEnvironment) -> any VectorEnvironment {
+        guard observations != nil || rewards != nil else { return vector }
+        return VectorNormalize(vector, observations: observations, rewards: rewards, gamma: gamma)
+    }
+
+    /// A vector to evaluate in: observations normalised with frozen statistics, rewards raw.
+    public func evaluation(vector: any VectorEnvironment) -> any VectorEnvironment {
+        guard let observations else { return vector }
+        return VectorNormalize(vector, observations: observations, rewards: nil, gamma: gamma, updating: false)
+    }
+
+    /// The statistics as plain float32 tensors, for other tools (numpy reads
+    /// them from a checkpoint): `normalizer.observations.mean`, `.variance`,
+    /// `.count`, the same for `rewards`. A resume reads the exact `metadata`.
+    public var tensors: [String: Tensor] {
+        var out: [String: Tensor] = [:]
+        for (name, statistics) in [("observations", observations), ("rewards", rewards)] {
+            for (key, value) in statistics?.state ?? [:] { out["normalizer.\(name).\(key)"] = value }
+        }
+        return out
+    }
+
     /// The statistics as checkpoint metadata (exact, as Double bit patterns).
     public var metadata: [String: String] {
         var entries: [String: String] = [:]

@@ -68,20 +68,20 @@ public struct SavedPolicy {
             config.env = env
         }
         self.config = config
-        let actionSpace: Space
+        let actionSpace: Space, envSpace: Space
+        var made: (any VectorEnvironment)?
         if let spaces {
-            (observationSpace, actionSpace) = spaces
-            environment = nil
+            (envSpace, actionSpace) = spaces
         } else if config.isServed || config.atariPreprocess {
-            // The env it trained on, made again as training made it.
-            let made = try Trainer.makeEnvironment(config, count: min(config.numEnvs, Self.evaluationEnvs)).environment
-            (observationSpace, actionSpace) = (made.singleObservationSpace, made.singleActionSpace)
-            environment = made
+            // The env it trained on, made again as training made it (normalised below, with frozen statistics).
+            made = try Trainer.makeEnvironment(config, count: min(config.numEnvs, Self.evaluationEnvs), normalizing: false).environment
+            (envSpace, actionSpace) = (made!.singleObservationSpace, made!.singleActionSpace)
         } else {
             let env = try Registry.make(config.env)
-            (observationSpace, actionSpace) = (env.observationSpace, env.actionSpace)
-            environment = nil
+            (envSpace, actionSpace) = (env.observationSpace, env.actionSpace)
         }
+        // Normalised observations are unbounded floats, whatever the env gives (a discrete one is not one-hot then).
+        observationSpace = config.normalizeObservations ? .box(low: -.infinity, high: .infinity, shape: envSpace.shape) : envSpace
         var rng = RandomGenerator(seed: 0)
         policy = config.algorithm == "dreamer"
             ? try DreamerNetwork(config.dreamer, observationSpace: observationSpace, actionSpace: actionSpace, rng: &rng)
@@ -96,6 +96,8 @@ public struct SavedPolicy {
                                                  observationSize: observationSpace.flatCount, gamma: 1)
         try normalization.restore(from: saved.metadata, source: checkpoint.path)
         environmentSteps = saved.metadata["env_steps"].flatMap(Int.init) ?? 0
+        let normalization = self.normalization
+        environment = made.map { normalization.evaluation(vector: $0) }
     }
 
     /// Returns of `episodes` episodes on a fresh env of the training config

@@ -194,23 +194,28 @@ public final class Trainer {
     /// config trains on — served, bridged or built in, behind Atari's
     /// preprocessing where asked — with the statistics they normalise with.
     /// A `gymnasium:` env starts its bridges here: `close()` the vector to end them.
-    public static func makeEnvironment(_ config: TrainConfig, count: Int? = nil) throws
+    /// - Parameter normalizing: false gives served envs without the training
+    ///   normalisation (an evaluation wraps them in its frozen statistics).
+    public static func makeEnvironment(_ config: TrainConfig, count: Int? = nil, normalizing: Bool = true) throws
         -> (environment: any VectorEnvironment, normalization: EnvironmentNormalization) {
         let count = count ?? config.numEnvs
         let environment: any VectorEnvironment
         let normalization: EnvironmentNormalization
         if config.isServed {
-            guard !config.normalizeObservations && !config.normalizeRewards else {
-                throw ConfigError("normalize.observations and normalize.rewards apply to built-in envs; "
-                                  + "normalise on the server's side for \(config.env)")
+            guard !config.atariPreprocess || (!config.normalizeObservations && !config.normalizeRewards) else {
+                throw ConfigError("atari.preprocess and normalize.* do not go together: pixels are scaled by the network")
             }
             let remote = config.env.hasPrefix(GymnasiumBridge.prefix)
                 ? try GymnasiumBridge.launch(config.env, count: count, processes: min(config.bridgeProcesses, count),
                                              timeoutMilliseconds: config.remoteTimeoutMilliseconds, retries: config.remoteRetries)
                 : try RemoteVectorEnvironment(config.env, timeoutMilliseconds: config.remoteTimeoutMilliseconds,
                                               retries: config.remoteRetries, curve: try config.curveClientKeys())
-            environment = config.atariPreprocess ? try preprocessed(remote, config) : remote
-            normalization = EnvironmentNormalization(observations: false, rewards: false, observationSize: 0, gamma: 1)
+            let served = config.atariPreprocess ? try preprocessed(remote, config) : remote
+            // VecNormalize on this side: a server's envs are normalised as built-in ones are.
+            normalization = EnvironmentNormalization(observations: config.normalizeObservations, rewards: config.normalizeRewards,
+                                                     observationSize: served.singleObservationSpace.flatCount,
+                                                     gamma: Double(config.gamma))
+            environment = normalizing ? normalization.training(vector: served) : served
         } else if config.atariPreprocess {
             guard !config.normalizeObservations && !config.normalizeRewards else {
                 throw ConfigError("atari.preprocess and normalize.* do not go together: pixels are scaled by the network")
@@ -466,6 +471,7 @@ public final class Trainer {
             "config": config.toml,
         ]
         checkpoint.metadata.merge(normalization.metadata) { $1 }
+        checkpoint.tensors.merge(normalization.tensors) { $1 }
         if let vector = Self.snapshotting(agent.environment), let snapshot = vector.snapshot {
             checkpoint.metadata["environment"] = snapshot.map(String.init).joined(separator: ",")
             checkpoint.tensors["agent.observations"] = agent.observations

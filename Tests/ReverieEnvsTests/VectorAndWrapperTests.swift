@@ -225,4 +225,39 @@ struct WrapperTests {
             }
         }
     }
+
+    /// VecNormalize on the vector (`VectorNormalize`, as served envs get it)
+    /// steps exactly as each env wrapped in `NormalizeObservation` and
+    /// `NormalizeReward(.vecNormalize)` with shared statistics: observations,
+    /// final observations, rewards and the statistics themselves, through
+    /// episode ends; frozen, it leaves statistics and rewards alone.
+    @Test func vectorNormalizeStepsAsEachEnvNormalizedInTurn() throws {
+        let n = 3, gamma = 0.99
+        let (obsA, rewA) = (RunningMeanStd(size: 4), RunningMeanStd(size: 1))
+        let perEnv = try SyncVectorEnvironment(count: n) { _ in
+            NormalizeReward(NormalizeObservation(try Registry.make("CartPole-v1"), statistics: obsA, clip: 10), gamma: gamma,
+                            convention: .vecNormalize, clip: 10, statistics: rewA)
+        }
+        let (obsB, rewB) = (RunningMeanStd(size: 4), RunningMeanStd(size: 1))
+        let vector = VectorNormalize(try SyncVectorEnvironment(count: n) { _ in try Registry.make("CartPole-v1") },
+                                     observations: obsB, rewards: rewB, gamma: gamma)
+        #expect(try perEnv.reset(seed: 5).scalars == vector.reset(seed: 5).scalars)
+        var rng = RandomGenerator(seed: 9)
+        var ended = 0
+        for _ in 0..<300 {
+            let actions = Tensor((0..<n).map { _ in Float(rng.int(below: 2)) }, shape: [n])
+            let (a, b) = (try perEnv.step(actions), try vector.step(actions))
+            #expect(a.observations.scalars == b.observations.scalars && a.rewards == b.rewards)
+            #expect(a.finalObservations == b.finalObservations && a.terminated == b.terminated)
+            ended += a.finalObservations.compactMap { $0 }.count
+        }
+        #expect(ended > 10 && obsA.words == obsB.words && rewA.words == rewB.words)
+        let frozen = VectorNormalize(try SyncVectorEnvironment(count: n) { _ in try Registry.make("CartPole-v1") },
+                                     observations: obsB, rewards: nil, gamma: gamma, updating: false)
+        let before = obsB.words
+        _ = try frozen.reset(seed: 1)
+        let step = try frozen.step(Tensor([0, 1, 0], shape: [n]))
+        #expect(obsB.words == before && step.rewards == [1, 1, 1])
+        #expect(vector.singleObservationSpace == .box(low: -.infinity, high: .infinity, shape: [4]))
+    }
 }

@@ -2,6 +2,8 @@ import Foundation
 import ReverieTestSupport
 import Testing
 import ReverieAgents
+import ReverieEnvs
+import ReverieNN
 @testable import ReverieRemote
 @testable import ReverieTraining
 
@@ -162,6 +164,33 @@ struct FaultToleranceTests {
         #expect(both.status == 64 && both.err.contains("--random names its env itself"), "\(both.err)")
         let again = try RemoteVectorEnvironment(address, timeoutMilliseconds: 2_000, retries: 1)
         #expect(try again.reset(seed: 0).shape == [2, 4], "the user's server stopped after the evaluations")
+    }
+
+    /// VecNormalize with a server's envs: the run normalises on its side, its
+    /// checkpoint holds the statistics (exact for a resume, and as plain
+    /// tensors), and `reverie eval` plays the policy there with them frozen.
+    @Test func servedEnvsAreNormalisedOnTheLearnersSide() throws {
+        let server = try ServerProcess(numEnvs: 2)
+        defer { server.kill() }
+        let (config, dir) = try Self.remoteRun(server.endpoint, totalSteps: 1024) {
+            ($0.normalizeObservations, $0.normalizeRewards, $0.numEnvs) = (true, true, 2)
+        }
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let trainer = try Trainer(config: config, runDirectory: dir)
+        #expect(Trainer.environment(VectorNormalize.self, in: trainer.agent.environment) != nil)
+        _ = try trainer.run()
+        let checkpoint = try Checkpoint(contentsOf: try #require(try Trainer.checkpoints(in: dir).last).url)
+        #expect(checkpoint.metadata["normalizer.observations"] != nil && checkpoint.metadata["normalizer.rewards"] != nil)
+        let mean = try #require(checkpoint.tensors["normalizer.observations.mean"])
+        #expect(mean.shape == [4] && mean.scalars == trainer.normalization.observations!.state["mean"]!.scalars)
+        let saved = try SavedPolicy(contentsOf: dir)
+        defer { saved.close() }
+        let environment = try #require(saved.environment)
+        let frozen = try #require(Trainer.environment(VectorNormalize.self, in: environment))
+        #expect(!frozen.isUpdating && frozen.rewards == nil)
+        let before = saved.normalization.observations!.words
+        #expect(try saved.evaluate(episodes: 3, seed: 1).count == 3)
+        #expect(saved.normalization.observations!.words == before && before == trainer.normalization.observations!.words)
     }
 
     /// Periodic evaluation needs an env of its own; a user's servers are the

@@ -59,7 +59,9 @@ final class PeriodicEvaluation {
         let returns: [Float]
         if config.isServed || config.atariPreprocess {
             if vector == nil {
-                vector = try Trainer.makeEnvironment(config, count: min(config.numEnvs, SavedPolicy.evaluationEnvs, episodes)).environment
+                let raw = try Trainer.makeEnvironment(config, count: min(config.numEnvs, SavedPolicy.evaluationEnvs, episodes),
+                                                      normalizing: false).environment
+                vector = normalization.evaluation(vector: raw)
             }
             returns = try evaluate(policy, in: vector!, episodes: episodes, seed: seed, shouldStop: shouldStop)
         } else {
