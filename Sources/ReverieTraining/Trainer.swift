@@ -368,10 +368,11 @@ public final class Trainer {
             // The checkpoint is saved; say what the wait is for (an episode may take minutes).
             log("evaluating \(config.evalEpisodes) episode\(config.evalEpisodes == 1 ? "" : "s") with the policy's mode")
             let seed = UInt64(config.seed) &+ 1_000_000
-            // Remote envs are evaluated where they run, all N stepped together.
+            // Remote envs are evaluated where they run, all N stepped together (normalised, if so, with frozen statistics).
+            let served = Self.environment(VectorNormalize.self, in: agent.environment).map { normalization.evaluation(vector: $0.inner) }
+                ?? agent.environment
             let returns = config.isServed || config.atariPreprocess
-                ? try evaluate(agent.actingPolicy, in: agent.environment, episodes: config.evalEpisodes, seed: seed,
-                               shouldStop: shouldStop)
+                ? try evaluate(agent.actingPolicy, in: served, episodes: config.evalEpisodes, seed: seed, shouldStop: shouldStop)
                 : try evaluate(agent.actingPolicy, in: normalization.evaluation(try Registry.make(config.env)),
                                episodes: config.evalEpisodes, seed: seed, shouldStop: shouldStop)
             if returns.count < config.evalEpisodes {

@@ -173,7 +173,7 @@ struct FaultToleranceTests {
         let server = try ServerProcess(numEnvs: 2)
         defer { server.kill() }
         let (config, dir) = try Self.remoteRun(server.endpoint, totalSteps: 1024) {
-            ($0.normalizeObservations, $0.normalizeRewards, $0.numEnvs) = (true, true, 2)
+            ($0.normalizeObservations, $0.normalizeRewards, $0.numEnvs, $0.evalEpisodes) = (true, true, 2, 4)
         }
         defer { try? FileManager.default.removeItem(at: dir) }
         let trainer = try Trainer(config: config, runDirectory: dir)
@@ -181,6 +181,9 @@ struct FaultToleranceTests {
         _ = try trainer.run()
         let checkpoint = try Checkpoint(contentsOf: try #require(try Trainer.checkpoints(in: dir).last).url)
         #expect(checkpoint.metadata["normalizer.observations"] != nil && checkpoint.metadata["normalizer.rewards"] != nil)
+        // The last evaluation, after the last checkpoint, left the statistics as that checkpoint holds them.
+        #expect(checkpoint.metadata["normalizer.observations"]
+                == trainer.normalization.observations!.words.map(String.init).joined(separator: ","))
         let mean = try #require(checkpoint.tensors["normalizer.observations.mean"])
         #expect(mean.shape == [4] && mean.scalars == trainer.normalization.observations!.state["mean"]!.scalars)
         let saved = try SavedPolicy(contentsOf: dir)
