@@ -121,9 +121,11 @@ class InProcessEnv:
         self.env.close()
 
 
-def _worker(recipe, connection):
+def _worker(recipe, connection, parent):
     """A worker process's loop: one env, driven by (command, argument) messages;
-    each reply is ("ok", value) or ("error", text)."""
+    each reply is ("ok", value) or ("error", text). It ends with its server:
+    on ``close``, or once the server process is gone (killed, it sends
+    nothing, and workers forked later hold copies of this pipe's other end)."""
     try:
         env = recipe.make()
         connection.send(("ok", (env.observation_space, env.action_space, env.metadata)))
@@ -132,6 +134,9 @@ def _worker(recipe, connection):
         return
     while True:
         try:
+            while not connection.poll(1.0):
+                if os.getppid() != parent:
+                    return
             command, argument = connection.recv()
         except (EOFError, KeyboardInterrupt):
             break
@@ -156,7 +161,7 @@ class WorkerEnv:
 
     def __init__(self, recipe, context):
         self.connection, theirs = context.Pipe()
-        self.process = context.Process(target=_worker, args=(recipe, theirs), daemon=True)
+        self.process = context.Process(target=_worker, args=(recipe, theirs, os.getpid()), daemon=True)
         self.process.start()
         theirs.close()
         self.observation_space, self.action_space, self.metadata = self._receive()

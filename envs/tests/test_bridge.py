@@ -1,6 +1,7 @@
 """The Gymnasium bridge (envs/gymnasium_server.py) with real processes and
 real sockets, stepped by the Python client (reverie_envs.client)."""
 import json
+import os
 import subprocess
 import sys
 import time
@@ -10,7 +11,7 @@ import pytest
 import zmq
 
 from reverie_envs import wire
-from conftest import ENVS
+from conftest import ENVS, wait_until
 from gymnasium_rollout import direct_trajectory
 from reverie_envs.client import RemoteVectorEnv, ServerUnreachable, ServerError
 
@@ -279,6 +280,22 @@ def test_async_envs_step_as_gymnasium_in_process_and_at_the_same_time(bridge):
     remote.step(np.ones(4, np.int64))
     assert time.monotonic() - start < 1.2, "the four envs stepped one after another (1.6 s)"
     remote.close()
+
+
+def test_async_workers_end_with_a_killed_server(bridge):
+    server = bridge("CartPole-v1", 3, "--async")
+    workers = [int(p) for p in subprocess.run(["pgrep", "-P", str(server.process.pid)], capture_output=True,
+                                               text=True).stdout.split()]
+    assert len(workers) == 3
+    server.kill()  # SIGKILL: no close, no goodbye
+
+    def alive(pid):
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                return stat.read().split()[2] != "Z"
+        except OSError:
+            return False
+    assert wait_until(lambda: not any(alive(pid) for pid in workers), seconds=10), "the workers outlived their server"
 
 
 def test_an_env_module_is_imported_from_the_working_directory(bridge, tmp_path):
