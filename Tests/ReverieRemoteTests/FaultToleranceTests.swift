@@ -372,7 +372,7 @@ struct FaultToleranceTests {
     func closeFromAnotherMachineIsRefusedUnlessAllowed(kind: ServerProcess.Kind) throws {
         let address = try #require(Self.externalAddress)
         for allowed in [false, true] {
-            let port = ServerProcess.freePort()
+            let port = freeLoopbackPort()
             let server = try ServerProcess(kind, bind: "tcp://0.0.0.0:\(port)", extra: allowed ? ["--allow-remote-close"] : [])
             let client = try RawClient("tcp://\(address):\(port)")
             let reply = try client.request(["v": 2, "cmd": "close", "seq": 1])
@@ -393,7 +393,7 @@ struct FaultToleranceTests {
     /// A server bound beyond loopback without CURVE says so, loudly.
     @Test(arguments: ServerProcess.Kind.allCases)
     func anExposedServerWithoutCurveWarns(kind: ServerProcess.Kind) throws {
-        let server = try ServerProcess(kind, bind: "tcp://0.0.0.0:\(ServerProcess.freePort())")
+        let server = try ServerProcess(kind, bind: "tcp://0.0.0.0:\(freeLoopbackPort())")
         let (_, stderr) = server.stop(SIGTERM)
         #expect(stderr.contains("WARNING") && stderr.contains("CURVE"), "\(stderr)")
         let local = try ServerProcess(kind)

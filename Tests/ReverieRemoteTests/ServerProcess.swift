@@ -1,4 +1,5 @@
 import Foundation
+import ReverieRemote
 import ReverieTestSupport
 
 /// A server process on a free loopback port, killed when released: either
@@ -35,14 +36,11 @@ final class ServerProcess {
         return FileManager.default.isExecutableFile(atPath: venv) ? venv : "/usr/bin/python3"
     }
 
-    /// A port nothing listens on yet.
-    static func freePort() -> Int { freeLoopbackPort() }
-
     /// Starts the server and returns once it is bound (it prints "serving …").
     /// - Parameter bind: where to bind instead of loopback on `port` (the port is read from it).
     init(_ kind: Kind = .swift, env: String = "CartPole-v1", numEnvs: Int = 1, port: Int? = nil, bind: String? = nil,
          extra: [String] = []) throws {
-        self.port = bind.flatMap { Int($0.split(separator: ":").last ?? "") } ?? port ?? Self.freePort()
+        self.port = bind.flatMap { Int($0.split(separator: ":").last ?? "") } ?? port ?? freeLoopbackPort()
         endpoint = "tcp://127.0.0.1:\(self.port)"
         let arguments = [env, "--num-envs", String(numEnvs), "--bind", bind ?? endpoint] + extra
         let executable: URL, fullArguments: [String]

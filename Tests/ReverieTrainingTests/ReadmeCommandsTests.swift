@@ -1,4 +1,5 @@
 import Foundation
+import ReverieRemote
 import ReverieTestSupport
 import Testing
 

@@ -26,7 +26,7 @@ struct ZmqBench {
             let swift = try RemoteSteps(BenchServer(swiftEnvs: 1))
             defer { echo.stop(); swift.stop() }
             for _ in 0..<max(3, repeats) {
-                let peer = try peerRunner.run("zmq_roundtrip.py", [String(messages), "1", "tcp://127.0.0.1:\(BenchServer.freePort())"])
+                let peer = try peerRunner.run("zmq_roundtrip.py", [String(messages), "1", "tcp://127.0.0.1:\(freeLoopbackPort())"])
                 peerRates.append((peer["roundtrips_per_s"] as? Double) ?? .nan)
                 peerName = (peer["peer_name"] as? String) ?? peerName
                 floorRates.append(try echo.perSecond(messages, spinMicroseconds: 0))
@@ -198,7 +198,7 @@ final class BenchServer {
     ///   - arguments: the command line for the endpoint to bind.
     init(_ executable: String? = nil, arguments: (String) -> [String]) throws {
         let executable = executable ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-        endpoint = "tcp://127.0.0.1:\(Self.freePort())"
+        endpoint = "tcp://127.0.0.1:\(freeLoopbackPort())"
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments(endpoint)
         let stderr = Pipe()
@@ -215,18 +215,5 @@ final class BenchServer {
 
     func stop() {
         process.end()
-    }
-
-    /// A loopback port nothing listens on yet.
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -56,10 +56,7 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         if let random { return try evaluateRandom(random) }
-        let saved: SavedPolicy
-        do { saved = try SavedPolicy(contentsOf: URL(fileURLWithPath: path!), actingWindow: actingWindow, env: env) } catch let error as ConfigError {
-            throw ValidationError(error.message)
-        }
+        let saved = try SavedPolicy(contentsOf: URL(fileURLWithPath: path!), actingWindow: actingWindow, env: env)
         defer { saved.close() }
         if record != nil, saved.environment != nil {
             throw ValidationError("--record draws built-in envs; \(saved.config.env) is played through its own processes, which send no frames")

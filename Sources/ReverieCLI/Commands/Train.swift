@@ -93,21 +93,17 @@ struct Train: ParsableCommand {
         // Messages share stderr with the progress line without breaking it.
         let log: (String) -> Void = { message in if !quiet { progress.message(message) } }
         let trainer: Trainer
-        do {
-            if let resume {
-                trainer = try Trainer(resuming: URL(fileURLWithPath: resume), latestGood: resumeLatestGood,
-                                      totalSteps: resumeTotal, log: log)
-            } else {
-                let url = try Presets.url(for: preset!)
-                let config = try TrainConfig.load(preset: url, overrides: commandLineOverrides)
-                let name = url.deletingPathExtension().lastPathComponent
-                let dir = runDir.map { URL(fileURLWithPath: $0) } ?? URL(fileURLWithPath: "runs").appendingPathComponent(
-                    "\(config.env.map { "/?:&=,".contains($0) ? "_" : $0 }.reduce("") { $0 + String($1) })__\(name)__\(config.seed)__\(Int(Date().timeIntervalSince1970))")
-                trainer = try Trainer(config: config, runDirectory: dir, log: log)
-                log("run folder \(dir.path)")
-            }
-        } catch let error as ConfigError {
-            throw ValidationError(error.message)
+        if let resume {
+            trainer = try Trainer(resuming: URL(fileURLWithPath: resume), latestGood: resumeLatestGood,
+                                  totalSteps: resumeTotal, log: log)
+        } else {
+            let url = try Presets.url(for: preset!)
+            let config = try TrainConfig.load(preset: url, overrides: commandLineOverrides)
+            let name = url.deletingPathExtension().lastPathComponent
+            let dir = runDir.map { URL(fileURLWithPath: $0) } ?? URL(fileURLWithPath: "runs").appendingPathComponent(
+                "\(config.env.map { "/?:&=,".contains($0) ? "_" : $0 }.reduce("") { $0 + String($1) })__\(name)__\(config.seed)__\(Int(Date().timeIntervalSince1970))")
+            trainer = try Trainer(config: config, runDirectory: dir, log: log)
+            log("run folder \(dir.path)")
         }
         StopSignal.install(message: "\nstopping: finishing this iteration, then saving a checkpoint; Ctrl-C again quits at once\n")
         // A served env's step cut short by Ctrl-C stops the run there, instead of waiting out the step.

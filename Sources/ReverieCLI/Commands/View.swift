@@ -81,39 +81,35 @@ struct View: ParsableCommand {
         // A policy's own served envs (their bridges), made again for it: ended with the viewer.
         var owner: SavedPolicy?
         defer { owner?.close() }
-        do {
-            if let random {
-                viewer = try Viewer(watching: try watched(random), policy: nil, seed: seed, dreamSteps: dreamSteps)
-            } else {
-                let url = URL(fileURLWithPath: path!)
-                var watched: WatchedEnvironment?
-                if let env { watched = try self.watched(env) }
-                let saved: SavedPolicy
-                do {
-                    saved = try SavedPolicy(contentsOf: url, spaces: watched.map { ($0.observationSpace, $0.actionSpace) })
-                } catch let error where watched != nil && !(error is ConfigError) {
-                    throw ConfigError("the policy in \(path!) does not fit \(env!) (observations \(watched!.observationSpace), "
-                                      + "actions \(watched!.actionSpace)): \(error)")
-                }
-                switch watched {
-                case nil where saved.environment != nil:
-                    // Served or preprocessed: the vector its run trained on, made again.
-                    owner = saved
-                    watched = .vector(saved.environment!, name: saved.config.env)
-                case nil:
-                    watched = .single(saved.normalization.evaluation(try Registry.make(saved.config.env)))
-                case .single(let env)?:
-                    watched = .single(saved.normalization.evaluation(env))
-                case .vector?:
-                    guard saved.normalization.observations == nil else {
-                        throw ConfigError("this policy normalises its observations with statistics from training; "
-                                          + "the viewer applies them to built-in envs only, not to \(env!)")
-                    }
-                }
-                viewer = try Viewer(watching: watched!, policy: saved.policy, seed: seed, dreamSteps: dreamSteps)
+        if let random {
+            viewer = try Viewer(watching: try watched(random), policy: nil, seed: seed, dreamSteps: dreamSteps)
+        } else {
+            let url = URL(fileURLWithPath: path!)
+            var watched: WatchedEnvironment?
+            if let env { watched = try self.watched(env) }
+            let saved: SavedPolicy
+            do {
+                saved = try SavedPolicy(contentsOf: url, spaces: watched.map { ($0.observationSpace, $0.actionSpace) })
+            } catch let error where watched != nil && !(error is ConfigError) {
+                throw ConfigError("the policy in \(path!) does not fit \(env!) (observations \(watched!.observationSpace), "
+                                  + "actions \(watched!.actionSpace)): \(error)")
             }
-        } catch let error as ConfigError {
-            throw ValidationError(error.message)
+            switch watched {
+            case nil where saved.environment != nil:
+                // Served or preprocessed: the vector its run trained on, made again.
+                owner = saved
+                watched = .vector(saved.environment!, name: saved.config.env)
+            case nil:
+                watched = .single(saved.normalization.evaluation(try Registry.make(saved.config.env)))
+            case .single(let env)?:
+                watched = .single(saved.normalization.evaluation(env))
+            case .vector?:
+                guard saved.normalization.observations == nil else {
+                    throw ConfigError("this policy normalises its observations with statistics from training; "
+                                      + "the viewer applies them to built-in envs only, not to \(env!)")
+                }
+            }
+            viewer = try Viewer(watching: watched!, policy: saved.policy, seed: seed, dreamSteps: dreamSteps)
         }
         viewer.setSpeed(speed)
         do {

@@ -1,6 +1,7 @@
 import Foundation
 
-/// A loopback TCP port nothing listens on yet (bind port 0, read it back, release it).
+/// A loopback TCP port nothing listens on yet (bind port 0, read it back,
+/// release it): for a server started next, by benches and tests.
 public func freeLoopbackPort() -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
